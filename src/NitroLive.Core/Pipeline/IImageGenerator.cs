@@ -1,0 +1,74 @@
+namespace NitroLive.Core.Pipeline;
+
+/// <summary>
+/// Turns one <see cref="GenerationRequest"/> into RGB pixels. The live service owns exactly one instance per
+/// device and calls it from a single loop, so implementations need not be thread-safe.
+/// </summary>
+public interface IImageGenerator
+{
+    /// <summary>What the loaded model is and what it accepts.</summary>
+    ModelDescription Model { get; }
+
+    /// <summary>Generates one image per request; all requests in a batch share width, height and steps.</summary>
+    /// <param name="requests">One or more requests; more than one only when <see cref="ModelDescription.MaxBatch"/> allows.</param>
+    /// <param name="cancellationToken">Cancels the run, reaching ONNX Runtime through <c>RunOptions.Terminate</c>.</param>
+    Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken);
+}
+
+/// <summary>One text-to-image request.</summary>
+/// <param name="Prompt">The prompt as typed.</param>
+/// <param name="Steps">Denoising steps, 1 to the model's original_inference_steps.</param>
+/// <param name="Seed">Seed of the initial Gaussian noise and of the re-noising between steps.</param>
+/// <param name="Width">Image width in pixels, a multiple of the VAE scale factor.</param>
+/// <param name="Height">Image height in pixels, a multiple of the VAE scale factor.</param>
+public sealed record GenerationRequest(string Prompt, int Steps, long Seed, int Width, int Height);
+
+/// <summary>The pixels of one generated image and what each stage cost.</summary>
+/// <param name="Request">The request this image answers.</param>
+/// <param name="Rgb">Interleaved 8-bit RGB, row-major, <c>Width * Height * 3</c> bytes.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="Timings">Per-stage timings.</param>
+public sealed record GenerationResult(GenerationRequest Request, byte[] Rgb, int Width, int Height, StageTimings Timings);
+
+/// <summary>Per-stage wall-clock timings of one generation, in milliseconds.</summary>
+/// <param name="TokenizeMs">CLIP tokenization of both tokenizers.</param>
+/// <param name="TextEncodeMs">Both text encoders (near zero on a cache hit).</param>
+/// <param name="TextCacheHit">Whether the prompt embeddings came from the cache.</param>
+/// <param name="UnetStepMs">UNet (plus scheduler step) time of each denoising step.</param>
+/// <param name="DecodeMs">VAE decode and conversion to RGB bytes.</param>
+/// <param name="TotalMs">The whole generation, tokenize to RGB.</param>
+/// <param name="Provider">The execution provider that ran it ("CPU", "CUDA").</param>
+public sealed record StageTimings(
+    double TokenizeMs,
+    double TextEncodeMs,
+    bool TextCacheHit,
+    IReadOnlyList<double> UnetStepMs,
+    double DecodeMs,
+    double TotalMs,
+    string Provider);
+
+/// <summary>What a loaded model is and what it accepts; read from its folder, never assumed.</summary>
+/// <param name="DisplayName">Human-readable name from nitrolive.json.</param>
+/// <param name="Variant">"realism", "vibrant", "tiny", ...</param>
+/// <param name="IsEmbeddedDemo">True for the embedded demo model trained by the project.</param>
+/// <param name="NativeWidth">Native width in pixels.</param>
+/// <param name="NativeHeight">Native height in pixels.</param>
+/// <param name="Sizes">Sizes the model supports (width, height).</param>
+/// <param name="SupportedSteps">Step counts the model supports.</param>
+/// <param name="ShiftedTimestep">NitroFusion's timestep shift (250 Realism, 500 Vibrant).</param>
+/// <param name="MaxBatch">Largest batch one call may carry.</param>
+/// <param name="Provider">Execution provider in use.</param>
+/// <param name="License">Licence line from nitrolive.json.</param>
+public sealed record ModelDescription(
+    string DisplayName,
+    string Variant,
+    bool IsEmbeddedDemo,
+    int NativeWidth,
+    int NativeHeight,
+    IReadOnlyList<(int Width, int Height)> Sizes,
+    IReadOnlyList<int> SupportedSteps,
+    int ShiftedTimestep,
+    int MaxBatch,
+    string Provider,
+    string License);
