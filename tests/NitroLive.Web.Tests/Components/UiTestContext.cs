@@ -9,7 +9,7 @@ using NitroLive.Web.Live;
 namespace NitroLive.Web.Tests.Components;
 
 /// <summary>A bUnit context with MudBlazor, the UI services, a fake clock and a fake live service.</summary>
-public abstract class UiTestContext : BunitContext
+public abstract class UiTestContext : BunitContext, IAsyncLifetime
 {
     internal static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -33,6 +33,11 @@ public abstract class UiTestContext : BunitContext
         });
         JSInterop.Setup<string?>("load", _ => true).SetResult(null);
     }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    // MudBlazor's services are async-disposable only: dispose the context asynchronously before xUnit's Dispose.
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 
     internal FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
 
