@@ -74,7 +74,8 @@ function remember(state, id, blob) {
     return;
   }
   state.thumbs.set(id, URL.createObjectURL(blob));
-  while (state.thumbs.size > state.limit) {
+  // fillThumbs prunes what the strip no longer shows; this cap only guards against a strip that never renders.
+  while (state.thumbs.size > state.limit * 4) {
     const [oldest, url] = state.thumbs.entries().next().value;
     URL.revokeObjectURL(url);
     state.thumbs.delete(oldest);
@@ -87,10 +88,23 @@ export function fillThumbs(canvas, container) {
     return;
   }
   const state = view(canvas);
+  const shown = new Set();
+  let newest = -Infinity;
   for (const img of container.querySelectorAll("img[data-frame]")) {
-    const url = state.thumbs.get(img.dataset.frame);
+    const id = img.dataset.frame;
+    shown.add(id);
+    newest = Math.max(newest, Number(id));
+    const url = state.thumbs.get(id);
     if (url && img.getAttribute("src") !== url) {
       img.src = url;
+    }
+  }
+  // Frames the strip dropped (or replaced while the prompt was being typed) are released; frames newer than the
+  // strip's newest may not have reached it yet and are kept.
+  for (const [id, url] of state.thumbs) {
+    if (!shown.has(id) && Number(id) < newest) {
+      URL.revokeObjectURL(url);
+      state.thumbs.delete(id);
     }
   }
 }

@@ -399,18 +399,36 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     private void Remember(LiveFrame frame)
     {
-        if (_history.Count > 0 && _history[0].Request == frame.Request)
+        var request = frame.Request;
+        if (_history.Count > 0)
         {
-            return;
+            var head = _history[0].Request;
+            if (head == request)
+            {
+                return;
+            }
+
+            // Typing produces a frame per keystroke: one entry follows a prompt as it grows or shrinks, and a new
+            // entry starts when the prompt turns into something else or the seed, steps or size change.
+            if (SameSettings(head, request) &&
+                (request.Prompt.StartsWith(head.Prompt, StringComparison.Ordinal) ||
+                 head.Prompt.StartsWith(request.Prompt, StringComparison.Ordinal)))
+            {
+                _history[0] = new HistoryItem(frame.Sequence, request);
+                return;
+            }
         }
 
-        _history.Insert(0, new HistoryItem(frame.Sequence, frame.Request));
+        _history.Insert(0, new HistoryItem(frame.Sequence, request));
         var limit = UiOptions.Value.HistoryLength;
         if (_history.Count > limit)
         {
             _history.RemoveRange(limit, _history.Count - limit);
         }
     }
+
+    private static bool SameSettings(LiveRequest a, LiveRequest b) =>
+        a.Seed == b.Seed && a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height && a.ModelVariant == b.ModelVariant;
 
     private async Task FollowStateAsync(ILiveMember member, CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ public sealed partial class Studio
 
     private PromptBox? _prompt;
     private string? _promptError;
+    private bool _focused;
 
     /// <summary>The shared session's id (<c>/s/{id}</c>); null in the studio.</summary>
     [Parameter]
@@ -78,6 +79,19 @@ public sealed partial class Studio
         await SaveAsync("session", StudioKey, member.SessionId, cancellationToken);
         await RememberOwnerAsync(member, cancellationToken);
         return member;
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        await base.OnAfterRenderAsync(firstRender);
+
+        // The field is read-only until the session is open; the studio then puts the caret in it, ready to type.
+        if (!_focused && !IsSharedView && CanType && _prompt is not null)
+        {
+            _focused = true;
+            await _prompt.FocusAsync();
+        }
     }
 
     /// <inheritdoc />

@@ -11,6 +11,10 @@ namespace NitroLive.Web.Components.Parts;
 /// </summary>
 public sealed partial class FrameView : IAsyncDisposable
 {
+    // A frame the browser has not drawn within this time is given up (a hidden tab, or a connection that dropped
+    // with the call in flight); the caller moves on to the newest frame instead of waiting out the interop timeout.
+    private static readonly TimeSpan ShowTimeout = TimeSpan.FromSeconds(5);
+
     private readonly TaskCompletionSource<IJSObjectReference> _module = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ElementReference _canvas;
 
@@ -61,8 +65,10 @@ public sealed partial class FrameView : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(frame);
         var module = await _module.Task.WaitAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ShowTimeout);
         var ms = await module.InvokeAsync<double>(
-            "show", cancellationToken, _canvas, frame.Image, frame.ContentType, frame.Sequence, keepThumbnail);
+            "show", timeout.Token, _canvas, frame.Image, frame.ContentType, frame.Sequence, keepThumbnail);
         if (!HasFrame)
         {
             HasFrame = true;

@@ -8,7 +8,8 @@ namespace NitroLive.Web.Components.Parts;
 /// <summary>Steps, seed, model variant and size of the session's request.</summary>
 public sealed partial class GenerationControls
 {
-    private const long MaxSeed = int.MaxValue;
+    // The largest integer every JSON client holds exactly (what the live service accepts).
+    private const long MaxSeed = 9_007_199_254_740_991;
 
     /// <summary>The session's current request.</summary>
     [Parameter]
