@@ -3,6 +3,7 @@ using NitroLive.Cli.Commands;
 // stdout carries each command's result (JSON or a report); logs go to stderr.
 return args.Length == 0 ? Usage() : args[0] switch
 {
+    "generate" => await GenerateCommand.RunAsync(args[1..]),
     "verify-model" => VerifyModelCommand.Run(args[1..]),
     "-h" or "--help" or "help" => Usage(),
     _ => Usage($"unknown command '{args[0]}'"),

@@ -139,6 +139,8 @@ public sealed partial class ExecutionProviderSelector
     {
         try
         {
+            // The provider bridge logs through ORT's default logger, which exists only once the environment does.
+            _ = OrtEnv.Instance();
             using var cuda = CudaOptions();
             using var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
             sessionOptions.AppendExecutionProvider_CUDA(cuda);
