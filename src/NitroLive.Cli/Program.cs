@@ -1,26 +1,35 @@
 using NitroLive.Cli.Commands;
 
+// One line per command; each command parses its own options and returns the process exit code.
 // stdout carries each command's result (JSON or a report); logs go to stderr.
-return args.Length == 0 ? Usage() : args[0] switch
+return args.FirstOrDefault() switch
 {
     "generate" => await GenerateCommand.RunAsync(args[1..]),
     "verify-model" => VerifyModelCommand.Run(args[1..]),
-    "-h" or "--help" or "help" => Usage(),
-    _ => Usage($"unknown command '{args[0]}'"),
+    "schedule" => ScheduleCommand.Run(args[1..], Console.Out, Console.Error),
+    "-h" or "--help" or "help" => Usage(null, exitCode: 0),
+    _ => Usage(args.FirstOrDefault()),
 };
 
-static int Usage(string? error = null)
+static int Usage(string? command, int exitCode = 2)
 {
-    if (error is not null)
+    if (command is not null)
     {
-        Console.Error.WriteLine($"nitrolive: {error}");
+        Console.Error.WriteLine($"Unknown command '{command}'.");
     }
 
     Console.Error.WriteLine("""
-        usage: nitrolive <command> [options]
-          generate      --prompt TEXT [--model DIR] [--steps 1-4] [--seed N] [--width W --height H]
+        Usage: nitrolive <command> [options]
+
+        Commands:
+          generate      Generate one image to a PNG; print its timings as JSON.
+                        --prompt TEXT [--model DIR] [--steps 1-4] [--seed N] [--width W --height H]
                         [--out FILE.png] [--provider auto|cpu|cuda] [--tiny-decoder]
-          verify-model  DIR [--provider auto|cpu|cuda] [--no-load]
+          verify-model  Check a model folder; list its files and tensors, or every problem.
+                        DIR [--provider auto|cpu|cuda] [--no-load]
+          schedule      Print NitroFusion's LCM schedule and per-step scalars as JSON.
+
+        Run 'nitrolive <command> --help' for a command's options.
         """);
-    return error is null ? 0 : 2;
+    return exitCode;
 }
