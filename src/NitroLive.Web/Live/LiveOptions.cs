@@ -21,11 +21,10 @@ public sealed class LiveOptions
     public int MaxMembersPerSession { get; set; } = 64;
 
     /// <summary>
-    /// Step counts accepted (further limited to what the model supports). The contract is 1 to 4.
+    /// Step counts accepted, each 1 to 4, further limited to what the model supports; empty means 1 to 4.
+    /// (Empty by default because the configuration binder appends to, rather than replaces, a non-empty default array.)
     /// </summary>
-    [Required]
-    [MinLength(1)]
-    public int[] AllowedSteps { get; set; } = [1, 2, 3, 4];
+    public int[] AllowedSteps { get; set; } = [];
 
     /// <summary>Steps of a new session's first request.</summary>
     [Range(1, 4)]
