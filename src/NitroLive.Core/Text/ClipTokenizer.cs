@@ -112,16 +112,7 @@ public sealed class ClipTokenizer
     public string Normalize(string text) => ClipTextCleaner.Clean(text);
 
     /// <summary>The BPE ids of <paramref name="text"/>, without start/end tokens, padding or truncation.</summary>
-    public IReadOnlyList<int> EncodeRaw(string text)
-    {
-        string normalized = ClipTextCleaner.Clean(text);
-        if (normalized.Length == 0)
-        {
-            return [];
-        }
-
-        return _bpe.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false);
-    }
+    public IReadOnlyList<int> EncodeRaw(string text) => EncodeClean(text, int.MaxValue);
 
     /// <summary>
     /// Writes exactly <see cref="MaxLength"/> ids: start token, the first MaxLength - 2 BPE ids, end token, then the
@@ -134,7 +125,8 @@ public sealed class ClipTokenizer
             throw new ArgumentException($"The destination must hold exactly {MaxLength} ids, not {destination.Length}.", nameof(destination));
         }
 
-        var ids = EncodeRaw(text);
+        // Only the first MaxLength - 2 ids are kept, so BPE stops there (a partly kept word counts, as in ids[:75]).
+        var ids = EncodeClean(text, MaxLength - 2);
         int count = Math.Min(ids.Count, MaxLength - 2);
         destination[0] = BosId;
         for (int i = 0; i < count; i++)
@@ -152,6 +144,17 @@ public sealed class ClipTokenizer
         var ids = new long[MaxLength];
         Encode(text, ids);
         return ids;
+    }
+
+    private IReadOnlyList<int> EncodeClean(string text, int maxTokenCount)
+    {
+        string normalized = ClipTextCleaner.Clean(text);
+        if (normalized.Length == 0)
+        {
+            return [];
+        }
+
+        return _bpe.EncodeToIds(normalized, maxTokenCount, out _, out _, considerPreTokenization: true, considerNormalization: false);
     }
 
     private static Dictionary<string, int> ReadVocabulary(string path)
