@@ -161,6 +161,7 @@ public sealed class ClipTokenizer
     {
         using var document = ReadJsonObject(path);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tokensById = new Dictionary<int, string>();
         foreach (var property in document.RootElement.EnumerateObject())
         {
             if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out int id) || id < 0)
@@ -168,7 +169,15 @@ public sealed class ClipTokenizer
                 throw new TokenizerLoadException(path, $"the id of '{property.Name}' is not a non-negative integer.");
             }
 
-            vocab[property.Name] = id;
+            if (!vocab.TryAdd(property.Name, id))
+            {
+                throw new TokenizerLoadException(path, $"'{property.Name}' appears twice.");
+            }
+
+            if (!tokensById.TryAdd(id, property.Name))
+            {
+                throw new TokenizerLoadException(path, $"'{tokensById[id]}' and '{property.Name}' share the id {id}.");
+            }
         }
 
         // Every single byte, alone and at a word's end, must be a token, or some words could not be encoded.
