@@ -100,6 +100,20 @@ public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
     }
 
     [Fact]
+    public void AWordAcrossTheLimitKeepsItsFirstIds()
+    {
+        // ids[:75] cuts inside a word: the word's first BPE id stays, the rest is dropped.
+        const string LongWord = "pneumonoultramicroscopicsilicovolcanoconiosis";
+        string prompt = string.Join(' ', Enumerable.Repeat("cat", 74)) + " " + LongWord;
+        var raw = Raw(prompt);
+        Assert.True(raw.Count > 76, "the long word must take several ids");
+
+        long[] expected = [49406, .. raw.Take(75).Select(static id => (long)id), 49407];
+        Assert.Equal(expected, tokenizers.Tokenizer.Encode(prompt));
+        Assert.Equal(Raw(LongWord)[0], expected[75]);
+    }
+
+    [Fact]
     public void SeventyFourWordsLeaveRoomForOnePad()
     {
         string prompt = string.Join(' ', Enumerable.Repeat("cat", 74));
