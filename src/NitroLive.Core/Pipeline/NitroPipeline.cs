@@ -24,7 +24,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly ExecutionProviderSelector _providers;
     private readonly ClipTokenizer _tokenizer1;
     private readonly ClipTokenizer _tokenizer2;
-    private readonly Dictionary<int, LcmSchedule> _schedules = [];
+    private readonly IReadOnlyDictionary<int, LcmSchedule> _schedules;
     private readonly List<InferenceSession> _sessions = [];
     private readonly InferenceSession _textEncoder1;
     private readonly InferenceSession _textEncoder2;
@@ -53,9 +53,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         Folder = ModelFolder.Load(options.ModelDirectory);
         var manifest = Folder.Manifest;
         var problems = new List<ModelProblem>();
-        var tokenizer1 = LoadTokenizer("tokenizer", problems);
-        var tokenizer2 = LoadTokenizer("tokenizer_2", problems);
-        LoadSchedules(problems);
+        var components = ModelComponents.TryLoad(Folder, problems);
         VaeDecoderLayout? decoder = Folder.VaeDecoder;
         if (options.UseTinyDecoder)
         {
@@ -67,21 +65,14 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             }
         }
 
-        if (tokenizer1 is not null && tokenizer2 is not null && tokenizer1.MaxLength != tokenizer2.MaxLength)
-        {
-            problems.Add(new ModelProblem("tokenizer_2/tokenizer_config.json", null,
-                $"model_max_length {tokenizer2.MaxLength} differs from tokenizer's {tokenizer1.MaxLength}; both encoders' tokens are concatenated"));
-        }
-
-        CheckSequenceLength(ModelFolder.TextEncoderPath, Folder.TextEncoder, tokenizer1, problems);
-        CheckSequenceLength(ModelFolder.TextEncoder2Path, Folder.TextEncoder2, tokenizer2, problems);
-        if (problems.Count > 0 || tokenizer1 is null || tokenizer2 is null || decoder is null)
+        if (problems.Count > 0 || components is null || decoder is null)
         {
             throw new ModelValidationException(Folder.Directory, problems);
         }
 
-        _tokenizer1 = tokenizer1;
-        _tokenizer2 = tokenizer2;
+        _tokenizer1 = components.Tokenizer1;
+        _tokenizer2 = components.Tokenizer2;
+        _schedules = components.Schedules;
         _decoderLayout = decoder;
         _providers = new ExecutionProviderSelector(options, loggerFactory.CreateLogger<ExecutionProviderSelector>());
         try
@@ -115,6 +106,12 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
     /// <inheritdoc />
     public ModelDescription Model { get; }
+
+    /// <summary>
+    /// Problems loading what a validated folder needs besides ONNX sessions: both tokenizers, the scheduler config and a
+    /// schedule for every supported step count. Empty when all load.
+    /// </summary>
+    public static IReadOnlyList<ModelProblem> CheckComponents(ModelFolder folder) => ModelComponents.Check(folder);
 
     /// <summary>The validated model folder.</summary>
     public ModelFolder Folder { get; }
@@ -373,57 +370,6 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         _bufferSets.AddFirst(set);
         Log.BuffersAllocated(_logger, batch, width, height);
         return set;
-    }
-
-    private ClipTokenizer? LoadTokenizer(string folder, List<ModelProblem> problems)
-    {
-        try
-        {
-            return ClipTokenizer.Load(Folder.PathOf(folder));
-        }
-        catch (TokenizerLoadException ex)
-        {
-            var file = Path.GetRelativePath(Folder.Directory, ex.FilePath).Replace(Path.DirectorySeparatorChar, '/');
-            problems.Add(new ModelProblem(file, null, ex.Message));
-            return null;
-        }
-    }
-
-    private void LoadSchedules(List<ModelProblem> problems)
-    {
-        const string configFile = "scheduler/scheduler_config.json";
-        TimestepShiftLcmScheduler scheduler;
-        try
-        {
-            var config = LcmSchedulerConfig.Load(Folder.PathOf(configFile));
-            scheduler = new TimestepShiftLcmScheduler(config, Folder.Manifest.ShiftedTimestep, Folder.Manifest.OriginalInferenceSteps);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException)
-        {
-            problems.Add(new ModelProblem(configFile, null, ex.Message));
-            return;
-        }
-
-        foreach (var steps in Folder.Manifest.SupportedSteps.Distinct())
-        {
-            try
-            {
-                _schedules[steps] = scheduler.CreateSchedule(steps);
-            }
-            catch (ArgumentException ex)
-            {
-                problems.Add(new ModelProblem("nitrolive.json", null, $"supported_steps {steps} has no schedule: {ex.Message}"));
-            }
-        }
-    }
-
-    private static void CheckSequenceLength(string file, TextEncoderLayout layout, ClipTokenizer? tokenizer, List<ModelProblem> problems)
-    {
-        if (tokenizer is not null && layout.SequenceLength is { } fixedLength && fixedLength != tokenizer.MaxLength)
-        {
-            problems.Add(new ModelProblem(file, "input_ids",
-                $"input 'input_ids' takes {fixedLength} tokens but the tokenizer pads to {tokenizer.MaxLength}"));
-        }
     }
 
     private void CheckUnetAgainstTextEncoders()
