@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 import warnings
@@ -15,7 +16,7 @@ from pathlib import Path
 import onnx
 from onnx import TensorProto
 
-from tiny_models import TinySource, shared_clip_available
+from tiny_models import REPO, TinySource, shared_clip_available
 
 from nitro_export import precision
 from nitro_export.exporter import SIZES, TOKENIZER_FILES, ExportOptions, Exporter
@@ -23,6 +24,7 @@ from nitro_export.fp16 import infer_types
 
 FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
 FOLDERS = {"realism": "nitrosd-realism", "vibrant": "nitrosd-vibrant"}
+VERIFY_MODEL_SOURCE = REPO / "src" / "NitroLive.Cli" / "Commands" / "VerifyModelCommand.cs"
 
 
 def io_signature(values):
@@ -238,6 +240,26 @@ class ExportedFolders(unittest.TestCase):
         index = json.loads((self.folder("vibrant") / "model_index.json").read_text())
         self.assertEqual(index["_class_name"], "StableDiffusionXLPipeline")
         self.assertEqual(index["vae_decoder_tiny"], ["diffusers", "AutoencoderTiny"])
+
+    # ---- NitroLive's own check -----------------------------------------------------------------------------------
+
+    def test_nitrolive_verify_model_accepts_both_folders_and_opens_every_session(self):
+        if not VERIFY_MODEL_SOURCE.is_file():
+            self.skipTest(f"the nitrolive CLI has no verify-model command in this checkout ({VERIFY_MODEL_SOURCE} "
+                          "is absent; it comes from branch engine)")
+        if shutil.which("dotnet") is None:
+            self.skipTest("dotnet is not installed")
+        for variant in FOLDERS:
+            run = subprocess.run(
+                ["dotnet", "run", "-c", "Release", "--project", str(REPO / "src" / "NitroLive.Cli"), "--",
+                 "verify-model", str(self.folder(variant)), "--provider", "cpu"],
+                cwd=REPO, capture_output=True, text=True, timeout=600,
+                env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_NOLOGO": "1"})
+            report = run.stdout + run.stderr
+            self.assertEqual(run.returncode, 0, report)
+            self.assertIn("OK: no problems found", report)
+            self.assertIn("Sessions: all 5 models open", report)
+            self.assertIn(f"shifted_timestep {250 if variant == 'realism' else 500}", report)
 
     # ---- sharing -------------------------------------------------------------------------------------------------
 
