@@ -219,9 +219,11 @@ class ExportedFolders(unittest.TestCase):
         self.assertEqual(vae["latent_channels"], 4)
         self.assertEqual(len(vae["block_out_channels"]), 4)
         self.assertIs(vae["force_upcast"], False)
+        self.assertEqual(vae["output_range"], [-1, 1])
         tiny = json.loads((self.folder("realism") / "vae_decoder_tiny" / "config.json").read_text())
         self.assertEqual(tiny["scaling_factor"], 1.0)
         self.assertIs(tiny["force_upcast"], False)
+        self.assertEqual(tiny["output_range"], [-1, 1])
 
     def test_tokenizers_are_copied_with_their_pad_tokens(self):
         for variant in FOLDERS:

@@ -220,6 +220,7 @@ class Exporter:
                 raise ValueError(f"the VAE config has no {key!r}; NitroLive needs it to decode")
         upcast = self.options.vae == "upcast"
         vae_config["force_upcast"] = upcast
+        vae_config["output_range"] = [-1, 1]  # AutoencoderKL.decode: image = sample / 2 + 0.5
         # The original SDXL decoder overflows in fp16 (NaN images): keep it fp32 whatever --fp16 says.
         self._export_component("vae_decoder", onnx_io.vae_decoder_spec(vae.module, int(vae_config["latent_channels"]),
                                                                        self.options.latent_size),
@@ -234,6 +235,7 @@ class Exporter:
             tiny_config = dict(tiny.config)
             tiny_config.setdefault("scaling_factor", 1.0)
             tiny_config.setdefault("force_upcast", False)
+            tiny_config["output_range"] = [-1, 1]  # diffusers' AutoencoderTiny.decode maps TAESD's [0, 1] to [-1, 1]
             tiny_config["_nitrolive_note"] = ("TAESD-XL tiny decoder: latent_sample = UNet latents / scaling_factor, "
                                               "output in [-1, 1] like vae_decoder")
             self._export_component("vae_decoder_tiny",

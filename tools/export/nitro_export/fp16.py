@@ -241,19 +241,14 @@ def convert_to_fp16(
         if is_float(inp.name):
             produced[inp.name] = io_type
             inp.type.tensor_type.elem_type = io_type
-    new_inits = []
     for init in graph.initializer:
         if init.data_type == FLOAT and wants.get(init.name) == {FLOAT16}:
-            new_inits.append(_tensor_to_fp16(init))
+            init.CopyFrom(_tensor_to_fp16(init))  # in place: each fp32 buffer is freed as soon as it is converted
             produced[init.name] = FLOAT16
             fp16_inits += 1
-        else:
-            new_inits.append(init)
-            if init.data_type == FLOAT:
-                produced[init.name] = FLOAT
-                fp32_inits += 1
-    del graph.initializer[:]
-    graph.initializer.extend(new_inits)
+        elif init.data_type == FLOAT:
+            produced[init.name] = FLOAT
+            fp32_inits += 1
 
     for node in graph.node:
         fp16 = node_is_fp16(node)

@@ -16,6 +16,17 @@ VAE_FP16_FIX = "madebyollin/sdxl-vae-fp16-fix"
 TAESDXL = "madebyollin/taesdxl"
 
 
+def _plain_attention(model) -> None:
+    """Trace attention as MatMul/Softmax/MatMul rather than scaled_dot_product_attention.
+
+    ONNX Runtime's attention fusion recognises that pattern (its SDXL tooling does the same before exporting), and it
+    is what the TorchScript exporter handles best. The text encoders get the same through attn_implementation="eager".
+    """
+    from diffusers.models.attention_processor import AttnProcessor  # noqa: PLC0415
+
+    model.set_attn_processor(AttnProcessor())
+
+
 class HuggingFaceSource:
     def __init__(self, base: str = SDXL_BASE, nitrofusion: str = NITROFUSION, vae_fp16_fix: str = VAE_FP16_FIX,
                  tiny_vae: str = TAESDXL, token: Optional[str] = None, cache_dir: Optional[str] = None):
@@ -38,7 +49,7 @@ class HuggingFaceSource:
         from transformers import CLIPTextModel  # noqa: PLC0415
 
         model = CLIPTextModel.from_pretrained(self.base, subfolder="text_encoder", torch_dtype=torch.float32,
-                                              **self._pretrained())
+                                              attn_implementation="eager", **self._pretrained())
         return Component(model.eval(), model.config.to_dict())
 
     def text_encoder_2(self) -> Component:
@@ -46,7 +57,8 @@ class HuggingFaceSource:
         from transformers import CLIPTextModelWithProjection  # noqa: PLC0415
 
         model = CLIPTextModelWithProjection.from_pretrained(self.base, subfolder="text_encoder_2",
-                                                            torch_dtype=torch.float32, **self._pretrained())
+                                                            torch_dtype=torch.float32, attn_implementation="eager",
+                                                            **self._pretrained())
         return Component(model.eval(), model.config.to_dict())
 
     def vae_decoder(self, mode: str) -> Component:
@@ -58,6 +70,7 @@ class HuggingFaceSource:
         else:
             vae = AutoencoderKL.from_pretrained(self.base, subfolder="vae", torch_dtype=torch.float32,
                                                 **self._pretrained())
+        _plain_attention(vae)
         return Component(vae.eval(), dict(vae.config))
 
     def tiny_vae_decoder(self) -> Optional[Component]:
@@ -78,6 +91,7 @@ class HuggingFaceSource:
         state = load_file(self._download(self.nitrofusion, variant.unet_file))
         unet.load_state_dict(state, strict=True)
         unet = unet.float().eval()
+        _plain_attention(unet)
         return Component(unet, dict(unet.config))
 
     def scheduler_config(self) -> Dict[str, Any]:
