@@ -39,9 +39,9 @@ log = logging.getLogger("nitro_export")
 
 TOKENIZER_FILES = ("vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json")
 
-# Sizes (width, height) offered to users: SDXL's native 1024 area buckets, then the smaller squares that trade
-# quality for speed. All are multiples of 64 (the UNet downsamples latents three times).
-SIZES = [[1024, 1024], [1152, 896], [896, 1152], [1216, 832], [832, 1216], [768, 768], [512, 512]]
+# Sizes (width, height) offered to users: the native square, the smaller squares that trade quality for speed, then
+# SDXL's other 1024-area buckets. All are multiples of 64 (the UNet downsamples latents three times).
+SIZES = [[1024, 1024], [768, 768], [512, 512], [1152, 896], [896, 1152], [1216, 832], [832, 1216]]
 
 
 @dataclass(frozen=True)
