@@ -1,0 +1,301 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+
+namespace NitroLive.Core.Text;
+
+/// <summary>
+/// The CLIP BPE tokenizer of the SDXL text encoders: OpenAI's SimpleTokenizer.encode (ftfy-style cleaning, HTML
+/// unescaping, whitespace collapsing, lower-casing, CLIP's regex split, byte-level BPE with the "&lt;/w&gt;"
+/// end-of-word suffix) over a Hugging Face CLIPTokenizer folder. Thread-safe.
+/// </summary>
+public sealed class ClipTokenizer
+{
+    private const string EndOfWordSuffix = "</w>";
+
+    // Hugging Face's CLIPTokenizer (like OpenAI's) reads no more than 49152 - 256 - 2 merges.
+    private const int MaxMerges = 49152 - 256 - 2;
+
+    private readonly BpeTokenizer _bpe;
+
+    private ClipTokenizer(BpeTokenizer bpe, int bosId, int eosId, int padId, int maxLength)
+    {
+        _bpe = bpe;
+        BosId = bosId;
+        EosId = eosId;
+        PadId = padId;
+        MaxLength = maxLength;
+    }
+
+    /// <summary>Id of the start-of-text token put first in every sequence.</summary>
+    public int BosId { get; }
+
+    /// <summary>Id of the end-of-text token put after the prompt's ids.</summary>
+    public int EosId { get; }
+
+    /// <summary>Id that fills the sequence after the end-of-text token.</summary>
+    public int PadId { get; }
+
+    /// <summary>Length of every encoded sequence (model_max_length, 77 for CLIP).</summary>
+    public int MaxLength { get; }
+
+    /// <summary>
+    /// Loads vocab.json, merges.txt, special_tokens_map.json and tokenizer_config.json from a Hugging Face
+    /// CLIPTokenizer folder.
+    /// </summary>
+    /// <exception cref="TokenizerLoadException">A file is missing or invalid; the message names it.</exception>
+    public static ClipTokenizer Load(string tokenizerDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tokenizerDirectory);
+        if (!Directory.Exists(tokenizerDirectory))
+        {
+            throw new TokenizerLoadException(tokenizerDirectory, "tokenizer folder not found.");
+        }
+
+        string vocabPath = Path.Combine(tokenizerDirectory, "vocab.json");
+        string mergesPath = Path.Combine(tokenizerDirectory, "merges.txt");
+        string specialPath = Path.Combine(tokenizerDirectory, "special_tokens_map.json");
+        string configPath = Path.Combine(tokenizerDirectory, "tokenizer_config.json");
+
+        var vocab = ReadVocabulary(vocabPath);
+        var merges = ReadMerges(mergesPath);
+        using var special = ReadJsonObject(specialPath);
+        using var config = ReadJsonObject(configPath);
+
+        int TokenId(string key, string fallback)
+        {
+            string token = TokenString(special, specialPath, key) ?? TokenString(config, configPath, key) ?? fallback;
+            return vocab.TryGetValue(token, out int id)
+                ? id
+                : throw new TokenizerLoadException(vocabPath, $"the {key} '{token}' is not in the vocabulary.");
+        }
+
+        // Absent keys take CLIPTokenizer's defaults, as Hugging Face does; the ids always come from this vocabulary.
+        int bos = TokenId("bos_token", "<|startoftext|>");
+        int eos = TokenId("eos_token", "<|endoftext|>");
+        int pad = TokenId("pad_token", "<|endoftext|>");
+        int maxLength = ReadMaxLength(config, configPath);
+
+        var specialTokens = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var token in new[] { "<|startoftext|>", "<|endoftext|>" })
+        {
+            // OpenAI's tokenizer maps these two pre-tokens straight to their ids (its BPE cache is seeded with them).
+            if (vocab.TryGetValue(token, out int id))
+            {
+                specialTokens[token] = id;
+            }
+        }
+
+        BpeTokenizer bpe;
+        try
+        {
+            bpe = BpeTokenizer.Create(new BpeOptions(vocab)
+            {
+                Merges = merges,
+                PreTokenizer = ClipPreTokenizer.Instance,
+                ByteLevel = true,
+                EndOfWordSuffix = EndOfWordSuffix,
+                SpecialTokens = specialTokens,
+            });
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new TokenizerLoadException(mergesPath, $"does not match vocab.json: {ex.Message}", ex);
+        }
+
+        return new ClipTokenizer(bpe, bos, eos, pad, maxLength);
+    }
+
+    /// <summary>The text as CLIP's pre-tokenizer sees it: ftfy-style fixes, HTML unescaped twice, whitespace
+    /// collapsed and trimmed, lower-cased like Python's str.lower().</summary>
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Instance API: callers hold a tokenizer, not its cleaning rules.")]
+    public string Normalize(string text) => ClipTextCleaner.Clean(text);
+
+    /// <summary>The BPE ids of <paramref name="text"/>, without start/end tokens, padding or truncation.</summary>
+    public IReadOnlyList<int> EncodeRaw(string text)
+    {
+        string normalized = ClipTextCleaner.Clean(text);
+        if (normalized.Length == 0)
+        {
+            return [];
+        }
+
+        return _bpe.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false);
+    }
+
+    /// <summary>
+    /// Writes exactly <see cref="MaxLength"/> ids: start token, the first MaxLength - 2 BPE ids, end token, then the
+    /// pad id.
+    /// </summary>
+    public void Encode(string text, Span<long> destination)
+    {
+        if (destination.Length != MaxLength)
+        {
+            throw new ArgumentException($"The destination must hold exactly {MaxLength} ids, not {destination.Length}.", nameof(destination));
+        }
+
+        var ids = EncodeRaw(text);
+        int count = Math.Min(ids.Count, MaxLength - 2);
+        destination[0] = BosId;
+        for (int i = 0; i < count; i++)
+        {
+            destination[i + 1] = ids[i];
+        }
+
+        destination[count + 1] = EosId;
+        destination[(count + 2)..].Fill(PadId);
+    }
+
+    /// <summary>The <see cref="MaxLength"/> ids of <paramref name="text"/>; see <see cref="Encode(string, Span{long})"/>.</summary>
+    public long[] Encode(string text)
+    {
+        var ids = new long[MaxLength];
+        Encode(text, ids);
+        return ids;
+    }
+
+    private static Dictionary<string, int> ReadVocabulary(string path)
+    {
+        using var document = ReadJsonObject(path);
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out int id) || id < 0)
+            {
+                throw new TokenizerLoadException(path, $"the id of '{property.Name}' is not a non-negative integer.");
+            }
+
+            vocab[property.Name] = id;
+        }
+
+        // Every single byte, alone and at a word's end, must be a token, or some words could not be encoded.
+        foreach (char symbol in ByteLevelAlphabet())
+        {
+            string s = symbol.ToString();
+            if (!vocab.ContainsKey(s) || !vocab.ContainsKey(s + EndOfWordSuffix))
+            {
+                throw new TokenizerLoadException(path, $"not a byte-level CLIP vocabulary: '{s}' or '{s}{EndOfWordSuffix}' is missing.");
+            }
+        }
+
+        return vocab;
+    }
+
+    private static List<string> ReadMerges(string path)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TokenizerLoadException(path, File.Exists(path) ? $"cannot be read: {ex.Message}" : "file not found.", ex);
+        }
+
+        var merges = new List<string>(Math.Min(lines.Length, MaxMerges));
+        for (int i = 0; i < lines.Length && merges.Count < MaxMerges; i++)
+        {
+            string line = lines[i];
+            if (line.Length == 0 || (i == 0 && line.StartsWith("#version", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0)
+            {
+                throw new TokenizerLoadException(path, $"line {i + 1} is not two symbols separated by one space: '{line}'.");
+            }
+
+            merges.Add(line);
+        }
+
+        if (merges.Count == 0)
+        {
+            throw new TokenizerLoadException(path, "holds no merges.");
+        }
+
+        return merges;
+    }
+
+    private static JsonDocument ReadJsonObject(string path)
+    {
+        JsonDocument document;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            document = JsonDocument.Parse(stream);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TokenizerLoadException(path, "file not found.", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TokenizerLoadException(path, $"cannot be read: {ex.Message}", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new TokenizerLoadException(path, $"is not valid JSON: {ex.Message}", ex);
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw new TokenizerLoadException(path, "must hold a JSON object.");
+        }
+
+        return document;
+    }
+
+    // Hugging Face writes special tokens either as "text" or as {"content": "text", ...}.
+    private static string? TokenString(JsonDocument document, string path, string key)
+    {
+        if (!document.RootElement.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return value.GetString();
+        }
+
+        if (value.ValueKind == JsonValueKind.Object
+            && value.TryGetProperty("content", out var content)
+            && content.ValueKind == JsonValueKind.String)
+        {
+            return content.GetString();
+        }
+
+        throw new TokenizerLoadException(path, $"'{key}' must be a string or an object with a string \"content\".");
+    }
+
+    private static int ReadMaxLength(JsonDocument config, string path)
+    {
+        if (!config.RootElement.TryGetProperty("model_max_length", out var value))
+        {
+            return 77;
+        }
+
+        // Tokenizers without a limit store a huge float here; CLIP folders store 77.
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int maxLength) || maxLength is < 2 or > 4096)
+        {
+            throw new TokenizerLoadException(path, $"model_max_length must be an integer from 2 to 4096, not {value.GetRawText()}.");
+        }
+
+        return maxLength;
+    }
+
+    // GPT-2/CLIP bytes_to_unicode: printable Latin-1 bytes map to themselves, the other 68 bytes to U+0100 onwards.
+    private static IEnumerable<char> ByteLevelAlphabet()
+    {
+        int shifted = 0;
+        for (int b = 0; b < 256; b++)
+        {
+            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            yield return printable ? (char)b : (char)(256 + shifted++);
+        }
+    }
+}
