@@ -168,6 +168,17 @@ class DockerfileShape(unittest.TestCase):
             self.skipTest("the web app maps no health endpoint in this checkout yet (/healthz comes from branch live)")
         self.assertIn(path, mapped, f"HEALTHCHECK GETs {path}, the app maps {sorted(mapped)}")
 
+    def test_the_model_folder_variable_the_image_sets_is_the_key_the_app_binds(self):
+        sources = {cs: cs.read_text(encoding="utf-8") for cs in (REPO / "src" / "NitroLive.Web").rglob("*.cs")
+                   if "/obj/" not in cs.as_posix() and "/bin/" not in cs.as_posix()}
+        binds_model = [cs for cs, text in sources.items() if "ModelDirectory" in text or "NitroLive:Model" in text]
+        if not binds_model:
+            self.skipTest("the web app does not configure a model folder in this checkout yet")
+        # NitroLive__Model__Directory is configuration key NitroLive:Model:Directory.
+        self.assertTrue(any('"NitroLive:Model"' in sources[cs] for cs in binds_model),
+                        "docs/real-models.md and the Dockerfile use NitroLive:Model:Directory; the app binds "
+                        f"its model folder elsewhere ({[str(c.relative_to(REPO)) for c in binds_model]})")
+
     def test_dockerignore_keeps_build_outputs_and_history_out_of_the_context(self):
         for rel in (".git", "src/NitroLive.Web/bin", "src/NitroLive.Core/obj", "tests", "tools/export"):
             self.assertTrue(ignored(rel), f"{rel} should not be sent to the Docker daemon")
