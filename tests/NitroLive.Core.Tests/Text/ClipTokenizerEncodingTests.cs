@@ -6,7 +6,8 @@ namespace NitroLive.Core.Tests.Text;
 /// Hard cases whose ids follow from the shared vocab.json and merges.txt: each expectation is spelled as vocabulary
 /// entries (byte-level strings, "&lt;/w&gt;" marks a word's end) and looked up in the shared vocab.json.
 /// </summary>
-public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers) : IClassFixture<SdxlTokenizersFixture>
+[Collection(SdxlTokenizersGroup.Name)]
+public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
 {
     private IReadOnlyList<int> Raw(string text) => tokenizers.Tokenizer.EncodeRaw(text);
 
