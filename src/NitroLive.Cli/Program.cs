@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "generate" => await GenerateCommand.RunAsync(args[1..]),
     "verify-model" => VerifyModelCommand.Run(args[1..]),
     "schedule" => ScheduleCommand.Run(args[1..], Console.Out, Console.Error),
+    "tokenize" => TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
     "-h" or "--help" or "help" => Usage(null, exitCode: 0),
     _ => Usage(args.FirstOrDefault()),
 };
@@ -28,6 +29,9 @@ static int Usage(string? command, int exitCode = 2)
           verify-model  Check a model folder; list its files and tensors, or every problem.
                         DIR [--provider auto|cpu|cuda] [--no-load]
           schedule      Print NitroFusion's LCM schedule and per-step scalars as JSON.
+                        --shifted-timestep S --steps N [--original-steps 4]
+          tokenize      Print the 77 CLIP ids of a prompt (or the raw BPE ids) as a JSON array.
+                        --tokenizer DIR [--raw] TEXT
 
         Run 'nitrolive <command> --help' for a command's options.
         """);

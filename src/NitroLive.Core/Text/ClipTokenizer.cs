@@ -112,16 +112,7 @@ public sealed class ClipTokenizer
     public string Normalize(string text) => ClipTextCleaner.Clean(text);
 
     /// <summary>The BPE ids of <paramref name="text"/>, without start/end tokens, padding or truncation.</summary>
-    public IReadOnlyList<int> EncodeRaw(string text)
-    {
-        string normalized = ClipTextCleaner.Clean(text);
-        if (normalized.Length == 0)
-        {
-            return [];
-        }
-
-        return _bpe.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false);
-    }
+    public IReadOnlyList<int> EncodeRaw(string text) => EncodeClean(text, int.MaxValue);
 
     /// <summary>
     /// Writes exactly <see cref="MaxLength"/> ids: start token, the first MaxLength - 2 BPE ids, end token, then the
@@ -134,7 +125,8 @@ public sealed class ClipTokenizer
             throw new ArgumentException($"The destination must hold exactly {MaxLength} ids, not {destination.Length}.", nameof(destination));
         }
 
-        var ids = EncodeRaw(text);
+        // Only the first MaxLength - 2 ids are kept, so BPE stops there (a partly kept word counts, as in ids[:75]).
+        var ids = EncodeClean(text, MaxLength - 2);
         int count = Math.Min(ids.Count, MaxLength - 2);
         destination[0] = BosId;
         for (int i = 0; i < count; i++)
@@ -154,10 +146,22 @@ public sealed class ClipTokenizer
         return ids;
     }
 
+    private IReadOnlyList<int> EncodeClean(string text, int maxTokenCount)
+    {
+        string normalized = ClipTextCleaner.Clean(text);
+        if (normalized.Length == 0)
+        {
+            return [];
+        }
+
+        return _bpe.EncodeToIds(normalized, maxTokenCount, out _, out _, considerPreTokenization: true, considerNormalization: false);
+    }
+
     private static Dictionary<string, int> ReadVocabulary(string path)
     {
         using var document = ReadJsonObject(path);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tokensById = new Dictionary<int, string>();
         foreach (var property in document.RootElement.EnumerateObject())
         {
             if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out int id) || id < 0)
@@ -165,7 +169,15 @@ public sealed class ClipTokenizer
                 throw new TokenizerLoadException(path, $"the id of '{property.Name}' is not a non-negative integer.");
             }
 
-            vocab[property.Name] = id;
+            if (!vocab.TryAdd(property.Name, id))
+            {
+                throw new TokenizerLoadException(path, $"'{property.Name}' appears twice.");
+            }
+
+            if (!tokensById.TryAdd(id, property.Name))
+            {
+                throw new TokenizerLoadException(path, $"'{tokensById[id]}' and '{property.Name}' share the id {id}.");
+            }
         }
 
         // Every single byte, alone and at a word's end, must be a token, or some words could not be encoded.
