@@ -7,7 +7,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
 
-// Live service, generation loop, /hubs/live, health.
+// The generator (NitroPipeline on the configured model) and the live service around it.
+builder.Services.AddNitroGenerator();
 builder.Services.AddNitroLive();
 
 var app = builder.Build();
