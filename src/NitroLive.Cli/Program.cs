@@ -4,6 +4,7 @@ using NitroLive.Cli.Commands;
 return args.FirstOrDefault() switch
 {
     "schedule" => ScheduleCommand.Run(args[1..], Console.Out, Console.Error),
+    "bench" => await BenchCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
     _ => Usage(args.FirstOrDefault()),
 };
 
@@ -19,6 +20,7 @@ static int Usage(string? command)
 
         Commands:
           schedule    Print NitroFusion's LCM schedule and per-step scalars as JSON.
+          bench       Measure the pipeline or a live server (pipeline, live); prints JSON.
 
         Run 'nitrolive <command> --help' for a command's options.
         """);
