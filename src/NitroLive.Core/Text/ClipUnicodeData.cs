@@ -39,6 +39,9 @@ internal static class ClipUnicodeData
     /// <summary>Primary composites: (first &lt;&lt; 21 | second) -> composed code point.</summary>
     internal static readonly Dictionary<long, int> Composition = [];
 
+    /// <summary>Code points whose NFC quick-check value is No or Maybe (they may change or combine under NFC).</summary>
+    internal static readonly HashSet<int> NfcQuickCheckNotYes = [];
+
     /// <summary>fix_character_width: halfwidth/fullwidth forms to their standard width.</summary>
     internal static readonly Dictionary<char, string> Width = [];
 
@@ -90,6 +93,27 @@ internal static class ClipUnicodeData
         }
 
         AstralClassRanges.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+
+        // No: decomposable but not a primary composite (singletons, exclusions). Maybe: can be a composition's second
+        // half (Hangul vowels and trailing consonants compose algorithmically).
+        var primaryComposites = Composition.Values.ToHashSet();
+        foreach (int cp in Decomposition.Keys)
+        {
+            if (!primaryComposites.Contains(cp))
+            {
+                NfcQuickCheckNotYes.Add(cp);
+            }
+        }
+
+        foreach (long pair in Composition.Keys)
+        {
+            NfcQuickCheckNotYes.Add((int)(pair & 0x1FFFFF));
+        }
+
+        for (int cp = 0x1161; cp <= 0x11C2; cp++)
+        {
+            NfcQuickCheckNotYes.Add(cp);
+        }
 
         // ftfy treats the ideographic space like the fullwidth forms.
         Width['\u3000'] = " ";

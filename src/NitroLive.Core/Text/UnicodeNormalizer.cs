@@ -19,6 +19,11 @@ internal static class UnicodeNormalizer
             return s;
         }
 
+        if (IsNfcQuick(s))
+        {
+            return s;
+        }
+
         var cps = new List<int>(s.Length + 8);
         for (int i = 0; i < s.Length;)
         {
@@ -45,6 +50,37 @@ internal static class UnicodeNormalizer
 
         string result = sb.ToString();
         return string.Equals(result, s, StringComparison.Ordinal) ? s : result;
+    }
+
+    // UAX #15 quick check: every code point NFC_QC=Yes and the combining classes in canonical order.
+    private static bool IsNfcQuick(string s)
+    {
+        int lastCcc = 0;
+        for (int i = 0; i < s.Length;)
+        {
+            int cp = Utf16.CodePointAt(s, i, out int width);
+            i += width;
+            if (cp < 0x300)
+            {
+                lastCcc = 0;
+                continue;
+            }
+
+            if (ClipUnicodeData.NfcQuickCheckNotYes.Contains(cp))
+            {
+                return false;
+            }
+
+            int ccc = ClipUnicodeData.CombiningClass(cp);
+            if (ccc != 0 && ccc < lastCcc)
+            {
+                return false;
+            }
+
+            lastCcc = ccc;
+        }
+
+        return true;
     }
 
     private static void Decompose(int cp, List<int> output)
