@@ -50,7 +50,11 @@ public static class BenchData
 
     private static string? EmbeddedTokenizerDirectory()
     {
-        var directory = Path.Combine(RepositoryRoot(), "models", "nitro-tiny", "tokenizer");
+        // NITROLIVE_MODEL_DIR points at another folder with the embedded model's layout.
+        var model = Environment.GetEnvironmentVariable("NITROLIVE_MODEL_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(RepositoryRoot(), "models", "nitro-tiny");
+        var directory = Path.Combine(model, "tokenizer");
         return File.Exists(Path.Combine(directory, "vocab.json")) ? directory : null;
     }
 

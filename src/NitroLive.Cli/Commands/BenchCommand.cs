@@ -5,6 +5,8 @@ internal static class BenchCommand
 {
     private const string UsageText = """
         usage: nitrolive bench <what> [options]
+          pipeline  [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N] [--prompts hit|miss|both]
+                    [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder]
           live      --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both] [--pause-ms MS]
                     [--frame-timeout-s S] [--protocol messagepack|json] [--allow-remote]
         """;
@@ -13,6 +15,8 @@ internal static class BenchCommand
     {
         switch (args.FirstOrDefault())
         {
+            case "pipeline":
+                return await BenchPipelineCommand.RunAsync(args[1..], output, error, cancellationToken);
             case "live":
                 return await BenchLiveCommand.RunAsync(args[1..], output, error, cancellationToken);
             case null or "-h" or "--help":
