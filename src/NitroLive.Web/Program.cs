@@ -1,14 +1,17 @@
 using NitroLive.Web.Components;
+using NitroLive.Web.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Add services to the container.
+// Blazor UI (owned by the UI area).
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
 
+// Live service, generation loop, /hubs/live, health.
+builder.Services.AddNitroLive();
+
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
@@ -23,5 +26,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
+
+app.MapNitroLive();
 
 app.Run();

@@ -1,0 +1,193 @@
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Web.Live;
+
+/// <summary>What a member of a live session may do.</summary>
+public enum LiveRole
+{
+    /// <summary>Sees frames; cannot change the request.</summary>
+    Viewer = 0,
+
+    /// <summary>Sees frames and may change the request.</summary>
+    Typist = 1,
+
+    /// <summary>Created the session: may type, and grants and revokes typing for other members.</summary>
+    Owner = 2,
+}
+
+/// <summary>How the seed of each accepted request is chosen.</summary>
+public enum SeedMode
+{
+    /// <summary>
+    /// Every request uses <see cref="LiveRequest.Seed"/>: the same prompt gives the same picture, so edits look stable
+    /// while typing. <see cref="ILiveMember.Reroll"/> picks a new fixed seed (a variation of the same prompt).
+    /// </summary>
+    Fixed = 0,
+
+    /// <summary>Every accepted request draws a fresh random seed; the frame's request says which one was used.</summary>
+    PerRequest = 1,
+}
+
+/// <summary>The image format frames are encoded in.</summary>
+public enum FrameFormat
+{
+    /// <summary>Baseline JPEG, quality from <see cref="LiveOptions.JpegQuality"/>.</summary>
+    Jpeg = 0,
+
+    /// <summary>Lossy WebP, quality from <see cref="LiveOptions.WebpQuality"/>.</summary>
+    Webp = 1,
+}
+
+/// <summary>
+/// The request a session currently wants generated. Every field is validated against <see cref="LiveLimits"/> when
+/// it is accepted, so a <see cref="LiveRequest"/> read from the service is always one the generator can run.
+/// </summary>
+/// <param name="Prompt">The prompt as typed (may be empty).</param>
+/// <param name="Steps">Denoising steps, one of <see cref="LiveLimits.AllowedSteps"/>.</param>
+/// <param name="SeedMode">How the seed is chosen.</param>
+/// <param name="Seed">
+/// The seed: for <see cref="SeedMode.Fixed"/> the session's fixed seed; in a frame's request, the seed actually used.
+/// </param>
+/// <param name="Width">Image width in pixels, one of <see cref="LiveLimits.Sizes"/>.</param>
+/// <param name="Height">Image height in pixels, one of <see cref="LiveLimits.Sizes"/>.</param>
+/// <param name="ModelVariant">The model variant to use; must be the loaded model's <see cref="ModelDescription.Variant"/>.</param>
+public sealed record LiveRequest(
+    string Prompt,
+    int Steps,
+    SeedMode SeedMode,
+    long Seed,
+    int Width,
+    int Height,
+    string ModelVariant);
+
+/// <summary>A partial change to a session's request: null fields keep their current value.</summary>
+/// <param name="Prompt">New prompt, or null to keep it.</param>
+/// <param name="Steps">New step count, or null to keep it.</param>
+/// <param name="SeedMode">New seed mode, or null to keep it.</param>
+/// <param name="Seed">New fixed seed, or null to keep it.</param>
+/// <param name="Width">New width (give <paramref name="Height"/> too), or null to keep the size.</param>
+/// <param name="Height">New height (give <paramref name="Width"/> too), or null to keep the size.</param>
+/// <param name="ModelVariant">New model variant, or null to keep it.</param>
+public sealed record LiveRequestPatch(
+    string? Prompt = null,
+    int? Steps = null,
+    SeedMode? SeedMode = null,
+    long? Seed = null,
+    int? Width = null,
+    int? Height = null,
+    string? ModelVariant = null);
+
+/// <summary>The answer to an accepted request change.</summary>
+/// <param name="RequestId">
+/// The id of the accepted request, increasing per session. Frames carry the id of the request they answer, so a
+/// client can tell when the picture of its latest edit has arrived.
+/// </param>
+/// <param name="Request">The request as accepted (with the seed that will be used).</param>
+public sealed record LiveRequestAccepted(long RequestId, LiveRequest Request);
+
+/// <summary>Where the time of one frame went, in milliseconds.</summary>
+/// <param name="QueueWaitMs">From the request being accepted to the generator starting it.</param>
+/// <param name="TokenizeMs">CLIP tokenization.</param>
+/// <param name="TextEncodeMs">Text encoders (near zero on a prompt-embedding cache hit).</param>
+/// <param name="UnetMs">All denoising steps together.</param>
+/// <param name="DecodeMs">VAE decode to RGB.</param>
+/// <param name="GenerateMs">The generator's whole call (for a batch, the batch's call).</param>
+/// <param name="ImageEncodeMs">JPEG/WebP encoding of this frame.</param>
+/// <param name="TotalMs">From the request being accepted to the frame being ready to send.</param>
+/// <param name="BatchSize">How many requests shared the generator call.</param>
+/// <param name="TextCacheHit">Whether the prompt embeddings came from the cache.</param>
+/// <param name="Provider">The execution provider that ran it ("CPU", "CUDA").</param>
+public sealed record FrameTimings(
+    double QueueWaitMs,
+    double TokenizeMs,
+    double TextEncodeMs,
+    double UnetMs,
+    double DecodeMs,
+    double GenerateMs,
+    double ImageEncodeMs,
+    double TotalMs,
+    int BatchSize,
+    bool TextCacheHit,
+    string Provider);
+
+/// <summary>
+/// One encoded picture of a session. Frames of a session are published in increasing <see cref="Sequence"/> and
+/// increasing <see cref="RequestId"/>: a frame never follows a frame of a newer request.
+/// </summary>
+/// <param name="SessionId">The session the frame belongs to.</param>
+/// <param name="Sequence">Per-session frame number, starting at 1, increasing by one per published frame.</param>
+/// <param name="RequestId">The id of the request this frame answers (see <see cref="LiveRequestAccepted.RequestId"/>).</param>
+/// <param name="Request">The request this frame answers, with the seed that was used.</param>
+/// <param name="Format">The image format of <see cref="Image"/>.</param>
+/// <param name="Image">The encoded image. Shared by every member: treat as read-only.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="Timings">Where the time went.</param>
+/// <param name="CreatedAt">When the frame was ready to send.</param>
+public sealed record LiveFrame(
+    string SessionId,
+    long Sequence,
+    long RequestId,
+    LiveRequest Request,
+    FrameFormat Format,
+    byte[] Image,
+    int Width,
+    int Height,
+    FrameTimings Timings,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The MIME type of <see cref="Image"/> ("image/jpeg" or "image/webp").</summary>
+    public string ContentType => Format == FrameFormat.Webp ? "image/webp" : "image/jpeg";
+}
+
+/// <summary>A member as the other members see it.</summary>
+/// <param name="MemberId">Random id of the membership, unique within the session.</param>
+/// <param name="DisplayName">Name the member gave (or a generated one).</param>
+/// <param name="Role">Current role.</param>
+public sealed record LiveMemberInfo(string MemberId, string DisplayName, LiveRole Role);
+
+/// <summary>A snapshot of a session, published to its members whenever something in it changes.</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="Version">Increases on every change; a snapshot with a lower version is stale.</param>
+/// <param name="RequestId">Id of the current request.</param>
+/// <param name="Request">The current request.</param>
+/// <param name="Members">Every member, owner first.</param>
+/// <param name="TypingOpen">Whether members may join as <see cref="LiveRole.Typist"/> without a grant.</param>
+/// <param name="LastFrameSequence">Sequence of the newest published frame, 0 before the first.</param>
+/// <param name="LastError">The last generation failure for this session, cleared by the next frame; null when fine.</param>
+/// <param name="IsClosed">True once the session has ended; no further snapshots or frames follow.</param>
+public sealed record LiveSessionState(
+    string SessionId,
+    long Version,
+    long RequestId,
+    LiveRequest Request,
+    IReadOnlyList<LiveMemberInfo> Members,
+    bool TypingOpen,
+    long LastFrameSequence,
+    string? LastError,
+    bool IsClosed);
+
+/// <summary>What the service accepts, for clients to build their controls and validate early.</summary>
+/// <param name="MaxPromptLength">Longest prompt accepted, in UTF-16 characters.</param>
+/// <param name="AllowedSteps">Step counts accepted.</param>
+/// <param name="Sizes">Sizes accepted (width, height).</param>
+/// <param name="ModelVariant">The loaded model's variant.</param>
+/// <param name="DefaultRequest">The request a new session starts with.</param>
+/// <param name="ClientDebounceMs">How long clients should debounce keystrokes before sending (the server is latest-wins).</param>
+/// <param name="MaxMembersPerSession">Most members one session holds.</param>
+/// <param name="FrameFormat">The format frames are encoded in.</param>
+public sealed record LiveLimits(
+    int MaxPromptLength,
+    IReadOnlyList<int> AllowedSteps,
+    IReadOnlyList<(int Width, int Height)> Sizes,
+    string ModelVariant,
+    LiveRequest DefaultRequest,
+    int ClientDebounceMs,
+    int MaxMembersPerSession,
+    FrameFormat FrameFormat);
+
+/// <summary>Options for creating a session.</summary>
+/// <param name="DisplayName">The owner's display name; null for a generated one.</param>
+/// <param name="Initial">Changes to apply to <see cref="LiveLimits.DefaultRequest"/> for the first request; null for none.</param>
+/// <param name="TypingOpen">Whether others may join as <see cref="LiveRole.Typist"/> without a grant.</param>
+public sealed record CreateSessionOptions(string? DisplayName = null, LiveRequestPatch? Initial = null, bool TypingOpen = true);

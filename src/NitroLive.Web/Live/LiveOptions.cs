@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NitroLive.Web.Live;
+
+/// <summary>Options of the live service, bound from <c>NitroLive:Live</c> and validated at startup.</summary>
+public sealed class LiveOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "NitroLive:Live";
+
+    /// <summary>Longest prompt accepted, in UTF-16 characters.</summary>
+    [Range(1, 10_000)]
+    public int MaxPromptLength { get; set; } = 500;
+
+    /// <summary>Most sessions the server holds at once; creating one more is refused.</summary>
+    [Range(1, 100_000)]
+    public int MaxSessions { get; set; } = 256;
+
+    /// <summary>Most members one session holds.</summary>
+    [Range(1, 10_000)]
+    public int MaxMembersPerSession { get; set; } = 64;
+
+    /// <summary>
+    /// Step counts accepted, each 1 to 4, further limited to what the model supports; empty means 1 to 4.
+    /// (Empty by default because the configuration binder appends to, rather than replaces, a non-empty default array.)
+    /// </summary>
+    public int[] AllowedSteps { get; set; } = [];
+
+    /// <summary>Steps of a new session's first request.</summary>
+    [Range(1, 4)]
+    public int DefaultSteps { get; set; } = 1;
+
+    /// <summary>Seed mode of a new session.</summary>
+    public SeedMode DefaultSeedMode { get; set; } = SeedMode.Fixed;
+
+    /// <summary>Format frames are encoded in.</summary>
+    public FrameFormat FrameFormat { get; set; } = FrameFormat.Jpeg;
+
+    /// <summary>JPEG quality, 1 to 100.</summary>
+    [Range(1, 100)]
+    public int JpegQuality { get; set; } = 85;
+
+    /// <summary>WebP quality, 1 to 100.</summary>
+    [Range(1, 100)]
+    public int WebpQuality { get; set; } = 80;
+
+    /// <summary>
+    /// Debounce clients should apply to keystrokes, in milliseconds. Short, because the server keeps only the newest
+    /// request per session: extra requests cost nothing but a slot overwrite.
+    /// </summary>
+    [Range(0, 1000)]
+    public int ClientDebounceMs { get; set; } = 40;
+
+    /// <summary>
+    /// How long a session with no members is kept (so an owner can reconnect with the owner token), in seconds.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int EmptySessionGraceSeconds { get; set; } = 60;
+
+    /// <summary>Whether the generation loop batches equal-shape requests of different sessions (when the model allows batch &gt; 1).</summary>
+    public bool EnableBatching { get; set; } = true;
+
+    /// <summary>Largest batch the loop builds; the model's <c>MaxBatch</c> caps it further.</summary>
+    [Range(1, 64)]
+    public int MaxBatch { get; set; } = 8;
+
+    /// <summary>How many frames of one batch are encoded in parallel.</summary>
+    [Range(1, 64)]
+    public int EncoderParallelism { get; set; } = 2;
+}
