@@ -1,5 +1,7 @@
 using NitroLive.Web.Components;
 using NitroLive.Web.Extensions;
+using NitroLive.Web.Security;
+using NitroLive.Web.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +11,8 @@ builder.Services.AddRazorComponents()
 
 // Live service, generation loop, /hubs/live, health.
 builder.Services.AddNitroLive();
+builder.Services.AddNitroTelemetry();
+builder.Services.AddNitroSecurity();
 
 var app = builder.Build();
 
@@ -18,6 +22,7 @@ if (!app.Environment.IsDevelopment())
     // The default HSTS value is 30 days. You may want to change this for production scenarios, see https://aka.ms/aspnetcore-hsts.
     app.UseHsts();
 }
+app.UseNitroSecurityHeaders();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseHttpsRedirection();
 
@@ -28,5 +33,6 @@ app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 
 app.MapNitroLive();
+app.MapNitroTelemetry();
 
 app.Run();

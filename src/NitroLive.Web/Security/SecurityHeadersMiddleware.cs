@@ -36,7 +36,20 @@ internal sealed class SecurityHeadersMiddleware
     {
         var nonce = NewNonce();
         context.Items[NonceKey] = nonce;
-        var headers = context.Response.Headers;
+
+        // Written when the headers go out, replacing what endpoints added: Blazor's interactive server render mode
+        // adds its own "frame-ancestors 'self'" policy, which would override a kiosk's configured embedding.
+        context.Response.OnStarting(static state =>
+        {
+            var (middleware, context, nonce) = ((SecurityHeadersMiddleware, HttpContext, string))state;
+            middleware.Apply(context.Response.Headers, nonce);
+            return Task.CompletedTask;
+        }, (this, context, nonce));
+        return _next(context);
+    }
+
+    private void Apply(IHeaderDictionary headers, string nonce)
+    {
         headers.ContentSecurityPolicy = string.Concat(_policyPrefix, nonce, _policySuffix);
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = _referrerPolicy;
@@ -47,8 +60,11 @@ internal sealed class SecurityHeadersMiddleware
             // For browsers that predate frame-ancestors.
             headers.XFrameOptions = "DENY";
         }
-
-        return _next(context);
+        else
+        {
+            // Antiforgery adds SAMEORIGIN; an embedding the configuration allows must not be contradicted.
+            headers.Remove("X-Frame-Options");
+        }
     }
 
     private static string NewNonce()

@@ -30,6 +30,7 @@ public static class TelemetryExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton<NitroMetrics>();
+        services.TryAddSingleton<ILiveGaugeSource, LiveGaugeSource>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(Meters)
             .AddPrometheusExporter());
