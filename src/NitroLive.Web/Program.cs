@@ -1,4 +1,6 @@
 using NitroLive.Web.Extensions;
+using NitroLive.Web.Security;
+using NitroLive.Web.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -6,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddNitroGenerator();
 builder.Services.AddNitroLive();
 builder.Services.AddNitroUi();
+builder.Services.AddNitroTelemetry();
+builder.Services.AddNitroSecurity();
 
 var app = builder.Build();
 
@@ -14,9 +18,11 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
     app.UseHsts();
 }
+app.UseNitroSecurityHeaders();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 
 app.MapNitroLive();
+app.MapNitroTelemetry();
 app.MapNitroUi();
 
 app.Run();
