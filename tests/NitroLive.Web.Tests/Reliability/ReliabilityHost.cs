@@ -24,16 +24,19 @@ internal sealed class ReliabilityHost : WebApplicationFactory<Program>
 
     private readonly IImageGenerator _generator;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configure;
 
-    private ReliabilityHost(IImageGenerator generator, Dictionary<string, string?> settings)
+    private ReliabilityHost(IImageGenerator generator, Dictionary<string, string?> settings, Action<IServiceCollection>? configure)
     {
         _generator = generator;
         _settings = settings;
+        _configure = configure;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public static ReliabilityHost Start(IImageGenerator? generator = null, Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the app; <paramref name="configure"/> replaces services after the app registered its own.</summary>
+    public static ReliabilityHost Start(IImageGenerator? generator = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var merged = new Dictionary<string, string?>
         {
@@ -44,7 +47,7 @@ internal sealed class ReliabilityHost : WebApplicationFactory<Program>
             merged[key] = value;
         }
 
-        var host = new ReliabilityHost(generator ?? new FakeImageGenerator(), merged);
+        var host = new ReliabilityHost(generator ?? new FakeImageGenerator(), merged, configure);
         host.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -86,6 +89,7 @@ internal sealed class ReliabilityHost : WebApplicationFactory<Program>
         {
             services.RemoveAll<IImageGenerator>();
             services.AddSingleton(_generator);
+            _configure?.Invoke(services);
         });
     }
 }
