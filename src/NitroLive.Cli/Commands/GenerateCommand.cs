@@ -17,6 +17,12 @@ internal static class GenerateCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        if (args is ["--help"] or ["-h"])
+        {
+            await output.WriteLineAsync(UsageLine);
+            return 0;
+        }
+
         if (!TryParse(args, out var parsed, out var parseError))
         {
             await error.WriteLineAsync($"nitrolive generate: {parseError}\n{UsageLine}");

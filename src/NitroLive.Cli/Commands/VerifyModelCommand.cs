@@ -13,6 +13,12 @@ internal static class VerifyModelCommand
 
     public static int Run(string[] args, TextWriter output)
     {
+        if (args is ["--help"] or ["-h"])
+        {
+            output.WriteLine("usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load]");
+            return 0;
+        }
+
         string? directory = null;
         var provider = ProviderPreference.Auto;
         var load = true;
@@ -83,6 +89,13 @@ internal static class VerifyModelCommand
                 $"  unet: {OnnxElementTypes.Name(folder.Unet.SampleType)} latents, {folder.Unet.LatentChannels} channels, timestep {OnnxElementTypes.Name(folder.Unet.TimestepType)} rank {folder.Unet.TimestepRank}, batch {(folder.Unet.FixedBatch is { } b ? b.ToString(CultureInfo.InvariantCulture) : "dynamic")}");
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"  vae_decoder: scale factor {folder.VaeScaleFactor}, scaling_factor {folder.VaeDecoder.Config.ScalingFactor.ToString(CultureInfo.InvariantCulture)}, {OnnxElementTypes.Name(folder.VaeDecoder.LatentType)}{(folder.VaeDecoder.Config.ForceUpcast ? ", force_upcast" : "")}{(folder.VaeDecoderTiny is null ? "" : "; vae_decoder_tiny present")}");
+            var componentProblems = NitroPipeline.CheckComponents(folder);
+            problems.AddRange(componentProblems);
+            if (componentProblems.Count == 0)
+            {
+                report.AppendLine("Tokenizers and scheduler: load; every supported step count has a schedule");
+            }
+
             if (load)
             {
                 using var logging = CliLogging.Create(LogLevel.Warning);

@@ -212,15 +212,17 @@ public static class PixelConversion
 
     private static void Interleave(ReadOnlySpan<byte> planes, int count, Span<byte> rgb)
     {
-        var r = planes[..count];
-        var g = planes.Slice(ChunkPixels, count);
-        var b = planes.Slice(2 * ChunkPixels, count);
-        _ = rgb[(3 * count) - 1];
+        // Callers pass planes of 3 * ChunkPixels bytes and rgb of exactly 3 * count bytes, so no index leaves them.
+        ref var r = ref MemoryMarshal.GetReference(planes);
+        ref var g = ref Unsafe.Add(ref r, ChunkPixels);
+        ref var b = ref Unsafe.Add(ref r, 2 * ChunkPixels);
+        ref var output = ref MemoryMarshal.GetReference(rgb);
         for (var i = 0; i < count; i++)
         {
-            rgb[3 * i] = r[i];
-            rgb[(3 * i) + 1] = g[i];
-            rgb[(3 * i) + 2] = b[i];
+            ref var pixel = ref Unsafe.Add(ref output, 3 * i);
+            pixel = Unsafe.Add(ref r, i);
+            Unsafe.Add(ref pixel, 1) = Unsafe.Add(ref g, i);
+            Unsafe.Add(ref pixel, 2) = Unsafe.Add(ref b, i);
         }
     }
 }

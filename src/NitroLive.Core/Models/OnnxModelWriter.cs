@@ -7,7 +7,7 @@ namespace NitroLive.Core.Models;
 internal sealed record OnnxExternalInitializer(string Name, long[] Dims, string Location, long Offset);
 
 /// <summary>One node of a hand-built graph.</summary>
-internal sealed record OnnxNodeSpec(string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+internal sealed record OnnxNodeSpec(string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, long>? IntAttributes = null);
 
 /// <summary>
 /// Writes small ONNX ModelProtos (declared inputs/outputs and attribute-free nodes) with the onnx.proto3 field numbers.
@@ -34,6 +34,16 @@ internal static class OnnxModelWriter
             }
 
             WriteString(n, 4, node.OpType);
+            foreach (var (key, value) in node.IntAttributes ?? new Dictionary<string, long>())
+            {
+                // AttributeProto: name = 1, i = 3, type = 20 (INT = 2).
+                var a = new MemoryStream();
+                WriteString(a, 1, key);
+                WriteVarintField(a, 3, (ulong)value);
+                WriteVarintField(a, 20, 2);
+                WriteMessage(n, 5, a);
+            }
+
             WriteMessage(graph, 1, n);
         }
 
@@ -80,6 +90,10 @@ internal static class OnnxModelWriter
         WriteMessage(model, 8, opsetId);
         return model.ToArray();
     }
+
+    /// <summary>A Cast node to <paramref name="to"/>.</summary>
+    public static OnnxNodeSpec Cast(string input, string output, TensorElementType to) =>
+        new("Cast", [input], [output], new Dictionary<string, long> { ["to"] = (long)to });
 
     /// <summary>A float32 [1] Identity graph: the smallest model a provider must be able to run.</summary>
     public static byte[] IdentityProbe()

@@ -46,6 +46,9 @@ internal sealed class BufferSet : IDisposable
 
     public int Batch { get; }
 
+    /// <summary>The device-resident loop's buffers, when the pipeline keeps latents on the device.</summary>
+    public DeviceLatents? Device { get; set; }
+
     public int Width { get; }
 
     public int Height { get; }
@@ -146,6 +149,7 @@ internal sealed class BufferSet : IDisposable
 
     public void Dispose()
     {
+        Device?.Dispose();
         foreach (var tensor in _tensors)
         {
             tensor.Dispose();

@@ -24,7 +24,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly ExecutionProviderSelector _providers;
     private readonly ClipTokenizer _tokenizer1;
     private readonly ClipTokenizer _tokenizer2;
-    private readonly Dictionary<int, LcmSchedule> _schedules = [];
+    private readonly IReadOnlyDictionary<int, LcmSchedule> _schedules;
     private readonly List<InferenceSession> _sessions = [];
     private readonly InferenceSession _textEncoder1;
     private readonly InferenceSession _textEncoder2;
@@ -34,6 +34,8 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly TextEncoderBuffers _text;
     private readonly PromptEmbeddingCache _cache;
     private readonly LinkedList<BufferSet> _bufferSets = new();
+    private LatentStepGraphs? _stepGraphs;
+    private readonly OrtMemoryInfo? _deviceMemory;
     private int _running;
     private bool _disposed;
 
@@ -53,9 +55,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         Folder = ModelFolder.Load(options.ModelDirectory);
         var manifest = Folder.Manifest;
         var problems = new List<ModelProblem>();
-        var tokenizer1 = LoadTokenizer("tokenizer", problems);
-        var tokenizer2 = LoadTokenizer("tokenizer_2", problems);
-        LoadSchedules(problems);
+        var components = ModelComponents.TryLoad(Folder, problems);
         VaeDecoderLayout? decoder = Folder.VaeDecoder;
         if (options.UseTinyDecoder)
         {
@@ -67,21 +67,14 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             }
         }
 
-        if (tokenizer1 is not null && tokenizer2 is not null && tokenizer1.MaxLength != tokenizer2.MaxLength)
-        {
-            problems.Add(new ModelProblem("tokenizer_2/tokenizer_config.json", null,
-                $"model_max_length {tokenizer2.MaxLength} differs from tokenizer's {tokenizer1.MaxLength}; both encoders' tokens are concatenated"));
-        }
-
-        CheckSequenceLength(ModelFolder.TextEncoderPath, Folder.TextEncoder, tokenizer1, problems);
-        CheckSequenceLength(ModelFolder.TextEncoder2Path, Folder.TextEncoder2, tokenizer2, problems);
-        if (problems.Count > 0 || tokenizer1 is null || tokenizer2 is null || decoder is null)
+        if (problems.Count > 0 || components is null || decoder is null)
         {
             throw new ModelValidationException(Folder.Directory, problems);
         }
 
-        _tokenizer1 = tokenizer1;
-        _tokenizer2 = tokenizer2;
+        _tokenizer1 = components.Tokenizer1;
+        _tokenizer2 = components.Tokenizer2;
+        _schedules = components.Schedules;
         _decoderLayout = decoder;
         _providers = new ExecutionProviderSelector(options, loggerFactory.CreateLogger<ExecutionProviderSelector>());
         try
@@ -92,6 +85,13 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             _decoder = Open(_decoderLayout.Folder + "/model.onnx");
             _text = new TextEncoderBuffers(Folder, _tokenizer1.MaxLength, _textEncoder1, _textEncoder2);
             CheckUnetAgainstTextEncoders();
+            if (options.KeepLatentsOnDevice ?? _providers.IsCuda)
+            {
+                _stepGraphs = new LatentStepGraphs(Folder.Unet.SampleType, Folder.Unet.OutSampleType, _decoderLayout.LatentType, _providers.CreateSessionOptions);
+                _deviceMemory = _providers.IsCuda
+                    ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default)
+                    : OrtMemoryInfo.DefaultInstance;
+            }
         }
         catch
         {
@@ -115,6 +115,12 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
     /// <inheritdoc />
     public ModelDescription Model { get; }
+
+    /// <summary>
+    /// Problems loading what a validated folder needs besides ONNX sessions: both tokenizers, the scheduler config and a
+    /// schedule for every supported step count. Empty when all load.
+    /// </summary>
+    public static IReadOnlyList<ModelProblem> CheckComponents(ModelFolder folder) => ModelComponents.Check(folder);
 
     /// <summary>The validated model folder.</summary>
     public ModelFolder Folder { get; }
@@ -193,8 +199,17 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
         _bufferSets.Clear();
         _text?.Dispose();
+        _stepGraphs?.Dispose();
+        if (_deviceMemory is not null && !ReferenceEquals(_deviceMemory, OrtMemoryInfo.DefaultInstance))
+        {
+            _deviceMemory.Dispose();
+        }
+
         DisposeSessions();
     }
+
+    /// <summary>True when latents stay in device memory between the models (see <see cref="PipelineOptions.KeepLatentsOnDevice"/>).</summary>
+    public bool KeepsLatentsOnDevice => _stepGraphs is not null;
 
     private GenerationResult[] Run(
         IReadOnlyList<GenerationRequest> requests, LcmSchedule schedule, RunOptions runOptions, CancellationToken cancellationToken)
@@ -231,62 +246,86 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
         // Noise: each image has its own stream, so a batch gives the same images as the same requests one by one.
         var noise = new GaussianNoise[batch];
-        var n = set.LatentElementsPerImage;
         for (var i = 0; i < batch; i++)
         {
             noise[i] = new GaussianNoise(requests[i].Seed);
-            noise[i].Fill(set.Latents.AsSpan(i * n, n)); // × init_noise_sigma, which is 1.0 for LCM
         }
 
-        var stepMs = new double[schedule.Count];
-        for (var step = 0; step < schedule.Count; step++)
-        {
-            var clock = Stopwatch.StartNew();
-            set.Sample.WriteFloats(0, set.Latents);
-            set.Timestep.Fill(schedule.UnetTimesteps[step]);
-            _unet.Run(runOptions, set.UnetInputNames, set.UnetInputs, set.UnetOutputNames, set.UnetOutputs);
-            cancellationToken.ThrowIfCancellationRequested();
-
-            ReadOnlySpan<float> eps;
-            if (set.OutSample.ElementType == TensorElementType.Float)
-            {
-                eps = set.OutSample.As<float>();
-            }
-            else
-            {
-                set.OutSample.ReadFloats(0, set.Scratch);
-                eps = set.Scratch;
-            }
-
-            ReadOnlySpan<float> stepNoise = default;
-            if (schedule.NeedsNoise(step))
-            {
-                for (var i = 0; i < batch; i++)
-                {
-                    noise[i].Fill(set.Noise.AsSpan(i * n, n));
-                }
-
-                stepNoise = set.Noise;
-            }
-
-            schedule.Step(step, eps, set.Latents, stepNoise, set.Latents);
-            stepMs[step] = clock.Elapsed.TotalMilliseconds;
-        }
-
-        var decodeClock = Stopwatch.StartNew();
         var config = _decoderLayout.Config;
         var scale = (float)(1.0 / config.ScalingFactor);
         var shift = (float)config.ShiftFactor;
-        var scaled = set.Scratch.AsSpan();
-        for (var j = 0; j < scaled.Length; j++)
+        var stepMs = new double[schedule.Count];
+        double decodeMs;
+        byte[][] rgbs;
+        if (set.Device is { } device)
         {
-            scaled[j] = (set.Latents[j] * scale) + shift;
-        }
+            DrawNoise(noise, device.Noise, set.LatentElementsPerImage); // × init_noise_sigma, which is 1.0 for LCM
+            device.Start(runOptions);
+            for (var step = 0; step < schedule.Count; step++)
+            {
+                var clock = Stopwatch.StartNew();
+                set.Timestep.Fill(schedule.UnetTimesteps[step]);
+                device.RunUnet(_unet, runOptions);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (schedule.NeedsNoise(step))
+                {
+                    DrawNoise(noise, device.Noise, set.LatentElementsPerImage);
+                }
 
-        set.DecoderIn.WriteFloats(0, scaled);
-        _decoder.Run(runOptions, set.DecoderInputNames, set.DecoderInputs, set.DecoderOutputNames, set.DecoderOutputs);
-        var rgbs = set.ToRgb(config.OutputRange);
-        var decodeMs = decodeClock.Elapsed.TotalMilliseconds;
+                device.Step(schedule, step, scale, shift, runOptions);
+                stepMs[step] = clock.Elapsed.TotalMilliseconds;
+            }
+
+            var decodeClock = Stopwatch.StartNew();
+            device.Decode(_decoder, runOptions);
+            rgbs = set.ToRgb(config.OutputRange);
+            decodeMs = decodeClock.Elapsed.TotalMilliseconds;
+        }
+        else
+        {
+            DrawNoise(noise, set.Latents, set.LatentElementsPerImage); // × init_noise_sigma, which is 1.0 for LCM
+            for (var step = 0; step < schedule.Count; step++)
+            {
+                var clock = Stopwatch.StartNew();
+                set.Sample.WriteFloats(0, set.Latents);
+                set.Timestep.Fill(schedule.UnetTimesteps[step]);
+                _unet.Run(runOptions, set.UnetInputNames, set.UnetInputs, set.UnetOutputNames, set.UnetOutputs);
+                cancellationToken.ThrowIfCancellationRequested();
+
+                ReadOnlySpan<float> eps;
+                if (set.OutSample.ElementType == TensorElementType.Float)
+                {
+                    eps = set.OutSample.As<float>();
+                }
+                else
+                {
+                    set.OutSample.ReadFloats(0, set.Scratch);
+                    eps = set.Scratch;
+                }
+
+                ReadOnlySpan<float> stepNoise = default;
+                if (schedule.NeedsNoise(step))
+                {
+                    DrawNoise(noise, set.Noise, set.LatentElementsPerImage);
+                    stepNoise = set.Noise;
+                }
+
+                schedule.Step(step, eps, set.Latents, stepNoise, set.Latents);
+                stepMs[step] = clock.Elapsed.TotalMilliseconds;
+            }
+
+            var decodeClock = Stopwatch.StartNew();
+            var scaled = set.Scratch.AsSpan();
+            for (var j = 0; j < scaled.Length; j++)
+            {
+                scaled[j] = (set.Latents[j] * scale) + shift;
+            }
+
+            set.DecoderIn.WriteFloats(0, scaled);
+            _decoder.Run(runOptions, set.DecoderInputNames, set.DecoderInputs, set.DecoderOutputNames, set.DecoderOutputs);
+            rgbs = set.ToRgb(config.OutputRange);
+            decodeMs = decodeClock.Elapsed.TotalMilliseconds;
+        }
 
         var totalMs = total.Elapsed.TotalMilliseconds;
         var results = new GenerationResult[batch];
@@ -298,6 +337,14 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
         Log.Generated(_logger, batch, first.Width, first.Height, schedule.Count, totalMs);
         return results;
+    }
+
+    private static void DrawNoise(GaussianNoise[] streams, Span<float> destination, int perImage)
+    {
+        for (var i = 0; i < streams.Length; i++)
+        {
+            streams[i].Fill(destination.Slice(i * perImage, perImage));
+        }
     }
 
     private LcmSchedule Validate(IReadOnlyList<GenerationRequest> requests)
@@ -370,60 +417,24 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
 
         var set = new BufferSet(Folder, _decoderLayout, _text, batch, width, height);
-        _bufferSets.AddFirst(set);
-        Log.BuffersAllocated(_logger, batch, width, height);
-        return set;
-    }
-
-    private ClipTokenizer? LoadTokenizer(string folder, List<ModelProblem> problems)
-    {
-        try
-        {
-            return ClipTokenizer.Load(Folder.PathOf(folder));
-        }
-        catch (TokenizerLoadException ex)
-        {
-            var file = Path.GetRelativePath(Folder.Directory, ex.FilePath).Replace(Path.DirectorySeparatorChar, '/');
-            problems.Add(new ModelProblem(file, null, ex.Message));
-            return null;
-        }
-    }
-
-    private void LoadSchedules(List<ModelProblem> problems)
-    {
-        const string configFile = "scheduler/scheduler_config.json";
-        TimestepShiftLcmScheduler scheduler;
-        try
-        {
-            var config = LcmSchedulerConfig.Load(Folder.PathOf(configFile));
-            scheduler = new TimestepShiftLcmScheduler(config, Folder.Manifest.ShiftedTimestep, Folder.Manifest.OriginalInferenceSteps);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException)
-        {
-            problems.Add(new ModelProblem(configFile, null, ex.Message));
-            return;
-        }
-
-        foreach (var steps in Folder.Manifest.SupportedSteps.Distinct())
+        if (_stepGraphs is not null)
         {
             try
             {
-                _schedules[steps] = scheduler.CreateSchedule(steps);
+                set.Device = new DeviceLatents(set, _stepGraphs, _unet, _decoder, _deviceMemory!);
             }
-            catch (ArgumentException ex)
+            catch (OnnxRuntimeException ex)
             {
-                problems.Add(new ModelProblem("nitrolive.json", null, $"supported_steps {steps} has no schedule: {ex.Message}"));
+                // A provider that cannot hand out device buffers still runs the host loop correctly.
+                Log.DeviceLatentsUnavailable(_logger, _providers.Provider, ex.Message.Split('\n', 2)[0]);
+                _stepGraphs.Dispose();
+                _stepGraphs = null;
             }
         }
-    }
 
-    private static void CheckSequenceLength(string file, TextEncoderLayout layout, ClipTokenizer? tokenizer, List<ModelProblem> problems)
-    {
-        if (tokenizer is not null && layout.SequenceLength is { } fixedLength && fixedLength != tokenizer.MaxLength)
-        {
-            problems.Add(new ModelProblem(file, "input_ids",
-                $"input 'input_ids' takes {fixedLength} tokens but the tokenizer pads to {tokenizer.MaxLength}"));
-        }
+        _bufferSets.AddFirst(set);
+        Log.BuffersAllocated(_logger, batch, width, height);
+        return set;
     }
 
     private void CheckUnetAgainstTextEncoders()
@@ -482,6 +493,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
         [LoggerMessage(EventId = 1105, Level = LogLevel.Debug, Message = "Generation of {Batch} request(s) cancelled")]
         public static partial void Cancelled(ILogger logger, int batch);
+
+        [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
+            Message = "Cannot keep latents in {Provider} device memory ({Reason}); latents go through host memory between models")]
+        public static partial void DeviceLatentsUnavailable(ILogger logger, string provider, string reason);
 
         [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
             Message = "{Decoder} is float16 and its config sets force_upcast: SDXL's VAE overflows in float16 (black or NaN images); use the fp16-fix VAE, a float32 export, or the tiny decoder")]

@@ -41,6 +41,13 @@ public sealed record PipelineOptions
     /// <summary>Decode with vae_decoder_tiny (TAESD-style) instead of the full VAE decoder.</summary>
     public bool UseTinyDecoder { get; init; }
 
+    /// <summary>
+    /// Keep the latents in device memory between the UNet, the scheduler step (run as a small ONNX graph) and the VAE
+    /// decoder, joined by IOBinding. Null (the default) means on for CUDA and off for CPU, where the host loop is simpler
+    /// and as fast.
+    /// </summary>
+    public bool? KeepLatentsOnDevice { get; init; }
+
     /// <summary>Prompt embeddings kept (least recently used evicted first).</summary>
     public int EmbeddingCacheSize { get; init; } = 256;
 

@@ -24,16 +24,16 @@ internal sealed class ClipPreTokenizer : PreTokenizer
 
     public override IEnumerable<(int Offset, int Length)> PreTokenize(ReadOnlySpan<char> text) => Split(text.ToString());
 
-    internal static List<(int Offset, int Length)> Split(string text)
+    // Lazy, so that an encode capped at MaxLength - 2 ids stops reading a long prompt early.
+    internal static IEnumerable<(int Offset, int Length)> Split(string text)
     {
-        var tokens = new List<(int Offset, int Length)>();
         int i = 0;
         while (i < text.Length)
         {
             int length = MatchAt(text, i);
             if (length > 0)
             {
-                tokens.Add((i, length));
+                yield return (i, length);
                 i += length;
             }
             else
@@ -41,8 +41,6 @@ internal sealed class ClipPreTokenizer : PreTokenizer
                 i += -length;
             }
         }
-
-        return tokens;
     }
 
     /// <summary>Length of the token starting at i, or minus the width of the code point to skip.</summary>

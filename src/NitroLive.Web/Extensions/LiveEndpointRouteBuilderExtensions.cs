@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,7 +21,8 @@ public static class LiveEndpointRouteBuilderExtensions
     /// <returns>The endpoint builder.</returns>
     public static IEndpointRouteBuilder MapNitroLive(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHub<LiveHub>(LiveHub.Path);
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<LiveOptions>>().Value;
+        endpoints.MapHub<LiveHub>(LiveHub.Path, o => o.TransportSendTimeout = TimeSpan.FromSeconds(options.HubSendTimeoutSeconds));
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
         {

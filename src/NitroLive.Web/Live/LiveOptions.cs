@@ -64,6 +64,13 @@ public sealed class LiveOptions
     [Range(1, 64)]
     public int MaxBatch { get; set; } = 8;
 
+    /// <summary>
+    /// How long the hub waits for one send to a client to complete before it closes the connection (SignalR's
+    /// TransportSendTimeout): a client that stops reading keeps its one-frame mailbox until then, and is dropped after.
+    /// </summary>
+    [Range(1, 3600)]
+    public int HubSendTimeoutSeconds { get; set; } = 10;
+
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]
     public int EncoderParallelism { get; set; } = 2;

@@ -113,6 +113,15 @@ internal sealed class LiveSession
         }
     }
 
+    /// <summary>Frames waiting in, and frames skipped by, each member's mailbox (diagnostics and tests).</summary>
+    public IReadOnlyList<(int Pending, long Skipped)> MailboxStats()
+    {
+        lock (_gate)
+        {
+            return _members.Select(m => (m.PendingFrames, m.SkippedFrames)).ToArray();
+        }
+    }
+
     /// <summary>How long the session has had no members, or null while it has some.</summary>
     public TimeSpan? EmptyFor()
     {

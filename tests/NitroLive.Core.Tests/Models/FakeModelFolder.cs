@@ -21,8 +21,8 @@ internal sealed class FakeModelFolder : IDisposable
         WriteJson("scheduler/scheduler_config.json", """{"_class_name": "EulerDiscreteScheduler", "num_train_timesteps": 1000}""");
         foreach (var tokenizer in new[] { "tokenizer", "tokenizer_2" })
         {
-            WriteJson($"{tokenizer}/vocab.json", """{"a</w>": 0, "<|startoftext|>": 1, "<|endoftext|>": 2}""");
-            WriteText($"{tokenizer}/merges.txt", "#version: 0.2\n");
+            WriteJson($"{tokenizer}/vocab.json", ByteLevelVocabulary());
+            WriteText($"{tokenizer}/merges.txt", "#version: 0.2\na b</w>\n");
             WriteJson($"{tokenizer}/special_tokens_map.json", """{"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>"}""");
             WriteJson($"{tokenizer}/tokenizer_config.json", """{"model_max_length": 77}""");
         }
@@ -45,6 +45,34 @@ internal sealed class FakeModelFolder : IDisposable
     }
 
     public string Directory { get; }
+
+    /// <summary>A minimal byte-level CLIP vocabulary: every byte symbol alone and with "&lt;/w&gt;", one merge, the two specials.</summary>
+    private static string ByteLevelVocabulary()
+    {
+        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range(0xA1, 0xAC - 0xA1 + 1)).Concat(Enumerable.Range(0xAE, 0xFF - 0xAE + 1)).ToList();
+        var symbols = new Dictionary<int, char>();
+        var extra = 0;
+        for (var b = 0; b < 256; b++)
+        {
+            symbols[b] = printable.Contains(b) ? (char)b : (char)(256 + extra++);
+        }
+
+        var vocab = new Dictionary<string, int>();
+        foreach (var c in symbols.OrderBy(kv => kv.Key).Select(kv => kv.Value.ToString()))
+        {
+            vocab[c] = vocab.Count;
+        }
+
+        foreach (var c in symbols.OrderBy(kv => kv.Key).Select(kv => kv.Value + "</w>"))
+        {
+            vocab[c] = vocab.Count;
+        }
+
+        vocab["ab</w>"] = vocab.Count;
+        vocab["<|startoftext|>"] = vocab.Count;
+        vocab["<|endoftext|>"] = vocab.Count;
+        return System.Text.Json.JsonSerializer.Serialize(vocab);
+    }
 
     public static OnnxTensorInfo T(string name, TensorElementType type, params object[] dims) =>
         new(name, type, [.. dims.Select(d => d is string s ? new TensorDimension(null, s) : new TensorDimension(Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture), null))]);

@@ -56,6 +56,22 @@ public sealed class VerifyModelCommandTests : IDisposable
     }
 
     [Fact]
+    public void TokenizerAndSchedulerProblemsAreListedToo()
+    {
+        _folder.WriteJson("tokenizer_2/vocab.json", """{"a</w>": 0}""");
+        _folder.WriteJson("scheduler/scheduler_config.json", """{"prediction_type": "v_prediction"}""");
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output);
+
+        var text = output.ToString();
+        Assert.Equal(1, code);
+        Assert.Contains("2 problems:", text, StringComparison.Ordinal);
+        Assert.Contains("  tokenizer_2/vocab.json: ", text, StringComparison.Ordinal);
+        Assert.Contains("  scheduler/scheduler_config.json: ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMissingDirectoryArgumentIsAUsageError() =>
         Assert.Equal(2, VerifyModelCommand.Run([], new StringWriter()));
 }

@@ -6,7 +6,8 @@ namespace NitroLive.Core.Tests.Text;
 /// Hard cases whose ids follow from the shared vocab.json and merges.txt: each expectation is spelled as vocabulary
 /// entries (byte-level strings, "&lt;/w&gt;" marks a word's end) and looked up in the shared vocab.json.
 /// </summary>
-public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers) : IClassFixture<SdxlTokenizersFixture>
+[Collection(SdxlTokenizersGroup.Name)]
+public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
 {
     private IReadOnlyList<int> Raw(string text) => tokenizers.Tokenizer.EncodeRaw(text);
 
@@ -100,6 +101,20 @@ public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
     }
 
     [Fact]
+    public void AWordAcrossTheLimitKeepsItsFirstIds()
+    {
+        // ids[:75] cuts inside a word: the word's first BPE id stays, the rest is dropped.
+        const string LongWord = "pneumonoultramicroscopicsilicovolcanoconiosis";
+        string prompt = string.Join(' ', Enumerable.Repeat("cat", 74)) + " " + LongWord;
+        var raw = Raw(prompt);
+        Assert.True(raw.Count > 76, "the long word must take several ids");
+
+        long[] expected = [49406, .. raw.Take(75).Select(static id => (long)id), 49407];
+        Assert.Equal(expected, tokenizers.Tokenizer.Encode(prompt));
+        Assert.Equal(Raw(LongWord)[0], expected[75]);
+    }
+
+    [Fact]
     public void SeventyFourWordsLeaveRoomForOnePad()
     {
         string prompt = string.Join(' ', Enumerable.Repeat("cat", 74));
@@ -178,5 +193,21 @@ public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
         Assert.Equal(Ids("x</w>", "1</w>", "2</w>"), Raw("x12"));
         // Superscript two is \p{N} (No), one code point, two UTF-8 bytes.
         Assert.Equal(Ids("x</w>", "Â²</w>"), Raw("x²"));
+    }
+
+    [Fact]
+    public void ConcurrentEncodesAgreeWithSequentialOnes()
+    {
+        // Words unlikely to be in the word cache yet, so threads race to fill it.
+        string[] prompts = Enumerable.Range(0, 64)
+            .Select(static i => $"zq{i}xv wordling{i % 7}ish quux{i}blorp 🐱{i} ΣΟΦΙΑ{i % 3}")
+            .ToArray();
+        var parallel = new long[prompts.Length][];
+        Parallel.For(0, prompts.Length, i => parallel[i] = tokenizers.Tokenizer2.Encode(prompts[i]));
+
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(tokenizers.Tokenizer2.Encode(prompts[i]), parallel[i]);
+        }
     }
 }

@@ -79,6 +79,19 @@ public sealed class ClipTokenizerLoadTests : IDisposable
     }
 
     [Fact]
+    public void TwoTokensWithOneIdAreRejected()
+    {
+        WriteSmallTokenizer(modelMaxLength: 77);
+        string vocabPath = Path.Combine(_dir, "vocab.json");
+        var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabPath))!;
+        vocab["ab</w>"] = 513;
+        File.WriteAllText(vocabPath, JsonSerializer.Serialize(vocab));
+        var ex = Assert.Throws<TokenizerLoadException>(() => ClipTokenizer.Load(_dir));
+        Assert.Equal(vocabPath, ex.FilePath);
+        Assert.Contains("share the id 513", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMergeOutsideTheVocabularyIsRejected()
     {
         WriteSmallTokenizer(modelMaxLength: 77);
