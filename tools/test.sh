@@ -19,12 +19,25 @@ log=$(mktemp)
 status=0
 dotnet test NitroLive.sln -c Release --no-build "$@" 2>&1 | tee "$log" || status=$?
 
+# The Python side: the export tool (tiny torch modules, no downloads) and the demo model's training script.
+pylog=$(mktemp)
+pystatus=0
+/usr/bin/python3 -m unittest discover -s tests/export -v 2>&1 | tee "$pylog" || pystatus=$?
+[ -d tests/tinymodel ] && { /usr/bin/python3 -m unittest discover -s tests/tinymodel -v 2>&1 | tee -a "$pylog" || pystatus=$?; }
+
 # One closing line that any CI reader understands.
-awk '/(Passed|Failed)!/ {
-       for (i = 1; i <= NF; i++) {
-         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+{
+  awk '/(Passed|Failed)!/ {
+         for (i = 1; i <= NF; i++) {
+           v = $(i+1); gsub(",", "", v)
+           if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v
+         }
        }
-     }
-     END { gsub(",", "", f); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
-rm -f "$log"
-exit $status
+       END { printf "%d %d %d\n", p, f, s }' "$log"
+  awk '/^Ran [0-9]+ tests?/ { r += $2 }
+       /\.\.\. (FAIL|ERROR)$/ { f++ }
+       /\.\.\. skipped/ { s++ }
+       END { printf "%d %d %d\n", r - f - s, f, s }' "$pylog"
+} | awk '{ p += $1; f += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
+rm -f "$log" "$pylog"
+[ $status -eq 0 ] && [ $pystatus -eq 0 ]

@@ -9,6 +9,9 @@ public enum LiveErrorCode
     /// <summary>The prompt is longer than <see cref="LiveLimits.MaxPromptLength"/> (<c>prompt_too_long</c>).</summary>
     PromptTooLong,
 
+    /// <summary>The seed is outside 0 to 2^53 - 1, the integers every JSON client can hold exactly (<c>seed_out_of_range</c>).</summary>
+    SeedOutOfRange,
+
     /// <summary>The step count is not one of <see cref="LiveLimits.AllowedSteps"/> (<c>steps_out_of_range</c>).</summary>
     StepsOutOfRange,
 
@@ -89,6 +92,7 @@ public sealed class LiveException : Exception
     {
         LiveErrorCode.InvalidArgument => "invalid_argument",
         LiveErrorCode.PromptTooLong => "prompt_too_long",
+        LiveErrorCode.SeedOutOfRange => "seed_out_of_range",
         LiveErrorCode.StepsOutOfRange => "steps_out_of_range",
         LiveErrorCode.UnsupportedSize => "unsupported_size",
         LiveErrorCode.UnsupportedVariant => "unsupported_variant",

@@ -21,11 +21,10 @@ public sealed class LiveOptions
     public int MaxMembersPerSession { get; set; } = 64;
 
     /// <summary>
-    /// Step counts accepted (further limited to what the model supports). The contract is 1 to 4.
+    /// Step counts accepted, each 1 to 4, further limited to what the model supports; empty means 1 to 4.
+    /// (Empty by default because the configuration binder appends to, rather than replaces, a non-empty default array.)
     /// </summary>
-    [Required]
-    [MinLength(1)]
-    public int[] AllowedSteps { get; set; } = [1, 2, 3, 4];
+    public int[] AllowedSteps { get; set; } = [];
 
     /// <summary>Steps of a new session's first request.</summary>
     [Range(1, 4)]
@@ -64,6 +63,13 @@ public sealed class LiveOptions
     /// <summary>Largest batch the loop builds; the model's <c>MaxBatch</c> caps it further.</summary>
     [Range(1, 64)]
     public int MaxBatch { get; set; } = 8;
+
+    /// <summary>
+    /// How long the hub waits for one send to a client to complete before it closes the connection (SignalR's
+    /// TransportSendTimeout): a client that stops reading keeps its one-frame mailbox until then, and is dropped after.
+    /// </summary>
+    [Range(1, 3600)]
+    public int HubSendTimeoutSeconds { get; set; } = 10;
 
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text.Json;
+using NitroLive.Core.Models;
+using NitroLive.Core.Pipeline;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace NitroLive.Cli.Commands;
+
+/// <summary><c>nitrolive generate --prompt TEXT ...</c>: one image to a PNG, its timings as one JSON object on stdout.</summary>
+internal static class GenerateCommand
+{
+    private const string UsageLine =
+        "usage: generate --prompt TEXT [--model DIR] [--steps N] [--seed N] [--width W --height H] [--out FILE.png] [--provider auto|cpu|cuda] [--tiny-decoder]";
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (args is ["--help"] or ["-h"])
+        {
+            await output.WriteLineAsync(UsageLine);
+            return 0;
+        }
+
+        if (!TryParse(args, out var parsed, out var parseError))
+        {
+            await error.WriteLineAsync($"nitrolive generate: {parseError}\n{UsageLine}");
+            return 2;
+        }
+
+        using var logging = CliLogging.Create();
+        try
+        {
+            using var pipeline = new NitroPipeline(
+                new PipelineOptions { ModelDirectory = parsed.Model, Provider = parsed.Provider, UseTinyDecoder = parsed.TinyDecoder }, logging);
+            var request = new GenerationRequest(
+                parsed.Prompt,
+                parsed.Steps ?? pipeline.Model.SupportedSteps.Min(),
+                parsed.Seed,
+                parsed.Width ?? pipeline.Model.NativeWidth,
+                parsed.Height ?? pipeline.Model.NativeHeight);
+            var result = (await pipeline.GenerateAsync([request], cancellationToken))[0];
+
+            var outPath = Path.GetFullPath(parsed.Out);
+            if (Path.GetDirectoryName(outPath) is { } dir)
+            {
+                Directory.CreateDirectory(dir);
+            }
+
+            using (var image = Image.LoadPixelData<Rgb24>(result.Rgb, result.Width, result.Height))
+            {
+                await image.SaveAsPngAsync(outPath, cancellationToken);
+            }
+
+            await output.WriteLineAsync(ToJson(result, outPath));
+            return 0;
+        }
+        catch (ModelValidationException ex)
+        {
+            await error.WriteLineAsync($"nitrolive generate: the model folder '{ex.Directory}' is not valid:");
+            foreach (var problem in ex.Problems)
+            {
+                await error.WriteLineAsync($"  {problem}");
+            }
+
+            return 1;
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"nitrolive generate: {ex.Message}");
+            return 2;
+        }
+        catch (InvalidOperationException ex)
+        {
+            await error.WriteLineAsync($"nitrolive generate: {ex.Message}");
+            return 1;
+        }
+    }
+
+    internal static string ToJson(GenerationResult result, string outPath)
+    {
+        var t = result.Timings;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("prompt", result.Request.Prompt);
+            json.WriteNumber("seed", result.Request.Seed);
+            json.WriteNumber("steps", result.Request.Steps);
+            json.WriteNumber("width", result.Width);
+            json.WriteNumber("height", result.Height);
+            json.WriteString("provider", t.Provider);
+            json.WriteNumber("tokenize_ms", Math.Round(t.TokenizeMs, 3));
+            json.WriteNumber("text_encode_ms", Math.Round(t.TextEncodeMs, 3));
+            json.WriteBoolean("text_cache_hit", t.TextCacheHit);
+            json.WriteStartArray("unet_ms");
+            foreach (var ms in t.UnetStepMs)
+            {
+                json.WriteNumberValue(Math.Round(ms, 3));
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("decode_ms", Math.Round(t.DecodeMs, 3));
+            json.WriteNumber("total_ms", Math.Round(t.TotalMs, 3));
+            json.WriteString("out", outPath);
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    internal sealed record Arguments(
+        string Prompt, string Model, int? Steps, long Seed, int? Width, int? Height, string Out, ProviderPreference Provider, bool TinyDecoder);
+
+    internal static bool TryParse(string[] args, out Arguments parsed, out string error)
+    {
+        string? prompt = null, model = null, outPath = null;
+        int? steps = null, width = null, height = null;
+        long seed = 0;
+        var provider = ProviderPreference.Auto;
+        var tiny = false;
+        parsed = null!;
+        error = string.Empty;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name == "--tiny-decoder")
+            {
+                tiny = true;
+                continue;
+            }
+
+            if (i + 1 >= args.Length || !name.StartsWith("--", StringComparison.Ordinal))
+            {
+                error = name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value" : $"unexpected argument '{name}'";
+                return false;
+            }
+
+            var value = args[++i];
+            bool ok;
+            switch (name)
+            {
+                case "--prompt":
+                    prompt = value;
+                    ok = true;
+                    break;
+                case "--model":
+                    model = value;
+                    ok = true;
+                    break;
+                case "--out":
+                    outPath = value;
+                    ok = true;
+                    break;
+                case "--steps":
+                    ok = TryInt(value, out var s);
+                    steps = s;
+                    break;
+                case "--width":
+                    ok = TryInt(value, out var w);
+                    width = w;
+                    break;
+                case "--height":
+                    ok = TryInt(value, out var h);
+                    height = h;
+                    break;
+                case "--seed":
+                    ok = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed);
+                    break;
+                case "--provider":
+                    ok = ProviderArgument.TryParse(value, out provider);
+                    break;
+                default:
+                    error = $"unknown option '{name}'";
+                    return false;
+            }
+
+            if (!ok)
+            {
+                error = $"{name} has an invalid value '{value}'";
+                return false;
+            }
+        }
+
+        if (prompt is null)
+        {
+            error = "--prompt is required";
+            return false;
+        }
+
+        if ((width is null) != (height is null))
+        {
+            error = "--width and --height go together";
+            return false;
+        }
+
+        parsed = new Arguments(prompt, model ?? EmbeddedModel.DefaultDirectory, steps, seed, width, height, outPath ?? "nitrolive.png", provider, tiny);
+        return true;
+    }
+
+    private static bool TryInt(string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NitroLive.Core.Scheduling;
+
+namespace NitroLive.Cli.Commands;
+
+/// <summary>
+/// <c>nitrolive schedule --shifted-timestep S --steps N [--original-steps 4] [--scheduler-config PATH]</c>:
+/// prints the schedule as one JSON object so it can be diffed against diffusers.
+/// </summary>
+internal static class ScheduleCommand
+{
+    public const int Ok = 0;
+    public const int InvalidSchedule = 1;
+    public const int UsageError = 2;
+
+    private const string UsageText = """
+        Usage: nitrolive schedule --shifted-timestep S --steps N [--original-steps 4] [--scheduler-config PATH]
+
+        Prints NitroFusion's TimestepShiftLCMScheduler schedule as one JSON object:
+          {"unet_timesteps":[...],"origin_timesteps":[...],"steps":[{"alpha_prod_t":..,"alpha_prod_t_prev":..,"c_skip":..,"c_out":..}]}
+        Values are float64. An impossible combination exits with 1 and diffusers' reason on stderr.
+
+        Options:
+          --shifted-timestep S    NitroFusion's shifted_timestep (250 Realism, 500 Vibrant)
+          --steps N               number of UNet evaluations
+          --original-steps K      LCM original_inference_steps (default 4, as NitroFusion sets it)
+          --scheduler-config P    a diffusers scheduler_config.json (default: SDXL-base values)
+        """;
+
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        int? shifted = null;
+        int? steps = null;
+        var originalSteps = 4;
+        string? configPath = null;
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                output.WriteLine(UsageText);
+                return Ok;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                return Fail(error, $"Missing value for '{name}'.");
+            }
+
+            var value = args[++i];
+            switch (name)
+            {
+                case "--shifted-timestep":
+                    if (!TryParseInt(value, out var s))
+                    {
+                        return Fail(error, $"--shifted-timestep must be an integer, got '{value}'.");
+                    }
+
+                    shifted = s;
+                    break;
+                case "--steps":
+                    if (!TryParseInt(value, out var n))
+                    {
+                        return Fail(error, $"--steps must be an integer, got '{value}'.");
+                    }
+
+                    steps = n;
+                    break;
+                case "--original-steps":
+                    if (!TryParseInt(value, out originalSteps))
+                    {
+                        return Fail(error, $"--original-steps must be an integer, got '{value}'.");
+                    }
+
+                    break;
+                case "--scheduler-config":
+                    configPath = value;
+                    break;
+                default:
+                    return Fail(error, $"Unknown option '{name}'.");
+            }
+        }
+
+        if (shifted is null || steps is null)
+        {
+            return Fail(error, "--shifted-timestep and --steps are required.");
+        }
+
+        LcmSchedule schedule;
+        try
+        {
+            var config = configPath is null ? new LcmSchedulerConfig() : LcmSchedulerConfig.Load(configPath);
+            schedule = new TimestepShiftLcmScheduler(config, shifted.Value, originalSteps).CreateSchedule(steps.Value);
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException)
+        {
+            // SchedulerException is an ArgumentException and carries diffusers' message; file problems name the file.
+            error.WriteLine(ex.Message);
+            return InvalidSchedule;
+        }
+
+        output.WriteLine(ToJson(schedule));
+        return Ok;
+    }
+
+    internal static string ToJson(LcmSchedule schedule)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("unet_timesteps");
+            foreach (var t in schedule.UnetTimesteps)
+            {
+                writer.WriteNumberValue(t);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("origin_timesteps");
+            foreach (var t in schedule.OriginTimesteps)
+            {
+                writer.WriteNumberValue(t);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("steps");
+            foreach (var step in schedule.Steps)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("alpha_prod_t", step.AlphaProdT);
+                writer.WriteNumber("alpha_prod_t_prev", step.AlphaProdTPrev);
+                writer.WriteNumber("c_skip", step.CSkip);
+                writer.WriteNumber("c_out", step.COut);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static bool TryParseInt(string text, out int value)
+        => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+
+    private static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine(message);
+        error.WriteLine(UsageText);
+        return UsageError;
+    }
+}

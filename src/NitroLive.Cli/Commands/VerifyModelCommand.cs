@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NitroLive.Core.Models;
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Cli.Commands;
+
+/// <summary><c>nitrolive verify-model DIR</c>: what the folder holds, or every problem with it.</summary>
+internal static class VerifyModelCommand
+{
+    public static int Run(string[] args) => Run(args, Console.Out);
+
+    public static int Run(string[] args, TextWriter output)
+    {
+        if (args is ["--help"] or ["-h"])
+        {
+            output.WriteLine("usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load]");
+            return 0;
+        }
+
+        string? directory = null;
+        var provider = ProviderPreference.Auto;
+        var load = true;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--provider" when i + 1 < args.Length && ProviderArgument.TryParse(args[i + 1], out provider):
+                    i++;
+                    break;
+                case "--no-load":
+                    load = false;
+                    break;
+                case var a when !a.StartsWith("--", StringComparison.Ordinal) && directory is null:
+                    directory = a;
+                    break;
+                default:
+                    Console.Error.WriteLine($"nitrolive verify-model: unexpected argument '{args[i]}' (usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load])");
+                    return 2;
+            }
+        }
+
+        if (directory is null)
+        {
+            Console.Error.WriteLine("nitrolive verify-model: missing DIR (usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load])");
+            return 2;
+        }
+
+        var inspection = ModelFolder.Inspect(directory);
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"Model folder: {inspection.Directory}");
+        if (inspection.Files.Count > 0)
+        {
+            report.AppendLine("Files:");
+            var width = inspection.Files.Max(f => f.RelativePath.Length);
+            foreach (var file in inspection.Files)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"  {file.RelativePath.PadRight(width)}  {file.Bytes,14:N0} bytes");
+            }
+        }
+
+        foreach (var (path, graph) in inspection.Graphs.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"{path} (ir_version {graph.IrVersion}, opset {graph.Opset})");
+            var width = graph.Inputs.Concat(graph.Outputs).Select(t => t.Name.Length).DefaultIfEmpty(0).Max();
+            foreach (var input in graph.Inputs)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"  input   {input.Name.PadRight(width)}  {input}");
+            }
+
+            foreach (var o in graph.Outputs)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"  output  {o.Name.PadRight(width)}  {o}");
+            }
+        }
+
+        var problems = inspection.Problems.ToList();
+        if (inspection.Folder is { } folder)
+        {
+            var m = folder.Manifest;
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"Model: {m.DisplayName} (variant {m.Variant}, family {m.Family}{(m.EmbeddedDemo ? ", embedded demo" : "")})");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"  native {m.NativeWidth}x{m.NativeHeight}, sizes {string.Join(" ", m.Sizes.Select(s => $"{s.Width}x{s.Height}"))}, steps {string.Join(",", m.SupportedSteps)}, shifted_timestep {m.ShiftedTimestep}, original_inference_steps {m.OriginalInferenceSteps}");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"  text encoders: {folder.TextEncoder.PenultimateHiddenState} ({folder.TextEncoder.HiddenSize?.ToString(CultureInfo.InvariantCulture) ?? "?"}) + {folder.TextEncoder2.PenultimateHiddenState} ({folder.TextEncoder2.HiddenSize?.ToString(CultureInfo.InvariantCulture) ?? "?"}), pooled text_embeds ({folder.TextEncoder2.PooledSize?.ToString(CultureInfo.InvariantCulture) ?? "?"})");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"  unet: {OnnxElementTypes.Name(folder.Unet.SampleType)} latents, {folder.Unet.LatentChannels} channels, timestep {OnnxElementTypes.Name(folder.Unet.TimestepType)} rank {folder.Unet.TimestepRank}, batch {(folder.Unet.FixedBatch is { } b ? b.ToString(CultureInfo.InvariantCulture) : "dynamic")}");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"  vae_decoder: scale factor {folder.VaeScaleFactor}, scaling_factor {folder.VaeDecoder.Config.ScalingFactor.ToString(CultureInfo.InvariantCulture)}, {OnnxElementTypes.Name(folder.VaeDecoder.LatentType)}{(folder.VaeDecoder.Config.ForceUpcast ? ", force_upcast" : "")}{(folder.VaeDecoderTiny is null ? "" : "; vae_decoder_tiny present")}");
+            var componentProblems = NitroPipeline.CheckComponents(folder);
+            problems.AddRange(componentProblems);
+            if (componentProblems.Count == 0)
+            {
+                report.AppendLine("Tokenizers and scheduler: load; every supported step count has a schedule");
+            }
+
+            if (load)
+            {
+                using var logging = CliLogging.Create(LogLevel.Warning);
+                try
+                {
+                    var providers = new ExecutionProviderSelector(new PipelineOptions { ModelDirectory = folder.Directory, Provider = provider },
+                        logging.CreateLogger("NitroLive.Providers"));
+                    report.AppendLine(CultureInfo.InvariantCulture, $"Provider: {providers.Provider} ({providers.Reason})");
+                    var loadProblems = ModelSessions.CheckAll(folder, providers);
+                    problems.AddRange(loadProblems);
+                    if (loadProblems.Count == 0)
+                    {
+                        report.AppendLine(CultureInfo.InvariantCulture, $"Sessions: all {ModelSessions.ModelPaths(folder).Count} models open on {providers.Provider}");
+                    }
+                }
+                catch (InvalidOperationException ex)
+                {
+                    problems.Add(new ModelProblem(inspection.Directory, null, ex.Message));
+                }
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            report.AppendLine("OK: no problems found");
+        }
+        else
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"{problems.Count} problem{(problems.Count == 1 ? "" : "s")}:");
+            foreach (var p in problems)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"  {p}");
+            }
+        }
+
+        output.Write(report.ToString());
+        return problems.Count == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace NitroLive.Core.Models;
+
+/// <summary>Opens ONNX Runtime sessions for a validated folder, turning load failures into <see cref="ModelProblem"/>s.</summary>
+public static class ModelSessions
+{
+    /// <summary>Opens one model of the folder on the selected provider.</summary>
+    /// <exception cref="ModelValidationException">ONNX Runtime rejected the file; the problem names it.</exception>
+    public static InferenceSession Open(ModelFolder folder, string relativePath, ExecutionProviderSelector providers)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(providers);
+        using var options = providers.CreateSessionOptions();
+        try
+        {
+            return new InferenceSession(folder.PathOf(relativePath), options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelValidationException(folder.Directory, [LoadProblem(relativePath, providers, ex)]);
+        }
+    }
+
+    /// <summary>Opens and closes every model the pipeline would run, collecting every failure (for verify-model).</summary>
+    public static IReadOnlyList<ModelProblem> CheckAll(ModelFolder folder, ExecutionProviderSelector providers)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var problems = new List<ModelProblem>();
+        foreach (var path in ModelPaths(folder))
+        {
+            try
+            {
+                using var session = Open(folder, path, providers);
+            }
+            catch (ModelValidationException ex)
+            {
+                problems.AddRange(ex.Problems);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The ONNX files the pipeline runs, in pipeline order.</summary>
+    public static IReadOnlyList<string> ModelPaths(ModelFolder folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        List<string> paths = [ModelFolder.TextEncoderPath, ModelFolder.TextEncoder2Path, ModelFolder.UnetPath, ModelFolder.VaeDecoderPath];
+        if (folder.VaeDecoderTiny is not null)
+        {
+            paths.Add(ModelFolder.VaeDecoderTinyPath);
+        }
+
+        return paths;
+    }
+
+    private static ModelProblem LoadProblem(string relativePath, ExecutionProviderSelector providers, OnnxRuntimeException ex)
+    {
+        var firstLine = ex.Message.Split('\n', 2)[0].Trim();
+        return new ModelProblem(relativePath, null, $"ONNX Runtime cannot open it on {providers.Provider} ({firstLine})");
+    }
+}

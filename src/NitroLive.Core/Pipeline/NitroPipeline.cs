@@ -1,0 +1,505 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using NitroLive.Core.Models;
+using NitroLive.Core.Scheduling;
+using NitroLive.Core.Text;
+
+namespace NitroLive.Core.Pipeline;
+
+/// <summary>
+/// NitroFusion-style SDXL text-to-image on ONNX Runtime: CLIP tokenizers, both text encoders (penultimate hidden states,
+/// cached per prompt), seeded noise, the UNet for 1..4 TimestepShiftLCM steps, then the VAE decoder to RGB bytes.
+/// Every model buffer is allocated once per (batch, size) and reused. One generation at a time.
+/// </summary>
+public sealed partial class NitroPipeline : IImageGenerator, IDisposable
+{
+    private const int MaxBufferSets = 4;
+    private const int MaxPixels = 4096;
+
+    private readonly ILogger _logger;
+    private readonly PipelineOptions _options;
+    private readonly ExecutionProviderSelector _providers;
+    private readonly ClipTokenizer _tokenizer1;
+    private readonly ClipTokenizer _tokenizer2;
+    private readonly IReadOnlyDictionary<int, LcmSchedule> _schedules;
+    private readonly List<InferenceSession> _sessions = [];
+    private readonly InferenceSession _textEncoder1;
+    private readonly InferenceSession _textEncoder2;
+    private readonly InferenceSession _unet;
+    private readonly InferenceSession _decoder;
+    private readonly VaeDecoderLayout _decoderLayout;
+    private readonly TextEncoderBuffers _text;
+    private readonly PromptEmbeddingCache _cache;
+    private readonly LinkedList<BufferSet> _bufferSets = new();
+    private LatentStepGraphs? _stepGraphs;
+    private readonly OrtMemoryInfo? _deviceMemory;
+    private int _running;
+    private bool _disposed;
+
+    /// <summary>Loads and validates the model folder and opens every session on the selected provider.</summary>
+    /// <exception cref="ModelValidationException">The folder breaks the contract; every problem is listed.</exception>
+    /// <exception cref="InvalidOperationException">CUDA was required and cannot be used.</exception>
+    public NitroPipeline(PipelineOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.EmbeddingCacheSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatch, 1);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<NitroPipeline>();
+        _options = options;
+        var loadClock = Stopwatch.StartNew();
+
+        Folder = ModelFolder.Load(options.ModelDirectory);
+        var manifest = Folder.Manifest;
+        var problems = new List<ModelProblem>();
+        var components = ModelComponents.TryLoad(Folder, problems);
+        VaeDecoderLayout? decoder = Folder.VaeDecoder;
+        if (options.UseTinyDecoder)
+        {
+            decoder = Folder.VaeDecoderTiny;
+            if (decoder is null)
+            {
+                problems.Add(new ModelProblem(ModelFolder.VaeDecoderTinyPath, null,
+                    "file not found (the tiny decoder was requested; expected a TAESD-style decoder with latent_sample -> sample)"));
+            }
+        }
+
+        if (problems.Count > 0 || components is null || decoder is null)
+        {
+            throw new ModelValidationException(Folder.Directory, problems);
+        }
+
+        _tokenizer1 = components.Tokenizer1;
+        _tokenizer2 = components.Tokenizer2;
+        _schedules = components.Schedules;
+        _decoderLayout = decoder;
+        _providers = new ExecutionProviderSelector(options, loggerFactory.CreateLogger<ExecutionProviderSelector>());
+        try
+        {
+            _textEncoder1 = Open(ModelFolder.TextEncoderPath);
+            _textEncoder2 = Open(ModelFolder.TextEncoder2Path);
+            _unet = Open(ModelFolder.UnetPath);
+            _decoder = Open(_decoderLayout.Folder + "/model.onnx");
+            _text = new TextEncoderBuffers(Folder, _tokenizer1.MaxLength, _textEncoder1, _textEncoder2);
+            CheckUnetAgainstTextEncoders();
+            if (options.KeepLatentsOnDevice ?? _providers.IsCuda)
+            {
+                _stepGraphs = new LatentStepGraphs(Folder.Unet.SampleType, Folder.Unet.OutSampleType, _decoderLayout.LatentType, _providers.CreateSessionOptions);
+                _deviceMemory = _providers.IsCuda
+                    ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default)
+                    : OrtMemoryInfo.DefaultInstance;
+            }
+        }
+        catch
+        {
+            DisposeSessions();
+            throw;
+        }
+
+        _cache = new PromptEmbeddingCache(options.EmbeddingCacheSize);
+        var maxBatch = Folder.Unet.FixedBatch == 1 || _decoderLayout.FixedBatch == 1 ? 1 : options.MaxBatch;
+        Model = new ModelDescription(manifest.DisplayName, manifest.Variant, manifest.EmbeddedDemo, manifest.NativeWidth,
+            manifest.NativeHeight, manifest.Sizes, manifest.SupportedSteps, manifest.ShiftedTimestep, maxBatch, _providers.Provider,
+            manifest.License);
+
+        if (_decoderLayout.Config.ForceUpcast && _decoderLayout.LatentType == TensorElementType.Float16)
+        {
+            Log.Float16DecoderMayOverflow(_logger, _decoderLayout.Folder);
+        }
+
+        Log.Loaded(_logger, manifest.DisplayName, Folder.Directory, _providers.Provider, maxBatch, _decoderLayout.Folder, loadClock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <inheritdoc />
+    public ModelDescription Model { get; }
+
+    /// <summary>
+    /// Problems loading what a validated folder needs besides ONNX sessions: both tokenizers, the scheduler config and a
+    /// schedule for every supported step count. Empty when all load.
+    /// </summary>
+    public static IReadOnlyList<ModelProblem> CheckComponents(ModelFolder folder) => ModelComponents.Check(folder);
+
+    /// <summary>The validated model folder.</summary>
+    public ModelFolder Folder { get; }
+
+    /// <summary>"CUDA" or "CPU".</summary>
+    public string Provider => _providers.Provider;
+
+    /// <summary>Why that provider (e.g. "CUDA unavailable: libcublasLt.so.12 not found").</summary>
+    public string ProviderReason => _providers.Reason;
+
+    /// <summary>Prompts whose embeddings are cached.</summary>
+    public int CachedPrompts => _cache.Count;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken) =>
+        Task.Run(() => Generate(requests, cancellationToken), cancellationToken);
+
+    /// <summary>Runs one generation per size (in order) so that later requests of those sizes find warm sessions and buffers.</summary>
+    public async Task WarmUpAsync(IEnumerable<(int Width, int Height)> sizes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        foreach (var (width, height) in sizes)
+        {
+            var clock = Stopwatch.StartNew();
+            await GenerateAsync([new GenerationRequest(string.Empty, Model.SupportedSteps.Min(), 0, width, height)], cancellationToken);
+            Log.WarmedUp(_logger, width, height, clock.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>The synchronous core of <see cref="GenerateAsync"/>, on the calling thread.</summary>
+    /// <exception cref="ArgumentException">The batch is empty, too large, mixes sizes or steps, or asks for an unsupported size or step count.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; ONNX Runtime was told to stop.</exception>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var schedule = Validate(requests);
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            throw new InvalidOperationException("NitroPipeline runs one generation at a time; the caller must serialize calls.");
+        }
+
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var runOptions = new RunOptions();
+            using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+            try
+            {
+                return Run(requests, schedule, runOptions, cancellationToken);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                Log.Cancelled(_logger, requests.Count);
+                throw new OperationCanceledException("The generation was cancelled.", cancellationToken);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    /// <summary>Closes every session.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var set in _bufferSets)
+        {
+            set.Dispose();
+        }
+
+        _bufferSets.Clear();
+        _text?.Dispose();
+        _stepGraphs?.Dispose();
+        if (_deviceMemory is not null && !ReferenceEquals(_deviceMemory, OrtMemoryInfo.DefaultInstance))
+        {
+            _deviceMemory.Dispose();
+        }
+
+        DisposeSessions();
+    }
+
+    /// <summary>True when latents stay in device memory between the models (see <see cref="PipelineOptions.KeepLatentsOnDevice"/>).</summary>
+    public bool KeepsLatentsOnDevice => _stepGraphs is not null;
+
+    private GenerationResult[] Run(
+        IReadOnlyList<GenerationRequest> requests, LcmSchedule schedule, RunOptions runOptions, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var first = requests[0];
+        var batch = requests.Count;
+
+        // Text: cached per prompt; only misses are tokenized and encoded (one prompt at a time, batch 1).
+        var embeddings = new PromptEmbedding[batch];
+        var hits = new bool[batch];
+        double tokenizeMs = 0, encodeMs = 0;
+        for (var i = 0; i < batch; i++)
+        {
+            if (_cache.TryGet(requests[i].Prompt, out var cached))
+            {
+                embeddings[i] = cached;
+                hits[i] = true;
+                continue;
+            }
+
+            var clock = Stopwatch.StartNew();
+            _text.Tokenize(requests[i].Prompt, _tokenizer1, _tokenizer2);
+            tokenizeMs += clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            embeddings[i] = _text.Encode(_textEncoder1, _textEncoder2, runOptions);
+            encodeMs += clock.Elapsed.TotalMilliseconds;
+            _cache.Add(requests[i].Prompt, embeddings[i]);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var set = BuffersFor(batch, first.Width, first.Height);
+        set.SetConditioning(embeddings, first.Width, first.Height);
+
+        // Noise: each image has its own stream, so a batch gives the same images as the same requests one by one.
+        var noise = new GaussianNoise[batch];
+        for (var i = 0; i < batch; i++)
+        {
+            noise[i] = new GaussianNoise(requests[i].Seed);
+        }
+
+        var config = _decoderLayout.Config;
+        var scale = (float)(1.0 / config.ScalingFactor);
+        var shift = (float)config.ShiftFactor;
+        var stepMs = new double[schedule.Count];
+        double decodeMs;
+        byte[][] rgbs;
+        if (set.Device is { } device)
+        {
+            DrawNoise(noise, device.Noise, set.LatentElementsPerImage); // × init_noise_sigma, which is 1.0 for LCM
+            device.Start(runOptions);
+            for (var step = 0; step < schedule.Count; step++)
+            {
+                var clock = Stopwatch.StartNew();
+                set.Timestep.Fill(schedule.UnetTimesteps[step]);
+                device.RunUnet(_unet, runOptions);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (schedule.NeedsNoise(step))
+                {
+                    DrawNoise(noise, device.Noise, set.LatentElementsPerImage);
+                }
+
+                device.Step(schedule, step, scale, shift, runOptions);
+                stepMs[step] = clock.Elapsed.TotalMilliseconds;
+            }
+
+            var decodeClock = Stopwatch.StartNew();
+            device.Decode(_decoder, runOptions);
+            rgbs = set.ToRgb(config.OutputRange);
+            decodeMs = decodeClock.Elapsed.TotalMilliseconds;
+        }
+        else
+        {
+            DrawNoise(noise, set.Latents, set.LatentElementsPerImage); // × init_noise_sigma, which is 1.0 for LCM
+            for (var step = 0; step < schedule.Count; step++)
+            {
+                var clock = Stopwatch.StartNew();
+                set.Sample.WriteFloats(0, set.Latents);
+                set.Timestep.Fill(schedule.UnetTimesteps[step]);
+                _unet.Run(runOptions, set.UnetInputNames, set.UnetInputs, set.UnetOutputNames, set.UnetOutputs);
+                cancellationToken.ThrowIfCancellationRequested();
+
+                ReadOnlySpan<float> eps;
+                if (set.OutSample.ElementType == TensorElementType.Float)
+                {
+                    eps = set.OutSample.As<float>();
+                }
+                else
+                {
+                    set.OutSample.ReadFloats(0, set.Scratch);
+                    eps = set.Scratch;
+                }
+
+                ReadOnlySpan<float> stepNoise = default;
+                if (schedule.NeedsNoise(step))
+                {
+                    DrawNoise(noise, set.Noise, set.LatentElementsPerImage);
+                    stepNoise = set.Noise;
+                }
+
+                schedule.Step(step, eps, set.Latents, stepNoise, set.Latents);
+                stepMs[step] = clock.Elapsed.TotalMilliseconds;
+            }
+
+            var decodeClock = Stopwatch.StartNew();
+            var scaled = set.Scratch.AsSpan();
+            for (var j = 0; j < scaled.Length; j++)
+            {
+                scaled[j] = (set.Latents[j] * scale) + shift;
+            }
+
+            set.DecoderIn.WriteFloats(0, scaled);
+            _decoder.Run(runOptions, set.DecoderInputNames, set.DecoderInputs, set.DecoderOutputNames, set.DecoderOutputs);
+            rgbs = set.ToRgb(config.OutputRange);
+            decodeMs = decodeClock.Elapsed.TotalMilliseconds;
+        }
+
+        var totalMs = total.Elapsed.TotalMilliseconds;
+        var results = new GenerationResult[batch];
+        for (var i = 0; i < batch; i++)
+        {
+            var timings = new StageTimings(tokenizeMs, encodeMs, hits[i], stepMs, decodeMs, totalMs, _providers.Provider);
+            results[i] = new GenerationResult(requests[i], rgbs[i], first.Width, first.Height, timings);
+        }
+
+        Log.Generated(_logger, batch, first.Width, first.Height, schedule.Count, totalMs);
+        return results;
+    }
+
+    private static void DrawNoise(GaussianNoise[] streams, Span<float> destination, int perImage)
+    {
+        for (var i = 0; i < streams.Length; i++)
+        {
+            streams[i].Fill(destination.Slice(i * perImage, perImage));
+        }
+    }
+
+    private LcmSchedule Validate(IReadOnlyList<GenerationRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0)
+        {
+            throw new ArgumentException("At least one request is needed.", nameof(requests));
+        }
+
+        if (requests.Count > Model.MaxBatch)
+        {
+            throw new ArgumentException($"{requests.Count} requests exceed the batch limit of {Model.MaxBatch}.", nameof(requests));
+        }
+
+        var first = requests[0] ?? throw new ArgumentException("A request is null.", nameof(requests));
+        foreach (var r in requests)
+        {
+            if (r is null || r.Prompt is null)
+            {
+                throw new ArgumentException("A request or its prompt is null.", nameof(requests));
+            }
+
+            if (r.Width != first.Width || r.Height != first.Height || r.Steps != first.Steps)
+            {
+                throw new ArgumentException("All requests in a batch must share width, height and steps.", nameof(requests));
+            }
+        }
+
+        var f = Folder.VaeScaleFactor;
+        if (first.Width < f || first.Height < f || first.Width > MaxPixels || first.Height > MaxPixels || first.Width % f != 0 || first.Height % f != 0)
+        {
+            throw new ArgumentException(
+                $"Size {first.Width}x{first.Height} is not supported: width and height must be multiples of {f} from {f} to {MaxPixels}.", nameof(requests));
+        }
+
+        if ((Folder.Unet.FixedLatentWidth is { } fw && fw * f != first.Width) || (Folder.Unet.FixedLatentHeight is { } fh && fh * f != first.Height))
+        {
+            throw new ArgumentException(
+                $"Size {first.Width}x{first.Height} is not supported: this UNet is exported for {Folder.Unet.FixedLatentWidth * f}x{Folder.Unet.FixedLatentHeight * f} only.",
+                nameof(requests));
+        }
+
+        if (!_schedules.TryGetValue(first.Steps, out var schedule))
+        {
+            throw new ArgumentException(
+                $"{first.Steps} steps are not supported: this model takes {string.Join(", ", _schedules.Keys.Order())}.", nameof(requests));
+        }
+
+        return schedule;
+    }
+
+    private BufferSet BuffersFor(int batch, int width, int height)
+    {
+        for (var node = _bufferSets.First; node is not null; node = node.Next)
+        {
+            var candidate = node.Value;
+            if (candidate.Batch == batch && candidate.Width == width && candidate.Height == height)
+            {
+                _bufferSets.Remove(node);
+                _bufferSets.AddFirst(node);
+                return candidate;
+            }
+        }
+
+        if (_bufferSets.Count >= MaxBufferSets && _bufferSets.Last is { } oldest)
+        {
+            _bufferSets.RemoveLast();
+            oldest.Value.Dispose();
+        }
+
+        var set = new BufferSet(Folder, _decoderLayout, _text, batch, width, height);
+        if (_stepGraphs is not null)
+        {
+            try
+            {
+                set.Device = new DeviceLatents(set, _stepGraphs, _unet, _decoder, _deviceMemory!);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                // A provider that cannot hand out device buffers still runs the host loop correctly.
+                Log.DeviceLatentsUnavailable(_logger, _providers.Provider, ex.Message.Split('\n', 2)[0]);
+                _stepGraphs.Dispose();
+                _stepGraphs = null;
+            }
+        }
+
+        _bufferSets.AddFirst(set);
+        Log.BuffersAllocated(_logger, batch, width, height);
+        return set;
+    }
+
+    private void CheckUnetAgainstTextEncoders()
+    {
+        var unet = Folder.Unet.Graph;
+        var problems = new List<ModelProblem>();
+        if (unet.Input("encoder_hidden_states")?.FixedDim(2) is { } width && width != _text.HiddenWidth)
+        {
+            problems.Add(new ModelProblem(ModelFolder.UnetPath, "encoder_hidden_states",
+                $"input 'encoder_hidden_states' has width {width}, but the text encoders produce {_text.Width1} + {_text.Width2} = {_text.HiddenWidth}"));
+        }
+
+        if (unet.Input("text_embeds")?.FixedDim(1) is { } pooled && pooled != _text.PooledWidth)
+        {
+            problems.Add(new ModelProblem(ModelFolder.UnetPath, "text_embeds",
+                $"input 'text_embeds' has width {pooled}, but text_encoder_2 produces {_text.PooledWidth}"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ModelValidationException(Folder.Directory, problems);
+        }
+    }
+
+    private InferenceSession Open(string relativePath)
+    {
+        var session = ModelSessions.Open(Folder, relativePath, _providers);
+        _sessions.Add(session);
+        return session;
+    }
+
+    private void DisposeSessions()
+    {
+        foreach (var session in _sessions)
+        {
+            session.Dispose();
+        }
+
+        _sessions.Clear();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
+            Message = "Loaded model {DisplayName} from {Directory} on {Provider} (max batch {MaxBatch}, decoder {Decoder}) in {ElapsedMs:F0} ms")]
+        public static partial void Loaded(ILogger logger, string displayName, string directory, string provider, int maxBatch, string decoder, double elapsedMs);
+
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Generated {Batch} image(s) of {Width}x{Height} in {Steps} step(s): {TotalMs:F1} ms")]
+        public static partial void Generated(ILogger logger, int batch, int width, int height, int steps, double totalMs);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Allocated model buffers for batch {Batch} at {Width}x{Height}")]
+        public static partial void BuffersAllocated(ILogger logger, int batch, int width, int height);
+
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Warmed up {Width}x{Height} in {ElapsedMs:F0} ms")]
+        public static partial void WarmedUp(ILogger logger, int width, int height, double elapsedMs);
+
+        [LoggerMessage(EventId = 1105, Level = LogLevel.Debug, Message = "Generation of {Batch} request(s) cancelled")]
+        public static partial void Cancelled(ILogger logger, int batch);
+
+        [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
+            Message = "Cannot keep latents in {Provider} device memory ({Reason}); latents go through host memory between models")]
+        public static partial void DeviceLatentsUnavailable(ILogger logger, string provider, string reason);
+
+        [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
+            Message = "{Decoder} is float16 and its config sets force_upcast: SDXL's VAE overflows in float16 (black or NaN images); use the fp16-fix VAE, a float32 export, or the tiny decoder")]
+        public static partial void Float16DecoderMayOverflow(ILogger logger, string decoder);
+    }
+}

@@ -1,0 +1,54 @@
+namespace NitroLive.Core.Pipeline;
+
+/// <summary>Both text encoders' outputs for one prompt, in float32.</summary>
+/// <param name="Hidden">[tokens, D1 + D2]: TE1's and TE2's penultimate hidden states side by side.</param>
+/// <param name="Pooled">[P]: TE2's text_embeds.</param>
+internal sealed record PromptEmbedding(float[] Hidden, float[] Pooled);
+
+/// <summary>
+/// Least-recently-used prompt embeddings, bounded: typing revisits prompts (backspace, undo), and a hit skips the
+/// tokenizer and both text encoders. Not thread-safe; the pipeline runs one generation at a time.
+/// </summary>
+internal sealed class PromptEmbeddingCache(int capacity)
+{
+    private readonly Dictionary<string, LinkedListNode<(string Prompt, PromptEmbedding Embedding)>> _index = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Prompt, PromptEmbedding Embedding)> _order = new();
+
+    public int Count => _index.Count;
+
+    public bool TryGet(string prompt, out PromptEmbedding embedding)
+    {
+        if (_index.TryGetValue(prompt, out var node))
+        {
+            _order.Remove(node);
+            _order.AddFirst(node);
+            embedding = node.Value.Embedding;
+            return true;
+        }
+
+        embedding = null!;
+        return false;
+    }
+
+    public void Add(string prompt, PromptEmbedding embedding)
+    {
+        if (capacity <= 0)
+        {
+            return;
+        }
+
+        if (_index.TryGetValue(prompt, out var existing))
+        {
+            _order.Remove(existing);
+            _index.Remove(prompt);
+        }
+
+        while (_index.Count >= capacity && _order.Last is { } oldest)
+        {
+            _order.RemoveLast();
+            _index.Remove(oldest.Value.Prompt);
+        }
+
+        _index[prompt] = _order.AddFirst((prompt, embedding));
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NitroLive.Web.Hubs;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Extensions;
+
+/// <summary>Registration of the live service, its hub and its health checks.</summary>
+public static class LiveServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the live service (<see cref="ILiveService"/>), its generation loop, the <c>/hubs/live</c> hub with the JSON
+    /// and MessagePack protocols, and the health checks. Options bind from <c>NitroLive:Live</c> and are validated at
+    /// startup. Needs an <see cref="Core.Pipeline.IImageGenerator"/> registration (<c>AddNitroGenerator()</c>).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddNitroLive(this IServiceCollection services)
+    {
+        services.AddOptions<LiveOptions>()
+            .BindConfiguration(LiveOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.AllowedSteps.All(s => s is >= 1 and <= 4), "NitroLive:Live:AllowedSteps may only hold 1 to 4.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<LiveStats>();
+        services.TryAddSingleton<LiveReadiness>();
+        services.TryAddSingleton<ReadyQueue>();
+        services.TryAddSingleton<LiveSessionRegistry>();
+        services.TryAddSingleton<IFrameEncoder>(sp => new FrameEncoder(sp.GetRequiredService<IOptions<LiveOptions>>().Value));
+        services.TryAddSingleton<LiveService>();
+        services.TryAddSingleton<ILiveService>(sp => sp.GetRequiredService<LiveService>());
+        services.AddHostedService<GenerationLoop>();
+        services.AddHostedService<SessionJanitor>();
+
+        services.AddSignalR()
+            .AddMessagePackProtocol()
+            .AddHubOptions<LiveHub>(o => o.AddFilter<LiveHubErrorFilter>());
+        services.TryAddSingleton<LiveHubErrorFilter>();
+
+        services.AddHealthChecks()
+            .AddCheck<GeneratorReadyHealthCheck>("generator", tags: [GeneratorReadyHealthCheck.ReadyTag]);
+        return services;
+    }
+}

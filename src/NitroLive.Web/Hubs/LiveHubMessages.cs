@@ -1,0 +1,489 @@
+using System.Runtime.Serialization;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Hubs;
+
+// Wire shapes of /hubs/live. [DataMember] names make MessagePack maps use the same camelCase keys as JSON.
+// Enums travel as strings ("owner", "perRequest", "jpeg") so every client library reads them alike.
+
+/// <summary>Arguments of <c>CreateSession</c>.</summary>
+[DataContract]
+public sealed class CreateSessionMessage
+{
+    /// <summary>The owner's display name (optional).</summary>
+    [DataMember(Name = "displayName")]
+    public string? DisplayName { get; set; }
+
+    /// <summary>Changes to the default first request (optional).</summary>
+    [DataMember(Name = "initial")]
+    public RequestPatchMessage? Initial { get; set; }
+
+    /// <summary>Whether others may join as typists without a grant (default true).</summary>
+    [DataMember(Name = "typingOpen")]
+    public bool? TypingOpen { get; set; }
+}
+
+/// <summary>Arguments of <c>JoinSession</c>.</summary>
+[DataContract]
+public sealed class JoinSessionMessage
+{
+    /// <summary>The session id.</summary>
+    [DataMember(Name = "sessionId")]
+    public string? SessionId { get; set; }
+
+    /// <summary>"viewer" (default), "typist" or "owner".</summary>
+    [DataMember(Name = "role")]
+    public string? Role { get; set; }
+
+    /// <summary>The name other members see (optional).</summary>
+    [DataMember(Name = "displayName")]
+    public string? DisplayName { get; set; }
+
+    /// <summary>The owner token, only with role "owner".</summary>
+    [DataMember(Name = "ownerToken")]
+    public string? OwnerToken { get; set; }
+}
+
+/// <summary>A partial request change: absent (null) fields keep their value.</summary>
+[DataContract]
+public sealed class RequestPatchMessage
+{
+    /// <summary>New prompt.</summary>
+    [DataMember(Name = "prompt")]
+    public string? Prompt { get; set; }
+
+    /// <summary>New step count.</summary>
+    [DataMember(Name = "steps")]
+    public int? Steps { get; set; }
+
+    /// <summary>"fixed" or "perRequest".</summary>
+    [DataMember(Name = "seedMode")]
+    public string? SeedMode { get; set; }
+
+    /// <summary>New fixed seed, 0 to 2^53 - 1.</summary>
+    [DataMember(Name = "seed")]
+    public long? Seed { get; set; }
+
+    /// <summary>New width (with <see cref="Height"/>).</summary>
+    [DataMember(Name = "width")]
+    public int? Width { get; set; }
+
+    /// <summary>New height (with <see cref="Width"/>).</summary>
+    [DataMember(Name = "height")]
+    public int? Height { get; set; }
+
+    /// <summary>Model variant; must be the loaded one.</summary>
+    [DataMember(Name = "modelVariant")]
+    public string? ModelVariant { get; set; }
+}
+
+/// <summary>A request as the server holds it.</summary>
+[DataContract]
+public sealed class RequestMessage
+{
+    /// <summary>The prompt.</summary>
+    [DataMember(Name = "prompt")]
+    public string Prompt { get; set; } = string.Empty;
+
+    /// <summary>Denoising steps.</summary>
+    [DataMember(Name = "steps")]
+    public int Steps { get; set; }
+
+    /// <summary>"fixed" or "perRequest".</summary>
+    [DataMember(Name = "seedMode")]
+    public string SeedMode { get; set; } = "fixed";
+
+    /// <summary>The seed (in a frame: the seed used).</summary>
+    [DataMember(Name = "seed")]
+    public long Seed { get; set; }
+
+    /// <summary>Width in pixels.</summary>
+    [DataMember(Name = "width")]
+    public int Width { get; set; }
+
+    /// <summary>Height in pixels.</summary>
+    [DataMember(Name = "height")]
+    public int Height { get; set; }
+
+    /// <summary>Model variant.</summary>
+    [DataMember(Name = "modelVariant")]
+    public string ModelVariant { get; set; } = string.Empty;
+}
+
+/// <summary>The answer to a request change.</summary>
+[DataContract]
+public sealed class RequestAcceptedMessage
+{
+    /// <summary>Id of the accepted request; frames carry the id of the request they answer.</summary>
+    [DataMember(Name = "requestId")]
+    public long RequestId { get; set; }
+
+    /// <summary>The request as accepted.</summary>
+    [DataMember(Name = "request")]
+    public RequestMessage Request { get; set; } = new();
+}
+
+/// <summary>A member as others see it.</summary>
+[DataContract]
+public sealed class MemberMessage
+{
+    /// <summary>Member id.</summary>
+    [DataMember(Name = "memberId")]
+    public string MemberId { get; set; } = string.Empty;
+
+    /// <summary>Display name.</summary>
+    [DataMember(Name = "displayName")]
+    public string DisplayName { get; set; } = string.Empty;
+
+    /// <summary>"owner", "typist" or "viewer".</summary>
+    [DataMember(Name = "role")]
+    public string Role { get; set; } = "viewer";
+}
+
+/// <summary>A snapshot of a session.</summary>
+[DataContract]
+public sealed class SessionStateMessage
+{
+    /// <summary>Session id.</summary>
+    [DataMember(Name = "sessionId")]
+    public string SessionId { get; set; } = string.Empty;
+
+    /// <summary>Increases on every change.</summary>
+    [DataMember(Name = "version")]
+    public long Version { get; set; }
+
+    /// <summary>Id of the current request.</summary>
+    [DataMember(Name = "requestId")]
+    public long RequestId { get; set; }
+
+    /// <summary>The current request.</summary>
+    [DataMember(Name = "request")]
+    public RequestMessage Request { get; set; } = new();
+
+    /// <summary>Members, owner first.</summary>
+    [DataMember(Name = "members")]
+    public List<MemberMessage> Members { get; set; } = [];
+
+    /// <summary>Whether members may join as typists without a grant.</summary>
+    [DataMember(Name = "typingOpen")]
+    public bool TypingOpen { get; set; }
+
+    /// <summary>Sequence of the newest frame, 0 before the first.</summary>
+    [DataMember(Name = "lastFrameSequence")]
+    public long LastFrameSequence { get; set; }
+
+    /// <summary>The last generation failure ("generation_failed: ..."), cleared by the next frame.</summary>
+    [DataMember(Name = "lastError")]
+    public string? LastError { get; set; }
+
+    /// <summary>True in the final snapshot of an ended session.</summary>
+    [DataMember(Name = "isClosed")]
+    public bool IsClosed { get; set; }
+}
+
+/// <summary>The answer to CreateSession and JoinSession.</summary>
+[DataContract]
+public sealed class JoinedMessage
+{
+    /// <summary>Session id.</summary>
+    [DataMember(Name = "sessionId")]
+    public string SessionId { get; set; } = string.Empty;
+
+    /// <summary>Your member id.</summary>
+    [DataMember(Name = "memberId")]
+    public string MemberId { get; set; } = string.Empty;
+
+    /// <summary>Your role.</summary>
+    [DataMember(Name = "role")]
+    public string Role { get; set; } = "viewer";
+
+    /// <summary>The owner token (owners only; keep it secret).</summary>
+    [DataMember(Name = "ownerToken")]
+    public string? OwnerToken { get; set; }
+
+    /// <summary>The session as it is now.</summary>
+    [DataMember(Name = "state")]
+    public SessionStateMessage State { get; set; } = new();
+}
+
+/// <summary>Where the time of one frame went, in milliseconds.</summary>
+[DataContract]
+public sealed class TimingsMessage
+{
+    /// <summary>Request accepted to generator start.</summary>
+    [DataMember(Name = "queueWaitMs")]
+    public double QueueWaitMs { get; set; }
+
+    /// <summary>CLIP tokenization.</summary>
+    [DataMember(Name = "tokenizeMs")]
+    public double TokenizeMs { get; set; }
+
+    /// <summary>Text encoders.</summary>
+    [DataMember(Name = "textEncodeMs")]
+    public double TextEncodeMs { get; set; }
+
+    /// <summary>All UNet steps.</summary>
+    [DataMember(Name = "unetMs")]
+    public double UnetMs { get; set; }
+
+    /// <summary>VAE decode.</summary>
+    [DataMember(Name = "decodeMs")]
+    public double DecodeMs { get; set; }
+
+    /// <summary>The whole generator call.</summary>
+    [DataMember(Name = "generateMs")]
+    public double GenerateMs { get; set; }
+
+    /// <summary>JPEG/WebP encoding.</summary>
+    [DataMember(Name = "imageEncodeMs")]
+    public double ImageEncodeMs { get; set; }
+
+    /// <summary>Request accepted to frame ready.</summary>
+    [DataMember(Name = "totalMs")]
+    public double TotalMs { get; set; }
+
+    /// <summary>Requests in the generator call.</summary>
+    [DataMember(Name = "batchSize")]
+    public int BatchSize { get; set; }
+
+    /// <summary>Prompt embeddings came from the cache.</summary>
+    [DataMember(Name = "textCacheHit")]
+    public bool TextCacheHit { get; set; }
+
+    /// <summary>Execution provider.</summary>
+    [DataMember(Name = "provider")]
+    public string Provider { get; set; } = string.Empty;
+}
+
+/// <summary>One frame. With MessagePack <see cref="Image"/> is binary; with JSON it is base64 (JSON has no bytes).</summary>
+[DataContract]
+public sealed class FrameMessage
+{
+    /// <summary>Session id.</summary>
+    [DataMember(Name = "sessionId")]
+    public string SessionId { get; set; } = string.Empty;
+
+    /// <summary>Per-session frame number, increasing.</summary>
+    [DataMember(Name = "sequence")]
+    public long Sequence { get; set; }
+
+    /// <summary>Id of the request this frame answers.</summary>
+    [DataMember(Name = "requestId")]
+    public long RequestId { get; set; }
+
+    /// <summary>The request it answers, with the seed used.</summary>
+    [DataMember(Name = "request")]
+    public RequestMessage Request { get; set; } = new();
+
+    /// <summary>"jpeg" or "webp".</summary>
+    [DataMember(Name = "format")]
+    public string Format { get; set; } = "jpeg";
+
+    /// <summary>"image/jpeg" or "image/webp".</summary>
+    [DataMember(Name = "contentType")]
+    public string ContentType { get; set; } = "image/jpeg";
+
+    /// <summary>The encoded image.</summary>
+    [DataMember(Name = "image")]
+    public byte[] Image { get; set; } = [];
+
+    /// <summary>Width in pixels.</summary>
+    [DataMember(Name = "width")]
+    public int Width { get; set; }
+
+    /// <summary>Height in pixels.</summary>
+    [DataMember(Name = "height")]
+    public int Height { get; set; }
+
+    /// <summary>Where the time went.</summary>
+    [DataMember(Name = "timings")]
+    public TimingsMessage Timings { get; set; } = new();
+
+    /// <summary>When the frame was ready, Unix milliseconds.</summary>
+    [DataMember(Name = "createdAtUnixMs")]
+    public long CreatedAtUnixMs { get; set; }
+}
+
+/// <summary>The answer to GetServerInfo: the model and the limits.</summary>
+[DataContract]
+public sealed class ServerInfoMessage
+{
+    /// <summary>Version of this protocol (1).</summary>
+    [DataMember(Name = "protocolVersion")]
+    public int ProtocolVersion { get; set; } = 1;
+
+    /// <summary>Model display name.</summary>
+    [DataMember(Name = "model")]
+    public string Model { get; set; } = string.Empty;
+
+    /// <summary>Model variant.</summary>
+    [DataMember(Name = "modelVariant")]
+    public string ModelVariant { get; set; } = string.Empty;
+
+    /// <summary>Execution provider.</summary>
+    [DataMember(Name = "provider")]
+    public string Provider { get; set; } = string.Empty;
+
+    /// <summary>Longest prompt, in UTF-16 characters.</summary>
+    [DataMember(Name = "maxPromptLength")]
+    public int MaxPromptLength { get; set; }
+
+    /// <summary>Accepted step counts.</summary>
+    [DataMember(Name = "allowedSteps")]
+    public List<int> AllowedSteps { get; set; } = [];
+
+    /// <summary>Accepted sizes.</summary>
+    [DataMember(Name = "sizes")]
+    public List<SizeMessage> Sizes { get; set; } = [];
+
+    /// <summary>Suggested keystroke debounce, milliseconds.</summary>
+    [DataMember(Name = "clientDebounceMs")]
+    public int ClientDebounceMs { get; set; }
+
+    /// <summary>Most members per session.</summary>
+    [DataMember(Name = "maxMembersPerSession")]
+    public int MaxMembersPerSession { get; set; }
+
+    /// <summary>"jpeg" or "webp".</summary>
+    [DataMember(Name = "frameFormat")]
+    public string FrameFormat { get; set; } = "jpeg";
+
+    /// <summary>The request a new session starts with (its seed is drawn per session).</summary>
+    [DataMember(Name = "defaultRequest")]
+    public RequestMessage DefaultRequest { get; set; } = new();
+}
+
+/// <summary>An image size.</summary>
+[DataContract]
+public sealed class SizeMessage
+{
+    /// <summary>Width in pixels.</summary>
+    [DataMember(Name = "width")]
+    public int Width { get; set; }
+
+    /// <summary>Height in pixels.</summary>
+    [DataMember(Name = "height")]
+    public int Height { get; set; }
+}
+
+/// <summary>Maps between the live service's records and the wire shapes.</summary>
+internal static class LiveHubMapping
+{
+    public static string ToWire(this LiveRole role) => role switch
+    {
+        LiveRole.Owner => "owner",
+        LiveRole.Typist => "typist",
+        _ => "viewer",
+    };
+
+    public static LiveRole ParseRole(string? role) => role switch
+    {
+        null or "" or "viewer" => LiveRole.Viewer,
+        "typist" => LiveRole.Typist,
+        "owner" => LiveRole.Owner,
+        _ => throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown role '{role}'; use \"viewer\", \"typist\" or \"owner\"."),
+    };
+
+    public static string ToWire(this SeedMode mode) => mode == SeedMode.PerRequest ? "perRequest" : "fixed";
+
+    public static SeedMode? ParseSeedMode(string? mode) => mode switch
+    {
+        null => null,
+        "fixed" => SeedMode.Fixed,
+        "perRequest" => SeedMode.PerRequest,
+        _ => throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown seed mode '{mode}'; use \"fixed\" or \"perRequest\"."),
+    };
+
+    public static string ToWire(this FrameFormat format) => format == FrameFormat.Webp ? "webp" : "jpeg";
+
+    public static LiveRequestPatch ToPatch(this RequestPatchMessage? patch)
+    {
+        if (patch is null)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, "The request change is missing.");
+        }
+
+        return new LiveRequestPatch(patch.Prompt, patch.Steps, ParseSeedMode(patch.SeedMode), patch.Seed, patch.Width, patch.Height, patch.ModelVariant);
+    }
+
+    public static RequestMessage ToMessage(this LiveRequest request) => new()
+    {
+        Prompt = request.Prompt,
+        Steps = request.Steps,
+        SeedMode = request.SeedMode.ToWire(),
+        Seed = request.Seed,
+        Width = request.Width,
+        Height = request.Height,
+        ModelVariant = request.ModelVariant,
+    };
+
+    public static RequestAcceptedMessage ToMessage(this LiveRequestAccepted accepted) => new()
+    {
+        RequestId = accepted.RequestId,
+        Request = accepted.Request.ToMessage(),
+    };
+
+    public static SessionStateMessage ToMessage(this LiveSessionState state) => new()
+    {
+        SessionId = state.SessionId,
+        Version = state.Version,
+        RequestId = state.RequestId,
+        Request = state.Request.ToMessage(),
+        Members = state.Members.Select(m => new MemberMessage { MemberId = m.MemberId, DisplayName = m.DisplayName, Role = m.Role.ToWire() }).ToList(),
+        TypingOpen = state.TypingOpen,
+        LastFrameSequence = state.LastFrameSequence,
+        LastError = state.LastError,
+        IsClosed = state.IsClosed,
+    };
+
+    public static JoinedMessage ToJoinedMessage(this ILiveMember member) => new()
+    {
+        SessionId = member.SessionId,
+        MemberId = member.MemberId,
+        Role = member.Role.ToWire(),
+        OwnerToken = member.OwnerToken,
+        State = member.State.ToMessage(),
+    };
+
+    public static FrameMessage ToMessage(this LiveFrame frame) => new()
+    {
+        SessionId = frame.SessionId,
+        Sequence = frame.Sequence,
+        RequestId = frame.RequestId,
+        Request = frame.Request.ToMessage(),
+        Format = frame.Format.ToWire(),
+        ContentType = frame.ContentType,
+        Image = frame.Image,
+        Width = frame.Width,
+        Height = frame.Height,
+        Timings = new TimingsMessage
+        {
+            QueueWaitMs = frame.Timings.QueueWaitMs,
+            TokenizeMs = frame.Timings.TokenizeMs,
+            TextEncodeMs = frame.Timings.TextEncodeMs,
+            UnetMs = frame.Timings.UnetMs,
+            DecodeMs = frame.Timings.DecodeMs,
+            GenerateMs = frame.Timings.GenerateMs,
+            ImageEncodeMs = frame.Timings.ImageEncodeMs,
+            TotalMs = frame.Timings.TotalMs,
+            BatchSize = frame.Timings.BatchSize,
+            TextCacheHit = frame.Timings.TextCacheHit,
+            Provider = frame.Timings.Provider,
+        },
+        CreatedAtUnixMs = frame.CreatedAt.ToUnixTimeMilliseconds(),
+    };
+
+    public static ServerInfoMessage ToServerInfo(this ILiveService live, string provider) => new()
+    {
+        Model = live.Model.DisplayName,
+        ModelVariant = live.Model.Variant,
+        Provider = provider,
+        MaxPromptLength = live.Limits.MaxPromptLength,
+        AllowedSteps = live.Limits.AllowedSteps.ToList(),
+        Sizes = live.Limits.Sizes.Select(s => new SizeMessage { Width = s.Width, Height = s.Height }).ToList(),
+        ClientDebounceMs = live.Limits.ClientDebounceMs,
+        MaxMembersPerSession = live.Limits.MaxMembersPerSession,
+        FrameFormat = live.Limits.FrameFormat.ToWire(),
+        DefaultRequest = live.Limits.DefaultRequest.ToMessage(),
+    };
+}

@@ -1,0 +1,329 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Web.Live;
+
+/// <summary>
+/// The single owner of the generator. Two stages run side by side: the generate stage takes sessions round-robin
+/// (each session's newest request only, equal shapes batched) and runs the generator; the encode stage turns the
+/// previous results into frames and fans them out meanwhile. A one-slot channel between them lets the generator start
+/// batch N+1 while batch N is encoded, and no further: the encoder can never fall behind by more than one batch.
+/// </summary>
+internal sealed class GenerationLoop : BackgroundService
+{
+    private readonly IImageGenerator _generator;
+    private readonly ReadyQueue _ready;
+    private readonly IFrameEncoder _encoder;
+    private readonly LiveReadiness _readiness;
+    private readonly LiveStats _stats;
+    private readonly TimeProvider _time;
+    private readonly LiveOptions _options;
+    private readonly ILogger<GenerationLoop> _logger;
+    private readonly int _maxBatch;
+
+    public GenerationLoop(
+        IImageGenerator generator,
+        ReadyQueue ready,
+        IFrameEncoder encoder,
+        LiveReadiness readiness,
+        LiveStats stats,
+        TimeProvider time,
+        IOptions<LiveOptions> options,
+        ILogger<GenerationLoop> logger)
+    {
+        _generator = generator;
+        _ready = ready;
+        _encoder = encoder;
+        _readiness = readiness;
+        _stats = stats;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        _maxBatch = _options.EnableBatching ? Math.Max(1, Math.Min(_options.MaxBatch, generator.Model.MaxBatch)) : 1;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Model warm-up is long and may run synchronously inside the generator: never on the host's start path.
+        await Task.Yield();
+        await WarmUpAsync(stoppingToken);
+        LiveLog.LoopStarted(_logger, _maxBatch > 1, _maxBatch);
+
+        var handoff = Channel.CreateBounded<GeneratedBatch>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        var encodeStage = EncodeStageAsync(handoff.Reader, stoppingToken);
+        try
+        {
+            await GenerateStageAsync(handoff.Writer, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            handoff.Writer.TryComplete();
+            await encodeStage;
+            LiveLog.LoopStopped(_logger);
+        }
+    }
+
+    /// <summary>One generation per supported size, so the first real request of each size finds warm sessions and buffers.</summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var model = _generator.Model;
+        var sizes = model.Sizes.Count > 0 ? model.Sizes : [(model.NativeWidth, model.NativeHeight)];
+        var steps = model.SupportedSteps.Count > 0 ? model.SupportedSteps.Min() : 1;
+        var start = _time.GetTimestamp();
+        try
+        {
+            var provider = model.Provider;
+            foreach (var (width, height) in sizes)
+            {
+                var results = await _generator.GenerateAsync([new GenerationRequest("warm-up", steps, 0, width, height)], cancellationToken);
+                provider = results.Count > 0 ? results[0].Timings.Provider : provider;
+            }
+
+            var elapsed = _time.GetElapsedTime(start).TotalMilliseconds;
+            _readiness.MarkReady(provider, elapsed);
+            LiveLog.WarmedUp(_logger, model.DisplayName, model.Variant, provider, elapsed, model.MaxBatch);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Keep serving: the failure shows on /readyz and in every session's state, and a transient fault may pass.
+            _readiness.MarkFailed(model.Provider, ex.Message);
+            LiveLog.WarmUpFailed(_logger, ex, model.DisplayName, model.Provider);
+        }
+    }
+
+    private async Task GenerateStageAsync(ChannelWriter<GeneratedBatch> handoff, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var batch = await NextBatchAsync(stoppingToken);
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            var requests = new GenerationRequest[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var r = batch[i].Work.Request;
+                requests[i] = new GenerationRequest(r.Prompt, r.Steps, r.Seed, r.Width, r.Height);
+            }
+
+            using var interest = BatchInterest.Create(batch, stoppingToken);
+            var started = _time.GetTimestamp();
+            IReadOnlyList<GenerationResult> results;
+            try
+            {
+                results = await _generator.GenerateAsync(requests, interest.Token);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                _stats.GenerationCancelled();
+                LiveLog.GenerationCancelled(_logger, batch.Count);
+                continue;
+            }
+            catch (Exception ex)
+            {
+                _stats.GenerationFailed();
+                LiveLog.GenerationFailed(_logger, ex, batch.Count);
+                foreach (var item in batch)
+                {
+                    item.Session.ReportError(item.Work, $"generation_failed: {ex.Message}");
+                }
+
+                continue;
+            }
+
+            var generateMs = _time.GetElapsedTime(started).TotalMilliseconds;
+            if (results.Count != batch.Count)
+            {
+                _stats.GenerationFailed();
+                LiveLog.WrongResultCount(_logger, batch.Count, results.Count);
+                foreach (var item in batch)
+                {
+                    item.Session.ReportError(item.Work, "generation_failed: the generator returned the wrong number of images.");
+                }
+
+                continue;
+            }
+
+            _stats.BatchGenerated(batch.Count);
+            await handoff.WriteAsync(new GeneratedBatch(batch, results, started, generateMs), stoppingToken);
+        }
+    }
+
+    /// <summary>The next session's newest request plus, when batching, the queued sessions whose newest request has the same shape.</summary>
+    private async ValueTask<List<TakenWork>> NextBatchAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<TakenWork>(1);
+        var first = await _ready.DequeueAsync(stoppingToken);
+        if (first.TakePending() is not { } head)
+        {
+            return batch;
+        }
+
+        batch.Add(head);
+        if (_maxBatch == 1)
+        {
+            return batch;
+        }
+
+        var shape = head.Work.Request;
+        var more = _ready.TakeWhere(s => s.PeekPending() is { } p && SameShape(p, shape), _maxBatch - 1);
+        foreach (var session in more)
+        {
+            if (session.TakePending() is not { } taken)
+            {
+                continue;
+            }
+
+            if (SameShape(taken.Work.Request, shape))
+            {
+                batch.Add(taken);
+            }
+            else
+            {
+                // A newer request of another shape arrived between the peek and the take: it waits for its own turn.
+                session.Return(taken.Work);
+            }
+        }
+
+        return batch;
+    }
+
+    private static bool SameShape(LiveRequest a, LiveRequest b) => a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height;
+
+    private async Task EncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationToken stoppingToken)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.EncoderParallelism, CancellationToken = stoppingToken };
+        try
+        {
+            await foreach (var batch in handoff.ReadAllAsync(stoppingToken))
+            {
+                if (batch.Items.Count == 1)
+                {
+                    EncodeAndPublish(batch, 0);
+                }
+                else
+                {
+                    await Parallel.ForAsync(0, batch.Items.Count, parallel, (i, _) =>
+                    {
+                        EncodeAndPublish(batch, i);
+                        return ValueTask.CompletedTask;
+                    });
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void EncodeAndPublish(GeneratedBatch batch, int index)
+    {
+        var (session, work, _) = batch.Items[index];
+        var result = batch.Results[index];
+
+        // A newer frame of this session is already out (or nobody is left): encoding would be wasted.
+        if (session.IsClosed || session.LastPublishedRequestId >= work.RequestId)
+        {
+            _stats.FrameStale();
+            return;
+        }
+
+        try
+        {
+            var encodeStart = _time.GetTimestamp();
+            var image = _encoder.Encode(result.Rgb, result.Width, result.Height);
+            var encodeMs = _time.GetElapsedTime(encodeStart).TotalMilliseconds;
+            var t = result.Timings;
+            var timings = new FrameTimings(
+                QueueWaitMs: _time.GetElapsedTime(work.AcceptedTimestamp, batch.StartedTimestamp).TotalMilliseconds,
+                TokenizeMs: t.TokenizeMs,
+                TextEncodeMs: t.TextEncodeMs,
+                UnetMs: t.UnetStepMs.Sum(),
+                DecodeMs: t.DecodeMs,
+                GenerateMs: batch.GenerateMs,
+                ImageEncodeMs: encodeMs,
+                TotalMs: _time.GetElapsedTime(work.AcceptedTimestamp).TotalMilliseconds,
+                BatchSize: batch.Items.Count,
+                TextCacheHit: t.TextCacheHit,
+                Provider: t.Provider);
+            var request = work.Request;
+            session.Publish(work, result, sequence => new LiveFrame(
+                session.Id,
+                sequence,
+                work.RequestId,
+                request,
+                _encoder.Format,
+                image,
+                result.Width,
+                result.Height,
+                timings,
+                _time.GetUtcNow()));
+        }
+        catch (Exception ex)
+        {
+            LiveLog.EncodeFailed(_logger, ex, LiveIds.ForLog(session.Id));
+            session.ReportError(work, $"encode_failed: {ex.Message}");
+        }
+    }
+
+    private sealed record GeneratedBatch(List<TakenWork> Items, IReadOnlyList<GenerationResult> Results, long StartedTimestamp, double GenerateMs);
+
+    /// <summary>Cancels a run when the host stops or when every session in the batch has lost interest (emptied or closed).</summary>
+    private sealed class BatchInterest : IDisposable
+    {
+        private readonly CancellationTokenSource _cts;
+        private readonly List<CancellationTokenRegistration> _registrations = [];
+        private int _remaining;
+
+        private BatchInterest(CancellationTokenSource cts, int count)
+        {
+            _cts = cts;
+            _remaining = count;
+        }
+
+        public CancellationToken Token => _cts.Token;
+
+        public static BatchInterest Create(List<TakenWork> batch, CancellationToken stoppingToken)
+        {
+            var interest = new BatchInterest(CancellationTokenSource.CreateLinkedTokenSource(stoppingToken), batch.Count);
+            foreach (var item in batch)
+            {
+                interest._registrations.Add(item.Interest.Register(static state =>
+                {
+                    var self = (BatchInterest)state!;
+                    if (Interlocked.Decrement(ref self._remaining) == 0)
+                    {
+                        self._cts.Cancel();
+                    }
+                }, interest));
+            }
+
+            return interest;
+        }
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations)
+            {
+                registration.Dispose();
+            }
+
+            _cts.Dispose();
+        }
+    }
+}

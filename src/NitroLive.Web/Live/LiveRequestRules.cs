@@ -1,0 +1,141 @@
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Web.Live;
+
+/// <summary>Validates and applies request changes against the options and the loaded model.</summary>
+internal sealed class LiveRequestRules
+{
+    /// <summary>2^53 - 1: the largest integer a JavaScript number (and so a JSON client) holds exactly.</summary>
+    public const long MaxSeed = 9_007_199_254_740_991;
+
+    public const int MaxDisplayNameLength = 64;
+
+    public LiveRequestRules(LiveOptions options, ModelDescription model)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(model);
+
+        int[] configured = options.AllowedSteps.Length == 0 ? [1, 2, 3, 4] : options.AllowedSteps;
+        var steps = configured
+            .Where(s => s is >= 1 and <= 4 && model.SupportedSteps.Contains(s))
+            .Distinct()
+            .Order()
+            .ToArray();
+        if (steps.Length == 0)
+        {
+            throw new InvalidOperationException(
+                $"NitroLive:Live:AllowedSteps ({string.Join(", ", configured)}) has no step count that the model " +
+                $"'{model.DisplayName}' supports ({string.Join(", ", model.SupportedSteps)}).");
+        }
+
+        if (model.Sizes.Count == 0)
+        {
+            throw new InvalidOperationException($"The model '{model.DisplayName}' declares no supported sizes.");
+        }
+
+        var native = (model.NativeWidth, model.NativeHeight);
+        var size = model.Sizes.Contains(native) ? native : model.Sizes[0];
+        var defaultSteps = steps.Contains(options.DefaultSteps) ? options.DefaultSteps : steps[0];
+
+        Model = model;
+        MaxPromptLength = options.MaxPromptLength;
+        Limits = new LiveLimits(
+            options.MaxPromptLength,
+            steps,
+            model.Sizes.ToArray(),
+            model.Variant,
+            new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant),
+            options.ClientDebounceMs,
+            options.MaxMembersPerSession,
+            options.FrameFormat);
+    }
+
+    public ModelDescription Model { get; }
+
+    public LiveLimits Limits { get; }
+
+    private int MaxPromptLength { get; }
+
+    /// <summary>Applies a patch to a request; throws <see cref="LiveException"/> and leaves nothing changed on bad input.</summary>
+    public LiveRequest Apply(LiveRequest current, LiveRequestPatch? patch)
+    {
+        if (patch is null)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, "The request change is missing.");
+        }
+
+        var prompt = patch.Prompt ?? current.Prompt;
+        if (prompt.Length > MaxPromptLength)
+        {
+            throw new LiveException(
+                LiveErrorCode.PromptTooLong,
+                $"The prompt has {prompt.Length} characters; the limit is {MaxPromptLength}.");
+        }
+
+        var steps = patch.Steps ?? current.Steps;
+        if (!Limits.AllowedSteps.Contains(steps))
+        {
+            throw new LiveException(
+                LiveErrorCode.StepsOutOfRange,
+                $"Steps must be one of {string.Join(", ", Limits.AllowedSteps)}; got {steps}.");
+        }
+
+        var seedMode = patch.SeedMode ?? current.SeedMode;
+        if (!Enum.IsDefined(seedMode))
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown seed mode {(int)seedMode}.");
+        }
+
+        var seed = patch.Seed ?? current.Seed;
+        if (seed is < 0 or > MaxSeed)
+        {
+            throw new LiveException(LiveErrorCode.SeedOutOfRange, $"The seed must be between 0 and {MaxSeed}; got {seed}.");
+        }
+
+        if (patch.Width.HasValue != patch.Height.HasValue)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, "Give both width and height, or neither.");
+        }
+
+        var width = patch.Width ?? current.Width;
+        var height = patch.Height ?? current.Height;
+        if (!Limits.Sizes.Contains((width, height)))
+        {
+            throw new LiveException(
+                LiveErrorCode.UnsupportedSize,
+                $"The size {width}x{height} is not supported; use one of {string.Join(", ", Limits.Sizes.Select(s => $"{s.Width}x{s.Height}"))}.");
+        }
+
+        var variant = patch.ModelVariant ?? current.ModelVariant;
+        if (!string.Equals(variant, Model.Variant, StringComparison.Ordinal))
+        {
+            throw new LiveException(
+                LiveErrorCode.UnsupportedVariant,
+                $"The model variant '{variant}' is not loaded; this server runs '{Model.Variant}'.");
+        }
+
+        return new LiveRequest(prompt, steps, seedMode, seed, width, height, variant);
+    }
+
+    public static string NormalizeDisplayName(string? displayName, string memberId)
+    {
+        var name = displayName?.Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            return "guest-" + memberId[..4];
+        }
+
+        if (name.Length > MaxDisplayNameLength)
+        {
+            throw new LiveException(
+                LiveErrorCode.InvalidArgument,
+                $"The display name has {name.Length} characters; the limit is {MaxDisplayNameLength}.");
+        }
+
+        return name;
+    }
+
+    /// <summary>A random seed every JSON client can hold exactly.</summary>
+    public static long NewSeed() => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * 4_194_304L
+        + System.Security.Cryptography.RandomNumberGenerator.GetInt32(4_194_304);
+}

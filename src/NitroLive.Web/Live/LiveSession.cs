@@ -1,0 +1,514 @@
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Web.Live;
+
+/// <summary>A request the generator has not started yet. Replaced (never queued) when a newer one arrives.</summary>
+internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp);
+
+/// <summary>A request the generation loop has taken, with the token that fires when nobody wants its frame any more.</summary>
+internal readonly record struct TakenWork(LiveSession Session, PendingWork Work, CancellationToken Interest);
+
+/// <summary>
+/// One live session: the current request, its members and roles, the latest-request slot the generator takes from,
+/// and the newest frame. All state changes happen under one lock and are published to members in the same critical
+/// section, so every member sees frames and snapshots in order.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Reliability",
+    "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The interest source is handed to the generation loop, which may register on its token after the session ends; it owns no timer, so the GC reclaims it.")]
+internal sealed class LiveSession
+{
+    private readonly Lock _gate = new();
+    private readonly LiveRequestRules _rules;
+    private readonly ReadyQueue _ready;
+    private readonly LiveStats _stats;
+    private readonly TimeProvider _time;
+    private readonly int _maxMembers;
+    private readonly string _ownerToken;
+    private readonly List<LiveMember> _members = [];
+    private readonly Action<LiveSession> _onEmptied;
+
+    private LiveRequest _request;
+    private long _requestId;
+    private long _version;
+    private bool _typingOpen;
+    private string? _lastError;
+    private bool _closed;
+    private long _lastPublishedRequestId;
+    private long _sequence;
+    private LiveFrame? _latestFrame;
+    private GenerationResult? _latestResult;
+    private CancellationTokenSource _interest = new();
+    private long _emptySince;
+
+    // The latest-request slot: written under the lock, read without it when the loop peeks at shapes for batching.
+    private PendingWork? _pending;
+    private bool _queued;
+
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied)
+    {
+        _onEmptied = onEmptied;
+        Id = id;
+        _ownerToken = ownerToken;
+        _request = request;
+        _typingOpen = typingOpen;
+        _rules = rules;
+        _ready = ready;
+        _stats = stats;
+        _time = time;
+        _maxMembers = maxMembers;
+        _emptySince = time.GetTimestamp();
+    }
+
+    public string Id { get; }
+
+    /// <summary>The owner's secret; handed out only to the creator's membership and to owners who rejoin with it.</summary>
+    public string OwnerToken => _ownerToken;
+
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closed;
+            }
+        }
+    }
+
+    public int MemberCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _members.Count;
+            }
+        }
+    }
+
+    /// <summary>The request waiting for the generator, if any; read without the lock for batching decisions only.</summary>
+    public LiveRequest? PeekPending() => Volatile.Read(ref _pending)?.Request;
+
+    public LiveSessionState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return BuildStateLocked();
+            }
+        }
+    }
+
+    public LiveFrame? LatestFrame
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latestFrame;
+            }
+        }
+    }
+
+    /// <summary>Frames waiting in, and frames skipped by, each member's mailbox (diagnostics and tests).</summary>
+    public IReadOnlyList<(int Pending, long Skipped)> MailboxStats()
+    {
+        lock (_gate)
+        {
+            return _members.Select(m => (m.PendingFrames, m.SkippedFrames)).ToArray();
+        }
+    }
+
+    /// <summary>How long the session has had no members, or null while it has some.</summary>
+    public TimeSpan? EmptyFor()
+    {
+        lock (_gate)
+        {
+            return _members.Count == 0 && !_closed ? _time.GetElapsedTime(_emptySince) : null;
+        }
+    }
+
+    public LiveMember Join(LiveRole role, string? displayName, string? ownerToken)
+    {
+        if (!Enum.IsDefined(role))
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown role {(int)role}.");
+        }
+
+        var memberId = LiveIds.NewId();
+        var name = LiveRequestRules.NormalizeDisplayName(displayName, memberId);
+        LiveMember member;
+        var signal = false;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                throw new LiveException(LiveErrorCode.UnknownSession, "The session has ended.");
+            }
+
+            if (_members.Count >= _maxMembers)
+            {
+                throw new LiveException(LiveErrorCode.SessionFull, $"The session already has {_maxMembers} members, its limit.");
+            }
+
+            switch (role)
+            {
+                case LiveRole.Owner when !LiveIds.SecretEquals(_ownerToken, ownerToken):
+                    throw new LiveException(LiveErrorCode.InvalidOwnerToken, "The owner token does not match this session.");
+                case LiveRole.Typist when !_typingOpen:
+                    throw new LiveException(
+                        LiveErrorCode.Forbidden,
+                        "Typing is closed in this session: join as a viewer and ask the owner to grant typing.");
+            }
+
+            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null);
+            if (_members.Count == 0)
+            {
+                // The last request may have been abandoned when the session emptied: ask for it again.
+                if (_lastPublishedRequestId < _requestId && _pending is null)
+                {
+                    signal = SetPendingLocked(new PendingWork(_requestId, _request, _time.GetTimestamp()));
+                }
+            }
+
+            _members.Add(member);
+            if (_latestFrame is not null)
+            {
+                member.Offer(_latestFrame);
+            }
+
+            _version++;
+            BroadcastStateLocked();
+        }
+
+        if (signal)
+        {
+            _ready.Enqueue(this);
+        }
+
+        return member;
+    }
+
+    /// <summary>Removes a member; an emptied session is reported to the registry, which keeps or ends it.</summary>
+    public void Leave(LiveMember member)
+    {
+        CancellationTokenSource? abandon = null;
+        lock (_gate)
+        {
+            if (!_members.Remove(member))
+            {
+                return;
+            }
+
+            member.Complete(null);
+            if (_closed)
+            {
+                return;
+            }
+
+            _version++;
+            BroadcastStateLocked();
+            if (_members.Count > 0)
+            {
+                return;
+            }
+
+            // Nobody is left to see a frame: drop the pending request and cancel a run that only served this session.
+            _emptySince = _time.GetTimestamp();
+            _pending = null;
+            abandon = _interest;
+            _interest = new CancellationTokenSource();
+        }
+
+        // Outside the lock: cancellation runs the generator's callbacks synchronously.
+
+        abandon.Cancel();
+        _onEmptied(this);
+    }
+
+    public LiveRequestAccepted Accept(LiveMember actor, LiveRequestPatch? patch, bool reroll = false)
+    {
+        bool signal;
+        LiveRequestAccepted accepted;
+        lock (_gate)
+        {
+            EnsureMemberLocked(actor);
+            if (actor.Role == LiveRole.Viewer)
+            {
+                throw new LiveException(LiveErrorCode.Forbidden, "Viewers cannot change the request; ask the owner to grant typing.");
+            }
+
+            var next = _rules.Apply(_request, patch);
+            if (reroll || next.SeedMode == SeedMode.PerRequest)
+            {
+                // Per-request mode draws a new seed for every request, the same prompt again included.
+                next = next with { Seed = LiveRequestRules.NewSeed() };
+            }
+            else if (next == _request && _requestId > 0)
+            {
+                // Nothing changed: the frame (made or coming) of the current request already answers it.
+                return new LiveRequestAccepted(_requestId, _request);
+            }
+
+            _requestId++;
+            _request = next;
+            _version++;
+            accepted = new LiveRequestAccepted(_requestId, next);
+            signal = SetPendingLocked(new PendingWork(_requestId, next, _time.GetTimestamp()));
+            BroadcastStateLocked();
+        }
+
+        _stats.RequestAccepted();
+        if (signal)
+        {
+            _ready.Enqueue(this);
+        }
+
+        return accepted;
+    }
+
+    /// <summary>Takes the newest request for the generator; null when there is none (already taken, superseded or closed).</summary>
+    public TakenWork? TakePending()
+    {
+        lock (_gate)
+        {
+            _queued = false;
+            var work = _pending;
+            _pending = null;
+            if (work is null || _closed || _members.Count == 0)
+            {
+                return null;
+            }
+
+            return new TakenWork(this, work, _interest.Token);
+        }
+    }
+
+    /// <summary>Puts back work taken for a batch it turned out not to fit; dropped if a newer request arrived meanwhile.</summary>
+    public void Return(PendingWork work)
+    {
+        bool signal;
+        lock (_gate)
+        {
+            if (_closed || _pending is not null || work.RequestId <= _lastPublishedRequestId)
+            {
+                return;
+            }
+
+            signal = SetPendingLocked(work);
+        }
+
+        if (signal)
+        {
+            _ready.Enqueue(this);
+        }
+    }
+
+    /// <summary>Publishes a frame unless a frame of the same or a newer request is already out; returns the frame or null.</summary>
+    public LiveFrame? Publish(PendingWork work, GenerationResult result, Func<long, LiveFrame> createFrame)
+    {
+        lock (_gate)
+        {
+            if (_closed || work.RequestId <= _lastPublishedRequestId)
+            {
+                _stats.FrameStale();
+                return null;
+            }
+
+            _lastPublishedRequestId = work.RequestId;
+            var frame = createFrame(++_sequence);
+            _latestFrame = frame;
+            _latestResult = result;
+            foreach (var member in _members)
+            {
+                member.Offer(frame);
+            }
+
+            // Snapshots carry the newest frame's sequence and clear the last error: publish one, latest-wins.
+            _lastError = null;
+            _version++;
+            BroadcastStateLocked();
+            _stats.FramePublished();
+            return frame;
+        }
+    }
+
+    public long LastPublishedRequestId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastPublishedRequestId;
+            }
+        }
+    }
+
+    public void ReportError(PendingWork work, string message)
+    {
+        lock (_gate)
+        {
+            if (_closed || work.RequestId < _lastPublishedRequestId)
+            {
+                return;
+            }
+
+            _lastError = message;
+            _version++;
+            BroadcastStateLocked();
+        }
+    }
+
+    public void SetRole(LiveMember actor, string memberId, LiveRole role)
+    {
+        lock (_gate)
+        {
+            EnsureMemberLocked(actor);
+            if (actor.Role != LiveRole.Owner)
+            {
+                throw new LiveException(LiveErrorCode.Forbidden, "Only the owner grants and revokes typing.");
+            }
+
+            var target = _members.Find(m => string.Equals(m.MemberId, memberId, StringComparison.Ordinal))
+                ?? throw new LiveException(LiveErrorCode.NotAMember, "No member of this session has that id.");
+            if (target.Role == LiveRole.Owner)
+            {
+                throw new LiveException(LiveErrorCode.Forbidden, "The owner's role cannot be changed.");
+            }
+
+            if (target.Role == role)
+            {
+                return;
+            }
+
+            target.Role = role;
+            _version++;
+            BroadcastStateLocked();
+        }
+    }
+
+    public void SetTypingOpen(LiveMember actor, bool open)
+    {
+        lock (_gate)
+        {
+            EnsureMemberLocked(actor);
+            if (actor.Role != LiveRole.Owner)
+            {
+                throw new LiveException(LiveErrorCode.Forbidden, "Only the owner opens and closes typing.");
+            }
+
+            if (_typingOpen == open)
+            {
+                return;
+            }
+
+            _typingOpen = open;
+            _version++;
+            BroadcastStateLocked();
+        }
+    }
+
+    /// <summary>The newest frame with its RGB; <paramref name="actor"/> is null for the download endpoint.</summary>
+    public (LiveFrame Frame, GenerationResult Result) GetFullQuality(LiveMember? actor, long? sequence)
+    {
+        lock (_gate)
+        {
+            if (actor is not null)
+            {
+                EnsureMemberLocked(actor);
+            }
+            else if (_closed)
+            {
+                throw new LiveException(LiveErrorCode.UnknownSession, "The session has ended.");
+            }
+
+            if (_latestFrame is null || _latestResult is null)
+            {
+                throw new LiveException(LiveErrorCode.FrameUnavailable, "The session has no frame yet.");
+            }
+
+            if (sequence is { } s && s != _latestFrame.Sequence)
+            {
+                throw new LiveException(
+                    LiveErrorCode.FrameUnavailable,
+                    $"Frame {s} is no longer held; only the newest frame ({_latestFrame.Sequence}) is kept at full quality.");
+            }
+
+            return (_latestFrame, _latestResult);
+        }
+    }
+
+    /// <summary>Ends the session: members' readers complete after a final snapshot with IsClosed set.</summary>
+    public void Close()
+    {
+        CancellationTokenSource interest;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            _pending = null;
+            _latestResult = null;
+            _version++;
+            BroadcastStateLocked();
+            foreach (var member in _members)
+            {
+                member.Complete(null);
+            }
+
+            _members.Clear();
+            interest = _interest;
+        }
+
+        interest.Cancel();
+    }
+
+    private bool SetPendingLocked(PendingWork work)
+    {
+        Volatile.Write(ref _pending, work);
+        if (_queued)
+        {
+            return false;
+        }
+
+        _queued = true;
+        return true;
+    }
+
+    private void EnsureMemberLocked(LiveMember actor)
+    {
+        if (_closed)
+        {
+            throw new LiveException(LiveErrorCode.UnknownSession, "The session has ended.");
+        }
+
+        if (!_members.Contains(actor))
+        {
+            throw new LiveException(LiveErrorCode.NotAMember, "You have left this session.");
+        }
+    }
+
+    private void BroadcastStateLocked()
+    {
+        var state = BuildStateLocked();
+        foreach (var member in _members)
+        {
+            member.OfferState(state);
+        }
+    }
+
+    private LiveSessionState BuildStateLocked()
+    {
+        var members = _members
+            .OrderByDescending(m => m.Role == LiveRole.Owner)
+            .Select(m => new LiveMemberInfo(m.MemberId, m.DisplayName, m.Role))
+            .ToArray();
+        return new LiveSessionState(Id, _version, _requestId, _request, members, _typingOpen, _sequence, _lastError, _closed);
+    }
+}

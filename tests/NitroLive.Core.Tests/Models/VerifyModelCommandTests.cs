@@ -1,0 +1,77 @@
+using NitroLive.Cli.Commands;
+using NitroLive.Core.Models;
+
+namespace NitroLive.Core.Tests.Models;
+
+public sealed class VerifyModelCommandTests : IDisposable
+{
+    private readonly FakeModelFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void AValidFolderIsListedWithItsTensorsAndExitsZero()
+    {
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output);
+
+        var text = output.ToString();
+        Assert.Equal(0, code);
+        Assert.Contains("unet/model.onnx (ir_version 8, opset 17)", text, StringComparison.Ordinal);
+        Assert.Matches(@"input\s+timestep\s+int64 \[steps\]", text);
+        Assert.Matches(@"output\s+hidden_states\.3\s+float32 \[batch_size, 77, 64\]", text);
+        Assert.Matches(@"nitrolive\.json\s+\d+ bytes", text);
+        Assert.Contains("OK: no problems found", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryProblemIsListedAndTheExitCodeIsNonZero()
+    {
+        _folder.Delete(ModelFolder.TextEncoder2Path);
+        _folder.Truncate(ModelFolder.UnetPath);
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory], output);
+
+        var text = output.ToString();
+        Assert.Equal(1, code);
+        Assert.Contains("2 problems:", text, StringComparison.Ordinal);
+        Assert.Contains("  text_encoder_2/model.onnx: file not found (expected an ONNX model exported like Optimum's SDXL text_encoder_2)", text, StringComparison.Ordinal);
+        Assert.Contains("  unet/model.onnx: file is truncated or not an ONNX model (protobuf parse failed)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadingSessionsCatchesWhatOnlyOnnxRuntimeCanSee()
+    {
+        // The fake graphs declare outputs that no node produces: the declarations pass, ONNX Runtime refuses them.
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output);
+
+        var text = output.ToString();
+        Assert.Equal(1, code);
+        Assert.Contains("Provider: CPU (CPU requested)", text, StringComparison.Ordinal);
+        Assert.Contains("  unet/model.onnx: ONNX Runtime cannot open it on CPU (", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TokenizerAndSchedulerProblemsAreListedToo()
+    {
+        _folder.WriteJson("tokenizer_2/vocab.json", """{"a</w>": 0}""");
+        _folder.WriteJson("scheduler/scheduler_config.json", """{"prediction_type": "v_prediction"}""");
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output);
+
+        var text = output.ToString();
+        Assert.Equal(1, code);
+        Assert.Contains("2 problems:", text, StringComparison.Ordinal);
+        Assert.Contains("  tokenizer_2/vocab.json: ", text, StringComparison.Ordinal);
+        Assert.Contains("  scheduler/scheduler_config.json: ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingDirectoryArgumentIsAUsageError() =>
+        Assert.Equal(2, VerifyModelCommand.Run([], new StringWriter()));
+}

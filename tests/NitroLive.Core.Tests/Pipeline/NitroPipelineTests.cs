@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using NitroLive.Core.Models;
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Core.Tests.Pipeline;
+
+public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClassFixture<EmbeddedPipelineFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    private NitroPipeline Pipeline => fixture.Pipeline;
+
+    private int Native => Pipeline.Model.NativeWidth;
+
+    private async Task<GenerationResult> GenerateOne(string prompt, long seed, int steps = 1, int? width = null, int? height = null) =>
+        (await Pipeline.GenerateAsync([new GenerationRequest(prompt, steps, seed, width ?? Pipeline.Model.NativeWidth, height ?? Pipeline.Model.NativeHeight)], CancellationToken.None)
+            .WaitAsync(Timeout))[0];
+
+    [Fact]
+    public void TheModelDescriptionComesFromTheModelFolder()
+    {
+        var model = Pipeline.Model;
+        var manifest = Pipeline.Folder.Manifest;
+
+        Assert.Equal(manifest.DisplayName, model.DisplayName);
+        Assert.Equal(manifest.ShiftedTimestep, model.ShiftedTimestep);
+        Assert.Equal(manifest.SupportedSteps, model.SupportedSteps);
+        Assert.Equal("CPU", model.Provider);
+        Assert.InRange(model.MaxBatch, 1, 4);
+    }
+
+    [Fact]
+    public async Task TheSameSeedGivesIdenticalPixels()
+    {
+        var first = await GenerateOne("a green square", seed: 11, steps: 2);
+        var second = await GenerateOne("a green square", seed: 11, steps: 2);
+
+        Assert.Equal(Native * Pipeline.Model.NativeHeight * 3, first.Rgb.Length);
+        Assert.Equal(first.Rgb, second.Rgb);
+    }
+
+    [Fact]
+    public async Task ADifferentSeedGivesDifferentPixels()
+    {
+        var a = await GenerateOne("a green square", seed: 1);
+        var b = await GenerateOne("a green square", seed: 2);
+
+        Assert.True(MeanAbsoluteDifference(a.Rgb, b.Rgb) > 1.0, "two seeds gave (nearly) the same image");
+    }
+
+    [Fact]
+    public async Task EveryStepCountRunsAndEachStepIsTimed()
+    {
+        var images = new List<byte[]>();
+        foreach (var steps in new[] { 1, 2, 3, 4 })
+        {
+            var result = await GenerateOne("a yellow triangle", seed: 3, steps: steps);
+            Assert.Equal(steps, result.Timings.UnetStepMs.Count);
+            Assert.All(result.Timings.UnetStepMs, ms => Assert.True(ms > 0));
+            Assert.True(result.Timings.DecodeMs > 0);
+            Assert.True(result.Timings.TotalMs >= result.Timings.UnetStepMs.Sum() + result.Timings.DecodeMs);
+            images.Add(result.Rgb);
+        }
+
+        // Re-noising between steps must change the result: 1 and 4 steps are not the same image.
+        Assert.True(MeanAbsoluteDifference(images[0], images[3]) > 0.5);
+    }
+
+    [Fact]
+    public async Task ARepeatedPromptIsACacheHitThatSkipsTheTextEncoders()
+    {
+        var prompt = "a purple circle " + Guid.NewGuid().ToString("N")[..6];
+
+        var miss = await GenerateOne(prompt, seed: 5);
+        var hit = await GenerateOne(prompt, seed: 6);
+
+        Assert.False(miss.Timings.TextCacheHit);
+        Assert.True(miss.Timings.TextEncodeMs > 0);
+        Assert.True(hit.Timings.TextCacheHit);
+        Assert.Equal(0, hit.Timings.TokenizeMs);
+        Assert.Equal(0, hit.Timings.TextEncodeMs);
+    }
+
+    [Fact]
+    public async Task ABatchOfTwoEqualsTwoSingles()
+    {
+        if (Pipeline.Model.MaxBatch < 2)
+        {
+            return;
+        }
+
+        var a = new GenerationRequest("a red circle on a blue background", 2, 21, Native, Pipeline.Model.NativeHeight);
+        var b = new GenerationRequest("a white square", 2, 22, Native, Pipeline.Model.NativeHeight);
+
+        var batch = await Pipeline.GenerateAsync([a, b], CancellationToken.None).WaitAsync(Timeout);
+        var singleA = (await Pipeline.GenerateAsync([a], CancellationToken.None).WaitAsync(Timeout))[0];
+        var singleB = (await Pipeline.GenerateAsync([b], CancellationToken.None).WaitAsync(Timeout))[0];
+
+        Assert.Same(a, batch[0].Request);
+        Assert.Same(b, batch[1].Request);
+        Assert.True(MaxAbsoluteDifference(batch[0].Rgb, singleA.Rgb) <= 3, "batch item 0 differs from its single run");
+        Assert.True(MaxAbsoluteDifference(batch[1].Rgb, singleB.Rgb) <= 3, "batch item 1 differs from its single run");
+        Assert.True(MeanAbsoluteDifference(batch[0].Rgb, batch[1].Rgb) > 1.0, "the two batch items are the same image");
+    }
+
+    [Fact]
+    public async Task CancellationMidRunThrowsPromptlyAndThePipelineStaysUsable()
+    {
+        // A large frame takes long enough on CPU to be cancelled inside a UNet run.
+        var request = new GenerationRequest("a blue circle", 4, 9, 512, 512);
+        var full = Stopwatch.StartNew();
+        await Pipeline.GenerateAsync([request], CancellationToken.None).WaitAsync(Timeout);
+        var fullMs = full.Elapsed.TotalMilliseconds;
+
+        using var cts = new CancellationTokenSource();
+        var run = Pipeline.GenerateAsync([request with { Seed = 10 }], cts.Token);
+        await Task.Delay(TimeSpan.FromMilliseconds(fullMs / 5));
+        var sinceCancel = Stopwatch.StartNew();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(Timeout));
+        Assert.True(sinceCancel.Elapsed.TotalMilliseconds < fullMs / 2,
+            $"cancelling took {sinceCancel.Elapsed.TotalMilliseconds:F0} ms; a whole run takes {fullMs:F0} ms");
+
+        var after = await GenerateOne("a blue circle", seed: 10);
+        Assert.Equal(Native * Pipeline.Model.NativeHeight * 3, after.Rgb.Length);
+    }
+
+    [Fact]
+    public async Task AnAlreadyCancelledTokenThrowsWithoutRunning()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Pipeline.GenerateAsync([new GenerationRequest("x", 1, 1, Native, Pipeline.Model.NativeHeight)], cts.Token).WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task EverySizeTheModelListsGenerates()
+    {
+        foreach (var (width, height) in Pipeline.Model.Sizes)
+        {
+            var result = await GenerateOne("a black square", seed: 4, width: width, height: height);
+            Assert.Equal(width * height * 3, result.Rgb.Length);
+            Assert.Equal((width, height), (result.Width, result.Height));
+        }
+    }
+
+    [Fact]
+    public async Task WarmUpRunsEachSize()
+    {
+        await Pipeline.WarmUpAsync(Pipeline.Model.Sizes, CancellationToken.None).WaitAsync(Timeout);
+
+        var result = await GenerateOne(string.Empty, seed: 0);
+        Assert.True(result.Timings.TextCacheHit, "warm-up should have encoded the empty prompt");
+    }
+
+    [Theory]
+    [InlineData(5, 128, 128, "5 steps are not supported")]
+    [InlineData(0, 128, 128, "0 steps are not supported")]
+    [InlineData(1, 130, 128, "Size 130x128 is not supported")]
+    [InlineData(1, 0, 128, "Size 0x128 is not supported")]
+    [InlineData(1, 8192, 8192, "Size 8192x8192 is not supported")]
+    public async Task BadRequestsAreRejectedWithAClearMessage(int steps, int width, int height, string message)
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
+            Pipeline.GenerateAsync([new GenerationRequest("x", steps, 1, width, height)], CancellationToken.None).WaitAsync(Timeout));
+
+        Assert.StartsWith(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABatchMustShareSizeAndSteps()
+    {
+        var h = Pipeline.Model.NativeHeight;
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Pipeline.GenerateAsync(
+            [new GenerationRequest("a", 1, 1, Native, h), new GenerationRequest("b", 2, 1, Native, h)], CancellationToken.None).WaitAsync(Timeout));
+        Assert.StartsWith("All requests in a batch must share width, height and steps.", ex.Message, StringComparison.Ordinal);
+
+        var tooMany = Enumerable.Range(0, Pipeline.Model.MaxBatch + 1).Select(i => new GenerationRequest("a", 1, i, Native, h)).ToList();
+        ex = await Assert.ThrowsAsync<ArgumentException>(() => Pipeline.GenerateAsync(tooMany, CancellationToken.None).WaitAsync(Timeout));
+        Assert.StartsWith($"{tooMany.Count} requests exceed the batch limit of {Pipeline.Model.MaxBatch}.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AskingForATinyDecoderTheModelLacksFailsAtLoad()
+    {
+        if (Pipeline.Folder.VaeDecoderTiny is not null)
+        {
+            return;
+        }
+
+        var ex = Assert.Throws<ModelValidationException>(() => new NitroPipeline(fixture.Options() with { UseTinyDecoder = true }));
+
+        Assert.Equal(
+            "vae_decoder_tiny/model.onnx: file not found (the tiny decoder was requested; expected a TAESD-style decoder with latent_sample -> sample)",
+            Assert.Single(ex.Problems).ToString());
+    }
+
+    internal static double MeanAbsoluteDifference(byte[] a, byte[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        long sum = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += Math.Abs(a[i] - b[i]);
+        }
+
+        return sum / (double)a.Length;
+    }
+
+    internal static int MaxAbsoluteDifference(byte[] a, byte[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        var max = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        }
+
+        return max;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using NitroLive.Web.Hubs;
+using NitroLive.Web.Live;
+using NitroLive.Web.Tests.Live;
+
+namespace NitroLive.Web.Tests.Hubs;
+
+public sealed class LiveHubTests
+{
+    private static readonly TimeSpan Timeout = LiveTestHost.Timeout;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APromptTypedLetterByLetterEndsWithTheFinalPromptsFrame(bool messagePack)
+    {
+        await using var app = await LiveAppFactory.StartAsync(new FakeImageGenerator(delay: TimeSpan.FromMilliseconds(60)));
+        await using var connection = await app.ConnectAsync(messagePack);
+        var session = await connection.CreateSessionAsync();
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        const string text = "a lighthouse on a cliff at sunset";
+
+        var last = await connection.TypeAsync(session.SessionId, text, TimeSpan.FromMilliseconds(20));
+        var final = await frames.WaitForRequestAsync(last.RequestId);
+
+        Assert.Equal(text, final.Request.Prompt);
+        Assert.Equal(last.RequestId, final.RequestId);
+        Assert.Equal(session.SessionId, final.SessionId);
+        Assert.Equal("image/jpeg", final.ContentType);
+        Assert.Equal([0xFF, 0xD8], final.Image[..2]);
+        Assert.True(final.Timings.TotalMs >= final.Timings.GenerateMs);
+        Assert.Equal(1, final.Timings.BatchSize);
+        Assert.True(app.Generator.GeneratedRequests.Count() < text.Length, "superseded requests were generated");
+        Assert.Equal(1, app.Generator.MaxConcurrentCalls);
+    }
+
+    [Fact]
+    public async Task TwoViewersReceiveTheSameFrames()
+    {
+        await using var app = await LiveAppFactory.StartAsync(new FakeImageGenerator(delay: TimeSpan.FromMilliseconds(30)));
+        await using var owner = await app.ConnectAsync();
+        await using var viewer1 = await app.ConnectAsync();
+        await using var viewer2 = await app.ConnectAsync(messagePack: true);
+        var session = await owner.CreateSessionAsync("first");
+        await viewer1.JoinAsync(session.SessionId, "viewer");
+        await viewer2.JoinAsync(session.SessionId, "viewer");
+        await using var ownerFrames = new FrameRecorder(owner, session.SessionId);
+        await using var frames1 = new FrameRecorder(viewer1, session.SessionId);
+        await using var frames2 = new FrameRecorder(viewer2, session.SessionId);
+
+        foreach (var prompt in new[] { "second", "third", "fourth" })
+        {
+            var accepted = await owner.SetPromptAsync(session.SessionId, prompt);
+            await ownerFrames.WaitForRequestAsync(accepted.RequestId);
+            await frames1.WaitForRequestAsync(accepted.RequestId);
+            await frames2.WaitForRequestAsync(accepted.RequestId);
+        }
+
+        Assert.Equal(frames1.Received.Select(f => f.Sequence), frames2.Received.Select(f => f.Sequence));
+        Assert.Equal(frames1.Received.Select(f => Convert.ToHexString(f.Image)), frames2.Received.Select(f => Convert.ToHexString(f.Image)));
+        Assert.Equal("fourth", frames2.Received[^1].Request.Prompt);
+        Assert.Equal(4, frames1.Received.Count);
+    }
+
+    [Fact]
+    public async Task AViewersUpdateIsRejectedAndChangesNothing()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync();
+        await using var viewer = await app.ConnectAsync();
+        var session = await owner.CreateSessionAsync("owner's prompt");
+        var joined = await viewer.JoinAsync(session.SessionId, "viewer");
+
+        var error = await Assert.ThrowsAsync<HubException>(() => viewer.SetPromptAsync(session.SessionId, "hijack"));
+        var error2 = await Assert.ThrowsAsync<HubException>(() => viewer.InvokeAsync<RequestAcceptedMessage>(
+            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 2 }));
+
+        Assert.Equal("forbidden", error.ErrorCode());
+        Assert.Equal("forbidden", error2.ErrorCode());
+        var state = await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId);
+        Assert.Equal("owner's prompt", state.Request.Prompt);
+        Assert.Equal(1, state.Request.Steps);
+        Assert.Equal("viewer", joined.Role);
+        Assert.Null(joined.OwnerToken);
+        Assert.Equal(22, session.OwnerToken!.Length);
+    }
+
+    [Fact]
+    public async Task TheOwnerGrantsTypingOverTheHub()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync(messagePack: true);
+        await using var guest = await app.ConnectAsync();
+        var session = await owner.InvokeAsync<JoinedMessage>("CreateSession", new CreateSessionMessage { TypingOpen = false });
+        var typistError = await Assert.ThrowsAsync<HubException>(() => guest.JoinAsync(session.SessionId, "typist"));
+        var joined = await guest.JoinAsync(session.SessionId, "viewer");
+
+        await owner.InvokeAsync("GrantTyping", session.SessionId, joined.MemberId);
+        var accepted = await guest.SetPromptAsync(session.SessionId, "granted");
+        await owner.InvokeAsync("RevokeTyping", session.SessionId, joined.MemberId);
+        var revoked = await Assert.ThrowsAsync<HubException>(() => guest.SetPromptAsync(session.SessionId, "revoked"));
+
+        Assert.Equal("forbidden", typistError.ErrorCode());
+        Assert.Equal("granted", accepted.Request.Prompt);
+        Assert.Equal("forbidden", revoked.ErrorCode());
+    }
+
+    [Fact]
+    public async Task BadInputGetsAStableHubErrorAndEveryOtherSessionKeepsRunning()
+    {
+        await using var app = await LiveAppFactory.StartAsync(new FakeImageGenerator(delay: TimeSpan.FromMilliseconds(10)));
+        await using var other = await app.ConnectAsync();
+        var otherSession = await other.CreateSessionAsync("other");
+        await using var otherFrames = new FrameRecorder(other, otherSession.SessionId);
+        await using var client = await app.ConnectAsync();
+        var session = await client.CreateSessionAsync("kept");
+        var id = session.SessionId;
+
+        async Task<string> Code(Func<Task> call) => (await Assert.ThrowsAsync<HubException>(call)).ErrorCode();
+
+        Assert.Equal("prompt_too_long", await Code(() => client.SetPromptAsync(id, new string('x', 501))));
+        Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 5 })));
+        Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 0 })));
+        Assert.Equal("unsupported_size", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Width = 100, Height = 100 })));
+        Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { SeedMode = "sometimes" })));
+        Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, null)));
+        Assert.Equal("unknown_session", await Code(() => client.JoinAsync("AAAAAAAAAAAAAAAAAAAAAA", "viewer")));
+        Assert.Equal("unknown_session", await Code(() => client.SetPromptAsync("not-a-session", "x")));
+        Assert.Equal("not_a_member", await Code(() => client.SetPromptAsync(otherSession.SessionId, "x")));
+        Assert.Equal("invalid_argument", await Code(() => client.JoinAsync(otherSession.SessionId, "superuser")));
+
+        // Malformed invocations (wrong argument count or type) are refused by SignalR's binder; the connection stays.
+        var wrongCount = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("SetPrompt", id));
+        var wrongType = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("SetPrompt", id, new { nested = 1 }));
+        var noMethod = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync("NoSuchMethod", id));
+        Assert.StartsWith("Failed to invoke 'SetPrompt'", wrongCount.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Failed to invoke 'SetPrompt'", wrongType.Message, StringComparison.Ordinal);
+        Assert.Contains("NoSuchMethod", noMethod.Message, StringComparison.Ordinal);
+
+        var state = await client.InvokeAsync<SessionStateMessage>("GetState", id);
+        Assert.Equal("kept", state.Request.Prompt);
+        var accepted = await client.SetPromptAsync(id, "still works");
+        Assert.Equal(2, accepted.RequestId);
+        var next = await other.SetPromptAsync(otherSession.SessionId, "other again");
+        Assert.Equal("other again", (await otherFrames.WaitForRequestAsync(next.RequestId)).Request.Prompt);
+    }
+
+    [Fact]
+    public async Task ADisconnectInMidGenerationDisturbsNobodyElse()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var app = await LiveAppFactory.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        var leaving = await app.ConnectAsync();
+        var gone = await leaving.CreateSessionAsync("leaving");
+        await generator.NextCallAsync(Timeout);
+        await using var staying = await app.ConnectAsync();
+        var session = await staying.CreateSessionAsync("staying");
+        await using var viewer = await app.ConnectAsync();
+        await viewer.JoinAsync(session.SessionId, "viewer");
+        await using var frames = new FrameRecorder(viewer, session.SessionId);
+
+        await leaving.DisposeAsync();
+        var next = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release(100);
+
+        Assert.Equal("staying", Assert.Single(next).Prompt);
+        Assert.Equal("staying", (await frames.WaitForRequestAsync(1)).Request.Prompt);
+        var accepted = await staying.SetPromptAsync(session.SessionId, "still here");
+        Assert.Equal("still here", (await frames.WaitForRequestAsync(accepted.RequestId)).Request.Prompt);
+        Assert.Equal(1, generator.CancelledCalls);
+        Assert.Null(app.GetService<ILiveService>().GetSessionState(gone.SessionId));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task SixteenSessionsTypingAtOnceAllGetTheirFinalFrames(int maxBatch)
+    {
+        var generator = new FakeImageGenerator(maxBatch, TimeSpan.FromMilliseconds(15));
+        await using var app = await LiveAppFactory.StartAsync(generator);
+
+        async Task<(string Expected, FrameMessage Final)> TypistAsync(int index)
+        {
+            await using var connection = await app.ConnectAsync(messagePack: index % 2 == 0);
+            var session = await connection.CreateSessionAsync();
+            await using var frames = new FrameRecorder(connection, session.SessionId);
+            var text = $"session {index} draws a bicycle";
+            var last = await connection.TypeAsync(session.SessionId, text, TimeSpan.FromMilliseconds(20));
+            return (text, await frames.WaitForRequestAsync(last.RequestId, TimeSpan.FromSeconds(60)));
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(TypistAsync));
+
+        Assert.All(results, r => Assert.Equal(r.Expected, r.Final.Request.Prompt));
+        Assert.Equal(1, generator.MaxConcurrentCalls);
+        if (maxBatch > 1)
+        {
+            Assert.Contains(generator.Calls, call => call.Count > 1);
+        }
+    }
+
+    [Fact]
+    public async Task HealthAndReadinessNameTheModelAndProvider()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
+
+        var live = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var json = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        var check = json.RootElement.GetProperty("checks").GetProperty("generator");
+        Assert.Equal("Healthy", check.GetProperty("status").GetString());
+        Assert.Equal("Fake", check.GetProperty("data").GetProperty("provider").GetString());
+        Assert.Contains("Fake test model", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerInfoDescribesTheLimits()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var connection = await app.ConnectAsync(messagePack: true);
+
+        var info = await connection.InvokeAsync<ServerInfoMessage>("GetServerInfo");
+
+        Assert.Equal(500, info.MaxPromptLength);
+        Assert.Equal([1, 2, 3, 4], info.AllowedSteps);
+        Assert.Contains(info.Sizes, s => s.Width == 64 && s.Height == 64);
+        Assert.Equal(40, info.ClientDebounceMs);
+        Assert.Equal("tiny", info.ModelVariant);
+    }
+
+    [Fact]
+    public async Task TheNewestFrameDownloadsAsPngOverTheHubAndHttp()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var connection = await app.ConnectAsync(messagePack: true);
+        var session = await connection.CreateSessionAsync("download me");
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        var frame = await frames.WaitForRequestAsync(1);
+        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
+
+        var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L);
+        var viaHttp = await http.GetAsync(new Uri($"/live/sessions/{session.SessionId}/frame.png?sequence={frame.Sequence}", UriKind.Relative));
+        var missing = await http.GetAsync(new Uri("/live/sessions/AAAAAAAAAAAAAAAAAAAAAA/frame.png", UriKind.Relative));
+
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], viaHub[..4]);
+        Assert.Equal(HttpStatusCode.OK, viaHttp.StatusCode);
+        Assert.Equal("image/png", viaHttp.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(viaHub, await viaHttp.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+}

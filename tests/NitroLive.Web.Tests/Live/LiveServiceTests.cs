@@ -1,0 +1,384 @@
+using System.Buffers.Text;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Live;
+
+public sealed class LiveServiceTests
+{
+    private static readonly TimeSpan Timeout = LiveTestHost.Timeout;
+
+    [Fact]
+    public async Task SupersededRequestsAreNeverGeneratedAndTheNewestIsNext()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var owner = host.Live.CreateSession();
+
+        // The generator holds the first request; everything typed meanwhile lands in the one-slot latest request.
+        var first = await generator.NextCallAsync(Timeout);
+        foreach (var prompt in new[] { "a", "a c", "a ca", "a cat" })
+        {
+            owner.SetPrompt(prompt);
+        }
+
+        var last = owner.SetPrompt("a cat!");
+        generator.Gate.Release();
+        var second = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release();
+
+        Assert.Equal("a cat!", Assert.Single(second).Prompt);
+        var frames = await owner.ReadUntilRequestAsync(last.RequestId, Timeout);
+        Assert.Equal("a cat!", frames[^1].Request.Prompt);
+        Assert.Equal(
+            [first[0].Prompt, "a cat!"],
+            generator.GeneratedRequests.Select(r => r.Prompt).ToArray());
+    }
+
+    [Fact]
+    public async Task LatestPromptWinsWhenTypingOutrunsTheGenerator()
+    {
+        var generator = new FakeImageGenerator(delay: TimeSpan.FromMilliseconds(60));
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var owner = host.Live.CreateSession();
+        const string text = "a red fox jumping over a lazy dog at dawn";
+
+        LiveRequestAccepted accepted = null!;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            accepted = owner.SetPrompt(text[..i]);
+            await Task.Delay(5);
+        }
+
+        var frames = await owner.ReadUntilRequestAsync(accepted.RequestId, Timeout);
+
+        Assert.Equal(text, frames[^1].Request.Prompt);
+        Assert.True(generator.GeneratedRequests.Count() < text.Length, $"{generator.GeneratedRequests.Count()} generations for {text.Length} keystrokes");
+        Assert.Equal(1, generator.MaxConcurrentCalls);
+    }
+
+    [Fact]
+    public async Task SessionsWithPendingWorkAreServedRoundRobin()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        await using var a = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a0")));
+        await generator.NextCallAsync(Timeout);
+        await using var b = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("b0")));
+        await using var c = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("c0")));
+
+        // a keeps typing while b and c wait: a must not be served again before them.
+        var order = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            a.SetPrompt("a" + i);
+            generator.Gate.Release();
+            order.Add((await generator.NextCallAsync(Timeout))[0].Prompt);
+        }
+
+        generator.Gate.Release(10);
+        Assert.Equal(["b0", "c0", "a3"], order);
+    }
+
+    [Fact]
+    public async Task EqualShapesOfWaitingSessionsAreBatchedAndOtherShapesWait()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var blocker = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("hold")));
+        await generator.NextCallAsync(Timeout);
+
+        var members = new List<ILiveMember>();
+        for (var i = 0; i < 3; i++)
+        {
+            members.Add(host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("same " + i))));
+        }
+
+        members.Add(host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("other", Width: 128, Height: 64))));
+        generator.Gate.Release();
+        var batch = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release();
+        var next = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release(10);
+
+        Assert.Equal(["same 0", "same 1", "same 2"], batch.Select(r => r.Prompt).ToArray());
+        Assert.Equal("other", Assert.Single(next).Prompt);
+        foreach (var member in members)
+        {
+            var frames = await member.ReadUntilRequestAsync(member.State.RequestId, Timeout);
+            Assert.Equal(member.State.Request.Prompt, frames[^1].Request.Prompt);
+            await member.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task EncodingAFrameOverlapsTheNextGeneration()
+    {
+        var generator = new FakeImageGenerator();
+        var encoder = new SlowEncoder(TimeSpan.FromMilliseconds(300));
+        await using var host = await LiveTestHost.StartAsync(generator, configure: s => s.AddSingletonEncoder(encoder));
+        await using var a = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
+        await using var b = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("second", Width: 128, Height: 64)));
+
+        await a.ReadUntilRequestAsync(1, Timeout);
+        await b.ReadUntilRequestAsync(1, Timeout);
+
+        // The second generation started while the first frame was still being encoded.
+        Assert.True(encoder.GenerationStartedDuringEncode(generator), "the generator waited for the encoder");
+    }
+
+    [Fact]
+    public async Task AMemberThatDoesNotReadHoldsOneFrameAndSkipsTheRest()
+    {
+        var generator = new FakeImageGenerator();
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var owner = host.Live.CreateSession();
+        var idle = (LiveMember)host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+
+        LiveRequestAccepted last = null!;
+        for (var i = 0; i < 40; i++)
+        {
+            last = owner.SetPrompt("p" + i);
+            await owner.ReadUntilRequestAsync(last.RequestId, Timeout);
+        }
+
+        Assert.Equal(1, idle.PendingFrames);
+        Assert.True(idle.SkippedFrames >= 39, $"skipped {idle.SkippedFrames}");
+        Assert.True(idle.Frames.TryRead(out var newest));
+        Assert.Equal(last.RequestId, newest.RequestId);
+        await idle.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AViewerCannotChangeTheRequest()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("kept")));
+        await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        var before = owner.State;
+
+        var error = Assert.Throws<LiveException>(() => viewer.SetPrompt("hijack"));
+
+        Assert.Equal(LiveErrorCode.Forbidden, error.Code);
+        Assert.Equal("forbidden", error.CodeName);
+        Assert.Equal("kept", owner.State.Request.Prompt);
+        Assert.Equal(before.RequestId, owner.State.RequestId);
+    }
+
+    [Fact]
+    public async Task TheOwnerGrantsAndRevokesTyping()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "guest");
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Typist)).Code);
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => guest.GrantTyping(guest.MemberId)).Code);
+
+        owner.GrantTyping(guest.MemberId);
+        Assert.Equal(LiveRole.Typist, guest.Role);
+        guest.SetPrompt("now I type");
+        Assert.Equal("now I type", owner.State.Request.Prompt);
+
+        owner.RevokeTyping(guest.MemberId);
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => guest.SetPrompt("not any more")).Code);
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => owner.RevokeTyping(owner.MemberId)).Code);
+        Assert.Equal(LiveErrorCode.NotAMember, Assert.Throws<LiveException>(() => owner.GrantTyping("nobody")).Code);
+        var state = await guest.ReadStateUntilAsync(s => s.Members.Any(m => m.MemberId == guest.MemberId && m.Role == LiveRole.Viewer), Timeout);
+        Assert.Equal(LiveRole.Owner, state.Members[0].Role);
+    }
+
+    [Theory]
+    [InlineData("prompt", LiveErrorCode.PromptTooLong)]
+    [InlineData("steps0", LiveErrorCode.StepsOutOfRange)]
+    [InlineData("steps5", LiveErrorCode.StepsOutOfRange)]
+    [InlineData("size", LiveErrorCode.UnsupportedSize)]
+    [InlineData("halfsize", LiveErrorCode.InvalidArgument)]
+    [InlineData("variant", LiveErrorCode.UnsupportedVariant)]
+    [InlineData("seed", LiveErrorCode.SeedOutOfRange)]
+    [InlineData("seedmode", LiveErrorCode.InvalidArgument)]
+    public async Task BadInputIsRefusedWithAStableCodeAndChangesNothing(string what, LiveErrorCode expected)
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("kept")));
+        await owner.ReadUntilRequestAsync(1, Timeout);
+        var before = owner.State;
+        var patch = what switch
+        {
+            "prompt" => new LiveRequestPatch(Prompt: new string('x', 501)),
+            "steps0" => new LiveRequestPatch(Steps: 0),
+            "steps5" => new LiveRequestPatch(Steps: 5),
+            "size" => new LiveRequestPatch(Width: 100, Height: 100),
+            "halfsize" => new LiveRequestPatch(Width: 128),
+            "variant" => new LiveRequestPatch(ModelVariant: "vibrant"),
+            "seed" => new LiveRequestPatch(Seed: -1),
+            _ => new LiveRequestPatch(SeedMode: (SeedMode)7),
+        };
+
+        var error = Assert.Throws<LiveException>(() => owner.UpdateRequest(patch));
+
+        Assert.Equal(expected, error.Code);
+        Assert.Equal(before.Request, owner.State.Request);
+        Assert.Equal(before.Version, owner.State.Version);
+    }
+
+    [Fact]
+    public async Task APromptAtTheLimitIsAccepted()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+
+        var accepted = owner.SetPrompt(new string('x', host.Live.Limits.MaxPromptLength));
+
+        Assert.Equal(500, accepted.Request.Prompt.Length);
+    }
+
+    [Fact]
+    public async Task SessionIdsAndOwnerTokensAreUnguessableAndUrlSafe()
+    {
+        await using var host = await LiveTestHost.StartAsync(settings: new() { ["NitroLive:Live:MaxSessions"] = "300" });
+        var ids = new HashSet<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            await using var owner = host.Live.CreateSession();
+            foreach (var id in new[] { owner.SessionId, owner.OwnerToken! })
+            {
+                Assert.Equal(22, id.Length);
+                Assert.Matches("^[A-Za-z0-9_-]{22}$", id);
+                Assert.Equal(16, Base64Url.DecodeFromChars(id).Length);
+                Assert.True(ids.Add(id));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AWrongOwnerTokenIsRefusedAndTheRightOneRejoinsAsOwner()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+
+        Assert.Equal(
+            LiveErrorCode.InvalidOwnerToken,
+            Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: "AAAAAAAAAAAAAAAAAAAAAA")).Code);
+        await using var again = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: owner.OwnerToken);
+
+        Assert.Equal(LiveRole.Owner, again.Role);
+        Assert.Equal(LiveErrorCode.UnknownSession, Assert.Throws<LiveException>(() => host.Live.JoinSession("no-such-session", LiveRole.Viewer)).Code);
+        Assert.Equal(LiveErrorCode.UnknownSession, Assert.Throws<LiveException>(() => host.Live.JoinSession("AAAAAAAAAAAAAAAAAAAAAA", LiveRole.Viewer)).Code);
+    }
+
+    [Fact]
+    public async Task AFixedSeedGivesTheSamePictureForTheSamePromptAndPerRequestDoesNot()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("cat", Seed: 42)));
+        var first = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
+        owner.SetPrompt("dog");
+        var back = owner.SetPrompt("cat");
+        var again = (await owner.ReadUntilRequestAsync(back.RequestId, Timeout))[^1];
+
+        Assert.Equal(42, again.Request.Seed);
+        Assert.Equal(first.Image, again.Image);
+
+        var p1 = owner.UpdateRequest(new LiveRequestPatch(SeedMode: SeedMode.PerRequest));
+        var p2 = owner.SetPrompt("cat");
+        var frame = (await owner.ReadUntilRequestAsync(p2.RequestId, Timeout))[^1];
+        Assert.NotEqual(p1.Request.Seed, p2.Request.Seed);
+        Assert.Equal(p2.Request.Seed, frame.Request.Seed);
+        Assert.NotEqual(first.Image, frame.Image);
+
+        var fixedAgain = owner.UpdateRequest(new LiveRequestPatch(SeedMode: SeedMode.Fixed));
+        var reroll = owner.Reroll();
+        Assert.NotEqual(fixedAgain.Request.Seed, reroll.Request.Seed);
+        Assert.Equal(SeedMode.Fixed, reroll.Request.SeedMode);
+    }
+
+    [Fact]
+    public async Task AGenerationFailureIsReportedAndTheLoopKeepsServingEverySession()
+    {
+        var generator = new FakeImageGenerator();
+        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        await using var bad = host.Live.CreateSession();
+        await using var good = host.Live.CreateSession();
+
+        bad.SetPrompt("boom");
+        var state = await bad.ReadStateUntilAsync(s => s.LastError is not null, Timeout);
+        Assert.StartsWith("generation_failed:", state.LastError, StringComparison.Ordinal);
+
+        var fine = good.SetPrompt("fine");
+        Assert.Equal("fine", (await good.ReadUntilRequestAsync(fine.RequestId, Timeout))[^1].Request.Prompt);
+        var recovered = bad.SetPrompt("recovered");
+        Assert.Equal("recovered", (await bad.ReadUntilRequestAsync(recovered.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Null(bad.State.LastError);
+    }
+
+    [Fact]
+    public async Task LeavingMidGenerationCancelsThatRunOnlyAndOthersKeepGoing()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        var leaving = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("leaving")));
+        await generator.NextCallAsync(Timeout);
+        await using var staying = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("staying")));
+
+        await leaving.DisposeAsync();
+        var next = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release();
+
+        Assert.Equal("staying", Assert.Single(next).Prompt);
+        Assert.Equal(1, generator.CancelledCalls);
+        Assert.Equal("staying", (await staying.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Null(host.Live.GetSessionState(leaving.SessionId));
+    }
+
+    [Fact]
+    public async Task TheNumberOfSessionsIsBounded()
+    {
+        await using var host = await LiveTestHost.StartAsync(settings: new() { ["NitroLive:Live:MaxSessions"] = "2" });
+        await using var a = host.Live.CreateSession();
+        await using var b = host.Live.CreateSession();
+
+        Assert.Equal(LiveErrorCode.TooManySessions, Assert.Throws<LiveException>(() => host.Live.CreateSession()).Code);
+        await a.DisposeAsync();
+        await using var c = host.Live.CreateSession();
+    }
+
+    [Fact]
+    public async Task TheMembersOfASessionAreBounded()
+    {
+        await using var host = await LiveTestHost.StartAsync(settings: new() { ["NitroLive:Live:MaxMembersPerSession"] = "2" });
+        await using var owner = host.Live.CreateSession();
+        await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+
+        Assert.Equal(LiveErrorCode.SessionFull, Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Viewer)).Code);
+    }
+
+    [Fact]
+    public async Task TheNewestFrameDownloadsAsFullQualityPng()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("png")));
+        var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
+        using var cts = new CancellationTokenSource(Timeout);
+
+        var png = await owner.EncodePngAsync(null, cts.Token);
+
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(png);
+        var (r, g, b) = FakeImageGenerator.ColorOf("png", frame.Request.Seed);
+        Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(r, g, b), image[10, 10]);
+        Assert.Equal(
+            LiveErrorCode.FrameUnavailable,
+            (await Assert.ThrowsAsync<LiveException>(() => owner.EncodePngAsync(frame.Sequence + 5, cts.Token))).Code);
+    }
+
+    [Fact]
+    public async Task AJoiningMemberGetsTheNewestFrameAtOnce()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("hello")));
+        var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
+
+        await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+
+        Assert.True(viewer.Frames.TryRead(out var first));
+        Assert.Same(frame, first);
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NitroLive.Core.Pipeline;
+using NitroLive.Web.Extensions;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Live;
+
+/// <summary>The live service in a generic host (no HTTP) with a fake generator: what the Blazor UI uses in-process.</summary>
+internal sealed class LiveTestHost : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private readonly IHost _host;
+
+    private LiveTestHost(IHost host, FakeImageGenerator generator)
+    {
+        _host = host;
+        Generator = generator;
+    }
+
+    public FakeImageGenerator Generator { get; }
+
+    public ILiveService Live => _host.Services.GetRequiredService<ILiveService>();
+
+    public LiveStats Stats => _host.Services.GetRequiredService<LiveStats>();
+
+    public LiveSessionRegistry Registry => _host.Services.GetRequiredService<LiveSessionRegistry>();
+
+    public static async Task<LiveTestHost> StartAsync(
+        FakeImageGenerator? generator = null,
+        Dictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
+    {
+        generator ??= new FakeImageGenerator();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["NitroLive:Live:EmptySessionGraceSeconds"] = "0",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.Services.AddSingleton<IImageGenerator>(generator);
+        builder.Services.AddNitroLive();
+        configure?.Invoke(builder.Services);
+        var host = builder.Build();
+        using var cts = new CancellationTokenSource(Timeout);
+        await host.StartAsync(cts.Token);
+        return new LiveTestHost(host, generator);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        await _host.StopAsync(cts.Token);
+        _host.Dispose();
+    }
+}
+
+internal static class LiveTestExtensions
+{
+    /// <summary>Reads frames until one answers <paramref name="requestId"/> (or a newer one), checking order on the way.</summary>
+    public static async Task<List<LiveFrame>> ReadUntilRequestAsync(this ILiveMember member, long requestId, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var frames = new List<LiveFrame>();
+        await foreach (var frame in member.Frames.ReadAllAsync(cts.Token))
+        {
+            if (frames.Count > 0)
+            {
+                Assert.True(frame.Sequence > frames[^1].Sequence, "frame sequence went backwards");
+                Assert.True(frame.RequestId > frames[^1].RequestId, "a frame of an older request followed a newer one");
+            }
+
+            frames.Add(frame);
+            if (frame.RequestId >= requestId)
+            {
+                return frames;
+            }
+        }
+
+        throw new InvalidOperationException("The frame stream completed before the frame arrived.");
+    }
+
+    public static async Task<LiveSessionState> ReadStateUntilAsync(this ILiveMember member, Func<LiveSessionState, bool> predicate, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        if (predicate(member.State))
+        {
+            return member.State;
+        }
+
+        await foreach (var state in member.States.ReadAllAsync(cts.Token))
+        {
+            if (predicate(state))
+            {
+                return state;
+            }
+        }
+
+        throw new InvalidOperationException("The state stream completed before the condition held.");
+    }
+}

@@ -1,0 +1,141 @@
+"""The portable fp16 converter on small hand-built graphs."""
+from __future__ import annotations
+
+import unittest
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+import tiny_models  # noqa: F401  (puts tools/export on sys.path)
+
+from nitro_export.fp16 import convert_to_fp16, infer_types, sinusoidal_region
+
+FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
+
+
+def model(nodes, inputs, outputs, inits=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
+def vi(name, elem=FLOAT, shape=(1, 4)):
+    return helper.make_tensor_value_info(name, elem, list(shape))
+
+
+def init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
+
+
+def node_by_output(m, name):
+    return next(n for n in m.graph.node if name in n.output)
+
+
+class Fp16Converter(unittest.TestCase):
+    def test_weights_become_fp16_behind_an_fp32_interface(self):
+        m = model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x")], [vi("y")],
+                  [init("w", np.eye(4))])
+        report = convert_to_fp16(m)
+        self.assertEqual(m.graph.initializer[0].data_type, FLOAT16)
+        self.assertEqual(m.graph.input[0].type.tensor_type.elem_type, FLOAT)
+        self.assertEqual(m.graph.output[0].name, "y")
+        self.assertEqual(m.graph.output[0].type.tensor_type.elem_type, FLOAT)
+        self.assertEqual(node_by_output(m, "y").op_type, "Cast")  # fp16 result cast back under the original name
+        self.assertEqual(report.casts_inserted, 2)
+        onnx.checker.check_model(m)
+
+    def test_an_output_also_used_inside_the_graph_keeps_its_name_and_both_readers_get_the_right_type(self):
+        nodes = [helper.make_node("Relu", ["x"], ["h"], name="relu"),
+                 helper.make_node("Add", ["h", "h"], ["z"], name="add"),
+                 helper.make_node("Resize", ["h", "", "scales"], ["r"], name="resize", mode="nearest")]
+        m = model(nodes, [vi("x", shape=(1, 1, 2, 2))],
+                  [vi("h", shape=(1, 1, 2, 2)), vi("z", shape=(1, 1, 2, 2)), vi("r", shape=(1, 1, 4, 4))],
+                  [init("scales", [1, 1, 2, 2])])
+        convert_to_fp16(m)
+        types = infer_types(m, strict=True)
+        self.assertEqual([o.name for o in m.graph.output], ["h", "z", "r"])
+        self.assertTrue(all(types[o] == FLOAT for o in ("h", "z", "r")))
+        add = next(n for n in m.graph.node if n.name == "add")
+        self.assertTrue(all(types[i] == FLOAT16 for i in add.input))
+        resize = next(n for n in m.graph.node if n.name == "resize")
+        self.assertEqual(types[resize.input[0]], FLOAT)  # Resize is kept fp32
+        self.assertEqual(next(t for t in m.graph.initializer if t.name == "scales").data_type, FLOAT)
+
+    def test_a_weight_shared_by_fp16_and_fp32_nodes_stays_fp32_and_is_cast_once(self):
+        nodes = [helper.make_node("Add", ["x", "b"], ["a"], name="add"),
+                 helper.make_node("Max", ["x", "b"], ["m"], name="max")]
+        m = model(nodes, [vi("x")], [vi("a"), vi("m")], [init("b", [1, 2, 3, 4])])
+        convert_to_fp16(m)
+        self.assertEqual(m.graph.initializer[0].data_type, FLOAT)
+        casts_of_b = [n for n in m.graph.node if n.op_type == "Cast" and n.input[0] == "b"]
+        self.assertEqual(len(casts_of_b), 1)
+        infer_types(m, strict=True)
+
+    def test_fp16_io_changes_the_interface_types(self):
+        m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x")], [vi("y")])
+        report = convert_to_fp16(m, keep_io_types=False)
+        self.assertEqual(m.graph.input[0].type.tensor_type.elem_type, FLOAT16)
+        self.assertEqual(m.graph.output[0].type.tensor_type.elem_type, FLOAT16)
+        self.assertEqual(report.casts_inserted, 0)
+
+    def test_weights_are_clamped_to_the_fp16_range_but_infinities_survive(self):
+        m = model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [vi("x")], [vi("y")],
+                  [init("w", [1e6, -1e6, -np.inf, 0.5])])
+        convert_to_fp16(m)
+        w = numpy_helper.to_array(m.graph.initializer[0])
+        self.assertEqual(w.dtype, np.float16)
+        self.assertEqual(w[0], np.float16(65504))
+        self.assertEqual(w[1], np.float16(-65504))
+        self.assertTrue(np.isneginf(w[2]))
+        self.assertEqual(w[3], np.float16(0.5))
+
+    def test_casts_to_float_inside_fp16_regions_cast_to_fp16_instead(self):
+        nodes = [helper.make_node("Cast", ["i"], ["f"], name="cast", to=FLOAT),
+                 helper.make_node("Add", ["f", "x"], ["y"], name="add")]
+        m = model(nodes, [vi("i", INT64), vi("x")], [vi("y")])
+        convert_to_fp16(m)
+        cast = next(n for n in m.graph.node if n.name == "cast")
+        self.assertEqual(cast.attribute[0].i, FLOAT16)
+        infer_types(m, strict=True)
+
+    def test_contrib_ops_are_refused_with_the_node_name(self):
+        n = helper.make_node("GroupNorm", ["x"], ["y"], name="gn", domain="com.microsoft")
+        m = model([n], [vi("x")], [vi("y")])
+        m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+        with self.assertRaisesRegex(ValueError, "gn"):
+            convert_to_fp16(m)
+
+
+class SinusoidalRegion(unittest.TestCase):
+    def build(self):
+        # t (int64) -> Cast -> Mul(freq) -> Sin -> MatMul(w) -> Add(activations) ; activations from x
+        nodes = [helper.make_node("Cast", ["t"], ["tf"], name="cast", to=FLOAT),
+                 helper.make_node("Mul", ["tf", "freq"], ["arg"], name="mul"),
+                 helper.make_node("Sin", ["arg"], ["s"], name="sin"),
+                 helper.make_node("Add", ["s", "x"], ["leak"], name="leak_add"),
+                 helper.make_node("MatMul", ["s", "w"], ["e"], name="linear"),
+                 helper.make_node("Add", ["e", "x"], ["y"], name="add")]
+        return model(nodes, [vi("t", INT64, (1, 1)), vi("x")], [vi("y"), vi("leak")],
+                     [init("freq", [[1, 0.5, 0.25, 0.125]]), init("w", np.eye(4))])
+
+    def test_region_stops_at_the_first_linear_and_never_takes_activation_nodes(self):
+        m = self.build()
+        self.assertEqual(sinusoidal_region(m, ["t"]), {"cast", "mul", "sin"})
+        self.assertEqual(sinusoidal_region(m, ["t", "x"]), {"cast", "mul", "sin", "leak_add"})
+
+    def test_region_nodes_stay_fp32_and_feed_the_linear_through_one_cast(self):
+        m = self.build()
+        report = convert_to_fp16(m, fp32_region_inputs=["t"])
+        types = infer_types(m, strict=True)
+        self.assertEqual(types["arg"], FLOAT)
+        self.assertEqual(types["s"], FLOAT)
+        self.assertEqual(types["e"], FLOAT16)
+        self.assertEqual(next(t for t in m.graph.initializer if t.name == "freq").data_type, FLOAT)
+        self.assertEqual(next(t for t in m.graph.initializer if t.name == "w").data_type, FLOAT16)
+        self.assertIn("sin", report.fp32_node_names)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,1 @@
+"""NitroFusion -> NitroLive model folder export (runs on the export machine, never inside NitroLive)."""

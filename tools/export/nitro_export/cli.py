@@ -1,0 +1,73 @@
+"""Command line of the NitroFusion -> NitroLive export (see docs/real-models.md)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from .exporter import VARIANTS, ExportOptions, describe, export_folders
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="export_nitrofusion.py",
+        description="Build NitroLive model folders (ONNX fp16) from SDXL base + the NitroFusion UNets.",
+    )
+    p.add_argument("--out", required=True, type=Path, help="folder that receives nitrosd-realism/, nitrosd-vibrant/")
+    p.add_argument("--variants", nargs="+", default=["realism", "vibrant"], choices=sorted(VARIANTS))
+    p.add_argument("--no-ort-optimize", dest="ort_optimize", action="store_false",
+                   help="skip ONNX Runtime's diffusion fusions (portable graph that also runs on the CPU provider)")
+    p.add_argument("--fp32", dest="fp16", action="store_false", help="keep every model fp32 (about twice the size)")
+    p.add_argument("--fp16-io", dest="keep_io_types", action="store_false",
+                   help="fp16 inputs and outputs too (default: fp32 at the boundary, fp16 inside)")
+    p.add_argument("--vae", choices=["fp16-fix", "upcast"], default="fp16-fix",
+                   help="fp16-fix: madebyollin/sdxl-vae-fp16-fix decoder in fp16; upcast: SDXL base's decoder in "
+                        "fp32 (force_upcast)")
+    p.add_argument("--no-tiny-vae", dest="tiny_vae", action="store_false", help="leave out vae_decoder_tiny/")
+    p.add_argument("--timestep-dtype", choices=["int64", "float32"], default="int64",
+                   help="type of the UNet's timestep input, shape [1] (default int64)")
+    p.add_argument("--share", choices=["hardlink", "copy"], default="hardlink",
+                   help="how the second variant gets the shared text encoders, VAE and tokenizers")
+    p.add_argument("--device", default=None, help="torch device for tracing (default: cuda when available)")
+    p.add_argument("--latent-size", type=int, default=64, help="latent edge of the tracing inputs")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output folders")
+    p.add_argument("--hf-token", default=None, help="Hugging Face token (or log in with huggingface-cli)")
+    p.add_argument("--cache-dir", default=None, help="Hugging Face cache folder")
+    p.add_argument("--base", default=None, help="SDXL base repository (default stabilityai/stable-diffusion-xl-base-1.0)")
+    return p.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    args = parse_args(argv)
+    import torch  # noqa: PLC0415
+
+    from .hf_source import SDXL_BASE, HuggingFaceSource  # noqa: PLC0415
+
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    source = HuggingFaceSource(base=args.base or SDXL_BASE, token=args.hf_token, cache_dir=args.cache_dir)
+    options = ExportOptions(
+        out_dir=args.out,
+        variants=args.variants,
+        fp16=args.fp16,
+        keep_io_types=args.keep_io_types,
+        ort_optimize=args.ort_optimize,
+        tiny_vae=args.tiny_vae,
+        vae=args.vae,
+        timestep_dtype=args.timestep_dtype,
+        latent_size=args.latent_size,
+        share=args.share,
+        device=device,
+        overwrite=args.overwrite,
+    )
+    result = export_folders(source, options)
+    for line in describe(result):
+        print(line)
+    print("Check each folder with: nitrolive verify-model <folder>")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
