@@ -22,8 +22,8 @@ public sealed partial class ModelBanner
             var cpu = ProviderLabel.IsCpu(model.Provider);
             return (model.IsEmbeddedDemo, cpu) switch
             {
-                (true, true) => $"Demo mode: the embedded model ({model.DisplayName}) on the CPU draws small, simple shapes.",
-                (true, false) => $"Demo mode: the embedded model ({model.DisplayName}) draws small, simple shapes.",
+                (true, true) => $"Demo mode: {model.DisplayName}, the small model built into NitroLive, runs on the CPU and draws simple shapes.",
+                (true, false) => $"Demo mode: {model.DisplayName}, the small model built into NitroLive, draws simple shapes.",
                 (false, true) => $"Running {model.DisplayName} on the CPU: every picture takes seconds. A GPU makes it live.",
                 _ => null,
             };
