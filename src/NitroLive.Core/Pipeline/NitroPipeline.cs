@@ -339,6 +339,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         return results;
     }
 
+    /// <summary>The cached text-encoder outputs of <paramref name="prompt"/> (for tests).</summary>
+    internal bool TryGetCachedEmbedding(string prompt, out PromptEmbedding embedding) => _cache.TryGet(prompt, out embedding);
+
     private static void DrawNoise(GaussianNoise[] streams, Span<float> destination, int perImage)
     {
         for (var i = 0; i < streams.Length; i++)
