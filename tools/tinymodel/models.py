@@ -320,8 +320,8 @@ class VAEDecoder(nn.Module):
 
 
 def build(vocab_size):
-    """the nitro-tiny configuration: D1 = 64, D2 = 96, P = 64, UNet (16, 64, 72)"""
+    """the nitro-tiny configuration: D1 = 64, D2 = 96, P = 64, UNet (16, 48, 72)"""
     te1 = TextEncoder(vocab_size, 64, 2, 4)
     te2 = TextEncoder(vocab_size, 96, 2, 4, proj_dim=64)
-    unet = UNet(64 + 96, 64, ch=(16, 64, 72))
+    unet = UNet(64 + 96, 64, ch=(16, 48, 72))
     return te1, te2, unet, VAEEncoder(), VAEDecoder()

@@ -37,7 +37,8 @@ def _conv(x, w, b, strides, pads, group=1):
     return y.astype(np.float32)
 
 
-def run(model_path, feeds):
+def run(model_path, feeds, stats=None):
+    """stats: optional dict; 'macs' accumulates the multiply-accumulates of Conv/MatMul/Gemm"""
     m = onnx.load(model_path)
     env = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     env.update(feeds)
@@ -172,6 +173,9 @@ def run(model_path, feeds):
             out = t.reshape(N, C // bs ** 2, H * bs, W * bs)
         else:
             raise NotImplementedError(op)
+        if stats is not None and op in ("Conv", "MatMul", "Gemm"):
+            k = int(np.prod(x[1].shape[1:])) if op == "Conv" else (x[0].shape[-1] if not a.get("transA", 0) else x[0].shape[0])
+            stats["macs"] = stats.get("macs", 0) + int(np.prod(out.shape)) * k
         if len(node.output) != 1:
             raise NotImplementedError("multi-output " + op)
         if isinstance(out, np.ndarray) and out.dtype == np.float64:
