@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "verify-model" => VerifyModelCommand.Run(args[1..]),
     "schedule" => ScheduleCommand.Run(args[1..], Console.Out, Console.Error),
     "tokenize" => TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
+    "bench" => await BenchCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
     "-h" or "--help" or "help" => Usage(null, exitCode: 0),
     _ => Usage(args.FirstOrDefault()),
 };
@@ -32,6 +33,9 @@ static int Usage(string? command, int exitCode = 2)
                         --shifted-timestep S --steps N [--original-steps 4]
           tokenize      Print the 77 CLIP ids of a prompt (or the raw BPE ids) as a JSON array.
                         --tokenizer DIR [--raw] TEXT
+          bench         Measure the pipeline (per-stage timings) or a live server (typists over /hubs/live); JSON.
+                        pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N]
+                        live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both]
 
         Run 'nitrolive <command> --help' for a command's options.
         """);

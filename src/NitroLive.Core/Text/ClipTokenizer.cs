@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
@@ -16,11 +17,20 @@ public sealed class ClipTokenizer
     // Hugging Face's CLIPTokenizer (like OpenAI's) reads no more than 49152 - 256 - 2 merges.
     private const int MaxMerges = 49152 - 256 - 2;
 
+    // Words seen before skip the BPE library entirely (its own cache only takes words of up to 15 bytes and still
+    // costs a locked lookup per word). Bounded: once full, or for long words, results are not kept.
+    private const int WordCacheCapacity = 20_000;
+    private const int MaxCachedWordLength = 48;
+
     private readonly BpeTokenizer _bpe;
+    private readonly ConcurrentDictionary<string, int[]> _wordCache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _wordLookup;
+    private int _wordCacheCount;
 
     private ClipTokenizer(BpeTokenizer bpe, int bosId, int eosId, int padId, int maxLength)
     {
         _bpe = bpe;
+        _wordLookup = _wordCache.GetAlternateLookup<ReadOnlySpan<char>>();
         BosId = bosId;
         EosId = eosId;
         PadId = padId;
@@ -112,7 +122,17 @@ public sealed class ClipTokenizer
     public string Normalize(string text) => ClipTextCleaner.Clean(text);
 
     /// <summary>The BPE ids of <paramref name="text"/>, without start/end tokens, padding or truncation.</summary>
-    public IReadOnlyList<int> EncodeRaw(string text) => EncodeClean(text, int.MaxValue);
+    public IReadOnlyList<int> EncodeRaw(string text)
+    {
+        string normalized = ClipTextCleaner.Clean(text);
+        var ids = new List<int>(normalized.Length / 3);
+        foreach (var (offset, length) in ClipPreTokenizer.Split(normalized))
+        {
+            ids.AddRange(EncodeWord(normalized.AsSpan(offset, length)));
+        }
+
+        return ids;
+    }
 
     /// <summary>
     /// Writes exactly <see cref="MaxLength"/> ids: start token, the first MaxLength - 2 BPE ids, end token, then the
@@ -125,17 +145,30 @@ public sealed class ClipTokenizer
             throw new ArgumentException($"The destination must hold exactly {MaxLength} ids, not {destination.Length}.", nameof(destination));
         }
 
-        // Only the first MaxLength - 2 ids are kept, so BPE stops there (a partly kept word counts, as in ids[:75]).
-        var ids = EncodeClean(text, MaxLength - 2);
-        int count = Math.Min(ids.Count, MaxLength - 2);
+        string normalized = ClipTextCleaner.Clean(text);
         destination[0] = BosId;
-        for (int i = 0; i < count; i++)
+        int count = 1;
+        int last = MaxLength - 1;
+
+        // Only the first MaxLength - 2 ids are kept, so the split and BPE stop there (a partly kept word counts,
+        // as in the reference's ids[:75]).
+        foreach (var (offset, length) in ClipPreTokenizer.Split(normalized))
         {
-            destination[i + 1] = ids[i];
+            int[] wordIds = EncodeWord(normalized.AsSpan(offset, length));
+            int take = Math.Min(wordIds.Length, last - count);
+            for (int k = 0; k < take; k++)
+            {
+                destination[count++] = wordIds[k];
+            }
+
+            if (count == last)
+            {
+                break;
+            }
         }
 
-        destination[count + 1] = EosId;
-        destination[(count + 2)..].Fill(PadId);
+        destination[count++] = EosId;
+        destination[count..].Fill(PadId);
     }
 
     /// <summary>The <see cref="MaxLength"/> ids of <paramref name="text"/>; see <see cref="Encode(string, Span{long})"/>.</summary>
@@ -146,15 +179,23 @@ public sealed class ClipTokenizer
         return ids;
     }
 
-    private IReadOnlyList<int> EncodeClean(string text, int maxTokenCount)
+    private int[] EncodeWord(ReadOnlySpan<char> word)
     {
-        string normalized = ClipTextCleaner.Clean(text);
-        if (normalized.Length == 0)
+        if (_wordLookup.TryGetValue(word, out int[]? ids))
         {
-            return [];
+            return ids;
         }
 
-        return _bpe.EncodeToIds(normalized, maxTokenCount, out _, out _, considerPreTokenization: true, considerNormalization: false);
+        // One pre-token: the library's byte-level BPE without its pre-tokenizer; "<|endoftext|>" and
+        // "<|startoftext|>" come back as their special ids.
+        ids = [.. _bpe.EncodeToIds(word, considerPreTokenization: false, considerNormalization: false)];
+        if (word.Length <= MaxCachedWordLength && Volatile.Read(ref _wordCacheCount) < WordCacheCapacity
+            && _wordLookup.TryAdd(word, ids))
+        {
+            Interlocked.Increment(ref _wordCacheCount);
+        }
+
+        return ids;
     }
 
     private static Dictionary<string, int> ReadVocabulary(string path)

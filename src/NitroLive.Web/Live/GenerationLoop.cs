@@ -72,20 +72,22 @@ internal sealed class GenerationLoop : BackgroundService
         }
     }
 
+    /// <summary>One generation per supported size, so the first real request of each size finds warm sessions and buffers.</summary>
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         var model = _generator.Model;
-        var size = model.Sizes.Contains((model.NativeWidth, model.NativeHeight)) || model.Sizes.Count == 0
-            ? (model.NativeWidth, model.NativeHeight)
-            : model.Sizes[0];
+        var sizes = model.Sizes.Count > 0 ? model.Sizes : [(model.NativeWidth, model.NativeHeight)];
         var steps = model.SupportedSteps.Count > 0 ? model.SupportedSteps.Min() : 1;
         var start = _time.GetTimestamp();
         try
         {
-            var results = await _generator.GenerateAsync(
-                [new GenerationRequest("warm-up", steps, 0, size.Item1, size.Item2)],
-                cancellationToken);
-            var provider = results.Count > 0 ? results[0].Timings.Provider : model.Provider;
+            var provider = model.Provider;
+            foreach (var (width, height) in sizes)
+            {
+                var results = await _generator.GenerateAsync([new GenerationRequest("warm-up", steps, 0, width, height)], cancellationToken);
+                provider = results.Count > 0 ? results[0].Timings.Provider : provider;
+            }
+
             var elapsed = _time.GetElapsedTime(start).TotalMilliseconds;
             _readiness.MarkReady(provider, elapsed);
             LiveLog.WarmedUp(_logger, model.DisplayName, model.Variant, provider, elapsed, model.MaxBatch);

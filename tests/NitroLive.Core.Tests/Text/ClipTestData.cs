@@ -85,7 +85,14 @@ internal static class ClipTestData
     }
 }
 
-/// <summary>The two SDXL tokenizers over the shared vocabulary, loaded once for a test class.</summary>
+/// <summary>Test classes that share one <see cref="SdxlTokenizersFixture"/> (loading the 49k-entry vocabulary once).</summary>
+[CollectionDefinition(Name)]
+public sealed class SdxlTokenizersGroup : ICollectionFixture<SdxlTokenizersFixture>
+{
+    public const string Name = "SDXL tokenizers";
+}
+
+/// <summary>The two SDXL tokenizers over the shared vocabulary.</summary>
 public sealed class SdxlTokenizersFixture : IDisposable
 {
     private readonly List<string> _folders = [];

@@ -6,7 +6,8 @@ namespace NitroLive.Core.Tests.Text;
 /// Hard cases whose ids follow from the shared vocab.json and merges.txt: each expectation is spelled as vocabulary
 /// entries (byte-level strings, "&lt;/w&gt;" marks a word's end) and looked up in the shared vocab.json.
 /// </summary>
-public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers) : IClassFixture<SdxlTokenizersFixture>
+[Collection(SdxlTokenizersGroup.Name)]
+public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
 {
     private IReadOnlyList<int> Raw(string text) => tokenizers.Tokenizer.EncodeRaw(text);
 
@@ -192,5 +193,21 @@ public sealed class ClipTokenizerEncodingTests(SdxlTokenizersFixture tokenizers)
         Assert.Equal(Ids("x</w>", "1</w>", "2</w>"), Raw("x12"));
         // Superscript two is \p{N} (No), one code point, two UTF-8 bytes.
         Assert.Equal(Ids("x</w>", "Â²</w>"), Raw("x²"));
+    }
+
+    [Fact]
+    public void ConcurrentEncodesAgreeWithSequentialOnes()
+    {
+        // Words unlikely to be in the word cache yet, so threads race to fill it.
+        string[] prompts = Enumerable.Range(0, 64)
+            .Select(static i => $"zq{i}xv wordling{i % 7}ish quux{i}blorp 🐱{i} ΣΟΦΙΑ{i % 3}")
+            .ToArray();
+        var parallel = new long[prompts.Length][];
+        Parallel.For(0, prompts.Length, i => parallel[i] = tokenizers.Tokenizer2.Encode(prompts[i]));
+
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(tokenizers.Tokenizer2.Encode(prompts[i]), parallel[i]);
+        }
     }
 }

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace NitroLive.Core.Tests.Text;
 
 /// <summary>Every sample in shared/clip/sample_goldens.json, produced by OpenAI's SimpleTokenizer.encode.</summary>
-public sealed class ClipTokenizerGoldenTests(SdxlTokenizersFixture tokenizers) : IClassFixture<SdxlTokenizersFixture>
+[Collection(SdxlTokenizersGroup.Name)]
+public sealed class ClipTokenizerGoldenTests(SdxlTokenizersFixture tokenizers)
 {
     public static TheoryData<int> CaseIndexes()
     {

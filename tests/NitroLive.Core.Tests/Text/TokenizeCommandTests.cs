@@ -4,7 +4,8 @@ using NitroLive.Cli.Commands;
 namespace NitroLive.Core.Tests.Text;
 
 /// <summary>`nitrolive tokenize`, run in-process.</summary>
-public sealed class TokenizeCommandTests(SdxlTokenizersFixture tokenizers) : IClassFixture<SdxlTokenizersFixture>
+[Collection(SdxlTokenizersGroup.Name)]
+public sealed class TokenizeCommandTests(SdxlTokenizersFixture tokenizers)
 {
     [Fact]
     public void PrintsThe77IdsAsJson()

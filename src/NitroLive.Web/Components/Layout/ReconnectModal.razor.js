@@ -1,63 +1,108 @@
-// Set up event handlers
-const reconnectModal = document.getElementById("components-reconnect-modal");
-reconnectModal.addEventListener("components-reconnect-state-changed", handleReconnectStateChanged);
+// Reconnection UI. Blazor retries on its own schedule (see wwwroot/js/boot.js); this script shows where it stands
+// and decides what to do when the circuit is gone for good: reload, but only once the server answers again, so a
+// kiosk never lands on a browser error page.
+const modal = document.getElementById("components-reconnect-modal");
+const kiosk = modal.dataset.kiosk === "true";
+let recovering = false;
 
-const retryButton = document.getElementById("components-reconnect-button");
-retryButton.addEventListener("click", retry);
+modal.addEventListener("components-reconnect-state-changed", onStateChanged);
+document.getElementById("components-reconnect-button").addEventListener("click", retry);
+document.getElementById("components-resume-button").addEventListener("click", resume);
 
-const resumeButton = document.getElementById("components-resume-button");
-resumeButton.addEventListener("click", resume);
+function onStateChanged(event) {
+  const state = event.detail.state;
+  if (state === "show") {
+    open();
+  } else if (state === "hide") {
+    modal.close();
+  } else if (state === "failed") {
+    document.addEventListener("visibilitychange", retryWhenVisible);
+    recoverForever();
+  } else if (state === "rejected") {
+    reloadWhenServerAnswers();
+  }
+}
 
-function handleReconnectStateChanged(event) {
-    if (event.detail.state === "show") {
-        reconnectModal.showModal();
-    } else if (event.detail.state === "hide") {
-        reconnectModal.close();
-    } else if (event.detail.state === "failed") {
-        document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
-    } else if (event.detail.state === "rejected") {
-        location.reload();
-    }
+function open() {
+  if (modal.open) {
+    return;
+  }
+  // The kiosk overlay must not take focus or block anything: show() instead of showModal().
+  if (kiosk) {
+    modal.show();
+  } else {
+    modal.showModal();
+  }
 }
 
 async function retry() {
-    document.removeEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
-
-    try {
-        // Reconnect will asynchronously return:
-        // - true to mean success
-        // - false to mean we reached the server, but it rejected the connection (e.g., unknown circuit ID)
-        // - exception to mean we didn't reach the server (this can be sync or async)
-        const successful = await Blazor.reconnect();
-        if (!successful) {
-            // We have been able to reach the server, but the circuit is no longer available.
-            // We'll reload the page so the user can continue using the app as quickly as possible.
-            const resumeSuccessful = await Blazor.resumeCircuit();
-            if (!resumeSuccessful) {
-                location.reload();
-            } else {
-                reconnectModal.close();
-            }
-        }
-    } catch (err) {
-        // We got an exception, server is currently unavailable
-        document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
+  document.removeEventListener("visibilitychange", retryWhenVisible);
+  try {
+    const reconnected = await Blazor.reconnect();
+    if (!reconnected) {
+      // The server answered but no longer knows this circuit.
+      const resumed = await Blazor.resumeCircuit();
+      if (resumed) {
+        modal.close();
+      } else {
+        await reloadWhenServerAnswers();
+      }
     }
+    return true;
+  } catch {
+    document.addEventListener("visibilitychange", retryWhenVisible);
+    return false;
+  }
 }
 
 async function resume() {
-    try {
-        const successful = await Blazor.resumeCircuit();
-        if (!successful) {
-            location.reload();
-        }
-    } catch {
-        reconnectModal.classList.replace("components-reconnect-paused", "components-reconnect-resume-failed");
+  try {
+    if (!(await Blazor.resumeCircuit())) {
+      await reloadWhenServerAnswers();
     }
+  } catch {
+    modal.classList.replace("components-reconnect-paused", "components-reconnect-resume-failed");
+  }
 }
 
-async function retryWhenDocumentBecomesVisible() {
-    if (document.visibilityState === "visible") {
-        await retry();
+async function retryWhenVisible() {
+  if (document.visibilityState === "visible") {
+    await retry();
+  }
+}
+
+// After Blazor's own retries are spent: keep trying every few seconds, for as long as the page is open.
+async function recoverForever() {
+  if (recovering) {
+    return;
+  }
+  recovering = true;
+  while (true) {
+    await sleep(kiosk ? 3000 : 5000);
+    if (await serverAnswers() && (await retry())) {
+      return;
     }
+  }
+}
+
+async function reloadWhenServerAnswers() {
+  open();
+  while (!(await serverAnswers())) {
+    await sleep(2000);
+  }
+  location.reload();
+}
+
+async function serverAnswers() {
+  try {
+    // Any small static file proves the server is back; the page route itself may be expensive.
+    const response = await fetch("favicon.svg", { cache: "no-store" });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,0 +1,41 @@
+// Types a prompt letter by letter into a new NitroLive session and saves the final frame.
+// Usage: node live-demo.mjs [http://127.0.0.1:5000] ["a red circle on a blue background"]
+import { writeFileSync } from "node:fs";
+import * as signalR from "@microsoft/signalr";
+import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
+
+const [base = "http://127.0.0.1:5000", text = "a red circle on a blue background"] = process.argv.slice(2);
+const hub = new signalR.HubConnectionBuilder()
+  .withUrl(`${base}/hubs/live`, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
+  .withHubProtocol(new MessagePackHubProtocol()) // frames arrive as binary (Uint8Array)
+  .configureLogging(signalR.LogLevel.Warning)
+  .build();
+await hub.start();
+
+const info = await hub.invoke("GetServerInfo");
+const { sessionId } = await hub.invoke("CreateSession", { displayName: "node-demo" });
+console.log(`model ${info.model} on ${info.provider}; session ${sessionId}; debounce ${info.clientDebounceMs} ms`);
+
+let lastRequestId = Infinity, newest = 0, done;
+const finished = new Promise((resolve) => (done = resolve));
+const frames = hub.stream("Frames", sessionId).subscribe({
+  next: (f) => {
+    if (f.requestId <= newest) throw new Error(`older frame ${f.requestId} after ${newest}`);
+    newest = f.requestId;
+    console.log(`frame #${f.sequence} for "${f.request.prompt}" ${f.image.length} B, total ${f.timings.totalMs.toFixed(0)} ms`);
+    if (f.requestId >= lastRequestId) done(f);
+  },
+  error: (e) => console.error("stream error:", e),
+  complete: () => {},
+});
+
+for (let i = 1; i <= text.length; i++) {
+  const accepted = await hub.invoke("SetPrompt", sessionId, text.slice(0, i));
+  if (i === text.length) lastRequestId = accepted.requestId;
+  await new Promise((r) => setTimeout(r, info.clientDebounceMs));
+}
+const final = await finished;
+writeFileSync("final.jpg", final.image);
+console.log(`final frame for "${final.request.prompt}" saved to final.jpg`);
+frames.dispose();
+await hub.stop();

@@ -1,0 +1,821 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace NitroLive.Cli.Commands;
+
+/// <summary>
+/// <c>nitrolive bench live --url URL</c>: N simulated typists over the public hub, each in its own session, typing
+/// prompts letter by letter. Prints one JSON object: frames and fps, keystroke-to-frame latency (last keystroke of a
+/// prompt to the frame of exactly that prompt), stale frames, skipped requests, server memory before/after (from
+/// /metrics) and the overhead of the live path over the pipeline's own time.
+/// </summary>
+internal static class BenchLiveCommand
+{
+    private const string UsageLine =
+        "usage: bench live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both] [--pause-ms MS] " +
+        "[--frame-timeout-s S] [--protocol messagepack|json] [--allow-remote]";
+
+    /// <summary>Prompts in the embedded model's grammar (colours, shapes, counts, sizes, positions, backgrounds).</summary>
+    internal static readonly string[] Prompts =
+    [
+        "a red circle on a blue background",
+        "two yellow triangles",
+        "a big green square at the top left",
+        "three small purple circles on a white background",
+        "a small orange triangle in the center",
+        "a blue square at the bottom right on a yellow background",
+        "a black circle at the left and a white square at the right",
+        "two big red squares on a green background",
+        "a purple triangle at the top",
+        "three orange circles at the bottom on a black background",
+        "a small yellow square and a big blue circle",
+        "a white triangle on a red background",
+    ];
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!TryParse(args, out var settings, out var problem))
+        {
+            await error.WriteLineAsync($"nitrolive bench live: {problem}\n{UsageLine}");
+            return 2;
+        }
+
+        if (!settings.AllowRemote && !await IsLoopbackAsync(settings.Url, cancellationToken))
+        {
+            await error.WriteLineAsync($"nitrolive bench live: {settings.Url} is not a loopback address; load tests run against 127.0.0.1 only (--allow-remote overrides).");
+            return 2;
+        }
+
+        using var http = new HttpClient { BaseAddress = settings.Url, Timeout = TimeSpan.FromSeconds(10) };
+        if (!await WaitUntilReadyAsync(http, error, cancellationToken))
+        {
+            return 1;
+        }
+
+        var runs = new List<LiveRunResult>();
+        foreach (var mode in settings.Modes)
+        {
+            await error.WriteLineAsync($"nitrolive bench live: {mode}, {settings.Clients} clients, {settings.Duration.TotalSeconds:F0} s, one keystroke every {settings.CadenceMs} ms");
+            runs.Add(await RunModeAsync(settings, mode, http, cancellationToken));
+        }
+
+        await output.WriteLineAsync(ToJson(settings, runs));
+        return runs.All(r => r.PromptsCompleted > 0) ? 0 : 1;
+    }
+
+    internal static async Task<LiveRunResult> RunModeAsync(LiveBenchSettings settings, string mode, HttpClient http, CancellationToken cancellationToken)
+    {
+        var memoryBefore = await ServerMemory.ScrapeAsync(http, cancellationToken);
+        var typists = Enumerable.Range(0, settings.Clients).Select(i => new LiveTypist(i, settings)).ToList();
+        try
+        {
+            await Task.WhenAll(typists.Select(t => t.ConnectAsync(cancellationToken)));
+
+            using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var samples = new List<ServerMemory>();
+            var sampler = SampleMemoryAsync(http, samples, sampling.Token);
+
+            var clock = Stopwatch.StartNew();
+            var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(typists.Select(t => mode == "fifo"
+                ? t.TypeFifoAsync(deadline, cancellationToken)
+                : t.TypeLatestWinsAsync(deadline, cancellationToken)));
+            var elapsed = clock.Elapsed;
+
+            await sampling.CancelAsync();
+            await sampler;
+            foreach (var typist in typists)
+            {
+                await typist.DisposeAsync();
+            }
+
+            // Let the server notice the disconnects before its memory is read again.
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            var memoryAfter = await ServerMemory.ScrapeAsync(http, cancellationToken);
+            return LiveRunResult.From(mode, settings, typists, elapsed, memoryBefore, memoryAfter, samples);
+        }
+        finally
+        {
+            foreach (var typist in typists)
+            {
+                await typist.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task SampleMemoryAsync(HttpClient http, List<ServerMemory> samples, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (await ServerMemory.ScrapeAsync(http, cancellationToken) is { } sample)
+                {
+                    samples.Add(sample);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run ended.
+        }
+    }
+
+    private static async Task<bool> WaitUntilReadyAsync(HttpClient http, TextWriter error, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (180 * Stopwatch.Frequency);
+        string last = "no answer";
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri("readyz", UriKind.Relative), cancellationToken);
+                if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return true;
+                }
+
+                last = $"/readyz answered {(int)response.StatusCode}";
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = "/readyz timed out";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+
+        await error.WriteLineAsync($"nitrolive bench live: the server at {http.BaseAddress} did not become ready in 180 s ({last}).");
+        return false;
+    }
+
+    private static async Task<bool> IsLoopbackAsync(Uri url, CancellationToken cancellationToken)
+    {
+        if (url.IsLoopback)
+        {
+            return true;
+        }
+
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(url.DnsSafeHost, cancellationToken);
+            return addresses.Length > 0 && addresses.All(IPAddress.IsLoopback);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    internal static bool TryParse(string[] args, out LiveBenchSettings settings, out string error)
+    {
+        settings = null!;
+        if (!BenchArguments.TryParse(args,
+            ["--url", "--clients", "--duration", "--cadence-ms", "--mode", "--pause-ms", "--frame-timeout-s", "--protocol"],
+            ["--allow-remote"], out var parsed, out error))
+        {
+            return false;
+        }
+
+        var urlText = parsed.String("--url");
+        if (urlText is null || !Uri.TryCreate(urlText.EndsWith('/') ? urlText : urlText + "/", UriKind.Absolute, out var url)
+            || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            error = urlText is null ? "--url is required (e.g. http://127.0.0.1:5000)" : $"--url must be an http(s) URL, not '{urlText}'";
+            return false;
+        }
+
+        if (!parsed.TryInt("--clients", 4, 1, 1024, out var clients, ref error)
+            || !parsed.TryInt("--duration", 30, 1, 86_400, out var duration, ref error)
+            || !parsed.TryInt("--cadence-ms", 80, 0, 10_000, out var cadence, ref error)
+            || !parsed.TryInt("--pause-ms", 300, 0, 60_000, out var pause, ref error)
+            || !parsed.TryInt("--frame-timeout-s", 60, 1, 3600, out var frameTimeout, ref error))
+        {
+            return false;
+        }
+
+        string[]? modes = parsed.String("--mode") switch
+        {
+            null or "latest" => ["latest"],
+            "fifo" => ["fifo"],
+            "both" => ["latest", "fifo"],
+            _ => null,
+        };
+        if (modes is null)
+        {
+            error = $"--mode must be latest, fifo or both, not '{parsed.String("--mode")}'";
+            return false;
+        }
+
+        var protocol = parsed.String("--protocol") ?? "messagepack";
+        if (protocol is not ("messagepack" or "json"))
+        {
+            error = $"--protocol must be messagepack or json, not '{protocol}'";
+            return false;
+        }
+
+        settings = new LiveBenchSettings(url, clients, TimeSpan.FromSeconds(duration), cadence, pause,
+            TimeSpan.FromSeconds(frameTimeout), modes, protocol, parsed.Has("--allow-remote"));
+        return true;
+    }
+
+    internal static string ToJson(LiveBenchSettings settings, IReadOnlyList<LiveRunResult> runs)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            if (runs.Count == 1)
+            {
+                runs[0].Write(json, settings);
+            }
+            else
+            {
+                json.WriteStartObject();
+                foreach (var run in runs)
+                {
+                    json.WritePropertyName(run.Mode);
+                    run.Write(json, settings);
+                }
+
+                var latest = runs.FirstOrDefault(r => r.Mode == "latest");
+                var fifo = runs.FirstOrDefault(r => r.Mode == "fifo");
+                BenchSummary.WriteRatio(json, "fifo_over_latest_keystroke_to_frame_p50", fifo?.KeystrokeToFrame?.P50, latest?.KeystrokeToFrame?.P50);
+                BenchSummary.WriteRatio(json, "fifo_over_latest_keystroke_to_frame_p95", fifo?.KeystrokeToFrame?.P95, latest?.KeystrokeToFrame?.P95);
+                json.WriteEndObject();
+            }
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
+
+/// <summary>What <c>bench live</c> runs.</summary>
+internal sealed record LiveBenchSettings(
+    Uri Url, int Clients, TimeSpan Duration, int CadenceMs, int PauseMs, TimeSpan FrameTimeout, IReadOnlyList<string> Modes,
+    string Protocol, bool AllowRemote);
+
+/// <summary>A frame as one typist saw it.</summary>
+internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, string Prompt, int BatchSize);
+
+/// <summary>
+/// One simulated person: one connection, one session of their own, a frame reader on the hub's Frames stream and a
+/// typing loop. Everything it measures is guarded by one lock (the reader and the typing loop run concurrently).
+/// </summary>
+internal sealed class LiveTypist : IAsyncDisposable
+{
+    private readonly int _index;
+    private readonly LiveBenchSettings _settings;
+    private readonly HubConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, SeenFrame> _seen = [];
+    private readonly Dictionary<long, long> _sentAt = [];
+    private readonly CancellationTokenSource _stop = new();
+    private string _sessionId = string.Empty;
+    private Task _reader = Task.CompletedTask;
+    private long _lastSequence;
+    private long _lastRequestId;
+    private long _awaitedRequestId = -1;
+    private TaskCompletionSource<SeenFrame>? _awaited;
+    private bool _disposed;
+
+    public LiveTypist(int index, LiveBenchSettings settings)
+    {
+        _index = index;
+        _settings = settings;
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(settings.Url, "hubs/live"), o => o.Transports = HttpTransportType.WebSockets);
+        if (settings.Protocol == "messagepack")
+        {
+            builder.AddMessagePackProtocol();
+        }
+
+        builder.Services.Configure<HubConnectionOptions>(o => o.ServerTimeout = TimeSpan.FromSeconds(60));
+        _connection = builder.Build();
+    }
+
+    public int Frames { get; private set; }
+
+    public int StaleFrames { get; private set; }
+
+    public int WrongPromptFrames { get; private set; }
+
+    public int Keystrokes { get; private set; }
+
+    public int SkippedRequests { get; private set; }
+
+    public int RejectedCalls { get; private set; }
+
+    public int PromptsCompleted { get; private set; }
+
+    public int PromptsTimedOut { get; private set; }
+
+    public int MaxBatch { get; private set; }
+
+    public List<double> KeystrokeToFrameMs { get; } = [];
+
+    public List<double> FinalPipelineMs { get; } = [];
+
+    public List<double> PipelineMs { get; } = [];
+
+    public List<double> RequestToFrameMs { get; } = [];
+
+    public List<double> QueueWaitMs { get; } = [];
+
+    public List<double> TransportMs { get; } = [];
+
+    public List<string> Errors { get; } = [];
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        await _connection.StartAsync(cancellationToken);
+        var joined = await _connection.InvokeAsync<BenchJoined>("CreateSession",
+            new BenchCreateSession { DisplayName = $"bench-{_index}", TypingOpen = false }, cancellationToken);
+        _sessionId = joined.SessionId;
+        _reader = ReadFramesAsync(_stop.Token);
+    }
+
+    /// <summary>Types at the cadence whatever the frames do; the server keeps only the newest request.</summary>
+    public async Task TypeLatestWinsAsync(long deadline, CancellationToken cancellationToken)
+    {
+        for (var n = 0; Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested; n++)
+        {
+            var prompt = BenchLiveCommand.Prompts[(_index + n) % BenchLiveCommand.Prompts.Length];
+            BeginPrompt();
+            var ids = new List<long>(prompt.Length);
+            long lastKeystroke = 0, lastId = -1;
+            var next = Stopwatch.GetTimestamp();
+            for (var length = 1; length <= prompt.Length; length++)
+            {
+                await DelayUntilAsync(next, cancellationToken);
+                var sentAt = Stopwatch.GetTimestamp();
+                var id = await SendAsync(prompt[..length], sentAt, cancellationToken);
+                if (id >= 0)
+                {
+                    ids.Add(id);
+                    lastId = id;
+                    lastKeystroke = sentAt;
+                }
+
+                next = sentAt + MsToTicks(_settings.CadenceMs);
+            }
+
+            if (lastId >= 0 && await WaitForFrameAsync(lastId, cancellationToken) is { } final)
+            {
+                CompletePrompt(prompt, final, lastKeystroke, ids);
+            }
+
+            await Task.Delay(_settings.PauseMs, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// What a FIFO server would give the same typist: keystroke k still happens at start + k * cadence, but its request
+    /// is sent only once the previous keystroke's frame is back, so every keystroke is generated, in order.
+    /// </summary>
+    public async Task TypeFifoAsync(long deadline, CancellationToken cancellationToken)
+    {
+        for (var n = 0; Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested; n++)
+        {
+            var prompt = BenchLiveCommand.Prompts[(_index + n) % BenchLiveCommand.Prompts.Length];
+            BeginPrompt();
+            var ids = new List<long>(prompt.Length);
+            var start = Stopwatch.GetTimestamp();
+            long typedAt = start, lastId = -1;
+            SeenFrame? final = null;
+            for (var length = 1; length <= prompt.Length; length++)
+            {
+                typedAt = start + MsToTicks((length - 1) * (double)_settings.CadenceMs);
+                await DelayUntilAsync(typedAt, cancellationToken);
+                var id = await SendAsync(prompt[..length], typedAt, cancellationToken);
+                if (id < 0)
+                {
+                    continue;
+                }
+
+                ids.Add(id);
+                lastId = id;
+                final = await WaitForFrameAsync(id, cancellationToken);
+                if (final is null)
+                {
+                    break;
+                }
+            }
+
+            if (lastId >= 0 && final is { } frame)
+            {
+                CompletePrompt(prompt, frame, typedAt, ids);
+            }
+
+            await Task.Delay(_settings.PauseMs, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _stop.CancelAsync();
+        try
+        {
+            await _reader;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HubException or InvalidOperationException)
+        {
+            // The stream ends with the connection.
+        }
+
+        await _connection.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private void BeginPrompt()
+    {
+        lock (_gate)
+        {
+            _seen.Clear();
+            _sentAt.Clear();
+        }
+    }
+
+    private async Task<long> SendAsync(string text, long typedAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var accepted = await _connection.InvokeAsync<BenchRequestAccepted>("SetPrompt", _sessionId, text, cancellationToken);
+            lock (_gate)
+            {
+                Keystrokes++;
+                _sentAt[accepted.RequestId] = typedAt;
+
+                // The frame can beat the invocation's answer back; its latency is known only now.
+                if (_seen.TryGetValue(accepted.RequestId, out var early))
+                {
+                    RequestToFrameMs.Add(TicksToMs(early.ReceivedAt - typedAt));
+                }
+            }
+
+            return accepted.RequestId;
+        }
+        catch (HubException ex)
+        {
+            lock (_gate)
+            {
+                RejectedCalls++;
+                if (Errors.Count < 5)
+                {
+                    Errors.Add(ex.Message);
+                }
+            }
+
+            return -1;
+        }
+    }
+
+    private async Task<SeenFrame?> WaitForFrameAsync(long requestId, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<SeenFrame> source;
+        lock (_gate)
+        {
+            if (_seen.TryGetValue(requestId, out var seen))
+            {
+                return seen;
+            }
+
+            source = new TaskCompletionSource<SeenFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _awaitedRequestId = requestId;
+            _awaited = source;
+        }
+
+        try
+        {
+            return await source.Task.WaitAsync(_settings.FrameTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            lock (_gate)
+            {
+                PromptsTimedOut++;
+                if (Errors.Count < 5)
+                {
+                    Errors.Add($"no frame for request {requestId} within {_settings.FrameTimeout.TotalSeconds:F0} s");
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _awaited = null;
+                _awaitedRequestId = -1;
+            }
+        }
+    }
+
+    private void CompletePrompt(string prompt, SeenFrame final, long lastKeystroke, List<long> ids)
+    {
+        lock (_gate)
+        {
+            PromptsCompleted++;
+            KeystrokeToFrameMs.Add(TicksToMs(final.ReceivedAt - lastKeystroke));
+            FinalPipelineMs.Add(final.GenerateMs);
+            if (!string.Equals(final.Prompt, prompt, StringComparison.Ordinal))
+            {
+                WrongPromptFrames++;
+            }
+
+            SkippedRequests += ids.Count(id => !_seen.ContainsKey(id));
+        }
+    }
+
+    private async Task ReadFramesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var frame in _connection.StreamAsync<BenchFrame>("Frames", _sessionId, cancellationToken))
+            {
+                var receivedAt = Stopwatch.GetTimestamp();
+                var transport = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - frame.CreatedAtUnixMs;
+                lock (_gate)
+                {
+                    Frames++;
+                    if (frame.Sequence <= _lastSequence || frame.RequestId < _lastRequestId)
+                    {
+                        StaleFrames++;
+                    }
+
+                    _lastSequence = Math.Max(_lastSequence, frame.Sequence);
+                    _lastRequestId = Math.Max(_lastRequestId, frame.RequestId);
+                    MaxBatch = Math.Max(MaxBatch, frame.Timings.BatchSize);
+                    PipelineMs.Add(frame.Timings.GenerateMs);
+                    QueueWaitMs.Add(frame.Timings.QueueWaitMs);
+                    TransportMs.Add(transport);
+                    var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Request.Prompt, frame.Timings.BatchSize);
+                    _seen[frame.RequestId] = seen;
+                    if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
+                    {
+                        RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));
+                    }
+
+                    if (frame.RequestId == _awaitedRequestId)
+                    {
+                        _awaited?.TrySetResult(seen);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        catch (Exception ex) when (ex is HubException or InvalidOperationException or IOException)
+        {
+            lock (_gate)
+            {
+                Errors.Add($"frame stream ended: {ex.Message}");
+            }
+        }
+    }
+
+    private static async Task DelayUntilAsync(long timestamp, CancellationToken cancellationToken)
+    {
+        var wait = TicksToMs(timestamp - Stopwatch.GetTimestamp());
+        if (wait > 0.5)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken);
+        }
+    }
+
+    private static long MsToTicks(double ms) => (long)(ms * Stopwatch.Frequency / 1000.0);
+
+    private static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+}
+
+/// <summary>One mode's measurements, summed over typists.</summary>
+internal sealed record LiveRunResult(
+    string Mode,
+    int Clients,
+    double ElapsedSeconds,
+    int Frames,
+    BenchSummary? FpsPerClient,
+    int Keystrokes,
+    int PromptsCompleted,
+    int PromptsTimedOut,
+    int SkippedRequests,
+    int RejectedCalls,
+    int StaleFrames,
+    int WrongPromptFrames,
+    int MaxBatch,
+    BenchSummary? KeystrokeToFrame,
+    BenchSummary? FinalPipeline,
+    BenchSummary? Pipeline,
+    BenchSummary? RequestToFrame,
+    BenchSummary? QueueWait,
+    BenchSummary? Transport,
+    ServerMemory? MemoryBefore,
+    ServerMemory? MemoryAfter,
+    IReadOnlyList<ServerMemory> MemorySamples,
+    IReadOnlyList<string> Errors)
+{
+    public static LiveRunResult From(string mode, LiveBenchSettings settings, IReadOnlyList<LiveTypist> typists, TimeSpan elapsed,
+        ServerMemory? before, ServerMemory? after, IReadOnlyList<ServerMemory> samples) => new(
+        mode,
+        settings.Clients,
+        elapsed.TotalSeconds,
+        typists.Sum(t => t.Frames),
+        BenchSummary.Of(typists.Select(t => t.Frames / elapsed.TotalSeconds)),
+        typists.Sum(t => t.Keystrokes),
+        typists.Sum(t => t.PromptsCompleted),
+        typists.Sum(t => t.PromptsTimedOut),
+        typists.Sum(t => t.SkippedRequests),
+        typists.Sum(t => t.RejectedCalls),
+        typists.Sum(t => t.StaleFrames),
+        typists.Sum(t => t.WrongPromptFrames),
+        typists.Max(t => t.MaxBatch),
+        BenchSummary.Of(typists.SelectMany(t => t.KeystrokeToFrameMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.FinalPipelineMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.PipelineMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.RequestToFrameMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.QueueWaitMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.TransportMs)),
+        before,
+        after,
+        samples,
+        typists.SelectMany(t => t.Errors).Distinct(StringComparer.Ordinal).Take(10).ToList());
+
+    public void Write(Utf8JsonWriter json, LiveBenchSettings settings)
+    {
+        json.WriteStartObject();
+        json.WriteString("mode", Mode);
+        json.WriteString("url", settings.Url.ToString());
+        json.WriteString("protocol", settings.Protocol);
+        json.WriteNumber("clients", Clients);
+        json.WriteNumber("duration_s", BenchSummary.Round(ElapsedSeconds));
+        json.WriteNumber("cadence_ms", settings.CadenceMs);
+        json.WriteNumber("pause_ms", settings.PauseMs);
+        json.WriteNumber("frames", Frames);
+        json.WriteNumber("fps_total", BenchSummary.Round(Frames / ElapsedSeconds));
+        BenchSummary.Write(json, "fps_per_client", FpsPerClient);
+        json.WriteNumber("keystrokes", Keystrokes);
+        json.WriteNumber("prompts_completed", PromptsCompleted);
+        json.WriteNumber("prompts_timed_out", PromptsTimedOut);
+        json.WriteNumber("skipped_requests", SkippedRequests);
+        json.WriteNumber("rejected_calls", RejectedCalls);
+        json.WriteNumber("stale_frames", StaleFrames);
+        json.WriteNumber("wrong_prompt_frames", WrongPromptFrames);
+        json.WriteNumber("max_batch", MaxBatch);
+        BenchSummary.Write(json, "keystroke_to_frame_ms", KeystrokeToFrame);
+        BenchSummary.Write(json, "pipeline_ms_of_final_frames", FinalPipeline);
+        BenchSummary.Write(json, "pipeline_ms_all_frames", Pipeline);
+        BenchSummary.Write(json, "request_to_frame_ms", RequestToFrame);
+        BenchSummary.Write(json, "queue_wait_ms", QueueWait);
+        BenchSummary.Write(json, "frame_ready_to_client_ms", Transport);
+
+        // End-to-end over the pipeline's own time for the same frames (the final frame of each prompt).
+        BenchSummary.WriteRatio(json, "overhead_ratio", KeystrokeToFrame?.P50, FinalPipeline?.P50);
+        BenchSummary.WriteRatio(json, "request_overhead_ratio", RequestToFrame?.P50, Pipeline?.P50);
+
+        // Issue 3's fairness target: each typist's final frame within (clients / batch + 1) generation times.
+        var batch = Math.Max(1, MaxBatch);
+        json.WriteNumber("final_frame_target_generations", BenchSummary.Round(((double)Clients / batch) + 1));
+        BenchSummary.WriteRatio(json, "final_frame_generations_p99", KeystrokeToFrame?.P99, Pipeline?.P50);
+        BenchSummary.WriteRatio(json, "final_frame_generations_max", KeystrokeToFrame?.Max, Pipeline?.P50);
+
+        json.WriteStartObject("server_memory");
+        ServerMemory.Write(json, "before", MemoryBefore);
+        ServerMemory.Write(json, "after", MemoryAfter);
+        json.WriteStartArray("working_set_mb_every_10s");
+        foreach (var sample in MemorySamples)
+        {
+            json.WriteNumberValue(Math.Round(sample.WorkingSetMb ?? double.NaN, 1));
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteStartArray("errors");
+        foreach (var message in Errors)
+        {
+            json.WriteStringValue(message);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}
+
+/// <summary>The server's memory as its Prometheus endpoint reports it (the runtime's own System.Runtime meter).</summary>
+internal sealed record ServerMemory(double? WorkingSetMb, double? GcHeapMb, double? Sessions)
+{
+    public static async Task<ServerMemory?> ScrapeAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            using var response = await http.GetAsync(new Uri("metrics", UriKind.Relative), cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+
+        var sums = Parse(text);
+        return new ServerMemory(
+            sums.TryGetValue("dotnet_process_memory_working_set_bytes", out var ws) ? ws / 1048576.0 : null,
+            sums.TryGetValue("dotnet_gc_last_collection_heap_size_bytes", out var heap) ? heap / 1048576.0 : null,
+            sums.TryGetValue("nitrolive_sessions", out var sessions) ? sessions : null);
+    }
+
+    /// <summary>Sums every sample of each metric in the Prometheus text format (labels are summed over).</summary>
+    internal static Dictionary<string, double> Parse(string text)
+    {
+        var sums = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var nameEnd = line.IndexOfAny(['{', ' ']);
+            if (nameEnd <= 0)
+            {
+                continue;
+            }
+
+            var name = line[..nameEnd];
+            var rest = line[nameEnd..];
+            if (rest[0] == '{')
+            {
+                var close = rest.LastIndexOf('}');
+                if (close < 0)
+                {
+                    continue;
+                }
+
+                rest = rest[(close + 1)..];
+            }
+
+            var parts = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length > 0 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                sums[name] = sums.GetValueOrDefault(name) + value;
+            }
+        }
+
+        return sums;
+    }
+
+    public static void Write(Utf8JsonWriter json, string name, ServerMemory? memory)
+    {
+        if (memory is null)
+        {
+            json.WriteNull(name);
+            return;
+        }
+
+        json.WriteStartObject(name);
+        WriteNumber(json, "working_set_mb", memory.WorkingSetMb);
+        WriteNumber(json, "gc_heap_mb", memory.GcHeapMb);
+        WriteNumber(json, "sessions", memory.Sessions);
+        json.WriteEndObject();
+    }
+
+    private static void WriteNumber(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, Math.Round(v, 1));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using NitroLive.Core.Imaging;
+using NitroLive.Core.Models;
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Cli.Commands;
+
+/// <summary>
+/// <c>nitrolive bench pipeline</c>: per-stage timings (min, p50, p95, max) of the real pipeline, tokenize to RGB, with
+/// the same prompt every run (text-embedding cache hit) and with a new prompt every run (cache miss), as one JSON object.
+/// </summary>
+internal static class BenchPipelineCommand
+{
+    /// <summary>Issue 3's target for one step at the embedded model's native size on a CPU.</summary>
+    internal const double TargetTotalP50Ms = 40;
+
+    private const string UsageLine =
+        "usage: bench pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N] [--prompts hit|miss|both] " +
+        "[--provider auto|cpu|cuda] [--threads N] [--tiny-decoder]";
+
+    private static readonly string[] Colours = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"];
+    private static readonly string[] Shapes = ["circle", "square", "triangle"];
+    private static readonly string[] Positions = ["center", "top", "bottom", "left", "right", "top left", "top right", "bottom left", "bottom right"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!TryParse(args, out var settings, out var problem))
+        {
+            await error.WriteLineAsync($"nitrolive bench pipeline: {problem}\n{UsageLine}");
+            return 2;
+        }
+
+        // Warnings only: a log line per generation would be measured with it.
+        using var logging = CliLogging.Create(LogLevel.Warning);
+        try
+        {
+            using var pipeline = new NitroPipeline(new PipelineOptions
+            {
+                ModelDirectory = settings.Model,
+                Provider = settings.Provider,
+                IntraOpThreads = settings.Threads,
+                UseTinyDecoder = settings.TinyDecoder,
+            }, logging);
+            var model = pipeline.Model;
+            var (width, height) = settings.Size ?? (model.NativeWidth, model.NativeHeight);
+            var steps = settings.Steps ?? model.SupportedSteps.Min();
+            var encoder = new FrameEncoder(FrameFormat.Jpeg, quality: 85);
+
+            var scenarios = new List<PipelineScenario>();
+            foreach (var kind in settings.PromptModes)
+            {
+                await error.WriteLineAsync($"nitrolive bench pipeline: {kind}, {settings.Warmup} warm-up + {settings.Runs} runs, {steps} step(s) at {width}x{height} on {pipeline.Provider}");
+                scenarios.Add(await MeasureAsync(pipeline, encoder, kind, settings, steps, width, height, cancellationToken));
+            }
+
+            await output.WriteLineAsync(ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, steps, width, height, scenarios));
+            return 0;
+        }
+        catch (ModelValidationException ex)
+        {
+            await error.WriteLineAsync($"nitrolive bench pipeline: the model folder '{ex.Directory}' is not valid:");
+            foreach (var item in ex.Problems)
+            {
+                await error.WriteLineAsync($"  {item}");
+            }
+
+            return 1;
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"nitrolive bench pipeline: {ex.Message}");
+            return 2;
+        }
+        catch (InvalidOperationException ex)
+        {
+            await error.WriteLineAsync($"nitrolive bench pipeline: {ex.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// A prompt of the embedded model's grammar, different for every index below 8*3*9*8 = 1728 (colour, shape,
+    /// position, background), so a run of new prompts never finds its embeddings cached.
+    /// </summary>
+    internal static string UniquePrompt(int index)
+    {
+        var colour = Colours[index % Colours.Length];
+        index /= Colours.Length;
+        var shape = Shapes[index % Shapes.Length];
+        index /= Shapes.Length;
+        var position = Positions[index % Positions.Length];
+        index /= Positions.Length;
+        var background = Colours[(index + 3) % Colours.Length];
+        return $"a {colour} {shape} at the {position} on a {background} background";
+    }
+
+    private static async Task<PipelineScenario> MeasureAsync(NitroPipeline pipeline, FrameEncoder encoder, string kind,
+        PipelineBenchSettings settings, int steps, int width, int height, CancellationToken cancellationToken)
+    {
+        // The miss scenario starts past every prompt the hit scenario or an earlier run could have cached.
+        const string RepeatedPrompt = "a red circle on a blue background";
+        var samples = new List<PipelineSample>(settings.Runs);
+        for (var run = -settings.Warmup; run < settings.Runs; run++)
+        {
+            var prompt = kind == "hit" ? RepeatedPrompt : UniquePrompt(500 + run + settings.Warmup);
+            var request = new GenerationRequest(prompt, steps, Seed: 1234 + run, width, height);
+            var clock = Stopwatch.StartNew();
+            var result = (await pipeline.GenerateAsync([request], cancellationToken))[0];
+            var wallMs = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            var jpeg = encoder.Encode(result.Rgb, result.Width, result.Height);
+            var encodeMs = clock.Elapsed.TotalMilliseconds;
+            if (run >= 0)
+            {
+                samples.Add(new PipelineSample(result.Timings, wallMs, encodeMs, jpeg.Length));
+            }
+        }
+
+        return new PipelineScenario(kind, samples);
+    }
+
+    internal static bool TryParse(string[] args, out PipelineBenchSettings settings, out string error)
+    {
+        settings = null!;
+        if (!BenchArguments.TryParse(args,
+            ["--model", "--steps", "--size", "--runs", "--warmup", "--prompts", "--provider", "--threads"],
+            ["--tiny-decoder"], out var parsed, out error))
+        {
+            return false;
+        }
+
+        int? steps = null;
+        if (parsed.String("--steps") is not null)
+        {
+            if (!parsed.TryInt("--steps", 1, 1, 4, out var s, ref error))
+            {
+                return false;
+            }
+
+            steps = s;
+        }
+
+        if (!parsed.TrySize("--size", out var size, ref error)
+            || !parsed.TryInt("--runs", 20, 1, 100_000, out var runs, ref error)
+            || !parsed.TryInt("--warmup", 3, 0, 10_000, out var warmup, ref error)
+            || !parsed.TryInt("--threads", 0, 0, 1024, out var threads, ref error))
+        {
+            return false;
+        }
+
+        string[]? modes = parsed.String("--prompts") switch
+        {
+            null or "both" => ["hit", "miss"],
+            "hit" => ["hit"],
+            "miss" => ["miss"],
+            _ => null,
+        };
+        if (modes is null)
+        {
+            error = $"--prompts must be hit, miss or both, not '{parsed.String("--prompts")}'";
+            return false;
+        }
+
+        var provider = ProviderPreference.Auto;
+        if (parsed.String("--provider") is { } providerText && !ProviderArgument.TryParse(providerText, out provider))
+        {
+            error = $"--provider must be auto, cpu or cuda, not '{providerText}'";
+            return false;
+        }
+
+        settings = new PipelineBenchSettings(parsed.String("--model") ?? EmbeddedModel.DefaultDirectory, steps, size, runs, warmup,
+            modes, provider, threads, parsed.Has("--tiny-decoder"));
+        return true;
+    }
+
+    internal static string ToJson(PipelineBenchSettings settings, ModelDescription model, string provider, string providerReason,
+        int steps, int width, int height, IReadOnlyList<PipelineScenario> scenarios)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model.DisplayName);
+            json.WriteString("model_dir", Path.GetFullPath(settings.Model));
+            json.WriteString("provider", provider);
+            json.WriteString("provider_reason", providerReason);
+            json.WriteNumber("steps", steps);
+            json.WriteNumber("width", width);
+            json.WriteNumber("height", height);
+            json.WriteBoolean("native_size", width == model.NativeWidth && height == model.NativeHeight);
+            json.WriteNumber("runs", settings.Runs);
+            json.WriteNumber("warmup", settings.Warmup);
+            json.WriteNumber("intra_op_threads", settings.Threads);
+            json.WriteStartObject("machine");
+            json.WriteNumber("processors", Environment.ProcessorCount);
+            json.WriteString("os", RuntimeInformation.OSDescription);
+            json.WriteString("runtime", RuntimeInformation.FrameworkDescription);
+            if (LoadAverage() is { } load)
+            {
+                json.WriteNumber("load_average_1m", load);
+            }
+
+            json.WriteEndObject();
+
+            foreach (var scenario in scenarios)
+            {
+                scenario.Write(json, scenario.Kind == "hit" ? "cache_hit" : "cache_miss");
+            }
+
+            var hit = scenarios.FirstOrDefault(s => s.Kind == "hit")?.Total;
+            var miss = scenarios.FirstOrDefault(s => s.Kind == "miss")?.Total;
+            BenchSummary.WriteRatio(json, "miss_over_hit_total_p50", miss?.P50, hit?.P50);
+
+            json.WriteStartObject("target");
+            json.WriteNumber("total_p50_ms", TargetTotalP50Ms);
+            if (hit is not null)
+            {
+                json.WriteBoolean("met_cache_hit", hit.P50 <= TargetTotalP50Ms);
+            }
+
+            if (miss is not null)
+            {
+                json.WriteBoolean("met_cache_miss", miss.P50 <= TargetTotalP50Ms);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg").Split(' ');
+            return double.Parse(text[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What <c>bench pipeline</c> runs.</summary>
+internal sealed record PipelineBenchSettings(
+    string Model, int? Steps, (int Width, int Height)? Size, int Runs, int Warmup, IReadOnlyList<string> PromptModes,
+    ProviderPreference Provider, int Threads, bool TinyDecoder);
+
+/// <summary>One measured generation.</summary>
+internal sealed record PipelineSample(StageTimings Timings, double WallMs, double JpegEncodeMs, int JpegBytes);
+
+/// <summary>The runs of one prompt scenario and their per-stage summaries.</summary>
+internal sealed record PipelineScenario(string Kind, IReadOnlyList<PipelineSample> Samples)
+{
+    public BenchSummary? Total => BenchSummary.Of(Samples.Select(s => s.Timings.TotalMs));
+
+    public void Write(Utf8JsonWriter json, string name)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("text_cache_hits", Samples.Count(s => s.Timings.TextCacheHit));
+        BenchSummary.Write(json, "tokenize_ms", BenchSummary.Of(Samples.Select(s => s.Timings.TokenizeMs)));
+        BenchSummary.Write(json, "text_encode_ms", BenchSummary.Of(Samples.Select(s => s.Timings.TextEncodeMs)));
+        BenchSummary.Write(json, "unet_ms", BenchSummary.Of(Samples.Select(s => s.Timings.UnetStepMs.Sum())));
+        BenchSummary.Write(json, "unet_step_ms", BenchSummary.Of(Samples.SelectMany(s => s.Timings.UnetStepMs)));
+        BenchSummary.Write(json, "decode_ms", BenchSummary.Of(Samples.Select(s => s.Timings.DecodeMs)));
+        BenchSummary.Write(json, "total_ms", Total);
+        BenchSummary.Write(json, "wall_ms", BenchSummary.Of(Samples.Select(s => s.WallMs)));
+        BenchSummary.Write(json, "jpeg_q85_encode_ms", BenchSummary.Of(Samples.Select(s => s.JpegEncodeMs)));
+        json.WriteNumber("jpeg_q85_bytes_mean", Samples.Count == 0 ? 0 : Math.Round(Samples.Average(s => s.JpegBytes)));
+        json.WriteEndObject();
+    }
+}

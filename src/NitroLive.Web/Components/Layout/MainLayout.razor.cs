@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
+
+namespace NitroLive.Web.Components.Layout;
+
+/// <summary>The studio and session layout: app bar, theme switch, model banner and an error boundary.</summary>
+public sealed partial class MainLayout : IAsyncDisposable
+{
+    private bool _dark = true;
+    private ErrorBoundary? _boundary;
+    private IJSObjectReference? _app;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    private string SkipTarget => Navigation.ToBaseRelativePath(Navigation.Uri).Split('?', '#')[0] + "#prompt";
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            try
+            {
+                await _app.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone; nothing to release there.
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnParametersSet() => _boundary?.Recover();
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _app = await JS.InvokeAsync<IJSObjectReference>("import", "./js/app.js");
+            var dark = await _app.InvokeAsync<string>("getTheme") != "light";
+            if (dark != _dark)
+            {
+                _dark = dark;
+                StateHasChanged();
+            }
+        }
+    }
+
+    private async Task ToggleThemeAsync()
+    {
+        _dark = !_dark;
+        if (_app is not null)
+        {
+            await _app.InvokeVoidAsync("setTheme", _dark ? "dark" : "light");
+        }
+    }
+
+    private void Recover() => _boundary?.Recover();
+}

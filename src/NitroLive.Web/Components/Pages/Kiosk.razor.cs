@@ -1,0 +1,238 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Components.Pages;
+
+/// <summary>
+/// The kiosk (<c>/kiosk</c> for a fresh session, <c>/kiosk/{id}</c> to show one): the picture full screen, the prompt
+/// as a caption, a QR code for phones to join and type, an attract mode that cycles a playlist when nobody types,
+/// an optional prompt blocklist, and recovery from anything without a person at the keyboard.
+/// </summary>
+public sealed partial class Kiosk
+{
+    private const string KioskKey = "nitro-kiosk";
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan RetryOpenAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
+
+    private readonly HashSet<long> _ownRequests = [];
+    private readonly Queue<long> _ownOrder = new();
+    private Task _ticker = Task.CompletedTask;
+    private IDisposable? _registration;
+    private bool _attract;
+    private int _playlistIndex;
+    private long _lastActivity;
+    private long _nextAttractAt;
+    private long _lastOpenTry;
+    private long _lastBeat;
+    private string? _lastGoodPrompt;
+
+    /// <summary>The session shown; null to start a fresh one.</summary>
+    [Parameter]
+    public string? SessionId { get; set; }
+
+    [Inject]
+    private IOptions<KioskOptions> Options { get; set; } = default!;
+
+    [Inject]
+    private PromptBlocklist Blocklist { get; set; } = default!;
+
+    [Inject]
+    private KioskRegistry Kiosks { get; set; } = default!;
+
+    [Inject]
+    private ILogger<Kiosk> Logger { get; set; } = default!;
+
+    private string JoinUrl => Member is null ? string.Empty : ShareUrl(Member.SessionId);
+
+    // The caption follows the typing, except while the request is blocked: then it shows the last good picture's prompt.
+    private string? Caption => State?.Request.Prompt is { } prompt && !Blocklist.IsBlocked(prompt) && prompt.Length > 0
+        ? prompt
+        : Stats.Last?.Request.Prompt ?? _lastGoodPrompt;
+
+    /// <inheritdoc />
+    protected override void OnInitialized()
+    {
+        _lastActivity = Time.GetTimestamp();
+        _lastOpenTry = _lastActivity;
+        _ticker = TickAsync(Leaving);
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
+    {
+        _lastOpenTry = Time.GetTimestamp();
+        var id = SessionId ?? await LoadAsync("session", KioskKey, cancellationToken);
+        ILiveMember? member = null;
+        if (!string.IsNullOrEmpty(id))
+        {
+            member = await TryRejoinAsOwnerAsync(id, "Kiosk", cancellationToken);
+            if (member is null && SessionId is not null && Live.GetSessionState(SessionId) is not null)
+            {
+                member = JoinAsGuest(SessionId, "Kiosk");
+            }
+        }
+
+        // No session, or it is gone (a server restart): a kiosk starts a fresh one rather than showing an error.
+        if (member is null)
+        {
+            var initial = new LiveRequestPatch(Prompt: Options.Value.Playlist[0]);
+            member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping));
+            await RememberOwnerAsync(member, cancellationToken);
+            _attract = true;
+        }
+
+        if (member.Role == LiveRole.Owner)
+        {
+            await SaveAsync("session", KioskKey, member.SessionId, cancellationToken);
+        }
+
+        if (SessionId != member.SessionId)
+        {
+            SessionId = member.SessionId;
+            Navigation.NavigateTo($"kiosk/{Uri.EscapeDataString(member.SessionId)}", replace: true);
+        }
+
+        return member;
+    }
+
+    /// <inheritdoc />
+    protected override Task OnOpenedAsync(ILiveMember member)
+    {
+        _registration?.Dispose();
+        _registration = Kiosks.Register(member.SessionId);
+        _lastActivity = Time.GetTimestamp();
+        _nextAttractAt = _lastActivity;
+        if (_attract)
+        {
+            // A fresh kiosk session starts on the playlist's first prompt: go on from the second.
+            _playlistIndex = 1;
+            _nextAttractAt += (long)(Options.Value.AttractIntervalSeconds * (double)Time.TimestampFrequency);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected override bool ShouldShow(LiveFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (Blocklist.IsBlocked(frame.Request.Prompt))
+        {
+            return false;
+        }
+
+        _lastGoodPrompt = frame.Request.Prompt;
+        return true;
+    }
+
+    /// <inheritdoc />
+    protected override Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        if (previous is null || current.RequestId == previous.RequestId || _ownRequests.Contains(current.RequestId))
+        {
+            return Task.CompletedTask;
+        }
+
+        // Somebody typed: stop the playlist and let them have the screen.
+        _lastActivity = Time.GetTimestamp();
+        _attract = false;
+
+        if (Blocklist.IsBlocked(current.Request.Prompt) && IsOwner)
+        {
+            // Typed through a client that does not check the blocklist: put the last good prompt back, so the
+            // generator (latest-wins) moves on from the blocked one.
+            LiveUiLog.PromptBlocked(Logger, current.SessionId);
+            var restore = _lastGoodPrompt ?? Options.Value.Playlist[0];
+            Own(TryChange(member => member.SetPrompt(restore)));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask OnLeavingAsync()
+    {
+        _registration?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Own(LiveRequestAccepted? accepted)
+    {
+        if (accepted is null || !_ownRequests.Add(accepted.RequestId))
+        {
+            return;
+        }
+
+        _ownOrder.Enqueue(accepted.RequestId);
+        while (_ownOrder.Count > 32)
+        {
+            _ownRequests.Remove(_ownOrder.Dequeue());
+        }
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Tick, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await OnTickAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page is going away.
+        }
+    }
+
+    private async Task OnTickAsync()
+    {
+        var now = Time.GetTimestamp();
+        if ((OpenError is not null || SessionEnded) && Time.GetElapsedTime(_lastOpenTry, now) >= RetryOpenAfter)
+        {
+            _lastOpenTry = now;
+            await ReopenAsync();
+            return;
+        }
+
+        if (Time.GetElapsedTime(_lastBeat, now) >= HeartbeatEvery && AppJs is not null)
+        {
+            _lastBeat = now;
+            try
+            {
+                await AppJs.InvokeVoidAsync("kioskHeartbeat", Leaving);
+            }
+            catch (JSException)
+            {
+                // A missed beat is what the watchdog is for.
+            }
+        }
+
+        if (!IsOwner)
+        {
+            return;
+        }
+
+        var options = Options.Value;
+        if (!_attract && Time.GetElapsedTime(_lastActivity, now) >= TimeSpan.FromSeconds(options.AttractAfterSeconds))
+        {
+            _attract = true;
+            _nextAttractAt = now;
+            LiveUiLog.AttractStarted(Logger, Member!.SessionId);
+        }
+
+        if (_attract && now >= _nextAttractAt)
+        {
+            var prompt = options.Playlist[_playlistIndex++ % options.Playlist.Length];
+            Own(TryChange(member => member.SetPrompt(prompt)));
+            _nextAttractAt = now + (long)(options.AttractIntervalSeconds * (double)Time.TimestampFrequency);
+            StateHasChanged();
+        }
+    }
+}

@@ -1,0 +1,452 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+using MudBlazor;
+using NitroLive.Web.Components.Parts;
+using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Components.Pages;
+
+/// <summary>
+/// What the studio, session and kiosk pages share: one membership of one live session, a frame loop that hands the
+/// newest frame to the browser (latest-wins: the member's channel holds one frame, and the loop awaits the browser
+/// before reading the next, so a slow browser skips frames), and a state loop that keeps prompt, members and roles
+/// current.
+/// </summary>
+public abstract class LivePageBase : ComponentBase, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _leaving = new();
+    private readonly List<HistoryItem> _history = [];
+    private Task _frameLoop = Task.CompletedTask;
+    private Task _stateLoop = Task.CompletedTask;
+    private FrameStats? _stats;
+    private bool _disposed;
+
+    [Inject]
+    protected ILiveService Live { get; set; } = default!;
+
+    [Inject]
+    protected TimeProvider Time { get; set; } = default!;
+
+    [Inject]
+    protected IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    protected NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    protected IOptions<UiOptions> UiOptions { get; set; } = default!;
+
+    [Inject]
+    protected ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private ILogger<LivePageBase> Logger { get; set; } = default!;
+
+    /// <summary>This page's membership, once opened.</summary>
+    protected ILiveMember? Member { get; private set; }
+
+    /// <summary>The session's newest state.</summary>
+    protected LiveSessionState? State { get; private set; }
+
+    /// <summary>The page's picture; set by <c>@ref</c> in the page's markup.</summary>
+    protected FrameView? Frame { get; set; }
+
+    /// <summary>The app.js interop module (storage, clipboard, theme).</summary>
+    protected IJSObjectReference? AppJs { get; private set; }
+
+    /// <summary>Why the page could not open its session; null when it did.</summary>
+    protected string? OpenError { get; private set; }
+
+    /// <summary>True once the session has ended.</summary>
+    protected bool SessionEnded { get; private set; }
+
+    /// <summary>Frames per second and latency of the frames shown.</summary>
+    protected FrameStats Stats => _stats ??= new FrameStats(Time);
+
+    /// <summary>Recent frames, newest first.</summary>
+    protected IReadOnlyList<HistoryItem> History => _history;
+
+    /// <summary>The member's current role (changes when the owner grants or revokes typing).</summary>
+    protected LiveRole Role => Member?.Role ?? LiveRole.Viewer;
+
+    /// <summary>Whether this member may change the request.</summary>
+    protected bool CanType => Member is { IsClosed: false } && Role != LiveRole.Viewer && !SessionEnded;
+
+    /// <summary>Whether this member owns the session.</summary>
+    protected bool IsOwner => Member is not null && Role == LiveRole.Owner;
+
+    /// <summary>Whether the page keeps a history of frames (the strip's thumbnails).</summary>
+    protected virtual bool KeepsHistory => false;
+
+    /// <summary>Cancelled when the page goes away.</summary>
+    protected CancellationToken Leaving => _leaving.Token;
+
+    /// <summary>The session's share link (viewer page), absolute.</summary>
+    protected string ShareUrl(string sessionId) => AbsoluteUrl($"s/{Uri.EscapeDataString(sessionId)}");
+
+    /// <summary>An absolute URL of this app, using the public base URL when one is configured.</summary>
+    protected string AbsoluteUrl(string relative)
+    {
+        var configured = UiOptions.Value.PublicBaseUrl;
+        var baseUri = string.IsNullOrWhiteSpace(configured) ? Navigation.BaseUri : configured.TrimEnd('/') + "/";
+        return baseUri + relative;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await OnLeavingAsync();
+        await _leaving.CancelAsync();
+        await Quietly(_frameLoop);
+        await Quietly(_stateLoop);
+        if (Member is not null)
+        {
+            await Member.DisposeAsync();
+        }
+
+        if (AppJs is not null)
+        {
+            try
+            {
+                await AppJs.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser has gone already.
+            }
+        }
+
+        _leaving.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Creates or joins the page's session. Throw <see cref="LiveException"/> to show its message.</summary>
+    protected abstract Task<ILiveMember> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether a frame may be shown (the kiosk hides blocked prompts and keeps the last good frame).</summary>
+    protected virtual bool ShouldShow(LiveFrame frame) => true;
+
+    /// <summary>Called after the session's state changed (on the renderer's thread).</summary>
+    protected virtual Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current) => Task.CompletedTask;
+
+    /// <summary>Called once the member exists, before the loops start.</summary>
+    protected virtual Task OnOpenedAsync(ILiveMember member) => Task.CompletedTask;
+
+    /// <summary>Called when the page goes away, before the membership is left.</summary>
+    protected virtual ValueTask OnLeavingAsync() => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        try
+        {
+            AppJs = await JS.InvokeAsync<IJSObjectReference>("import", Leaving, "./js/app.js");
+        }
+        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
+        {
+            return;
+        }
+
+        await OpenAndFollowAsync();
+    }
+
+    /// <summary>Leaves the current membership, if any, and opens the page's session again (kiosk recovery).</summary>
+    protected async Task ReopenAsync()
+    {
+        await Quietly(_frameLoop);
+        await Quietly(_stateLoop);
+        if (Member is not null)
+        {
+            await Member.DisposeAsync();
+            Member = null;
+        }
+
+        State = null;
+        OpenError = null;
+        SessionEnded = false;
+        await OpenAndFollowAsync();
+    }
+
+    private async Task OpenAndFollowAsync()
+    {
+        try
+        {
+            Member = await OpenAsync(Leaving);
+        }
+        catch (LiveException ex)
+        {
+            OpenError = ex.Message;
+            LiveUiLog.OpenRefused(Logger, ex.CodeName, ex.Message);
+            StateHasChanged();
+            return;
+        }
+        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
+        {
+            return;
+        }
+
+        State = Member.State;
+        await OnOpenedAsync(Member);
+        await OnSessionStateAsync(null, State);
+        _stateLoop = FollowStateAsync(Member, Leaving);
+        _frameLoop = ShowFramesAsync(Member, Leaving);
+        StateHasChanged();
+    }
+
+    /// <summary>Runs a change of the request and reports a refusal in a snackbar.</summary>
+    protected LiveRequestAccepted? TryChange(Func<ILiveMember, LiveRequestAccepted> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (Member is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var accepted = change(Member);
+            Stats.RequestSent(accepted.RequestId);
+            return accepted;
+        }
+        catch (LiveException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+            return null;
+        }
+    }
+
+    /// <summary>Runs an owner action and reports a refusal in a snackbar.</summary>
+    protected void TryOwnerAction(Action<ILiveMember> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (Member is null)
+        {
+            return;
+        }
+
+        try
+        {
+            action(Member);
+        }
+        catch (LiveException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+    }
+
+    /// <summary>Downloads the newest frame as a full-quality PNG.</summary>
+    protected async Task DownloadPngAsync()
+    {
+        if (Member is null || Frame is null || Stats.Last is not { } frame)
+        {
+            return;
+        }
+
+        var name = FileNames.ForFrame(frame.Request.Prompt, frame.Request.Seed);
+        try
+        {
+            var png = await Member.EncodePngAsync(frame.Sequence, Leaving);
+            await Frame.SaveBytesAsync(png, "image/png", name, Leaving);
+        }
+        catch (LiveException)
+        {
+            // The server keeps only the newest frame at full quality; save what the screen shows instead.
+            await Frame.SaveCanvasAsync(name, Leaving);
+        }
+    }
+
+    /// <summary>Copies text to the clipboard and says so.</summary>
+    protected async Task CopyAsync(string text, string what)
+    {
+        var ok = AppJs is not null && await AppJs.InvokeAsync<bool>("copyText", Leaving, text);
+        if (ok)
+        {
+            Snackbar.Add($"{what} copied.", Severity.Success);
+        }
+        else
+        {
+            Snackbar.Add($"Could not copy. The {what.ToLowerInvariant()} is {text}", Severity.Info);
+        }
+    }
+
+    /// <summary>Reads a value the browser stored ("local" or "session" storage).</summary>
+    protected async Task<string?> LoadAsync(string storage, string key, CancellationToken cancellationToken) =>
+        AppJs is null ? null : await AppJs.InvokeAsync<string?>("load", cancellationToken, storage, key);
+
+    /// <summary>Stores a value in the browser ("local" or "session" storage); null removes it.</summary>
+    protected async Task SaveAsync(string storage, string key, string? value, CancellationToken cancellationToken)
+    {
+        if (AppJs is not null)
+        {
+            await AppJs.InvokeVoidAsync("save", cancellationToken, storage, key, value);
+        }
+    }
+
+    /// <summary>Joins as owner with a stored owner token; null when there is none or it no longer works.</summary>
+    protected async Task<ILiveMember?> TryRejoinAsOwnerAsync(string sessionId, string? displayName, CancellationToken cancellationToken)
+    {
+        var token = await LoadAsync("local", OwnerKey(sessionId), cancellationToken);
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Live.JoinSession(sessionId, LiveRole.Owner, displayName, token);
+        }
+        catch (LiveException ex) when (ex.Code is LiveErrorCode.UnknownSession or LiveErrorCode.InvalidOwnerToken)
+        {
+            await SaveAsync("local", OwnerKey(sessionId), null, cancellationToken);
+            return null;
+        }
+    }
+
+    /// <summary>Remembers the owner token in this browser, so the owner's other tabs and reloads stay owner.</summary>
+    protected Task RememberOwnerAsync(ILiveMember member, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return member.OwnerToken is null
+            ? Task.CompletedTask
+            : SaveAsync("local", OwnerKey(member.SessionId), member.OwnerToken, cancellationToken);
+    }
+
+    /// <summary>Joins a session as typist when its typing is open, else as viewer.</summary>
+    protected ILiveMember JoinAsGuest(string sessionId, string? displayName = null)
+    {
+        var state = Live.GetSessionState(sessionId)
+            ?? throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
+        if (state.TypingOpen)
+        {
+            try
+            {
+                return Live.JoinSession(sessionId, LiveRole.Typist, displayName);
+            }
+            catch (LiveException ex) when (ex.Code == LiveErrorCode.Forbidden)
+            {
+                // Typing closed between the two calls: join as viewer.
+            }
+        }
+
+        return Live.JoinSession(sessionId, LiveRole.Viewer, displayName);
+    }
+
+    private static string OwnerKey(string sessionId) => "nitro-owner:" + sessionId;
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or JSDisconnectedException or ObjectDisposedException)
+        {
+            // Expected while leaving.
+        }
+    }
+
+    private async Task ShowFramesAsync(ILiveMember member, CancellationToken cancellationToken)
+    {
+        await foreach (var frame in member.Frames.ReadAllAsync(cancellationToken))
+        {
+            if (Frame is null || !ShouldShow(frame))
+            {
+                continue;
+            }
+
+            var started = Time.GetTimestamp();
+            try
+            {
+                await Frame.ShowAsync(frame, KeepsHistory, cancellationToken);
+            }
+            catch (JSException ex)
+            {
+                // One undecodable frame must not stop the stream; the old picture stays.
+                LiveUiLog.FrameNotShown(Logger, frame.SessionId, frame.Sequence, ex.Message);
+                continue;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The browser did not answer in time (a hidden tab): skip to the newest frame.
+                continue;
+            }
+
+            Stats.FrameShown(frame, Time.GetElapsedTime(started).TotalMilliseconds);
+            if (KeepsHistory)
+            {
+                Remember(frame);
+            }
+
+            StateHasChanged();
+        }
+
+        SessionEnded = member.IsClosed;
+        StateHasChanged();
+    }
+
+    private void Remember(LiveFrame frame)
+    {
+        var request = frame.Request;
+        if (_history.Count > 0)
+        {
+            var head = _history[0].Request;
+            if (head == request)
+            {
+                return;
+            }
+
+            // Typing produces a frame per keystroke: one entry follows a prompt as it grows or shrinks, and a new
+            // entry starts when the prompt turns into something else or the seed, steps or size change.
+            if (SameSettings(head, request) &&
+                (request.Prompt.StartsWith(head.Prompt, StringComparison.Ordinal) ||
+                 head.Prompt.StartsWith(request.Prompt, StringComparison.Ordinal)))
+            {
+                _history[0] = new HistoryItem(frame.Sequence, request);
+                return;
+            }
+        }
+
+        _history.Insert(0, new HistoryItem(frame.Sequence, request));
+        var limit = UiOptions.Value.HistoryLength;
+        if (_history.Count > limit)
+        {
+            _history.RemoveRange(limit, _history.Count - limit);
+        }
+    }
+
+    private static bool SameSettings(LiveRequest a, LiveRequest b) =>
+        a.Seed == b.Seed && a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height && a.ModelVariant == b.ModelVariant;
+
+    private async Task FollowStateAsync(ILiveMember member, CancellationToken cancellationToken)
+    {
+        await foreach (var state in member.States.ReadAllAsync(cancellationToken))
+        {
+            if (State is not null && state.Version <= State.Version)
+            {
+                continue;
+            }
+
+            var previous = State;
+            State = state;
+            SessionEnded = state.IsClosed;
+            await OnSessionStateAsync(previous, state);
+            StateHasChanged();
+        }
+
+        SessionEnded = true;
+        StateHasChanged();
+    }
+}

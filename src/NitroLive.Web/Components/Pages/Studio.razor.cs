@@ -1,0 +1,163 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using NitroLive.Web.Components.Parts;
+using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Components.Pages;
+
+/// <summary>
+/// The studio (<c>/</c>): a new session owned by this browser tab. The same page serves a shared session
+/// (<c>/s/{id}</c>): it opens as viewer (typist when the owner opened typing), or as owner in the owner's browser.
+/// </summary>
+public sealed partial class Studio
+{
+    private const string StudioKey = "nitro-studio";
+
+    private PromptBox? _prompt;
+    private string? _promptError;
+    private bool _focused;
+
+    /// <summary>The shared session's id (<c>/s/{id}</c>); null in the studio.</summary>
+    [Parameter]
+    public string? SessionId { get; set; }
+
+    [Inject]
+    private IOptions<KioskOptions> KioskOptions { get; set; } = default!;
+
+    [Inject]
+    private KioskRegistry Kiosks { get; set; } = default!;
+
+    [Inject]
+    private PromptBlocklist Blocklist { get; set; } = default!;
+
+    /// <inheritdoc />
+    protected override bool KeepsHistory => true;
+
+    private bool IsSharedView => SessionId is not null;
+
+    private string Title => IsSharedView ? "NitroLive: shared session" : "NitroLive studio";
+
+    private IEnumerable<string> Examples => KioskOptions.Value.Playlist.Take(4);
+
+    // The live service runs one loaded variant; a model folder with both would list both here.
+    private IReadOnlyList<string> Variants => [Live.Limits.ModelVariant];
+
+    private string FrameLabel => Stats.Last is { } frame
+        ? $"Picture of “{frame.Request.Prompt}”"
+        : "No picture yet";
+
+    private string Placeholder => Member is null
+        ? "Connecting…"
+        : string.IsNullOrEmpty(State?.Request.Prompt)
+            ? (CanType ? "Type a prompt and the picture follows." : "Waiting for somebody to type…")
+            : "Drawing the first picture…";
+
+    private string RoleNote => Role switch
+    {
+        LiveRole.Owner => "You own this session: you type, and you decide who else may.",
+        LiveRole.Typist => "You may type: everybody here sees your prompt and the pictures live.",
+        _ => "You are watching live. The owner can let you type.",
+    };
+
+    /// <inheritdoc />
+    protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (SessionId is not null)
+        {
+            return await TryRejoinAsOwnerAsync(SessionId, null, cancellationToken) ?? JoinAsGuest(SessionId);
+        }
+
+        // The tab's own session survives a reload or a lost circuit, so its share link keeps working.
+        var saved = await LoadAsync("session", StudioKey, cancellationToken);
+        if (!string.IsNullOrEmpty(saved) && await TryRejoinAsOwnerAsync(saved, null, cancellationToken) is { } rejoined)
+        {
+            return rejoined;
+        }
+
+        var member = Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await SaveAsync("session", StudioKey, member.SessionId, cancellationToken);
+        await RememberOwnerAsync(member, cancellationToken);
+        return member;
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        await base.OnAfterRenderAsync(firstRender);
+
+        // The field is read-only until the session is open; the studio then puts the caret in it, ready to type.
+        if (!_focused && !IsSharedView && CanType && _prompt is not null)
+        {
+            _focused = true;
+            await _prompt.FocusAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current)
+    {
+        if (previous is not null && current.RequestId != previous.RequestId)
+        {
+            _promptError = null;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task SendPromptAsync(string prompt)
+    {
+        // Phones that joined a public kiosk's session get the kiosk's blocklist.
+        if (SessionId is not null && Kiosks.IsKioskSession(SessionId) && Blocklist.IsBlocked(prompt))
+        {
+            _promptError = "This kiosk does not show that prompt. Try something else.";
+            return Task.CompletedTask;
+        }
+
+        _promptError = null;
+        TryChange(member => member.SetPrompt(prompt));
+        return Task.CompletedTask;
+    }
+
+    private async Task UseExampleAsync(string example)
+    {
+        if (_prompt is not null)
+        {
+            await _prompt.SetAndSendAsync(example);
+            await _prompt.FocusAsync();
+        }
+    }
+
+    private Task ChangeAsync(LiveRequestPatch patch)
+    {
+        TryChange(member => member.UpdateRequest(patch));
+        return Task.CompletedTask;
+    }
+
+    private Task VaryAsync()
+    {
+        TryChange(member => member.Reroll());
+        return Task.CompletedTask;
+    }
+
+    private Task RestoreAsync(HistoryItem item)
+    {
+        var request = item.Request;
+        if (TryChange(member => member.UpdateRequest(new LiveRequestPatch(
+            Prompt: request.Prompt, SeedMode: SeedMode.Fixed, Seed: request.Seed))) is not null)
+        {
+            _prompt?.Replace(request.Prompt);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Grant(string memberId) => TryOwnerAction(member => member.GrantTyping(memberId));
+
+    private void Revoke(string memberId) => TryOwnerAction(member => member.RevokeTyping(memberId));
+
+    private void SetTypingOpen(bool open) => TryOwnerAction(member => member.SetTypingOpen(open));
+
+    private Task CopyShareLinkAsync() =>
+        Member is null ? Task.CompletedTask : CopyAsync(ShareUrl(Member.SessionId), "Share link");
+}

@@ -1,0 +1,142 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Components.Parts;
+
+/// <summary>
+/// The live picture: a canvas fed by wwwroot/js/frames.js. Frames go to the browser as binary (byte[] over JS
+/// interop), are decoded there with createImageBitmap and drawn only once decoded, so the old picture stays until
+/// the new one is ready. Nothing of the image passes through the render tree.
+/// </summary>
+public sealed partial class FrameView : IAsyncDisposable
+{
+    // A frame the browser has not drawn within this time is given up (a hidden tab, or a connection that dropped
+    // with the call in flight); the caller moves on to the newest frame instead of waiting out the interop timeout.
+    private static readonly TimeSpan ShowTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly TaskCompletionSource<IJSObjectReference> _module = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ElementReference _canvas;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>Accessible description of the picture (usually the prompt it shows).</summary>
+    [Parameter]
+    public string? Label { get; set; }
+
+    /// <summary>Text shown before the first frame.</summary>
+    [Parameter]
+    public string Placeholder { get; set; } = "Waiting for the first picture…";
+
+    /// <summary>Whether to show a spinner with the placeholder.</summary>
+    [Parameter]
+    public bool Waiting { get; set; } = true;
+
+    /// <summary>Width of the expected picture, for the box's aspect ratio before the first frame.</summary>
+    [Parameter]
+    public int Width { get; set; } = 1;
+
+    /// <summary>Height of the expected picture, for the box's aspect ratio before the first frame.</summary>
+    [Parameter]
+    public int Height { get; set; } = 1;
+
+    /// <summary>How many frames the view keeps as thumbnails for the history strip.</summary>
+    [Parameter]
+    public int HistoryLength { get; set; } = 12;
+
+    /// <summary>Extra CSS classes.</summary>
+    [Parameter]
+    public string? Class { get; set; }
+
+    /// <summary>Overlays drawn over the picture (HUD, caption).</summary>
+    [Parameter]
+    public RenderFragment? ChildContent { get; set; }
+
+    /// <summary>True once a frame has been drawn.</summary>
+    public bool HasFrame { get; private set; }
+
+    /// <summary>
+    /// Sends a frame to the browser and waits until it is drawn. Callers await this before offering the next frame,
+    /// and read frames latest-wins meanwhile, so a slow browser skips frames instead of queueing them.
+    /// </summary>
+    /// <returns>Decode-and-draw time in the browser, in ms.</returns>
+    public async Task<double> ShowAsync(LiveFrame frame, bool keepThumbnail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var module = await _module.Task.WaitAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ShowTimeout);
+        var ms = await module.InvokeAsync<double>(
+            "show", timeout.Token, _canvas, frame.Image, frame.ContentType, frame.Sequence, keepThumbnail);
+        if (!HasFrame)
+        {
+            HasFrame = true;
+            StateHasChanged();
+        }
+
+        return ms;
+    }
+
+    /// <summary>Points the history strip's thumbnails at the frames the browser kept.</summary>
+    public async Task FillThumbnailsAsync(ElementReference container, CancellationToken cancellationToken)
+    {
+        if (_module.Task.IsCompletedSuccessfully)
+        {
+            await _module.Task.Result.InvokeVoidAsync("fillThumbs", cancellationToken, _canvas, container);
+        }
+    }
+
+    /// <summary>Lets the browser save bytes as a file.</summary>
+    public async Task SaveBytesAsync(byte[] bytes, string contentType, string fileName, CancellationToken cancellationToken)
+    {
+        var module = await _module.Task.WaitAsync(cancellationToken);
+        await module.InvokeVoidAsync("saveBytes", cancellationToken, bytes, contentType, fileName);
+    }
+
+    /// <summary>Saves what the canvas shows as a PNG (when the server no longer holds the frame).</summary>
+    public async Task<bool> SaveCanvasAsync(string fileName, CancellationToken cancellationToken)
+    {
+        var module = await _module.Task.WaitAsync(cancellationToken);
+        return await module.InvokeAsync<bool>("saveCanvas", cancellationToken, _canvas, fileName);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_module.Task.IsCompletedSuccessfully)
+        {
+            _module.TrySetCanceled();
+            return;
+        }
+
+        var module = _module.Task.Result;
+        try
+        {
+            await module.InvokeVoidAsync("release", _canvas);
+            await module.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser is gone and took its object URLs with it.
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            try
+            {
+                var module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/frames.js");
+                await module.InvokeVoidAsync("attach", _canvas, HistoryLength);
+                _module.TrySetResult(module);
+            }
+            catch (JSDisconnectedException)
+            {
+                _module.TrySetCanceled();
+            }
+        }
+    }
+}

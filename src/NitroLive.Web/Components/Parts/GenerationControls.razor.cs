@@ -1,0 +1,81 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using NitroLive.Core.Pipeline;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Components.Parts;
+
+/// <summary>Steps, seed, model variant and size of the session's request.</summary>
+public sealed partial class GenerationControls
+{
+    // The largest integer every JSON client holds exactly (what the live service accepts).
+    private const long MaxSeed = 9_007_199_254_740_991;
+
+    /// <summary>The session's current request.</summary>
+    [Parameter]
+    [EditorRequired]
+    public LiveRequest Request { get; set; } = default!;
+
+    /// <summary>What the service accepts.</summary>
+    [Parameter]
+    [EditorRequired]
+    public LiveLimits Limits { get; set; } = default!;
+
+    /// <summary>The loaded model.</summary>
+    [Parameter]
+    [EditorRequired]
+    public ModelDescription Model { get; set; } = default!;
+
+    /// <summary>The variants the model folder offers (Realism, Vibrant); one entry shows the model's name instead.</summary>
+    [Parameter]
+    public IReadOnlyList<string> Variants { get; set; } = [];
+
+    /// <summary>Read-only (viewers).</summary>
+    [Parameter]
+    public bool Disabled { get; set; }
+
+    /// <summary>Called with the change the user made.</summary>
+    [Parameter]
+    public EventCallback<LiveRequestPatch> OnChange { get; set; }
+
+    /// <summary>Called for "Variation": same prompt, new seed.</summary>
+    [Parameter]
+    public EventCallback OnVary { get; set; }
+
+    internal static string SizeKey(int width, int height) =>
+        string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
+
+    internal static string VariantName(string variant) =>
+        variant.Length == 0 ? variant : char.ToUpperInvariant(variant[0]) + variant[1..];
+
+    private string SizeLabel(int width, int height)
+    {
+        var label = string.Create(CultureInfo.InvariantCulture, $"{width}×{height}");
+        return width == Model.NativeWidth && height == Model.NativeHeight ? label + " (native)" : label;
+    }
+
+    private Task OnStepsChanged(int steps) =>
+        steps == Request.Steps ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(Steps: steps));
+
+    private Task OnSeedModeChanged(SeedMode mode) =>
+        mode == Request.SeedMode ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(SeedMode: mode));
+
+    private Task OnSeedChanged(long seed) =>
+        seed == Request.Seed || seed < 0 ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(Seed: seed));
+
+    private Task OnVariantChanged(string variant) =>
+        variant == Request.ModelVariant ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(ModelVariant: variant));
+
+    private Task OnSizeChanged(string key)
+    {
+        foreach (var (width, height) in Limits.Sizes)
+        {
+            if (SizeKey(width, height) == key && (width != Request.Width || height != Request.Height))
+            {
+                return OnChange.InvokeAsync(new LiveRequestPatch(Width: width, Height: height));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}

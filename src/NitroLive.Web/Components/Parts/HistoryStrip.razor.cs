@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace NitroLive.Web.Components.Parts;
+
+/// <summary>Thumbnails of recent frames (kept as object URLs in the browser); selecting one restores prompt and seed.</summary>
+public sealed partial class HistoryStrip
+{
+    private ElementReference _list;
+
+    /// <summary>Newest first.</summary>
+    [Parameter]
+    public IReadOnlyList<HistoryItem> Items { get; set; } = [];
+
+    /// <summary>The frame view that keeps the thumbnails.</summary>
+    [Parameter]
+    public FrameView? Frames { get; set; }
+
+    /// <summary>Whether restoring is allowed (not for viewers).</summary>
+    [Parameter]
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Called with the item to restore.</summary>
+    [Parameter]
+    public EventCallback<HistoryItem> OnRestore { get; set; }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (Items.Count > 0 && Frames is not null)
+        {
+            try
+            {
+                await Frames.FillThumbnailsAsync(_list, CancellationToken.None);
+            }
+            catch (JSDisconnectedException)
+            {
+                // Leaving the page.
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Components.Parts;
+
+/// <summary>The owner's view of who is connected, with typing granted or revoked per member.</summary>
+public sealed partial class MembersPanel
+{
+    /// <summary>The session's newest state.</summary>
+    [Parameter]
+    [EditorRequired]
+    public LiveSessionState State { get; set; } = default!;
+
+    /// <summary>This page's membership, marked "(you)".</summary>
+    [Parameter]
+    public string? MyMemberId { get; set; }
+
+    /// <summary>Grant typing to a member.</summary>
+    [Parameter]
+    public EventCallback<string> OnGrant { get; set; }
+
+    /// <summary>Revoke typing from a member.</summary>
+    [Parameter]
+    public EventCallback<string> OnRevoke { get; set; }
+
+    /// <summary>Open or close typing for everybody who joins.</summary>
+    [Parameter]
+    public EventCallback<bool> OnTypingOpenChanged { get; set; }
+
+    private static string RoleIcon(LiveRole role) => role switch
+    {
+        LiveRole.Owner => Icons.Material.Filled.Star,
+        LiveRole.Typist => Icons.Material.Filled.Keyboard,
+        _ => Icons.Material.Outlined.Visibility,
+    };
+
+    private static string RoleName(LiveRole role) => role switch
+    {
+        LiveRole.Owner => "owner",
+        LiveRole.Typist => "typing",
+        _ => "viewing",
+    };
+}

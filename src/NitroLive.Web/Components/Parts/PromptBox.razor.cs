@@ -1,0 +1,176 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
+using NitroLive.Web.Components.Services;
+
+namespace NitroLive.Web.Components.Parts;
+
+/// <summary>
+/// The prompt field. Typing sends the prompt by itself (debounced, see <see cref="PromptDebouncer"/>); Enter sends at
+/// once. People who may not type see the session's prompt change live as the typists type.
+/// </summary>
+public sealed partial class PromptBox : IAsyncDisposable
+{
+    // How long after the last keystroke the field keeps the local text over the session's (echoes of older sends
+    // would otherwise move the caret back).
+    private static readonly TimeSpan LocalEditHold = TimeSpan.FromMilliseconds(1500);
+
+    private PromptDebouncer? _debouncer;
+    private MudTextField<string>? _field;
+    private string _text = string.Empty;
+    private string? _lastRemote;
+    private string? _lastSent;
+    private long _lastEdit;
+    private bool _editedOnce;
+
+    [Inject]
+    private TimeProvider Time { get; set; } = default!;
+
+    /// <summary>The session's current prompt; shown unless the user is in the middle of typing.</summary>
+    [Parameter]
+    public string? SessionPrompt { get; set; }
+
+    /// <summary>Whether this member may type.</summary>
+    [Parameter]
+    public bool CanType { get; set; }
+
+    /// <summary>Longest prompt accepted.</summary>
+    [Parameter]
+    public int MaxLength { get; set; } = 500;
+
+    /// <summary>Quiet time after the last keystroke before the prompt is sent, in ms.</summary>
+    [Parameter]
+    public int DebounceMs { get; set; } = 40;
+
+    /// <summary>Longest time a prompt waits while typing goes on, in ms.</summary>
+    [Parameter]
+    public int MaxWaitMs { get; set; } = 150;
+
+    /// <summary>The field's label.</summary>
+    [Parameter]
+    public string Label { get; set; } = "Prompt";
+
+    /// <summary>Text under the field when there is no error.</summary>
+    [Parameter]
+    public string? HelperText { get; set; }
+
+    /// <summary>An error to show under the field (a refused prompt).</summary>
+    [Parameter]
+    public string? ErrorText { get; set; }
+
+    /// <summary>Whether the field takes focus when the page opens.</summary>
+    [Parameter]
+    public bool AutoFocus { get; set; }
+
+    /// <summary>Called with a prompt to send; the debouncer calls it at most once per pause or max-wait.</summary>
+    [Parameter]
+    public EventCallback<string> OnSend { get; set; }
+
+    /// <summary>The text currently in the field.</summary>
+    public string Text => _text;
+
+    private bool NearLimit => _text.Length > MaxLength * 0.8;
+
+    private string? Helper => HelperText ?? (CanType ? "Pictures follow as you type. Enter sends at once." : null);
+
+    /// <summary>Puts a prompt in the field and sends it at once (suggestions, history).</summary>
+    public async Task SetAndSendAsync(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        _text = prompt;
+        _lastEdit = Time.GetTimestamp();
+        _editedOnce = true;
+        await SendAsync(prompt);
+        StateHasChanged();
+    }
+
+    /// <summary>Shows a prompt that was already sent another way (history restore), without sending it again.</summary>
+    public void Replace(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        _text = prompt;
+        _lastSent = prompt;
+        _lastEdit = Time.GetTimestamp();
+        _editedOnce = true;
+        StateHasChanged();
+    }
+
+    /// <summary>Moves keyboard focus to the field.</summary>
+    public async Task FocusAsync()
+    {
+        if (_field is not null)
+        {
+            await _field.FocusAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_debouncer is not null)
+        {
+            await _debouncer.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnInitialized()
+    {
+        _debouncer = new PromptDebouncer(
+            text => InvokeAsync(() => SendAsync(text)),
+            TimeSpan.FromMilliseconds(DebounceMs),
+            TimeSpan.FromMilliseconds(Math.Max(MaxWaitMs, DebounceMs)),
+            Time);
+    }
+
+    /// <inheritdoc />
+    protected override void OnParametersSet()
+    {
+        if (SessionPrompt is null || SessionPrompt == _lastRemote)
+        {
+            return;
+        }
+
+        _lastRemote = SessionPrompt;
+
+        // Sends are compared with the session's prompt, so typing back what somebody else replaced still goes out.
+        _lastSent = SessionPrompt;
+        var typingHere = CanType && _editedOnce && Time.GetElapsedTime(_lastEdit) < LocalEditHold;
+        if (!typingHere)
+        {
+            _text = SessionPrompt;
+        }
+    }
+
+    private void OnInput(string? value)
+    {
+        if (!CanType)
+        {
+            return;
+        }
+
+        _text = value ?? string.Empty;
+        _lastEdit = Time.GetTimestamp();
+        _editedOnce = true;
+        _debouncer?.Push(_text);
+    }
+
+    private async Task OnKeyDown(KeyboardEventArgs e)
+    {
+        if (CanType && e.Key == "Enter")
+        {
+            await SendAsync(_text);
+        }
+    }
+
+    private async Task SendAsync(string text)
+    {
+        if (!CanType || text == _lastSent)
+        {
+            return;
+        }
+
+        _lastSent = text;
+        await OnSend.InvokeAsync(text);
+    }
+}

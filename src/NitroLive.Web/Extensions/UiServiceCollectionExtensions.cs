@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using NitroLive.Web.Components;
+using NitroLive.Web.Components.Services;
+
+namespace NitroLive.Web.Extensions;
+
+/// <summary>Registration of the web UI: Blazor components, MudBlazor, UI options, kiosk QR codes and the README page.</summary>
+public static class UiServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Blazor UI (interactive server components, MudBlazor) and its options (<c>NitroLive:Ui</c>,
+    /// <c>NitroLive:Kiosk</c>), validated at startup. The pages use <c>ILiveService</c>, which <c>AddNitroLive()</c> adds.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The same collection.</returns>
+    public static IServiceCollection AddNitroUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents()
+            .AddInteractiveServerComponents(options =>
+            {
+                // Long enough for a phone that locks its screen, or a kiosk whose network blinks, to come back to
+                // its own circuit (and session) instead of starting over.
+                options.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(5);
+            });
+        services.AddMudServices();
+
+        services.AddOptions<UiOptions>()
+            .BindConfiguration(UiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<KioskOptions>()
+            .BindConfiguration(KioskOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Playlist.All(p => !string.IsNullOrWhiteSpace(p)), "NitroLive:Kiosk:Playlist has an empty prompt.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PromptBlocklist>();
+        services.TryAddSingleton<KioskRegistry>();
+        return services;
+    }
+
+    /// <summary>
+    /// Maps the UI: antiforgery, static assets (the repository's wwwroot/ and MudBlazor's), the Razor components,
+    /// and <c>GET /qr/{sessionId}.svg</c> (the kiosk's join QR code).
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The same application.</returns>
+    public static WebApplication MapNitroUi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapGet("/qr/{sessionId}.svg", (string sessionId, HttpRequest request, IOptions<UiOptions> options) =>
+        {
+            if (!JoinQrCode.IsValidSessionId(sessionId))
+            {
+                return Results.BadRequest("Not a session id.");
+            }
+
+            var svg = JoinQrCode.Svg(JoinQrCode.JoinUrl(request, options.Value.PublicBaseUrl, sessionId));
+            return Results.Text(svg, "image/svg+xml");
+        }).ExcludeFromDescription();
+        app.MapRazorComponents<App>()
+            .AddInteractiveServerRenderMode();
+        return app;
+    }
+}

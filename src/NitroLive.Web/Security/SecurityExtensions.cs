@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NitroLive.Web.Telemetry;
+
+namespace NitroLive.Web.Security;
+
+/// <summary>Registration of the security headers and the per-connection hub rate limit.</summary>
+public static class SecurityExtensions
+{
+    /// <summary>
+    /// Binds and validates <c>NitroLive:Security</c> and adds the per-connection token-bucket limit to every hub
+    /// (a global hub filter, so it runs before each hub's own filters).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddNitroSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<SecurityOptions>()
+            .BindConfiguration(SecurityOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.HubCallBurst >= o.HubCallsPerSecond / 10,
+                "NitroLive:Security:HubCallBurst must be at least a tenth of HubCallsPerSecond, or steady typing would be refused.")
+            .ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton<NitroMetrics>();
+        services.TryAddSingleton<HubRateLimitFilter>();
+        services.Configure<HubOptions>(o => o.AddFilter<HubRateLimitFilter>());
+        return services;
+    }
+
+    /// <summary>Adds the Content-Security-Policy and hardening headers to every response (put it early in the pipeline).</summary>
+    /// <param name="app">The application builder.</param>
+    /// <returns>The application builder.</returns>
+    public static IApplicationBuilder UseNitroSecurityHeaders(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.ApplicationServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityExtensions).FullName!);
+        SecurityLog.Configured(logger, options.FrameAncestors, options.ReferrerPolicy, options.HubCallsPerSecond, options.HubCallBurst);
+        return app.UseMiddleware<SecurityHeadersMiddleware>();
+    }
+}

@@ -1,0 +1,18 @@
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Telemetry;
+
+/// <summary>Reads the gauges from the live service's registry and ready queue when Prometheus scrapes.</summary>
+internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue ready) : ILiveGaugeSource
+{
+    public LiveGauges Read()
+    {
+        var members = 0;
+        foreach (var session in registry.All)
+        {
+            members += session.MemberCount;
+        }
+
+        return new LiveGauges(registry.Count, members, ready.Count);
+    }
+}

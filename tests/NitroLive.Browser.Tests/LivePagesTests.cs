@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace NitroLive.Browser.Tests;
+
+/// <summary>
+/// The pages in a real browser against the real app and the embedded model: pictures follow the typing, a second
+/// browser follows as viewer, the kiosk shows frames, its QR code and its attract mode, and lost connections heal.
+/// </summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class LivePagesTests(BrowserFixture fixture)
+{
+    private const string RedCircle = "a red circle on a blue background";
+    private static readonly TimeSpan UiTimeout = TimeSpan.FromSeconds(30);
+
+    private AppServer App => fixture.App;
+
+    [Fact]
+    public async Task TypingInTheStudioDrawsTheRedCircleOnBlue()
+    {
+        await using var context = await NewContextAsync();
+        var page = await OpenStudioAsync(context);
+
+        await TypeAsync(page, RedCircle);
+
+        var pixels = await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
+        Assert.True(pixels.Width >= 32 && pixels.Height >= 32, pixels.ToString());
+        await Expect(page.Locator("[data-testid=hud-fps]")).ToContainTextAsync("fps");
+        await PageProbe.ScreenshotAsync(page, "studio-dark");
+
+        // Frames came as binary and were measured by the frame module.
+        var samples = await page.EvaluateAsync<JsonElement>("() => globalThis.__nitroFrames.samples");
+        Assert.True(samples.GetArrayLength() >= 1);
+        Assert.All(samples.EnumerateArray(), s => Assert.True(s.GetProperty("bytes").GetInt32() > 100));
+    }
+
+    [Fact]
+    public async Task ASecondBrowserOpensTheShareLinkAsViewerAndSeesTheSameFrame()
+    {
+        await using var ownerContext = await NewContextAsync();
+        var owner = await OpenStudioAsync(ownerContext);
+        await TypeAsync(owner, RedCircle);
+        var ownerPixels = await PageProbe.WaitForPixelsAsync(owner, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
+        var shareUrl = await owner.Locator("[data-testid=share-url]").GetAttributeAsync("href");
+        Assert.NotNull(shareUrl);
+
+        await using var viewerContext = await NewContextAsync();
+        var viewer = await viewerContext.NewPageAsync();
+        await viewer.GotoAsync(shareUrl);
+        await Expect(viewer.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Viewer", new() { Timeout = Ms(UiTimeout) });
+        await Expect(viewer.Locator("#prompt")).ToHaveAttributeAsync("readonly", string.Empty);
+        await Expect(viewer.Locator("#prompt")).ToHaveValueAsync(RedCircle);
+        var viewerPixels = await PageProbe.WaitForPixelsAsync(viewer, p => p.RedCenter && p.BlueBackground, "the owner's red circle");
+
+        // The very same frame: the same sequence number of the session and the same pixels.
+        ownerPixels = (await PageProbe.PixelsAsync(owner))!;
+        viewerPixels = await PageProbe.WaitForPixelsAsync(viewer, p => p.Frame == ownerPixels.Frame, $"frame {ownerPixels.Frame}");
+        Assert.Equal(ownerPixels.Hash, viewerPixels.Hash);
+        Assert.Equal((ownerPixels.Width, ownerPixels.Height), (viewerPixels.Width, viewerPixels.Height));
+
+        // The owner sees the viewer connected.
+        await Expect(owner.Locator("[data-testid=member]")).ToHaveCountAsync(2, new() { Timeout = Ms(UiTimeout) });
+
+        // The viewer watches the owner's prompt change live, keystroke by keystroke.
+        await owner.Locator("#prompt").FillAsync(string.Empty);
+        await TypeAsync(owner, "a yellow sun");
+        await Expect(viewer.Locator("#prompt")).ToHaveValueAsync("a yellow sun", new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.ScreenshotAsync(viewer, "session-viewer");
+
+        // Granted typing, the viewer's field opens.
+        await owner.Locator("[data-testid=grant]").ClickAsync();
+        await Expect(viewer.Locator("#prompt")).Not.ToHaveAttributeAsync("readonly", string.Empty, new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.ScreenshotAsync(owner, "studio-owner-with-viewer");
+    }
+
+    [Fact]
+    public async Task TheKioskShowsFramesAndAQrCodeAndCyclesItsPlaylistWhenIdle()
+    {
+        await using var kioskContext = await NewContextAsync(width: 1280, height: 720);
+        var kiosk = await kioskContext.NewPageAsync();
+        await kiosk.GotoAsync(App.Url("kiosk").ToString());
+
+        // A fresh kiosk gets its own session and moves to /kiosk/{id}, so a reload keeps it.
+        await kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) });
+        var qr = kiosk.Locator("[data-testid=kiosk-qr]");
+        await Expect(qr).ToBeVisibleAsync(new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.WaitForAsync(kiosk, "() => document.querySelector('[data-testid=kiosk-qr]').naturalWidth > 0", UiTimeout, "the QR code image");
+        var joinUrl = (await kiosk.Locator("[data-testid=kiosk-join-url]").TextContentAsync())!.Trim();
+        Assert.StartsWith(App.BaseAddress.ToString() + "s/", joinUrl, StringComparison.Ordinal);
+
+        await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "any frame");
+        await Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "true");
+        await Expect(kiosk.Locator("[data-testid=kiosk-caption]")).Not.ToBeEmptyAsync();
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk-attract");
+
+        // A phone scans the code and types: the playlist stops, the kiosk shows the phone's prompt and picture.
+        await using var phoneContext = await NewContextAsync(width: 390, height: 844, mobile: true);
+        var phone = await phoneContext.NewPageAsync();
+        await phone.GotoAsync(joinUrl);
+        await Expect(phone.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
+        await phone.Locator("#prompt").FillAsync(string.Empty);
+        await TypeAsync(phone, RedCircle);
+        await Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "false", new() { Timeout = Ms(UiTimeout) });
+        await Expect(kiosk.Locator("[data-testid=kiosk-caption]")).ToHaveTextAsync(RedCircle, new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.WaitForPixelsAsync(kiosk, p => p.RedCenter && p.BlueBackground, "the phone's red circle on the kiosk");
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk");
+        await PageProbe.ScreenshotAsync(phone, "phone-on-kiosk-session");
+
+        // Nobody types for AttractAfterSeconds (4 s here): the playlist comes back by itself.
+        await Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "true", new() { Timeout = Ms(TimeSpan.FromSeconds(20)) });
+        await Expect(kiosk.Locator("[data-testid=kiosk-caption]")).Not.ToHaveTextAsync(RedCircle, new() { Timeout = Ms(TimeSpan.FromSeconds(20)) });
+        Assert.False(await kiosk.Locator("#blazor-error-ui").IsVisibleAsync());
+    }
+
+    [Fact]
+    public async Task KillingTheConnectionRecoversTheStudioAndTheKiosk()
+    {
+        await using var context = await NewContextAsync();
+        var sockets = new List<IWebSocketRoute>();
+        await context.RouteWebSocketAsync(url => url.Contains("/_blazor", StringComparison.Ordinal), ws =>
+        {
+            ws.ConnectToServer();
+            lock (sockets)
+            {
+                sockets.Add(ws);
+            }
+        });
+
+        var studio = await OpenStudioAsync(context);
+        await TypeAsync(studio, RedCircle);
+        await PageProbe.WaitForPixelsAsync(studio, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
+        var framesBefore = await PageProbe.FramesShownAsync(studio);
+
+        await CloseAllAsync(sockets);
+        await PageProbe.WaitForAsync(studio, "() => document.getElementById('components-reconnect-modal')?.open === true", UiTimeout, "the reconnect dialog");
+        await PageProbe.ScreenshotAsync(studio, "studio-reconnecting");
+        await PageProbe.WaitForAsync(studio, "() => document.getElementById('components-reconnect-modal')?.open !== true", UiTimeout, "reconnection");
+
+        // Same circuit, same session: typing draws again.
+        await studio.Locator("#prompt").FillAsync(string.Empty);
+        await TypeAsync(studio, "a blue background");
+        await PageProbe.WaitForAsync(studio, $"() => globalThis.__nitroFrames.shown > {framesBefore.ToString(CultureInfo.InvariantCulture)}", PageProbe.FrameTimeout, "a frame after reconnecting");
+
+        var kiosk = await context.NewPageAsync();
+        await kiosk.GotoAsync(App.Url("kiosk").ToString());
+        await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "a kiosk frame");
+        var kioskFrames = await PageProbe.FramesShownAsync(kiosk);
+        await CloseAllAsync(sockets);
+        await PageProbe.WaitForAsync(kiosk, "() => document.getElementById('components-reconnect-modal')?.open === true", UiTimeout, "the kiosk overlay");
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk-reconnecting");
+        await PageProbe.WaitForAsync(kiosk, $"() => globalThis.__nitroFrames.shown > {kioskFrames.ToString(CultureInfo.InvariantCulture)}", PageProbe.FrameTimeout, "kiosk frames after reconnecting");
+        Assert.False(await kiosk.Locator("#blazor-error-ui").IsVisibleAsync());
+    }
+
+    [Fact]
+    public async Task TheKioskComesBackByItselfAfterAServerRestart()
+    {
+        // A server of its own, so the restart does not disturb the other tests.
+        using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var first = await new AppServer().StartAsync(startup.Token);
+        var port = first.Port;
+        await using var context = await NewContextAsync(width: 1280, height: 720);
+        var kiosk = await context.NewPageAsync();
+        await kiosk.GotoAsync(first.Url("kiosk").ToString());
+        await kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "a kiosk frame");
+        var before = kiosk.Url;
+
+        await first.DisposeAsync();
+        await PageProbe.WaitForAsync(kiosk, "() => document.getElementById('components-reconnect-modal')?.open === true", UiTimeout, "the kiosk overlay");
+
+        await using var second = await new AppServer(port).StartAsync(startup.Token);
+
+        // The circuit is gone with the old server: the kiosk reloads, starts a fresh session and draws again.
+        await kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal) && url != before, new() { Timeout = Ms(TimeSpan.FromSeconds(60)) });
+        await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "a frame from the new server");
+        Assert.False(await kiosk.Locator("#blazor-error-ui").IsVisibleAsync());
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk-after-restart");
+    }
+
+    [Fact]
+    public async Task TheStudioWorksOnAPhoneByKeyboardAndInTheLightTheme()
+    {
+        await using var context = await NewContextAsync(width: 390, height: 844, mobile: true);
+        var page = await OpenStudioAsync(context);
+
+        // Keyboard only: the prompt has focus on arrival; Enter sends at once.
+        await page.Keyboard.TypeAsync(RedCircle, new() { Delay = 30 });
+        await page.Keyboard.PressAsync("Enter");
+        await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
+        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(width <= 390, $"the page scrolls sideways on a phone ({width}px wide)");
+        await PageProbe.ScreenshotAsync(page, "studio-phone");
+
+        await page.Locator("[data-testid=theme-toggle]").ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+        await PageProbe.ScreenshotAsync(page, "studio-phone-light");
+
+        // The demo banner links to the README's real-models section, which the app serves itself.
+        var link = page.Locator("[data-testid=real-models-link]");
+        await Expect(link).ToBeVisibleAsync();
+        await link.ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/readme#real-models", StringComparison.Ordinal));
+        await Expect(page.Locator("[data-testid=readme] h1").First).ToContainTextAsync("NitroLive", new() { Timeout = Ms(UiTimeout) });
+    }
+
+    internal static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    private static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
+
+    private static async Task TypeAsync(IPage page, string text) =>
+        await page.Locator("#prompt").PressSequentiallyAsync(text, new() { Delay = 35 });
+
+    private static async Task CloseAllAsync(List<IWebSocketRoute> sockets)
+    {
+        IWebSocketRoute[] open;
+        lock (sockets)
+        {
+            open = [.. sockets];
+            sockets.Clear();
+        }
+
+        foreach (var ws in open)
+        {
+            await ws.CloseAsync(new() { Code = 1011, Reason = "test: connection killed" });
+        }
+    }
+
+    private async Task<IBrowserContext> NewContextAsync(int width = 1440, int height = 900, bool mobile = false) =>
+        await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = mobile,
+            HasTouch = mobile,
+            DeviceScaleFactor = 1,
+            ColorScheme = ColorScheme.Dark,
+        });
+
+    private async Task<IPage> OpenStudioAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(Ms(UiTimeout));
+        await page.GotoAsync(App.BaseAddress.ToString());
+        await Expect(page.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner", new() { Timeout = Ms(UiTimeout) });
+        await Expect(page.Locator("#prompt")).ToBeFocusedAsync();
+        return page;
+    }
+}

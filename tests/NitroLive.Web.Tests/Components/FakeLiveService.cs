@@ -1,0 +1,357 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using NitroLive.Core.Pipeline;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Components;
+
+/// <summary>
+/// An in-memory stand-in for the live service, for component tests only: it records what the UI asks for and lets
+/// a test publish frames and states. It follows the real contract's latest-wins channels (capacity 1, drop oldest).
+/// </summary>
+internal sealed class FakeLiveService : ILiveService
+{
+    private readonly ConcurrentDictionary<string, FakeSession> _sessions = new();
+    private int _nextSession;
+
+    public ModelDescription Model { get; set; } = new(
+        "nitro-tiny", "tiny", IsEmbeddedDemo: true, 64, 64, [(64, 64), (128, 128)], [1, 2, 3, 4], 250, 8, "CPU", "MIT");
+
+    public LiveLimits Limits { get; set; } = new(
+        500, [1, 2, 3, 4], [(64, 64), (128, 128)], "tiny",
+        new LiveRequest(string.Empty, 1, SeedMode.Fixed, 42, 64, 64, "tiny"), 40, 64, FrameFormat.Jpeg);
+
+    public List<FakeMember> Members { get; } = [];
+
+    public ILiveMember CreateSession(CreateSessionOptions? options = null)
+    {
+        options ??= new CreateSessionOptions();
+        var id = $"session{Interlocked.Increment(ref _nextSession):D2}AAAAAAAAAAAAA";
+        var session = new FakeSession(this, id, options.TypingOpen);
+        var initial = options.Initial;
+        if (initial is not null)
+        {
+            session.Request = Apply(session.Request, initial);
+        }
+
+        _sessions[id] = session;
+        return session.Add(LiveRole.Owner, options.DisplayName ?? "Owner", "owner-token-" + id);
+    }
+
+    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null)
+    {
+        if (!_sessions.TryGetValue(sessionId, out var session))
+        {
+            throw new LiveException(LiveErrorCode.UnknownSession, "No such session.");
+        }
+
+        if (role == LiveRole.Owner && ownerToken != "owner-token-" + sessionId)
+        {
+            throw new LiveException(LiveErrorCode.InvalidOwnerToken, "Bad owner token.");
+        }
+
+        if (role == LiveRole.Typist && !session.TypingOpen)
+        {
+            throw new LiveException(LiveErrorCode.Forbidden, "Typing is closed.");
+        }
+
+        return session.Add(role, displayName ?? $"Guest {session.MemberCount + 1}", role == LiveRole.Owner ? ownerToken : null);
+    }
+
+    public LiveSessionState? GetSessionState(string sessionId) =>
+        _sessions.TryGetValue(sessionId, out var session) ? session.Snapshot() : null;
+
+    public FakeSession Session(string sessionId) => _sessions[sessionId];
+
+    public FakeSession OnlySession() => _sessions.Values.Single();
+
+    internal LiveRequest Apply(LiveRequest request, LiveRequestPatch patch)
+    {
+        if (patch.Prompt is { Length: > 500 })
+        {
+            throw new LiveException(LiveErrorCode.PromptTooLong, "Too long.");
+        }
+
+        if (patch.Steps is { } steps && !Limits.AllowedSteps.Contains(steps))
+        {
+            throw new LiveException(LiveErrorCode.StepsOutOfRange, "Bad steps.");
+        }
+
+        return request with
+        {
+            Prompt = patch.Prompt ?? request.Prompt,
+            Steps = patch.Steps ?? request.Steps,
+            SeedMode = patch.SeedMode ?? request.SeedMode,
+            Seed = patch.Seed ?? request.Seed,
+            Width = patch.Width ?? request.Width,
+            Height = patch.Height ?? request.Height,
+            ModelVariant = patch.ModelVariant ?? request.ModelVariant,
+        };
+    }
+}
+
+internal sealed class FakeSession(FakeLiveService service, string id, bool typingOpen)
+{
+    private readonly object _gate = new();
+    private readonly List<FakeMember> _members = [];
+    private long _version;
+    private long _sequence;
+
+    public string Id { get; } = id;
+
+    public bool TypingOpen { get; set; } = typingOpen;
+
+    public LiveRequest Request { get; set; } = service.Limits.DefaultRequest;
+
+    public long RequestId { get; private set; } = 1;
+
+    public List<LiveRequestPatch> Patches { get; } = [];
+
+    public int Rerolls { get; private set; }
+
+    public int MemberCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _members.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<FakeMember> MembersNow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _members];
+            }
+        }
+    }
+
+    public LiveFrame? Latest { get; private set; }
+
+    public FakeMember Add(LiveRole role, string name, string? token)
+    {
+        FakeMember member;
+        lock (_gate)
+        {
+            member = new FakeMember(service, this, $"m{_members.Count + 1}", name, role, token);
+            _members.Add(member);
+            service.Members.Add(member);
+        }
+
+        Publish();
+        if (Latest is not null)
+        {
+            member.FramesWriter.TryWrite(Latest);
+        }
+
+        return member;
+    }
+
+    public void Remove(FakeMember member)
+    {
+        lock (_gate)
+        {
+            _members.Remove(member);
+        }
+
+        Publish();
+    }
+
+    public LiveRequestAccepted Change(LiveRequestPatch patch)
+    {
+        lock (_gate)
+        {
+            Patches.Add(patch);
+            Request = service.Apply(Request, patch);
+            RequestId++;
+        }
+
+        Publish();
+        return new LiveRequestAccepted(RequestId, Request);
+    }
+
+    public LiveRequestAccepted Reroll()
+    {
+        lock (_gate)
+        {
+            Rerolls++;
+            Request = Request with { SeedMode = SeedMode.Fixed, Seed = Request.Seed + 1000 };
+            RequestId++;
+        }
+
+        Publish();
+        return new LiveRequestAccepted(RequestId, Request);
+    }
+
+    /// <summary>Publishes a frame of the current request to every member.</summary>
+    public LiveFrame PublishFrame(LiveRequest? request = null, long? requestId = null)
+    {
+        var frame = new LiveFrame(
+            Id, Interlocked.Increment(ref _sequence), requestId ?? RequestId, request ?? Request, FrameFormat.Jpeg,
+            [0xFF, 0xD8, 0xFF, 0xD9], Request.Width, Request.Height,
+            new FrameTimings(1, 2, 3, 40, 5, 50, 4, 60, 1, false, "CPU"), DateTimeOffset.UtcNow);
+        Latest = frame;
+        foreach (var member in MembersNow)
+        {
+            member.FramesWriter.TryWrite(frame);
+        }
+
+        return frame;
+    }
+
+    public void SetRole(string memberId, LiveRole role)
+    {
+        lock (_gate)
+        {
+            _members.Single(m => m.MemberId == memberId).Role = role;
+        }
+
+        Publish();
+    }
+
+    public void Publish()
+    {
+        var state = Snapshot();
+        foreach (var member in MembersNow)
+        {
+            member.StatesWriter.TryWrite(state);
+        }
+    }
+
+    public LiveSessionState Snapshot()
+    {
+        lock (_gate)
+        {
+            return new LiveSessionState(
+                Id, Interlocked.Increment(ref _version), RequestId, Request,
+                [.. _members.Select(m => new LiveMemberInfo(m.MemberId, m.DisplayName, m.Role))],
+                TypingOpen, _sequence, null, IsClosed: false);
+        }
+    }
+}
+
+internal sealed class FakeMember : ILiveMember
+{
+    private static readonly BoundedChannelOptions LatestOnly = new(1) { FullMode = BoundedChannelFullMode.DropOldest };
+    private readonly Channel<LiveFrame> _frames = Channel.CreateBounded<LiveFrame>(LatestOnly);
+    private readonly Channel<LiveSessionState> _states = Channel.CreateBounded<LiveSessionState>(LatestOnly);
+    private readonly FakeLiveService _service;
+    private readonly FakeSession _session;
+
+    public FakeMember(FakeLiveService service, FakeSession session, string memberId, string name, LiveRole role, string? token)
+    {
+        _service = service;
+        _session = session;
+        MemberId = memberId;
+        DisplayName = name;
+        Role = role;
+        OwnerToken = token;
+    }
+
+    public string SessionId => _session.Id;
+
+    public string MemberId { get; }
+
+    public string DisplayName { get; }
+
+    public LiveRole Role { get; set; }
+
+    public string? OwnerToken { get; }
+
+    public bool IsClosed { get; private set; }
+
+    public LiveSessionState State => _session.Snapshot();
+
+    public LiveFrame? LatestFrame => _session.Latest;
+
+    public ChannelReader<LiveFrame> Frames => _frames.Reader;
+
+    public ChannelReader<LiveSessionState> States => _states.Reader;
+
+    public List<string> Prompts { get; } = [];
+
+    public int PngRequests { get; private set; }
+
+    internal ChannelWriter<LiveFrame> FramesWriter => _frames.Writer;
+
+    internal ChannelWriter<LiveSessionState> StatesWriter => _states.Writer;
+
+    public LiveRequestAccepted UpdateRequest(LiveRequestPatch patch)
+    {
+        EnsureCanType();
+        if (patch.Prompt is not null)
+        {
+            Prompts.Add(patch.Prompt);
+        }
+
+        return _session.Change(patch);
+    }
+
+    public LiveRequestAccepted SetPrompt(string prompt) => UpdateRequest(new LiveRequestPatch(Prompt: prompt));
+
+    public LiveRequestAccepted Reroll()
+    {
+        EnsureCanType();
+        return _session.Reroll();
+    }
+
+    public void GrantTyping(string memberId)
+    {
+        EnsureOwner();
+        _session.SetRole(memberId, LiveRole.Typist);
+    }
+
+    public void RevokeTyping(string memberId)
+    {
+        EnsureOwner();
+        _session.SetRole(memberId, LiveRole.Viewer);
+    }
+
+    public void SetTypingOpen(bool open)
+    {
+        EnsureOwner();
+        _session.TypingOpen = open;
+        _session.Publish();
+    }
+
+    public Task<byte[]> EncodePngAsync(long? sequence, CancellationToken cancellationToken)
+    {
+        PngRequests++;
+        return Task.FromResult<byte[]>([0x89, 0x50, 0x4E, 0x47]);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!IsClosed)
+        {
+            IsClosed = true;
+            _frames.Writer.TryComplete();
+            _states.Writer.TryComplete();
+            _session.Remove(this);
+            _service.Members.Remove(this);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void EnsureCanType()
+    {
+        if (Role == LiveRole.Viewer)
+        {
+            throw new LiveException(LiveErrorCode.Forbidden, "Viewers cannot type.");
+        }
+    }
+
+    private void EnsureOwner()
+    {
+        if (Role != LiveRole.Owner)
+        {
+            throw new LiveException(LiveErrorCode.Forbidden, "Only the owner can do that.");
+        }
+    }
+}

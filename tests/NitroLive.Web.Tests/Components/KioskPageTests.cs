@@ -1,0 +1,77 @@
+using Bunit;
+using MudBlazor;
+using NitroLive.Web.Components.Pages;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Components;
+
+public sealed class KioskPageTests : UiTestContext
+{
+    [Fact]
+    public void AFreshKioskOwnsAnOpenSessionAndShowsItsQrCode()
+    {
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+
+        var session = Live.OnlySession();
+        Assert.True(session.TypingOpen);
+        Assert.Equal("first playlist prompt", session.Request.Prompt);
+        Assert.Equal($"qr/{session.Id}.svg", page.Find("[data-testid=kiosk-qr]").GetAttribute("src"));
+        Assert.EndsWith($"/s/{session.Id}", page.Find("[data-testid=kiosk-join-url]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AttractModeCyclesThePlaylistAndStopsWhenSomebodyTypes()
+    {
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        var session = Live.OnlySession();
+        var kiosk = session.MembersNow.Single();
+
+        // A fresh kiosk starts in attract mode: the next playlist prompt after the interval (4 s).
+        await AdvanceAsync(TimeSpan.FromSeconds(4.5), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("second playlist prompt", session.Request.Prompt));
+        Assert.Equal("true", page.Find("[data-testid=kiosk]").GetAttribute("data-attract"));
+
+        // Somebody scans the code and types: the playlist stops and leaves them the screen.
+        var phone = Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
+        phone.SetPrompt("a purple cat");
+        page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
+        await AdvanceAsync(TimeSpan.FromSeconds(8), TimeSpan.FromMilliseconds(250));
+        Assert.Equal("a purple cat", session.Request.Prompt);
+
+        // Idle for AttractAfterSeconds (10 s): the playlist comes back.
+        await AdvanceAsync(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
+        Assert.EndsWith("playlist prompt", session.Request.Prompt, StringComparison.Ordinal);
+        Assert.All(kiosk.Prompts, p => Assert.Contains("playlist", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABlockedPromptIsNotShownAndTheLastGoodFrameStays()
+    {
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        var session = Live.OnlySession();
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "show"));
+
+        // A client that skips the UI's check (the public hub) sends a blocked prompt.
+        var phone = Live.JoinSession(session.Id, LiveRole.Typist, "Hub client");
+        phone.SetPrompt("a BAD WORDS picture");
+        session.PublishFrame(session.Request with { Prompt = "a BAD WORDS picture" });
+        await AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "show");
+        Assert.Equal("first playlist prompt", page.Find("[data-testid=kiosk-caption]").TextContent);
+
+        // The kiosk, as owner, puts the last good prompt back so the generator moves on.
+        page.WaitForAssertion(() => Assert.Equal("first playlist prompt", session.Request.Prompt));
+    }
+
+    private IRenderedComponent<Kiosk> RenderKiosk()
+    {
+        Render<MudPopoverProvider>();
+        return Render<Kiosk>();
+    }
+}

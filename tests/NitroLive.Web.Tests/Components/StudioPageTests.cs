@@ -1,0 +1,175 @@
+using Microsoft.Extensions.DependencyInjection;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using NitroLive.Web.Components.Pages;
+using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Components;
+
+public sealed class StudioPageTests : UiTestContext
+{
+    [Fact]
+    public void TheStudioCreatesASessionItOwnsAndShowsWhoIsConnected()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+
+        var session = Live.OnlySession();
+        Assert.False(session.TypingOpen);
+        Live.JoinSession(session.Id, LiveRole.Viewer, "Phone");
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=member]").Count));
+        Assert.Contains("Phone", page.Find("[data-testid=members]").TextContent, StringComparison.Ordinal);
+        Assert.Contains(session.Id, page.Find("[data-testid=share-url]").GetAttribute("href"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheOwnerGrantsAndRevokesTyping()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var phone = (FakeMember)Live.JoinSession(session.Id, LiveRole.Viewer, "Phone");
+
+        await page.WaitForElementAsync("[data-testid=grant]", Timeout);
+        await page.Find("[data-testid=grant]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Assert.Equal(LiveRole.Typist, phone.Role);
+
+        await page.WaitForElementAsync("[data-testid=revoke]", Timeout);
+        await page.Find("[data-testid=revoke]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Assert.Equal(LiveRole.Viewer, phone.Role);
+    }
+
+    [Fact]
+    public async Task ASharedLinkOpensAsViewerAndTypingFollowsTheOwnersGrant()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var page = RenderStudio(owner.SessionId);
+
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        Assert.True(page.Find("#prompt").HasAttribute("readonly"));
+        Assert.Empty(page.FindAll("[data-testid=members]"));
+        Assert.Contains("watching", page.Find("[data-testid=role-note]").TextContent, StringComparison.Ordinal);
+        Assert.All(page.FindAll("[data-testid=controls] button"), b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
+
+        // The owner's typing shows up live in the viewer's field.
+        owner.SetPrompt("a red circle");
+        page.WaitForAssertion(() => Assert.Equal("a red circle", page.Find("#prompt").GetAttribute("value")));
+
+        // Granted: the field opens and keystrokes reach the session.
+        var viewer = Live.OnlySession().MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        owner.GrantTyping(viewer.MemberId);
+        page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
+
+        await page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red circle on blue" });
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+        page.WaitForAssertion(() => Assert.Equal("a red circle on blue", Live.OnlySession().Request.Prompt));
+        Assert.Contains("a red circle on blue", viewer.Prompts);
+    }
+
+    [Fact]
+    public async Task TypingInTheStudioChangesTheSessionPrompt()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
+
+        await page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a yellow sun" });
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+
+        page.WaitForAssertion(() => Assert.Equal("a yellow sun", Live.OnlySession().Request.Prompt));
+    }
+
+    [Fact]
+    public async Task SeedModesAndVariationReachTheSession()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=seed-mode]"));
+        var session = Live.OnlySession();
+
+        await ClickText(page, "[data-testid=seed-mode]", "New per prompt");
+        page.WaitForAssertion(() => Assert.Equal(SeedMode.PerRequest, session.Request.SeedMode));
+        Assert.Contains(session.Patches, p => p.SeedMode == SeedMode.PerRequest);
+
+        await ClickText(page, "[data-testid=seed-mode]", "Fixed");
+        page.WaitForAssertion(() => Assert.Equal(SeedMode.Fixed, session.Request.SeedMode));
+
+        var seedBefore = session.Request.Seed;
+        await page.Find("[data-testid=variation]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        Assert.Equal(1, session.Rerolls);
+        Assert.NotEqual(seedBefore, session.Request.Seed);
+
+        await ClickText(page, "[data-testid=steps]", "3");
+        page.WaitForAssertion(() => Assert.Equal(3, session.Request.Steps));
+    }
+
+    [Fact]
+    public void FramesGoToTheBrowserAsBytesNotStrings()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var frame = Live.OnlySession().PublishFrame();
+
+        page.WaitForAssertion(() =>
+        {
+            var show = Assert.Single(JSInterop.Invocations, i => i.Identifier == "show");
+            Assert.Same(frame.Image, Assert.IsType<byte[]>(show.Arguments[1]));
+            Assert.Equal("image/jpeg", show.Arguments[2]);
+        });
+        Assert.DoesNotContain("data:image", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SelectingAHistoryFrameRestoresItsPromptAndSeed()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+
+        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a blue sea", Seed: 7));
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=history-item]")));
+        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a green hill", Seed: 9, SeedMode: SeedMode.PerRequest));
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=history-item]").Count));
+
+        // Newest first: the second item is "a blue sea".
+        await page.InvokeAsync(() => page.FindAll("[data-testid=history-item]")[1].Click());
+
+        Assert.Equal("a blue sea", session.Request.Prompt);
+        Assert.Equal(7, session.Request.Seed);
+        Assert.Equal(SeedMode.Fixed, session.Request.SeedMode);
+        Assert.Equal("a blue sea", page.Find("#prompt").GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task APhoneOnAKioskSessionCannotSendABlockedPrompt()
+    {
+        var kiosk = Live.CreateSession(new CreateSessionOptions("Kiosk", TypingOpen: true));
+        using var registration = Services.GetRequiredService<KioskRegistry>().Register(kiosk.SessionId);
+        var page = RenderStudio(kiosk.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Typist", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+
+        await page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "something Forbidden here" });
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+
+        page.WaitForAssertion(() => Assert.Contains("does not show that prompt", page.Markup, StringComparison.Ordinal));
+        Assert.Equal(string.Empty, Live.Session(kiosk.SessionId).Request.Prompt);
+    }
+
+    private IRenderedComponent<Studio> RenderStudio(string? sessionId = null)
+    {
+        Render<MudPopoverProvider>();
+        return Render<Studio>(p => p.Add(s => s.SessionId, sessionId));
+    }
+
+    private static async Task ClickText(IRenderedComponent<Studio> page, string container, string text)
+    {
+        var item = page.Find(container).QuerySelectorAll("*")
+            .Last(e => e.TextContent.Trim() == text && e.GetAttribute("blazor:onclick") is not null
+                || e.TextContent.Trim() == text && e.HasAttribute("blazor:onclick"));
+        await item.ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+    }
+}

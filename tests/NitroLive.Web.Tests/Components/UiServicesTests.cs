@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Time.Testing;
+using NitroLive.Web.Components.Pages;
+using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Components;
+
+public sealed class UiServicesTests
+{
+    [Theory]
+    [InlineData("a forbidden castle", true)]
+    [InlineData("A FORBIDDEN castle!", true)]
+    [InlineData("forbidden", true)]
+    [InlineData("a castle", false)]
+    [InlineData("unforbiddenly", false)]
+    [InlineData("bad wordsmith here", true)]
+    [InlineData("bad, word", true)]
+    [InlineData("bad sword", false)]
+    [InlineData("", false)]
+    public void TheBlocklistMatchesWholeWordsAndPhrases(string prompt, bool blocked)
+    {
+        var blocklist = new PromptBlocklist(["forbidden", "bad word*", "  "]);
+        Assert.Equal(blocked, blocklist.IsBlocked(prompt));
+    }
+
+    [Fact]
+    public void AnEmptyBlocklistBlocksNothing()
+    {
+        var blocklist = new PromptBlocklist([]);
+        Assert.False(blocklist.IsActive);
+        Assert.False(blocklist.IsBlocked("anything at all"));
+    }
+
+    [Fact]
+    public void FrameStatsMeasureFpsAndKeystrokeToPaint()
+    {
+        var clock = new FakeTimeProvider();
+        var stats = new FrameStats(clock);
+        stats.RequestSent(5);
+        clock.Advance(TimeSpan.FromMilliseconds(120));
+        stats.FrameShown(Frame(5), deliveryMs: 7);
+
+        Assert.Equal(120, stats.LastEndToEndMs!.Value, 3);
+        Assert.Equal(7, stats.LastDeliveryMs);
+        Assert.Equal(4, stats.LastBytes);
+
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            stats.FrameShown(Frame(6), deliveryMs: 5);
+        }
+
+        Assert.InRange(stats.Fps, 9.5, 10.5);
+        Assert.Null(stats.LastEndToEndMs);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, stats.Fps);
+    }
+
+    [Fact]
+    public void TheJoinQrCodeEncodesTheSessionLinkAndRefusesOtherText()
+    {
+        Assert.True(JoinQrCode.IsValidSessionId("AbC-123_xyz"));
+        Assert.False(JoinQrCode.IsValidSessionId("https://evil.example/"));
+        Assert.False(JoinQrCode.IsValidSessionId("a b"));
+        Assert.False(JoinQrCode.IsValidSessionId(new string('a', 65)));
+
+        var svg = JoinQrCode.Svg("http://127.0.0.1:5000/s/AbC-123_xyz");
+        Assert.StartsWith("<svg", svg.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("viewBox", svg, StringComparison.Ordinal);
+        Assert.NotEqual(JoinQrCode.Svg("http://127.0.0.1:5000/s/other"), svg);
+    }
+
+    [Theory]
+    [InlineData("A red circle, on a blue background!", 3, "nitrolive-a-red-circle-on-a-blue-background-3.png")]
+    [InlineData("", 1, "nitrolive-frame-1.png")]
+    [InlineData("../../etc/passwd", 2, "nitrolive-etc-passwd-2.png")]
+    public void DownloadNamesAreSafeAndReadable(string prompt, long seed, string expected) =>
+        Assert.Equal(expected, FileNames.ForFrame(prompt, seed));
+
+    [Fact]
+    public void TheReadmeGetsGitHubStyleAnchors()
+    {
+        var blocks = MarkdownLite.Parse("# NitroLive\n\nText <b>here</b>.\n\n## Real models\n\n```bash\nrun\n```\n- item");
+        Assert.Contains(blocks, b => b.Kind == MarkdownLite.BlockKind.Heading2 && b.Anchor == "real-models");
+        Assert.Contains(blocks, b => b.Kind == MarkdownLite.BlockKind.Code && b.Text == "run");
+        Assert.Contains(blocks, b => b.Kind == MarkdownLite.BlockKind.Paragraph && b.Text == "Text <b>here</b>.");
+    }
+
+    private static LiveFrame Frame(long requestId) => new(
+        "s", requestId, requestId, new LiveRequest("p", 1, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
+        [1, 2, 3, 4], 64, 64, new FrameTimings(0, 0, 0, 0, 0, 0, 0, 10, 1, false, "CPU"), DateTimeOffset.UnixEpoch);
+}

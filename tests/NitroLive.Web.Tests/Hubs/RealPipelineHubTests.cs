@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging.Abstractions;
+using NitroLive.Core.Models;
+using NitroLive.Core.Pipeline;
+using NitroLive.Web.Hubs;
+using NitroLive.Web.Live;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace NitroLive.Web.Tests.Hubs;
+
+/// <summary>
+/// End to end: the real app on loopback, the real <see cref="NitroPipeline"/> on the embedded model (models/nitro-tiny,
+/// copied beside the app), the SignalR .NET client. NITROLIVE_TEST_MODEL_DIR points them at another model folder.
+/// </summary>
+[Collection(nameof(RealPipelineHubTests))]
+public sealed class RealPipelineHubTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    public static string ModelDirectory =>
+        Environment.GetEnvironmentVariable("NITROLIVE_TEST_MODEL_DIR") is { Length: > 0 } dir ? dir : EmbeddedModel.DefaultDirectory;
+
+    [Fact]
+    public async Task TypingLetterByLetterOnTheRealPipelineEndsWithTheFinalPromptsPicture()
+    {
+        await using var app = await StartAsync();
+        await using var connection = await app.ConnectAsync(messagePack: true);
+        var session = await connection.InvokeAsync<JoinedMessage>(
+            "CreateSession",
+            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        const string text = "a red circle on a blue background";
+
+        var last = await connection.TypeAsync(session.SessionId, text, TimeSpan.FromMilliseconds(20));
+        var final = await frames.WaitForRequestAsync(last.RequestId, Timeout);
+
+        Assert.Equal(text, final.Request.Prompt);
+        Assert.Equal(7, final.Request.Seed);
+        Assert.True(final.Timings.UnetMs > 0);
+        Assert.Equal(app.GetService<ILiveService>().Model.Provider, final.Timings.Provider);
+
+        // The frame is exactly the picture the engine makes for the final prompt (same model, seed, steps, size).
+        var png = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, final.Sequence);
+        using var shown = Image.Load<Rgb24>(png);
+        using var reference = new NitroPipeline(new PipelineOptions { ModelDirectory = ModelDirectory, Provider = ProviderPreference.Cpu }, NullLoggerFactory.Instance);
+        var expected = reference.Generate([new GenerationRequest(text, final.Request.Steps, 7, final.Width, final.Height)], CancellationToken.None)[0];
+        var actual = new byte[final.Width * final.Height * 3];
+        shown.CopyPixelDataTo(actual);
+        if (app.GetService<ILiveService>().Model.Provider == "CPU")
+        {
+            Assert.Equal(expected.Rgb, actual);
+        }
+        else
+        {
+            Assert.True(MeanAbsoluteDifference(expected.Rgb, actual) < 4, "the frame differs from the CPU reference picture");
+        }
+    }
+
+    [Fact]
+    public async Task ViewersSeeTheSameFramesAndADisconnectMidGenerationDisturbsNobody()
+    {
+        await using var app = await StartAsync();
+        await using var owner = await app.ConnectAsync();
+        await using var viewer1 = await app.ConnectAsync(messagePack: true);
+        await using var viewer2 = await app.ConnectAsync();
+        var session = await owner.CreateSessionAsync("a green square");
+        await viewer1.JoinAsync(session.SessionId, "viewer");
+        await viewer2.JoinAsync(session.SessionId, "viewer");
+        await using var frames1 = new FrameRecorder(viewer1, session.SessionId);
+        await using var frames2 = new FrameRecorder(viewer2, session.SessionId);
+
+        // Another session whose only member drops while its request is generating.
+        var leaving = await app.ConnectAsync();
+        var other = await leaving.CreateSessionAsync("a yellow triangle");
+        await leaving.DisposeAsync();
+
+        var viewerError = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => viewer1.SetPromptAsync(session.SessionId, "no"));
+        Assert.Equal("forbidden", viewerError.ErrorCode());
+        foreach (var prompt in new[] { "a green square on a black background", "two purple circles" })
+        {
+            var accepted = await owner.SetPromptAsync(session.SessionId, prompt);
+            var f1 = await frames1.WaitForRequestAsync(accepted.RequestId, Timeout);
+            var f2 = await frames2.WaitForRequestAsync(accepted.RequestId, Timeout);
+            Assert.Equal(prompt, f1.Request.Prompt);
+            Assert.Equal(f1.Sequence, f2.Sequence);
+            Assert.Equal(f1.Image, f2.Image);
+        }
+
+        Assert.Null(app.GetService<ILiveService>().GetSessionState(other.SessionId));
+    }
+
+    [Fact]
+    public async Task SixteenSessionsTypingAtOnceOnTheRealPipelineAllGetTheirFinalFrames()
+    {
+        await using var app = await StartAsync();
+
+        async Task<(string Expected, FrameMessage Final)> TypistAsync(int index)
+        {
+            await using var connection = await app.ConnectAsync(messagePack: index % 2 == 1);
+            var session = await connection.CreateSessionAsync();
+            await using var frames = new FrameRecorder(connection, session.SessionId);
+            var text = $"{index} orange circles";
+            var last = await connection.TypeAsync(session.SessionId, text, TimeSpan.FromMilliseconds(20));
+            return (text, await frames.WaitForRequestAsync(last.RequestId, TimeSpan.FromMinutes(3)));
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(TypistAsync));
+
+        Assert.All(results, r => Assert.Equal(r.Expected, r.Final.Request.Prompt));
+        Assert.All(results, r => Assert.Equal([0xFF, 0xD8], r.Final.Image[..2]));
+    }
+
+    private static Task<LiveAppFactory> StartAsync() => LiveAppFactory.StartAsync(
+        settings: new()
+        {
+            ["NitroLive:Model:Directory"] = ModelDirectory,
+            ["NitroLive:Model:Provider"] = Environment.GetEnvironmentVariable("NITROLIVE_TEST_PROVIDER") ?? "Cpu",
+        },
+        useRealGenerator: true);
+
+    private static double MeanAbsoluteDifference(byte[] a, byte[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Average();
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+
+namespace NitroLive.Web.Tests.Hubs;
+
+public sealed class StartupTests
+{
+    [Fact]
+    public void AMissingModelFolderStopsStartupNamingTheFolder()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "nitrolive-no-model-" + Guid.NewGuid().ToString("N"));
+
+        var error = Assert.ThrowsAny<Exception>(() => Start(missing));
+
+        var validation = Assert.IsType<OptionsValidationException>(error is AggregateException a ? a.InnerExceptions[0] : error);
+        Assert.Contains(missing, validation.Message, StringComparison.Ordinal);
+        Assert.Contains("model folder not found", validation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AModelFolderWithoutItsUnetStopsStartupNamingTheFileAndWhy()
+    {
+        var folder = Directory.CreateTempSubdirectory("nitrolive-broken-model-");
+        try
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, "model_index.json"), "{}");
+
+            var error = Assert.ThrowsAny<Exception>(() => Start(folder.FullName));
+
+            var validation = Assert.IsType<OptionsValidationException>(error is AggregateException a ? a.InnerExceptions[0] : error);
+            Assert.Contains("unet/model.onnx", validation.Message, StringComparison.Ordinal);
+            Assert.Contains("NitroLive:Model:Directory", validation.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void InvalidLiveOptionsStopStartup()
+    {
+        using var factory = new LiveAppFactory(settings: new() { ["NitroLive:Live:JpegQuality"] = "0" });
+
+        var error = Assert.ThrowsAny<Exception>(factory.StartServer);
+
+        Assert.Contains("JpegQuality", (error is AggregateException a ? a.InnerExceptions[0] : error).Message, StringComparison.Ordinal);
+    }
+
+    private static void Start(string modelDirectory)
+    {
+        using var factory = new LiveAppFactory(settings: new() { ["NitroLive:Model:Directory"] = modelDirectory }, useRealGenerator: true);
+        factory.StartServer();
+    }
+}

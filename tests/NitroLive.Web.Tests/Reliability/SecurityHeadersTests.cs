@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using NitroLive.Web.Security;
+
+namespace NitroLive.Web.Tests.Reliability;
+
+public sealed class SecurityHeadersTests
+{
+    [Fact]
+    public async Task PagesCarryAContentSecurityPolicyThatFitsBlazorServerAndMudBlazor()
+    {
+        await using var host = ReliabilityHost.Start();
+        using var http = host.NewHttpClient();
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+
+        using var response = await http.GetAsync(new Uri("/", UriKind.Relative), cts.Token);
+
+        var csp = Directives(Header(response, "Content-Security-Policy"));
+        Assert.Equal("'self'", csp["default-src"]);
+        Assert.Matches(@"^'self' 'nonce-[A-Za-z0-9+/]{22}==' *$", csp["script-src"]);
+        Assert.Equal("'self' 'unsafe-inline'", csp["style-src"]);
+        Assert.Equal("'self' blob: data:", csp["img-src"]);
+        Assert.Equal("'self' ws: wss:", csp["connect-src"]);
+        Assert.Equal("'none'", csp["object-src"]);
+        Assert.Equal("'none'", csp["frame-ancestors"]);
+        Assert.DoesNotContain("unsafe-eval", csp["script-src"], StringComparison.Ordinal);
+        Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
+        Assert.Equal("no-referrer", Header(response, "Referrer-Policy"));
+        Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+    }
+
+    [Fact]
+    public async Task EveryInlineScriptOfThePageCarriesTheResponsesNonce()
+    {
+        await using var host = ReliabilityHost.Start();
+        using var http = host.NewHttpClient();
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+
+        using var response = await http.GetAsync(new Uri("/", UriKind.Relative), cts.Token);
+        var html = await response.Content.ReadAsStringAsync(cts.Token);
+
+        var nonce = Regex.Match(Directives(Header(response, "Content-Security-Policy"))["script-src"], "'nonce-([^']+)'").Groups[1].Value;
+        var inline = Regex.Matches(html, "<script(?![^>]*\\bsrc=)([^>]*)>", RegexOptions.IgnoreCase).Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(inline);
+        Assert.All(inline, attributes => Assert.Contains($"nonce=\"{nonce}\"", attributes, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EveryResponseGetsItsOwnScriptNonce()
+    {
+        await using var host = ReliabilityHost.Start();
+        using var http = host.NewHttpClient();
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+
+        var nonces = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative), cts.Token);
+            nonces.Add(Directives(Header(response, "Content-Security-Policy"))["script-src"]);
+        }
+
+        Assert.Equal(5, nonces.Count);
+    }
+
+    [Fact]
+    public async Task AKioskEmbeddingPolicyReplacesFrameAncestorsAndDropsXFrameOptions()
+    {
+        await using var host = ReliabilityHost.Start(settings: new() { ["NitroLive:Security:FrameAncestors"] = "'self' https://kiosk.example" });
+        using var http = host.NewHttpClient();
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+
+        using var response = await http.GetAsync(new Uri("/", UriKind.Relative), cts.Token);
+
+        Assert.Equal("'self' https://kiosk.example", Directives(Header(response, "Content-Security-Policy"))["frame-ancestors"]);
+        Assert.False(response.Headers.Contains("X-Frame-Options"));
+    }
+
+    [Fact]
+    public async Task HubAndHealthResponsesAreCoveredToo()
+    {
+        await using var host = ReliabilityHost.Start();
+        using var http = host.NewHttpClient();
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+
+        using var negotiate = await http.PostAsync(new Uri("/hubs/live/negotiate?negotiateVersion=1", UriKind.Relative), null, cts.Token);
+        using var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative), cts.Token);
+
+        Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+        Assert.Equal("nosniff", Header(negotiate, "X-Content-Type-Options"));
+        Assert.Equal("nosniff", Header(health, "X-Content-Type-Options"));
+    }
+
+    [Theory]
+    [InlineData("NitroLive:Security:FrameAncestors", "'none'; script-src *", "FrameAncestors")]
+    [InlineData("NitroLive:Security:ReferrerPolicy", "unsafe-url", "ReferrerPolicy")]
+    [InlineData("NitroLive:Security:HubCallsPerSecond", "0", "HubCallsPerSecond")]
+    public void InvalidSecurityOptionsStopTheServerAtStartupNamingTheKey(string key, string value, string named)
+    {
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var host = ReliabilityHost.Start(settings: new() { [key] = value });
+            _ = host.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        });
+
+        var message = error is OptionsValidationException ? error.Message : error.ToString();
+        Assert.Contains(named, message, StringComparison.Ordinal);
+    }
+
+    private static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : throw new Xunit.Sdk.XunitException($"The response has no {name} header.");
+
+    private static Dictionary<string, string> Directives(string policy) =>
+        policy.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => d.Split(' ', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.Ordinal);
+}

@@ -1,0 +1,153 @@
+// NitroLive frame module. Frames arrive from the Blazor circuit as binary byte[] (a Uint8Array here, never a base64
+// string in the render tree), are decoded off the main thread with createImageBitmap, and only then drawn onto the
+// canvas: the old picture stays until the new one is ready, so there is no flicker and no blank frame.
+
+const views = new WeakMap();
+
+// Measurements the HUD, the docs and the browser tests read: bytes per frame and frame-to-paint time.
+const stats = (globalThis.__nitroFrames ??= { shown: 0, samples: [], last: null });
+const MaxSamples = 500;
+
+function view(canvas) {
+  let state = views.get(canvas);
+  if (!state) {
+    state = { thumbs: new Map(), limit: 12, lastBlob: null, lastType: null };
+    views.set(canvas, state);
+  }
+  return state;
+}
+
+export function attach(canvas, historyLimit) {
+  view(canvas).limit = Math.max(1, historyLimit | 0);
+}
+
+// Decodes and draws one frame. Resolves once the pixels are on the canvas, with the decode+draw time in ms.
+export async function show(canvas, bytes, type, frameId, keepThumb) {
+  const received = performance.now();
+  const state = view(canvas);
+  const blob = new Blob([bytes], { type });
+  const bitmap = await createImageBitmap(blob);
+  const decoded = performance.now();
+  try {
+    if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
+      // Resizing clears the canvas, but the draw below happens in the same task, before any paint.
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+    }
+    canvas.getContext("2d", { alpha: false }).drawImage(bitmap, 0, 0);
+  } finally {
+    bitmap.close();
+  }
+  const drawn = performance.now();
+
+  state.lastBlob = blob;
+  canvas.dataset.frame = String(frameId);
+  canvas.classList.add("has-frame");
+  if (keepThumb) {
+    remember(state, String(frameId), blob);
+  }
+
+  const sample = {
+    id: frameId,
+    bytes: bytes.byteLength ?? bytes.length,
+    type,
+    width: canvas.width,
+    height: canvas.height,
+    decodeMs: decoded - received,
+    drawMs: drawn - decoded,
+    toPaintMs: null,
+  };
+  stats.shown++;
+  stats.last = sample;
+  stats.samples.push(sample);
+  if (stats.samples.length > MaxSamples) {
+    stats.samples.shift();
+  }
+  // The next animation frame is when the browser paints what was just drawn.
+  requestAnimationFrame(() => { sample.toPaintMs = performance.now() - received; });
+
+  return drawn - received;
+}
+
+function remember(state, id, blob) {
+  if (state.thumbs.has(id)) {
+    return;
+  }
+  state.thumbs.set(id, URL.createObjectURL(blob));
+  // fillThumbs prunes what the strip no longer shows; this cap only guards against a strip that never renders.
+  while (state.thumbs.size > state.limit * 4) {
+    const [oldest, url] = state.thumbs.entries().next().value;
+    URL.revokeObjectURL(url);
+    state.thumbs.delete(oldest);
+  }
+}
+
+// Points every <img data-frame="id"> in the container at the kept frame of that id (history strip thumbnails).
+export function fillThumbs(canvas, container) {
+  if (!container) {
+    return;
+  }
+  const state = view(canvas);
+  const shown = new Set();
+  let newest = -Infinity;
+  for (const img of container.querySelectorAll("img[data-frame]")) {
+    const id = img.dataset.frame;
+    shown.add(id);
+    newest = Math.max(newest, Number(id));
+    const url = state.thumbs.get(id);
+    if (url && img.getAttribute("src") !== url) {
+      img.src = url;
+    }
+  }
+  // Frames the strip dropped (or replaced while the prompt was being typed) are released; frames newer than the
+  // strip's newest may not have reached it yet and are kept.
+  for (const [id, url] of state.thumbs) {
+    if (!shown.has(id) && Number(id) < newest) {
+      URL.revokeObjectURL(url);
+      state.thumbs.delete(id);
+    }
+  }
+}
+
+// Saves bytes the server encoded (the full-quality PNG) as a file.
+export function saveBytes(bytes, type, fileName) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  saveUrl(url, fileName);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// Fallback when the server no longer holds the frame: a PNG of what the canvas shows.
+export function saveCanvas(canvas, fileName) {
+  return new Promise((resolve) => {
+    canvas.toBlob((blob) => {
+      if (!blob) {
+        resolve(false);
+        return;
+      }
+      const url = URL.createObjectURL(blob);
+      saveUrl(url, fileName);
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      resolve(true);
+    }, "image/png");
+  });
+}
+
+function saveUrl(url, fileName) {
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+export function release(canvas) {
+  const state = views.get(canvas);
+  if (state) {
+    for (const url of state.thumbs.values()) {
+      URL.revokeObjectURL(url);
+    }
+    state.thumbs.clear();
+    views.delete(canvas);
+  }
+}
