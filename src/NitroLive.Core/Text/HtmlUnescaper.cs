@@ -74,12 +74,7 @@ internal static class HtmlUnescaper
 
             if (q == digitsStart)
             {
-                if (!hex)
-                {
-                    return 0;
-                }
-
-                // "&#x" with no hex digit: the decimal branch cannot match either ('x' is no digit).
+                // "&#" or "&#x" without digits matches no alternative (a name cannot start with '#').
                 return 0;
             }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.AspNetCore.Components.Web;
+using NitroLive.Web.Security;
 
 namespace NitroLive.Web.Components;
 
@@ -16,6 +17,9 @@ public partial class App
 
     private IComponentRenderMode? PageRenderMode =>
         HttpContext.AcceptsInteractiveRouting() ? InteractiveNoPrerender : null;
+
+    // The Content-Security-Policy allows inline scripts only with this response's nonce (Security/).
+    private string? CspNonce => HttpContext.GetCspNonce();
 
     private bool IsKiosk => HttpContext.Request.Path.StartsWithSegments("/kiosk", StringComparison.OrdinalIgnoreCase);
 }

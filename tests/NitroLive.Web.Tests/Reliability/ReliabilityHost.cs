@@ -7,7 +7,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
+using NitroLive.Web.Extensions;
+using NitroLive.Web.Live;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Tests.Live;
 
@@ -22,33 +26,68 @@ internal sealed class ReliabilityHost : WebApplicationFactory<Program>
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private readonly IImageGenerator _generator;
+    private readonly IImageGenerator? _generator;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configure;
 
-    private ReliabilityHost(IImageGenerator generator, Dictionary<string, string?> settings)
+    private ReliabilityHost(IImageGenerator? generator, Dictionary<string, string?> settings, Action<IServiceCollection>? configure)
     {
         _generator = generator;
         _settings = settings;
+        _configure = configure;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public static ReliabilityHost Start(IImageGenerator? generator = null, Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the app with the fake generator (or <paramref name="generator"/>) and waits until it is ready.</summary>
+    /// <param name="generator">The generator; null for a new <see cref="FakeImageGenerator"/>.</param>
+    /// <param name="settings">Configuration on top of the app's.</param>
+    /// <param name="configure">Replaces services after the app registered its own.</param>
+    public static ReliabilityHost Start(IImageGenerator? generator = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null) =>
+        Start(generator ?? new FakeImageGenerator(), settings, configure, realModelDirectory: null);
+
+    /// <summary>Starts the app on the real pipeline (NitroPipeline, CPU) with the embedded model or NITROLIVE_TEST_MODEL_DIR.</summary>
+    public static ReliabilityHost StartWithRealPipeline(Dictionary<string, string?>? settings = null)
+    {
+        var directory = Environment.GetEnvironmentVariable("NITROLIVE_TEST_MODEL_DIR") is { Length: > 0 } dir ? dir : EmbeddedModel.DefaultDirectory;
+        Assert.True(File.Exists(Path.Combine(directory, "nitrolive.json")),
+            $"The embedded model is missing at {directory}: models/nitro-tiny must be in the repository (or set NITROLIVE_TEST_MODEL_DIR).");
+        return Start(null, settings, null, directory);
+    }
+
+    private static ReliabilityHost Start(IImageGenerator? generator, Dictionary<string, string?>? settings, Action<IServiceCollection>? configure, string? realModelDirectory)
     {
         var merged = new Dictionary<string, string?>
         {
             ["NitroLive:Live:EmptySessionGraceSeconds"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (realModelDirectory is not null)
+        {
+            merged["NitroLive:Model:Directory"] = realModelDirectory;
+            merged["NitroLive:Model:Provider"] = "Cpu";
+        }
+
         foreach (var (key, value) in settings ?? [])
         {
             merged[key] = value;
         }
 
-        var host = new ReliabilityHost(generator ?? new FakeImageGenerator(), merged);
+        var host = new ReliabilityHost(generator, merged, configure);
         host.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         host.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+
+        // The generation loop warms the generator up first; hub calls before that would time the warm-up.
+        var readiness = host.Services.GetRequiredService<LiveReadiness>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!readiness.Current.IsReady && readiness.Current.Error is null && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.True(readiness.Current.IsReady, $"The generator did not warm up: {readiness.Current.Error ?? "timed out"}");
         return host;
     }
 
@@ -84,8 +123,15 @@ internal sealed class ReliabilityHost : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IImageGenerator>();
-            services.AddSingleton(_generator);
+            if (_generator is not null)
+            {
+                // The fake replaces the pipeline, so the model folder check does not apply.
+                services.RemoveAll<IImageGenerator>();
+                services.RemoveAll<IValidateOptions<NitroModelOptions>>();
+                services.AddSingleton(_generator);
+            }
+
+            _configure?.Invoke(services);
         });
     }
 }

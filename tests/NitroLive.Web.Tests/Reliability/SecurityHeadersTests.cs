@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using NitroLive.Web.Security;
@@ -28,6 +29,22 @@ public sealed class SecurityHeadersTests
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
         Assert.Equal("no-referrer", Header(response, "Referrer-Policy"));
         Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+    }
+
+    [Fact]
+    public async Task EveryInlineScriptOfThePageCarriesTheResponsesNonce()
+    {
+        await using var host = ReliabilityHost.Start();
+        using var http = host.NewHttpClient();
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+
+        using var response = await http.GetAsync(new Uri("/", UriKind.Relative), cts.Token);
+        var html = await response.Content.ReadAsStringAsync(cts.Token);
+
+        var nonce = Regex.Match(Directives(Header(response, "Content-Security-Policy"))["script-src"], "'nonce-([^']+)'").Groups[1].Value;
+        var inline = Regex.Matches(html, "<script(?![^>]*\\bsrc=)([^>]*)>", RegexOptions.IgnoreCase).Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(inline);
+        Assert.All(inline, attributes => Assert.Contains($"nonce=\"{nonce}\"", attributes, StringComparison.Ordinal));
     }
 
     [Fact]
