@@ -45,8 +45,6 @@ internal sealed class LiveService : ILiveService
         var first = _rules.Apply(seeded, options.Initial ?? new LiveRequestPatch());
         _ = LiveRequestRules.NormalizeDisplayName(options.DisplayName, "owner");
 
-        // The owner joins before the session is published: a session visible with no members could be swept as
-        // empty (with a zero grace period) between its creation and its owner's join.
         LiveMember? owner = null;
         var session = _registry.Add(() =>
         {
@@ -61,6 +59,8 @@ internal sealed class LiveService : ILiveService
                 _time,
                 _options.MaxMembersPerSession,
                 _registry.OnEmptied);
+
+            // The owner joins before the session is listed, so the janitor never sees it empty.
             owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);
             return created;
         });

@@ -7,8 +7,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NitroLive.Core.Pipeline;
-using Microsoft.Extensions.Options;
-using NitroLive.Web.Extensions;
 using NitroLive.Web.Live;
 using NitroLive.Web.Tests.Live;
 
@@ -89,9 +87,7 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
         {
             if (!UseRealGenerator)
             {
-                // The fake replaces the pipeline, so the model folder check does not apply.
                 services.RemoveAll<IImageGenerator>();
-                services.RemoveAll<IValidateOptions<NitroModelOptions>>();
                 services.AddSingleton<IImageGenerator>(Generator);
             }
         });
