@@ -22,6 +22,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+
+        // A CPU-only CI machine is slower than a laptop: UI expectations get 30 s (frame waits have their own limit).
+        Assertions.SetDefaultExpectTimeout(30_000);
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         App = await new AppServer().StartAsync(startup.Token);
         _playwright = await Playwright.CreateAsync();

@@ -29,6 +29,18 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(page.Locator("[data-testid=hud-fps]")).ToContainTextAsync("fps");
         await PageProbe.ScreenshotAsync(page, "studio-dark");
 
+        // Download PNG: a real PNG of the frame's size.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download]").ClickAsync());
+        Assert.Matches(@"^nitrolive-a-red-circle-on-a-blue-background-\d+\.png$", download.SuggestedFilename);
+        var png = await File.ReadAllBytesAsync((await download.PathAsync())!);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        Assert.Equal(pixels.Width, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)));
+        Assert.Equal(pixels.Height, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
+
+        // The HUD opens to the breakdown of the newest frame.
+        await page.Locator("[data-testid=hud] button").ClickAsync();
+        await Expect(page.Locator("[data-testid=hud-details]")).ToContainTextAsync("UNet");
+
         // Frames came as binary and were measured by the frame module.
         var samples = await page.EvaluateAsync<JsonElement>("() => globalThis.__nitroFrames.samples");
         Assert.True(samples.GetArrayLength() >= 1);
@@ -39,11 +51,18 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     public async Task ASecondBrowserOpensTheShareLinkAsViewerAndSeesTheSameFrame()
     {
         await using var ownerContext = await NewContextAsync();
+        await ownerContext.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
         var owner = await OpenStudioAsync(ownerContext);
         await TypeAsync(owner, RedCircle);
         var ownerPixels = await PageProbe.WaitForPixelsAsync(owner, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
         var shareUrl = await owner.Locator("[data-testid=share-url]").GetAttributeAsync("href");
         Assert.NotNull(shareUrl);
+        Assert.StartsWith(App.BaseAddress + "s/", shareUrl, StringComparison.Ordinal);
+
+        // "Copy share link" puts exactly that link on the clipboard.
+        await owner.Locator("[data-testid=share]").ClickAsync();
+        await PageProbe.WaitForAsync(owner, $"async () => (await navigator.clipboard.readText()) === {JsonSerializer.Serialize(shareUrl)}",
+            UiTimeout, "the share link on the clipboard");
 
         await using var viewerContext = await NewContextAsync();
         var viewer = await viewerContext.NewPageAsync();

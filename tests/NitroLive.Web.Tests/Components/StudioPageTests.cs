@@ -145,6 +145,33 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public void TheHistoryKeepsOneEntryPerPromptAsItIsTyped()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+
+        foreach (var prompt in new[] { "a", "a re", "a red", "a red sun", "a red su" })
+        {
+            owner.SetPrompt(prompt);
+            var frame = session.PublishFrame();
+            page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "show" && Equals(i.Arguments[3], frame.Sequence)));
+        }
+
+        var item = Assert.Single(page.FindAll("[data-testid=history-item]"));
+        Assert.Contains("a red su", item.GetAttribute("title"), StringComparison.Ordinal);
+
+        // Another prompt, or the same prompt with another seed, starts a new entry.
+        owner.SetPrompt("a blue moon");
+        var moon = session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "show" && Equals(i.Arguments[3], moon.Sequence)));
+        owner.Reroll();
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=history-item]").Count));
+    }
+
+    [Fact]
     public async Task APhoneOnAKioskSessionCannotSendABlockedPrompt()
     {
         var kiosk = Live.CreateSession(new CreateSessionOptions("Kiosk", TypingOpen: true));

@@ -161,6 +161,14 @@ public sealed partial class Kiosk
         return ValueTask.CompletedTask;
     }
 
+    private async Task ToggleFullscreenAsync()
+    {
+        if (AppJs is not null)
+        {
+            await AppJs.InvokeVoidAsync("toggleFullscreen", Leaving, (object?)null);
+        }
+    }
+
     private void Own(LiveRequestAccepted? accepted)
     {
         if (accepted is null || !_ownRequests.Add(accepted.RequestId))

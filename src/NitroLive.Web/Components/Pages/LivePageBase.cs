@@ -68,6 +68,9 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>Recent frames, newest first.</summary>
     protected IReadOnlyList<HistoryItem> History => _history;
 
+    /// <summary>Changes whenever <see cref="History"/> does.</summary>
+    protected int HistoryVersion { get; private set; }
+
     /// <summary>The member's current role (changes when the owner grants or revokes typing).</summary>
     protected LiveRole Role => Member?.Role ?? LiveRole.Viewer;
 
@@ -408,6 +411,8 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
                 return;
             }
 
+            HistoryVersion++;
+
             // Typing produces a frame per keystroke: one entry follows a prompt as it grows or shrinks, and a new
             // entry starts when the prompt turns into something else or the seed, steps or size change.
             if (SameSettings(head, request) &&
@@ -419,6 +424,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             }
         }
 
+        HistoryVersion++;
         _history.Insert(0, new HistoryItem(frame.Sequence, request));
         var limit = UiOptions.Value.HistoryLength;
         if (_history.Count > limit)

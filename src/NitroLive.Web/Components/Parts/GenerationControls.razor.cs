@@ -8,6 +8,8 @@ namespace NitroLive.Web.Components.Parts;
 /// <summary>Steps, seed, model variant and size of the session's request.</summary>
 public sealed partial class GenerationControls
 {
+    private object? _rendered;
+
     // The largest integer every JSON client holds exactly (what the live service accepts).
     private const long MaxSeed = 9_007_199_254_740_991;
 
@@ -41,6 +43,23 @@ public sealed partial class GenerationControls
     /// <summary>Called for "Variation": same prompt, new seed.</summary>
     [Parameter]
     public EventCallback OnVary { get; set; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The page re-renders on every frame; these controls only when what they show changed. Re-rendering MudBlazor
+    /// components re-issues their event handlers, which costs a render batch on the wire per frame for nothing.
+    /// </remarks>
+    protected override bool ShouldRender()
+    {
+        var key = (Request, Disabled, Limits, Model, string.Join('|', Variants));
+        if (Equals(key, _rendered))
+        {
+            return false;
+        }
+
+        _rendered = key;
+        return true;
+    }
 
     internal static string SizeKey(int width, int height) =>
         string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");

@@ -7,6 +7,11 @@ namespace NitroLive.Web.Components.Parts;
 public sealed partial class HistoryStrip
 {
     private ElementReference _list;
+    private (int Version, bool Enabled)? _rendered;
+
+    /// <summary>Changes whenever <see cref="Items"/> changes (the list is the page's own, updated in place).</summary>
+    [Parameter]
+    public int Version { get; set; }
 
     /// <summary>Newest first.</summary>
     [Parameter]
@@ -23,6 +28,18 @@ public sealed partial class HistoryStrip
     /// <summary>Called with the item to restore.</summary>
     [Parameter]
     public EventCallback<HistoryItem> OnRestore { get; set; }
+
+    /// <inheritdoc />
+    protected override bool ShouldRender()
+    {
+        if (_rendered == (Version, Enabled))
+        {
+            return false;
+        }
+
+        _rendered = (Version, Enabled);
+        return true;
+    }
 
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)

@@ -7,6 +7,8 @@ namespace NitroLive.Web.Components.Parts;
 /// <summary>The owner's view of who is connected, with typing granted or revoked per member.</summary>
 public sealed partial class MembersPanel
 {
+    private string? _rendered;
+
     /// <summary>The session's newest state.</summary>
     [Parameter]
     [EditorRequired]
@@ -27,6 +29,20 @@ public sealed partial class MembersPanel
     /// <summary>Open or close typing for everybody who joins.</summary>
     [Parameter]
     public EventCallback<bool> OnTypingOpenChanged { get; set; }
+
+    /// <inheritdoc />
+    protected override bool ShouldRender()
+    {
+        // Only when somebody joined, left or changed role (not on every frame of the page).
+        var key = $"{State.TypingOpen}|{MyMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}"));
+        if (key == _rendered)
+        {
+            return false;
+        }
+
+        _rendered = key;
+        return true;
+    }
 
     private static string RoleIcon(LiveRole role) => role switch
     {

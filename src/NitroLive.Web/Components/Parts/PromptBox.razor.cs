@@ -22,6 +22,7 @@ public sealed partial class PromptBox : IAsyncDisposable
     private string? _lastSent;
     private long _lastEdit;
     private bool _editedOnce;
+    private object? _rendered;
 
     [Inject]
     private TimeProvider Time { get; set; } = default!;
@@ -111,6 +112,20 @@ public sealed partial class PromptBox : IAsyncDisposable
         {
             await _debouncer.DisposeAsync();
         }
+    }
+
+    /// <inheritdoc />
+    protected override bool ShouldRender()
+    {
+        // The page re-renders on every frame; the field only when something it shows changed.
+        var key = (_text, CanType, ErrorText, Label, HelperText, MaxLength);
+        if (Equals(key, _rendered))
+        {
+            return false;
+        }
+
+        _rendered = key;
+        return true;
     }
 
     /// <inheritdoc />
