@@ -22,6 +22,10 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
     {
         ["NitroLive:Live:EmptySessionGraceSeconds"] = "0",
         ["Logging:LogLevel:Default"] = "Warning",
+
+        // These tests drive the live service faster than a person types; the per-connection call budget is tested elsewhere.
+        ["NitroLive:Security:HubCallsPerSecond"] = "10000",
+        ["NitroLive:Security:HubCallBurst"] = "10000",
     };
 
     public LiveAppFactory(FakeImageGenerator? generator = null, Dictionary<string, string?>? settings = null, bool useRealGenerator = false)
