@@ -14,10 +14,12 @@ namespace NitroLive.Core.Tests.Pipeline;
 ///   TE2 hidden states before TE1's (swapped)     17.5        22.5      35.0    0.0   32.5   0.0
 ///   UNet given the origin timestep, not shifted   5.0        12.5      47.5    0.0   20.0   0.0
 ///   time_ids all zeros                           62.5       100.0      42.5   82.5   37.5  15.0
+///   time_ids [0, 0, h, w, h, w] (crop for size)  65.0       100.0      47.5   80.0   35.0  12.5
 /// </code>
-/// The floors catch the first two by a wide margin on all three criteria. Zeroed time_ids are NOT caught: this model
-/// barely uses the crop conditioning (its numbers stay within noise of healthy), so accuracy cannot guard time_ids;
-/// only a test of the values written can. Shape and position are weak even when healthy, so they carry no floor.
+/// The floors catch the first two by a wide margin on all three criteria (the test was run against both and failed on
+/// background first). Wrong time_ids are NOT caught: this model barely uses the crop conditioning (its numbers stay within
+/// noise of healthy), so accuracy cannot guard time_ids; only a test of the values written can. Shape and position are
+/// weak even when healthy, so they carry no floor.
 /// </summary>
 public sealed class EmbeddedModelAccuracyTests(EmbeddedPipelineFixture fixture) : IClassFixture<EmbeddedPipelineFixture>
 {
