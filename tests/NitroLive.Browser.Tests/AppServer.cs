@@ -41,7 +41,7 @@ internal sealed class AppServer : WebApplicationFactory<Program>
             .Addresses.Single();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
 
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -56,6 +56,10 @@ internal sealed class AppServer : WebApplicationFactory<Program>
             catch (HttpRequestException)
             {
                 // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Busy warming up the model: ask again.
             }
 
             await Task.Delay(200, cancellationToken);
