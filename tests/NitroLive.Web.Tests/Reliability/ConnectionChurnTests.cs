@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace NitroLive.Web.Tests.Reliability;
 
+[Collection(SerialTests.Name)]
 public sealed class ConnectionChurnTests(ITestOutputHelper output)
 {
     [Fact]

@@ -8,6 +8,7 @@ using NitroLive.Web.Telemetry;
 
 namespace NitroLive.Web.Tests.Reliability;
 
+[Collection(SerialTests.Name)]
 public sealed class MetricsEndpointTests
 {
     [Fact]
