@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "verify-model" => VerifyModelCommand.Run(args[1..]),
     "schedule" => ScheduleCommand.Run(args[1..], Console.Out, Console.Error),
     "tokenize" => TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
+    "eval-model" => await EvalModelCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
     "bench" => await BenchCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
     "-h" or "--help" or "help" => Usage(null, exitCode: 0),
     _ => Usage(args.FirstOrDefault()),
@@ -33,6 +34,8 @@ static int Usage(string? command, int exitCode = 2)
                         --shifted-timestep S --steps N [--original-steps 4]
           tokenize      Print the 77 CLIP ids of a prompt (or the raw BPE ids) as a JSON array.
                         --tokenizer DIR [--raw] TEXT
+          eval-model    Generate the held-out prompts and judge them (accuracy overall and per kind); JSON.
+                        [--model DIR] [--heldout FILE] [--steps N] [--seed N] [--limit N] [--kind K] [--markdown]
           bench         Measure the pipeline (per-stage timings) or a live server (typists over /hubs/live); JSON.
                         pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N]
                         live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both]

@@ -2,11 +2,12 @@ using System.Runtime.Serialization;
 
 namespace NitroLive.Cli.Commands;
 
+// Public because MessagePack builds formatters only for public types.
 // The parts of /hubs/live's wire shapes (docs/hub-protocol.md) the live benchmark reads. The CLI does not reference
 // the web app: a benchmark client must see the server exactly as any other client does. Unknown keys are ignored.
 
 [DataContract]
-internal sealed class BenchJoined
+public sealed class BenchJoined
 {
     [DataMember(Name = "sessionId")]
     public string SessionId { get; set; } = string.Empty;
@@ -16,14 +17,14 @@ internal sealed class BenchJoined
 }
 
 [DataContract]
-internal sealed class BenchRequestAccepted
+public sealed class BenchRequestAccepted
 {
     [DataMember(Name = "requestId")]
     public long RequestId { get; set; }
 }
 
 [DataContract]
-internal sealed class BenchRequest
+public sealed class BenchRequest
 {
     [DataMember(Name = "prompt")]
     public string Prompt { get; set; } = string.Empty;
@@ -39,7 +40,7 @@ internal sealed class BenchRequest
 }
 
 [DataContract]
-internal sealed class BenchTimings
+public sealed class BenchTimings
 {
     [DataMember(Name = "queueWaitMs")]
     public double QueueWaitMs { get; set; }
@@ -64,7 +65,7 @@ internal sealed class BenchTimings
 }
 
 [DataContract]
-internal sealed class BenchFrame
+public sealed class BenchFrame
 {
     [DataMember(Name = "sequence")]
     public long Sequence { get; set; }
@@ -86,7 +87,7 @@ internal sealed class BenchFrame
 }
 
 [DataContract]
-internal sealed class BenchCreateSession
+public sealed class BenchCreateSession
 {
     [DataMember(Name = "displayName")]
     public string? DisplayName { get; set; }

@@ -162,10 +162,10 @@ public sealed partial class ExecutionProviderSelector
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Execution provider {Provider}: {Reason}")]
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Execution provider {Provider}: {Reason}")]
         public static partial void ProviderSelected(ILogger logger, string provider, string reason);
 
-        [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "CUDA was requested but cannot be used: {Reason}")]
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "CUDA was requested but cannot be used: {Reason}")]
         public static partial void CudaRequiredButUnavailable(ILogger logger, string reason);
     }
 }

@@ -6,6 +6,9 @@ namespace NitroLive.Core.Models;
 /// <summary>A float32 initializer whose bytes live in an external file.</summary>
 internal sealed record OnnxExternalInitializer(string Name, long[] Dims, string Location, long Offset);
 
+/// <summary>An initializer stored in the model itself (raw little-endian bytes).</summary>
+internal sealed record OnnxInlineInitializer(string Name, TensorElementType Type, long[] Dims, byte[] RawData);
+
 /// <summary>One node of a hand-built graph.</summary>
 internal sealed record OnnxNodeSpec(string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, long>? IntAttributes = null);
 
@@ -17,7 +20,7 @@ internal static class OnnxModelWriter
 {
     public static byte[] Build(
         IEnumerable<OnnxTensorInfo> inputs, IEnumerable<OnnxTensorInfo> outputs, IEnumerable<OnnxNodeSpec> nodes, long opset = 17, long irVersion = 8,
-        IEnumerable<OnnxExternalInitializer>? externalInitializers = null)
+        IEnumerable<OnnxExternalInitializer>? externalInitializers = null, IEnumerable<OnnxInlineInitializer>? initializers = null)
     {
         var graph = new MemoryStream();
         foreach (var node in nodes)
@@ -48,6 +51,20 @@ internal static class OnnxModelWriter
         }
 
         WriteString(graph, 2, "nitrolive");
+        foreach (var init in initializers ?? [])
+        {
+            var t = new MemoryStream();
+            foreach (var d in init.Dims)
+            {
+                WriteVarintField(t, 1, (ulong)d);
+            }
+
+            WriteVarintField(t, 2, (ulong)(int)init.Type);
+            WriteString(t, 8, init.Name);
+            WriteBytes(t, 9, init.RawData);
+            WriteMessage(graph, 5, t);
+        }
+
         foreach (var init in externalInitializers ?? [])
         {
             var t = new MemoryStream();

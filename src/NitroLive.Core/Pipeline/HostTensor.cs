@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -42,12 +43,7 @@ internal sealed class HostTensor : IDisposable
                 values.CopyTo(As<float>()[offset..]);
                 break;
             case TensorElementType.Float16:
-                var halves = As<Half>().Slice(offset, values.Length);
-                for (var i = 0; i < values.Length; i++)
-                {
-                    halves[i] = (Half)values[i];
-                }
-
+                TensorPrimitives.ConvertToHalf(values, As<Half>().Slice(offset, values.Length));
                 break;
             default:
                 throw new InvalidOperationException($"cannot write floats into a {OnnxElementTypes.Name(ElementType)} tensor");
@@ -62,12 +58,7 @@ internal sealed class HostTensor : IDisposable
                 As<float>().Slice(offset, destination.Length).CopyTo(destination);
                 break;
             case TensorElementType.Float16:
-                var halves = As<Half>().Slice(offset, destination.Length);
-                for (var i = 0; i < destination.Length; i++)
-                {
-                    destination[i] = (float)halves[i];
-                }
-
+                TensorPrimitives.ConvertToSingle(As<Half>().Slice(offset, destination.Length), destination);
                 break;
             default:
                 throw new InvalidOperationException($"cannot read floats from a {OnnxElementTypes.Name(ElementType)} tensor");

@@ -20,7 +20,6 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private const int MaxPixels = 4096;
 
     private readonly ILogger _logger;
-    private readonly PipelineOptions _options;
     private readonly ExecutionProviderSelector _providers;
     private readonly ClipTokenizer _tokenizer1;
     private readonly ClipTokenizer _tokenizer2;
@@ -49,7 +48,6 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatch, 1);
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<NitroPipeline>();
-        _options = options;
         var loadClock = Stopwatch.StartNew();
 
         Folder = ModelFolder.Load(options.ModelDirectory);
@@ -95,6 +93,8 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
         catch
         {
+            _stepGraphs?.Dispose();
+            _text?.Dispose();
             DisposeSessions();
             throw;
         }
@@ -338,6 +338,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         Log.Generated(_logger, batch, first.Width, first.Height, schedule.Count, totalMs);
         return results;
     }
+
+    /// <summary>The cached text-encoder outputs of <paramref name="prompt"/> (for tests).</summary>
+    internal bool TryGetCachedEmbedding(string prompt, out PromptEmbedding embedding) => _cache.TryGet(prompt, out embedding);
 
     private static void DrawNoise(GaussianNoise[] streams, Span<float> destination, int perImage)
     {

@@ -62,8 +62,9 @@ public static class GeneratorServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="NitroPipeline"/> as the app's one <see cref="IImageGenerator"/>, configured from
-    /// <c>NitroLive:Model</c>. The model folder is checked at startup: a bad folder stops the app with every problem
-    /// listed by file and reason.
+    /// <c>NitroLive:Model</c>. The pipeline is built when the app starts (the generation loop needs it), so a bad model
+    /// folder stops startup with an <see cref="OptionsValidationException"/> listing every problem by file and reason.
+    /// Replacing the <see cref="IImageGenerator"/> registration (tests) skips the model entirely.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
@@ -73,28 +74,28 @@ public static class GeneratorServiceCollectionExtensions
             .BindConfiguration(NitroModelOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NitroModelOptions>, ModelFolderValidator>());
-        services.TryAddSingleton(sp => new NitroPipeline(
-            sp.GetRequiredService<IOptions<NitroModelOptions>>().Value.ToPipelineOptions(),
+        services.TryAddSingleton(sp => CreatePipeline(
+            sp.GetRequiredService<IOptions<NitroModelOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<IImageGenerator>(sp => sp.GetRequiredService<NitroPipeline>());
         return services;
     }
-}
 
-/// <summary>Checks the model folder with the engine's own contract, so startup fails naming each file and why.</summary>
-internal sealed class ModelFolderValidator : IValidateOptions<NitroModelOptions>
-{
-    public ValidateOptionsResult Validate(string? name, NitroModelOptions options)
+    private static NitroPipeline CreatePipeline(NitroModelOptions options, ILoggerFactory loggerFactory)
     {
-        var directory = options.ResolvedDirectory;
-        var inspection = ModelFolder.Inspect(directory);
-        if (inspection.Problems.Count == 0)
+        try
         {
-            return ValidateOptionsResult.Success;
+            return new NitroPipeline(options.ToPipelineOptions(), loggerFactory);
         }
-
-        return ValidateOptionsResult.Fail(inspection.Problems.Select(p =>
-            $"NitroLive:Model:Directory '{inspection.Directory}': {p.File}{(p.Tensor is null ? string.Empty : $" ({p.Tensor})")}: {p.Message}"));
+        catch (ModelValidationException ex)
+        {
+            // The engine's own contract check, reported as a configuration error that names each file and why.
+            var directory = string.IsNullOrEmpty(ex.Directory) ? options.ResolvedDirectory : ex.Directory;
+            throw new OptionsValidationException(
+                NitroModelOptions.SectionName,
+                typeof(NitroModelOptions),
+                ex.Problems.Select(p =>
+                    $"NitroLive:Model:Directory '{directory}': {(string.IsNullOrEmpty(p.File) ? string.Empty : p.File + ": ")}{(p.Tensor is null ? string.Empty : $"({p.Tensor}) ")}{p.Message}"));
+        }
     }
 }

@@ -40,7 +40,8 @@ internal sealed class GenerationLoop : BackgroundService
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _maxBatch = _options.EnableBatching ? Math.Max(1, Math.Min(_options.MaxBatch, generator.Model.MaxBatch)) : 1;
+        var batching = _options.EnableBatching && (_options.BatchOnCpu || !string.Equals(generator.Model.Provider, "CPU", StringComparison.OrdinalIgnoreCase));
+        _maxBatch = batching ? Math.Max(1, Math.Min(_options.MaxBatch, generator.Model.MaxBatch)) : 1;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -60,6 +60,12 @@ public sealed class LiveOptions
     /// <summary>Whether the generation loop batches equal-shape requests of different sessions (when the model allows batch &gt; 1).</summary>
     public bool EnableBatching { get; set; } = true;
 
+    /// <summary>
+    /// Whether to batch on the CPU provider too. Off by default: on CPU a batched call measured no faster than one call
+    /// per session (bench/results/live-batching), because the CPU is already busy at batch 1.
+    /// </summary>
+    public bool BatchOnCpu { get; set; }
+
     /// <summary>Largest batch the loop builds; the model's <c>MaxBatch</c> caps it further.</summary>
     [Range(1, 64)]
     public int MaxBatch { get; set; } = 8;

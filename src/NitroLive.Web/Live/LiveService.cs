@@ -45,19 +45,26 @@ internal sealed class LiveService : ILiveService
         var first = _rules.Apply(seeded, options.Initial ?? new LiveRequestPatch());
         _ = LiveRequestRules.NormalizeDisplayName(options.DisplayName, "owner");
 
-        var session = _registry.Add(() => new LiveSession(
-            LiveIds.NewId(),
-            LiveIds.NewId(),
-            first,
-            options.TypingOpen,
-            _rules,
-            _ready,
-            _stats,
-            _time,
-            _options.MaxMembersPerSession,
-            _registry.OnEmptied));
-        var owner = session.Join(LiveRole.Owner, options.DisplayName, session.OwnerToken);
-        owner.UpdateRequest(new LiveRequestPatch());
+        LiveMember? owner = null;
+        var session = _registry.Add(() =>
+        {
+            var created = new LiveSession(
+                LiveIds.NewId(),
+                LiveIds.NewId(),
+                first,
+                options.TypingOpen,
+                _rules,
+                _ready,
+                _stats,
+                _time,
+                _options.MaxMembersPerSession,
+                _registry.OnEmptied);
+
+            // The owner joins before the session is listed, so the janitor never sees it empty.
+            owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);
+            return created;
+        });
+        owner!.UpdateRequest(new LiveRequestPatch());
         LiveLog.MemberJoined(_logger, LiveIds.ForLog(session.Id), LiveRole.Owner);
         return owner;
     }

@@ -71,7 +71,8 @@ internal sealed class SecurityHeadersMiddleware
     {
         Span<byte> bytes = stackalloc byte[16];
         RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes);
+        // Hex: valid in a CSP nonce and never HTML-encoded in the page (base64's '+' becomes "&#x2B;").
+        return Convert.ToHexString(bytes);
     }
 }
 

@@ -7,8 +7,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NitroLive.Core.Pipeline;
-using Microsoft.Extensions.Options;
-using NitroLive.Web.Extensions;
 using NitroLive.Web.Live;
 using NitroLive.Web.Tests.Live;
 
@@ -24,6 +22,10 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
     {
         ["NitroLive:Live:EmptySessionGraceSeconds"] = "0",
         ["Logging:LogLevel:Default"] = "Warning",
+
+        // These tests drive the live service faster than a person types; the per-connection call budget is tested elsewhere.
+        ["NitroLive:Security:HubCallsPerSecond"] = "10000",
+        ["NitroLive:Security:HubCallBurst"] = "10000",
     };
 
     public LiveAppFactory(FakeImageGenerator? generator = null, Dictionary<string, string?>? settings = null, bool useRealGenerator = false)
@@ -89,9 +91,7 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
         {
             if (!UseRealGenerator)
             {
-                // The fake replaces the pipeline, so the model folder check does not apply.
                 services.RemoveAll<IImageGenerator>();
-                services.RemoveAll<IValidateOptions<NitroModelOptions>>();
                 services.AddSingleton<IImageGenerator>(Generator);
             }
         });

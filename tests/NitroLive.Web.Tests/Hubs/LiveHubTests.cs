@@ -33,7 +33,11 @@ public sealed class LiveHubTests
         Assert.Equal([0xFF, 0xD8], final.Image[..2]);
         Assert.True(final.Timings.TotalMs >= final.Timings.GenerateMs);
         Assert.Equal(1, final.Timings.BatchSize);
-        Assert.True(app.Generator.GeneratedRequests.Count() < text.Length, "superseded requests were generated");
+        // Each prompt is generated at most once and in typing order (how many are skipped depends on timing).
+        var generated = app.Generator.GeneratedRequests.Select(r => r.Prompt).Where(p => p.Length > 0).ToArray();
+        Assert.Equal(generated.OrderBy(p => p.Length), generated);
+        Assert.Equal(generated.Distinct(), generated);
+        Assert.Equal(text, generated[^1]);
         Assert.Equal(1, app.Generator.MaxConcurrentCalls);
     }
 

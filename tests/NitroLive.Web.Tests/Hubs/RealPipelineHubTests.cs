@@ -111,13 +111,19 @@ public sealed class RealPipelineHubTests
         Assert.All(results, r => Assert.Equal([0xFF, 0xD8], r.Final.Image[..2]));
     }
 
-    private static Task<LiveAppFactory> StartAsync() => LiveAppFactory.StartAsync(
-        settings: new()
-        {
-            ["NitroLive:Model:Directory"] = ModelDirectory,
-            ["NitroLive:Model:Provider"] = Environment.GetEnvironmentVariable("NITROLIVE_TEST_PROVIDER") ?? "Cpu",
-        },
-        useRealGenerator: true);
+    private static Task<LiveAppFactory> StartAsync()
+    {
+        Assert.True(
+            File.Exists(Path.Combine(ModelDirectory, "nitrolive.json")),
+            $"The embedded model is missing at {ModelDirectory}: models/nitro-tiny must be in the repository (the web project copies it beside the app).");
+        return LiveAppFactory.StartAsync(
+            settings: new()
+            {
+                ["NitroLive:Model:Directory"] = ModelDirectory,
+                ["NitroLive:Model:Provider"] = Environment.GetEnvironmentVariable("NITROLIVE_TEST_PROVIDER") ?? "Cpu",
+            },
+            useRealGenerator: true);
+    }
 
     private static double MeanAbsoluteDifference(byte[] a, byte[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Average();
 }

@@ -85,6 +85,32 @@ public sealed class SlowClientTests
         Assert.Equal("after", (await ownerFrames.WaitForRequestAsync(last.RequestId)).Request.Prompt);
     }
 
+    [Fact]
+    public async Task AMessageThatIsNotJsonClosesOnlyItsOwnConnection()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync();
+        var session = await owner.InvokeAsync<Web.Hubs.JoinedMessage>("CreateSession", new Web.Hubs.CreateSessionMessage());
+        await using var frames = new FrameRecorder(owner, session.SessionId);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var broken = new ClientWebSocket();
+        await broken.ConnectAsync(new UriBuilder(app.HubUrl) { Scheme = "ws" }.Uri, cts.Token);
+        await SendAsync(broken, """{"protocol":"json","version":1}""", cts.Token);
+        await ReceiveUntilAsync(broken, "{}", cts.Token);
+
+        await SendAsync(broken, "{this is not json", cts.Token);
+        var buffer = new byte[4096];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await broken.ReceiveAsync(buffer, cts.Token);
+        }
+        while (result.MessageType != WebSocketMessageType.Close && !Encoding.UTF8.GetString(buffer, 0, result.Count).Contains("\"type\":7", StringComparison.Ordinal));
+
+        var accepted = await owner.InvokeAsync<Web.Hubs.RequestAcceptedMessage>("SetPrompt", session.SessionId, "unaffected", cts.Token);
+        Assert.Equal("unaffected", (await frames.WaitForRequestAsync(accepted.RequestId)).Request.Prompt);
+    }
+
     private static async Task<ClientWebSocket> StallingViewerAsync(LiveAppFactory app, string sessionId, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NitroLive.Cli.Evaluation;
+using NitroLive.Core.Models;
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Cli.Commands;
+
+/// <summary>
+/// <c>nitrolive eval-model</c>: every held-out prompt through the real pipeline at the model's native size, judged by
+/// <see cref="SceneJudge"/>; one JSON object (accuracy overall and per kind, timing) on stdout, or the model card's
+/// table rows with --markdown.
+/// </summary>
+internal static class EvalModelCommand
+{
+    private const string UsageLine =
+        "usage: eval-model [--model DIR] [--heldout FILE] [--steps N] [--seed N] [--limit N] [--kind single|count|pair] [--provider auto|cpu|cuda] [--markdown]";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (args is ["--help"] or ["-h"])
+        {
+            await output.WriteLineAsync(UsageLine);
+            return 0;
+        }
+
+        if (!TryParse(args, out var parsed, out var parseError))
+        {
+            await error.WriteLineAsync($"nitrolive eval-model: {parseError}\n{UsageLine}");
+            return 2;
+        }
+
+        var heldoutPath = Path.GetFullPath(parsed.Heldout ?? Path.Combine(parsed.Model, "eval", "heldout.json"));
+        if (!File.Exists(heldoutPath))
+        {
+            // The copy of the model next to the binary leaves eval/ out, so the default only works on a source checkout.
+            await error.WriteLineAsync($"nitrolive eval-model: held-out set '{heldoutPath}' not found; pass --heldout FILE or --model models/nitro-tiny (the repository folder).");
+            return 2;
+        }
+
+        IReadOnlyList<HeldoutRecord> records;
+        try
+        {
+            records = Select(HeldoutRecord.Load(heldoutPath), parsed.Kind, parsed.Limit);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"nitrolive eval-model: '{heldoutPath}' is not a held-out set (a JSON array of {{prompt, scene}}): {ex.Message}");
+            return 2;
+        }
+
+        using var logging = CliLogging.Create();
+        try
+        {
+            using var pipeline = new NitroPipeline(new PipelineOptions { ModelDirectory = parsed.Model, Provider = parsed.Provider }, logging);
+            var steps = parsed.Steps ?? pipeline.Model.SupportedSteps.Min();
+            var clock = Stopwatch.StartNew();
+            var results = await EvaluateAsync(pipeline, records, steps, parsed.Seed, cancellationToken);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var summary = SceneJudge.Summarize(results);
+            await output.WriteLineAsync(parsed.Markdown
+                ? ToMarkdown(summary, steps)
+                : ToJson(summary, pipeline.Model, Path.GetFullPath(parsed.Model), heldoutPath, steps, parsed.Seed, seconds));
+            return 0;
+        }
+        catch (ModelValidationException ex)
+        {
+            await error.WriteLineAsync($"nitrolive eval-model: the model folder '{ex.Directory}' is not valid:");
+            foreach (var problem in ex.Problems)
+            {
+                await error.WriteLineAsync($"  {problem}");
+            }
+
+            return 1;
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"nitrolive eval-model: {ex.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>
+    /// Generates every record at the model's native size, in batches of the pipeline's MaxBatch, prompt i with seed
+    /// <paramref name="seed"/> + i (so a subset keeps each prompt's noise), and judges each image.
+    /// </summary>
+    internal static async Task<List<(HeldoutRecord Record, JudgeVerdict Verdict)>> EvaluateAsync(
+        NitroPipeline pipeline, IReadOnlyList<HeldoutRecord> records, int steps, long seed, CancellationToken cancellationToken)
+    {
+        var model = pipeline.Model;
+        var results = new List<(HeldoutRecord, JudgeVerdict)>(records.Count);
+        for (var start = 0; start < records.Count; start += model.MaxBatch)
+        {
+            var requests = Enumerable.Range(start, Math.Min(model.MaxBatch, records.Count - start))
+                .Select(i => new GenerationRequest(records[i].Prompt, steps, seed + i, model.NativeWidth, model.NativeHeight))
+                .ToList();
+            var images = await pipeline.GenerateAsync(requests, cancellationToken);
+            for (var k = 0; k < images.Count; k++)
+            {
+                var record = records[start + k];
+                results.Add((record, SceneJudge.Check(images[k].Rgb, images[k].Width, images[k].Height, record)));
+            }
+        }
+
+        return results;
+    }
+
+    internal static IReadOnlyList<HeldoutRecord> Select(IReadOnlyList<HeldoutRecord> records, string? kind, int? limit)
+    {
+        IEnumerable<HeldoutRecord> selected = records;
+        if (kind is not null)
+        {
+            selected = selected.Where(r => r.Kind == kind);
+        }
+
+        if (limit is { } n)
+        {
+            selected = selected.Take(n);
+        }
+
+        return selected.ToList();
+    }
+
+    internal static string ToJson(
+        IReadOnlyDictionary<string, JudgeScores> summary, ModelDescription model, string modelDirectory, string heldout, int steps, long seed, double seconds)
+    {
+        var n = summary.TryGetValue("all", out var all) ? all.N : 0;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model.DisplayName);
+            json.WriteString("model_dir", modelDirectory);
+            json.WriteString("heldout", heldout);
+            json.WriteString("provider", model.Provider);
+            json.WriteNumber("width", model.NativeWidth);
+            json.WriteNumber("height", model.NativeHeight);
+            json.WriteNumber("steps", steps);
+            json.WriteNumber("seed", seed);
+            json.WriteString("seeds", "seed + prompt index");
+            json.WriteNumber("n", n);
+            json.WriteString("date_utc", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+            json.WriteStartObject("accuracy_percent");
+            foreach (var (group, s) in summary)
+            {
+                json.WriteStartObject(group);
+                json.WriteNumber("n", s.N);
+                json.WriteNumber("colour", s.Colour);
+                json.WriteNumber("background", s.Background);
+                json.WriteNumber("position", s.Position);
+                json.WriteNumber("count", s.Count);
+                json.WriteNumber("shape", s.Shape);
+                json.WriteNumber("all", s.All);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("timing");
+            json.WriteNumber("total_s", Math.Round(seconds, 2));
+            json.WriteNumber("per_image_ms", n == 0 ? 0 : Math.Round(1000 * seconds / n, 1));
+            json.WriteNumber("batch", model.MaxBatch);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Rows in the model card's table format, so refreshing the README is a paste.</summary>
+    internal static string ToMarkdown(IReadOnlyDictionary<string, JudgeScores> summary, int steps)
+    {
+        var text = new StringBuilder();
+        var setting = steps == 1 ? "1 step" : $"{steps} steps";
+        foreach (var (group, s) in summary)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {setting} | {group} | {s.N} | {s.Colour:F1} | {s.Background:F1} | {s.Position:F1} | {s.Count:F1} | {s.Shape:F1} | {s.All:F1} |");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    internal sealed record Arguments(
+        string Model, string? Heldout, int? Steps, long Seed, int? Limit, string? Kind, ProviderPreference Provider, bool Markdown);
+
+    internal static bool TryParse(string[] args, out Arguments parsed, out string error)
+    {
+        string? model = null, heldout = null, kind = null;
+        int? steps = null, limit = null;
+        long seed = 0;
+        var provider = ProviderPreference.Auto;
+        var markdown = false;
+        parsed = null!;
+        error = string.Empty;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name == "--markdown")
+            {
+                markdown = true;
+                continue;
+            }
+
+            if (i + 1 >= args.Length || !name.StartsWith("--", StringComparison.Ordinal))
+            {
+                error = name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value" : $"unexpected argument '{name}'";
+                return false;
+            }
+
+            var value = args[++i];
+            bool ok;
+            switch (name)
+            {
+                case "--model":
+                    model = value;
+                    ok = true;
+                    break;
+                case "--heldout":
+                    heldout = value;
+                    ok = true;
+                    break;
+                case "--kind":
+                    kind = value;
+                    ok = SceneJudge.Kinds.Contains(value);
+                    break;
+                case "--steps":
+                    ok = TryInt(value, out var s) && s >= 1;
+                    steps = s;
+                    break;
+                case "--limit":
+                    ok = TryInt(value, out var l) && l >= 1;
+                    limit = l;
+                    break;
+                case "--seed":
+                    ok = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed);
+                    break;
+                case "--provider":
+                    ok = ProviderArgument.TryParse(value, out provider);
+                    break;
+                default:
+                    error = $"unknown option '{name}'";
+                    return false;
+            }
+
+            if (!ok)
+            {
+                error = $"{name} has an invalid value '{value}'";
+                return false;
+            }
+        }
+
+        parsed = new Arguments(model ?? EmbeddedModel.DefaultDirectory, heldout, steps, seed, limit, kind, provider, markdown);
+        return true;
+    }
+
+    private static bool TryInt(string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+}

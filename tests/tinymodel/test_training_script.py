@@ -1,0 +1,87 @@
+"""The demo model's training script, run for a few steps (CI never retrains the committed model).
+
+Run: /usr/bin/python3 -m unittest discover -s tests/tinymodel -v
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import onnx
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TOOLS = os.path.join(REPO, "tools", "tinymodel")
+sys.path.insert(0, TOOLS)
+import bpe  # noqa: E402
+import grammar  # noqa: E402
+
+
+def io_names(path):
+    model = onnx.load(path, load_external_data=False)
+    return [i.name for i in model.graph.input], [o.name for o in model.graph.output]
+
+
+class QuickTrainingRun(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = os.path.join(cls.tmp.name, "nitro-tiny")
+        cls.result = subprocess.run(
+            ["/usr/bin/python3", os.path.join(TOOLS, "train.py"), "--out", cls.out, "--quick", "--threads", "1"],
+            cwd=REPO, capture_output=True, text=True, timeout=600)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_the_quick_run_succeeds(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stdout[-2000:] + self.result.stderr[-2000:])
+
+    def test_it_writes_a_complete_sdxl_shaped_folder(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])
+        for rel in ["model_index.json", "nitrolive.json", "scheduler/scheduler_config.json",
+                    "text_encoder/model.onnx", "text_encoder_2/model.onnx", "unet/model.onnx",
+                    "vae_decoder/model.onnx", "vae_decoder/config.json", "vae_encoder/model.onnx",
+                    "tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer/special_tokens_map.json",
+                    "tokenizer/tokenizer_config.json", "tokenizer_2/vocab.json", "tokenizer_2/merges.txt",
+                    "tokenizer_2/special_tokens_map.json", "tokenizer_2/tokenizer_config.json"]:
+            self.assertTrue(os.path.isfile(os.path.join(self.out, rel)), rel)
+        with open(os.path.join(self.out, "nitrolive.json"), encoding="utf-8") as f:
+            card = json.load(f)
+        self.assertEqual(card["shifted_timestep"], 250)
+        self.assertEqual(card["supported_steps"], [1, 2, 3, 4])
+        self.assertTrue(card["embedded_demo"])
+
+    def test_the_onnx_graphs_carry_optimum_tensor_names(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])
+        ins, outs = io_names(os.path.join(self.out, "unet", "model.onnx"))
+        self.assertEqual(ins, ["sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"])
+        self.assertEqual(outs, ["out_sample"])
+        ins, outs = io_names(os.path.join(self.out, "text_encoder", "model.onnx"))
+        self.assertEqual(ins, ["input_ids"])
+        self.assertIn("last_hidden_state", outs)
+        self.assertIn("pooler_output", outs)
+        self.assertTrue(any(o.startswith("hidden_states.") for o in outs))
+        ins, outs = io_names(os.path.join(self.out, "text_encoder_2", "model.onnx"))
+        self.assertIn("text_embeds", outs)
+        ins, outs = io_names(os.path.join(self.out, "vae_decoder", "model.onnx"))
+        self.assertEqual((ins, outs), (["latent_sample"], ["sample"]))
+
+    def test_every_grammar_word_is_one_token(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])
+        tok = bpe.Tokenizer.from_dir(os.path.join(self.out, "tokenizer"))
+        for word in list(grammar.COLOURS) + grammar.SHAPES:
+            self.assertEqual(len(tok.encode(word)), 1, word)
+
+
+class CommittedModel(unittest.TestCase):
+    def test_the_committed_model_stays_small_enough_to_travel(self):
+        root = os.path.join(REPO, "models", "nitro-tiny")
+        total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
+        self.assertLess(total, 10 * 1024 * 1024)
+
+
+if __name__ == "__main__":
+    unittest.main()
