@@ -194,9 +194,14 @@ public sealed class StudioPageTests : UiTestContext
 
     private static async Task ClickText(IRenderedComponent<Studio> page, string container, string text)
     {
-        var item = page.Find(container).QuerySelectorAll("*")
-            .Last(e => e.TextContent.Trim() == text && e.GetAttribute("blazor:onclick") is not null
-                || e.TextContent.Trim() == text && e.HasAttribute("blazor:onclick"));
-        await item.ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        // Find and click on the renderer's dispatcher: a frame arriving in between would re-render the page and
+        // retire the handler that was found.
+        await page.InvokeAsync(() =>
+        {
+            var item = page.Find(container).QuerySelectorAll("*")
+                .Last(e => e.TextContent.Trim() == text && e.GetAttribute("blazor:onclick") is not null
+                    || e.TextContent.Trim() == text && e.HasAttribute("blazor:onclick"));
+            return item.ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        });
     }
 }
