@@ -113,7 +113,7 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
         // A large frame takes long enough on CPU to be cancelled inside a UNet run.
         // The first run at this size allocates buffers and encodes the prompt; time a second, warm one, because the
         // cancelled run below is warm too.
-        var request = new GenerationRequest("a blue circle", 4, 9, 512, 512);
+        var request = new GenerationRequest("a blue circle", 4, 9, 1024, 1024);
         await Pipeline.GenerateAsync([request], CancellationToken.None).WaitAsync(Timeout);
         var full = Stopwatch.StartNew();
         await Pipeline.GenerateAsync([request with { Seed = 11 }], CancellationToken.None).WaitAsync(Timeout);
