@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NitroLive.Web.Hubs;
 using NitroLive.Web.Telemetry;
 
 namespace NitroLive.Web.Security;
@@ -25,7 +26,9 @@ public static class SecurityExtensions
         services.AddMetrics();
         services.TryAddSingleton<NitroMetrics>();
         services.TryAddSingleton<HubRateLimitFilter>();
-        services.Configure<HubOptions>(o => o.AddFilter<HubRateLimitFilter>());
+        // Only the public live hub: global HubOptions would also throttle Blazor's own circuit hub, whose render
+        // acknowledgements and events easily exceed a typist's call rate.
+        services.AddSignalR().AddHubOptions<LiveHub>(o => o.AddFilter<HubRateLimitFilter>());
         return services;
     }
 
