@@ -323,6 +323,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
             set.DecoderIn.WriteFloats(0, scaled);
             _decoder.Run(runOptions, set.DecoderInputNames, set.DecoderInputs, set.DecoderOutputNames, set.DecoderOutputs);
+
+            // ONNX Runtime looks at Terminate between nodes only: a cancel that lands in the decoder's last node lets the
+            // run finish, and a cancelled generation must still never hand back a result.
+            cancellationToken.ThrowIfCancellationRequested();
             rgbs = set.ToRgb(config.OutputRange);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
         }
