@@ -121,7 +121,9 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
 
         using var cts = new CancellationTokenSource();
         var run = Pipeline.GenerateAsync([request with { Seed = 10 }], cts.Token);
-        await Task.Delay(TimeSpan.FromMilliseconds(fullMs / 5));
+        // A fixed short delay, not a fraction of fullMs: parallel test classes can inflate the timed run, and the
+        // cancelled one must still be mid-UNet (a warm 1024x1024 4-step run takes well over a second on a CPU).
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(fullMs / 5, 50)));
         var sinceCancel = Stopwatch.StartNew();
         await cts.CancelAsync();
 
