@@ -35,6 +35,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly LinkedList<BufferSet> _bufferSets = new();
     private LatentStepGraphs? _stepGraphs;
     private readonly OrtMemoryInfo? _deviceMemory;
+    private readonly GeneratorThread _thread;
     private int _running;
     private bool _disposed;
 
@@ -110,6 +111,8 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             Log.Float16DecoderMayOverflow(_logger, _decoderLayout.Folder);
         }
 
+        // Last, so that a constructor that throws leaves no thread behind.
+        _thread = new GeneratorThread("nitrolive-generator");
         Log.Loaded(_logger, manifest.DisplayName, Folder.Directory, _providers.Provider, maxBatch, _decoderLayout.Folder, loadClock.Elapsed.TotalMilliseconds);
     }
 
@@ -135,8 +138,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     public int CachedPrompts => _cache.Count;
 
     /// <inheritdoc />
+    /// <remarks>The run happens on the pipeline's own thread, never on a thread-pool thread (see <see cref="GeneratorThread"/>).</remarks>
     public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken) =>
-        Task.Run(() => Generate(requests, cancellationToken), cancellationToken);
+        _thread.Run(() => Generate(requests, cancellationToken), cancellationToken);
 
     /// <summary>Runs one generation per size (in order) so that later requests of those sizes find warm sessions and buffers.</summary>
     public async Task WarmUpAsync(IEnumerable<(int Width, int Height)> sizes, CancellationToken cancellationToken)
@@ -192,6 +196,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
 
         _disposed = true;
+        _thread.Dispose();
         foreach (var set in _bufferSets)
         {
             set.Dispose();
