@@ -121,6 +121,35 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task AFrameLostWithTheConnectionIsShownAgainOnceTheBrowserIsBack()
+    {
+        // The browser never answers the first show: the socket dropped with the call in flight.
+        var show = JSInterop.SetupModule("./js/frames.js").Setup<double>("show", _ => true);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var frame = Live.OnlySession().PublishFrame();
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "show"));
+
+        // The connection drops: the call's token fires (the real JS runtime then cancels the call; bUnit's is told).
+        var connection = Services.GetRequiredService<CircuitConnection>();
+        await page.InvokeAsync(connection.Down);
+        Assert.True(JSInterop.Invocations["show"].Single().CancellationToken?.IsCancellationRequested);
+        show.SetCanceled();
+        await AdvanceAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(250));
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "show");
+
+        // Reconnected, with no newer frame on the way: the same frame goes to the browser again.
+        show.SetResult(1);
+        await page.InvokeAsync(connection.Up);
+        page.WaitForAssertion(() =>
+        {
+            var shows = JSInterop.Invocations.Where(i => i.Identifier == "show").ToList();
+            Assert.Equal(2, shows.Count);
+            Assert.All(shows, i => Assert.Equal(frame.Sequence, i.Arguments[3]));
+        });
+    }
+
+    [Fact]
     public async Task SelectingAHistoryFrameRestoresItsPromptAndSeed()
     {
         var page = RenderStudio();
