@@ -304,6 +304,19 @@ public sealed class FrameMessage
     public long CreatedAtUnixMs { get; set; }
 }
 
+/// <summary>A model variant a request may name.</summary>
+[DataContract]
+public sealed class ModelVariantMessage
+{
+    /// <summary>The value for a request's <c>modelVariant</c> (<c>realism</c>, <c>vibrant</c>, <c>tiny</c>).</summary>
+    [DataMember(Name = "name")]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>What to show people ("Realism", "Vibrant", or the embedded model's own name).</summary>
+    [DataMember(Name = "displayName")]
+    public string DisplayName { get; set; } = string.Empty;
+}
+
 /// <summary>The answer to GetServerInfo: the model and the limits.</summary>
 [DataContract]
 public sealed class ServerInfoMessage
@@ -316,9 +329,13 @@ public sealed class ServerInfoMessage
     [DataMember(Name = "model")]
     public string Model { get; set; } = string.Empty;
 
-    /// <summary>Model variant.</summary>
+    /// <summary>Model variant (the default one).</summary>
     [DataMember(Name = "modelVariant")]
     public string ModelVariant { get; set; } = string.Empty;
+
+    /// <summary>The variants a request may name in <c>modelVariant</c>, default first.</summary>
+    [DataMember(Name = "modelVariants")]
+    public List<ModelVariantMessage> ModelVariants { get; set; } = [];
 
     /// <summary>Execution provider.</summary>
     [DataMember(Name = "provider")]
@@ -476,7 +493,8 @@ internal static class LiveHubMapping
     public static ServerInfoMessage ToServerInfo(this ILiveService live, string provider) => new()
     {
         Model = live.Model.DisplayName,
-        ModelVariant = live.Model.Variant,
+        ModelVariant = live.Limits.ModelVariant,
+        ModelVariants = live.Limits.ModelVariants.Select(v => new ModelVariantMessage { Name = v.Name, DisplayName = v.DisplayName }).ToList(),
         Provider = provider,
         MaxPromptLength = live.Limits.MaxPromptLength,
         AllowedSteps = live.Limits.AllowedSteps.ToList(),

@@ -121,6 +121,44 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public void WithOneVariantTheStudioShowsTheModelsOwnNameAndNoSwitch()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+
+        Assert.Empty(page.FindAll("[data-testid=variant]"));
+        Assert.Equal("nitro-tiny", page.Find("[data-testid=model-name]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task WithTwoVariantsTheStudioSwitchesBetweenRealismAndVibrant()
+    {
+        Live.Limits = Live.Limits with
+        {
+            ModelVariant = "realism",
+            ModelVariants = [new LiveModelVariant("realism", "Realism"), new LiveModelVariant("vibrant", "Vibrant")],
+            DefaultRequest = Live.Limits.DefaultRequest with { ModelVariant = "realism" },
+        };
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=variant]"));
+        Assert.Empty(page.FindAll("[data-testid=model-name]"));
+        Assert.Equal(["Realism", "Vibrant"], page.Find("[data-testid=variant]").Children.Select(e => e.TextContent.Trim()).Where(t => t.Length > 0));
+
+        await ClickText(page, "[data-testid=variant]", "Vibrant");
+
+        var session = Live.OnlySession();
+        page.WaitForAssertion(() => Assert.Equal("vibrant", session.Request.ModelVariant));
+        Assert.Contains(session.Patches, p => p.ModelVariant == "vibrant");
+
+        // A viewer of the session sees the choice, but cannot change it.
+        await using var viewer = Live.JoinSession(session.Id, LiveRole.Viewer);
+        var view = Render<Studio>(p => p.Add(s => s.SessionId, session.Id));
+        view.WaitForAssertion(() =>
+            Assert.Equal("Vibrant", view.Find("[data-testid=variant] [aria-checked=true]").TextContent.Trim()));
+        Assert.All(view.FindAll("[data-testid=variant] button"), b => Assert.True(b.HasAttribute("disabled")));
+    }
+
+    [Fact]
     public async Task AFrameLostWithTheConnectionIsShownAgainOnceTheBrowserIsBack()
     {
         // The browser never answers the first show: the socket dropped with the call in flight.
