@@ -88,6 +88,9 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await TypeAsync(owner, "a yellow sun");
         await Expect(viewer.Locator("#prompt")).ToHaveValueAsync("a yellow sun", new() { Timeout = Ms(UiTimeout) });
         await PageProbe.ScreenshotAsync(viewer, "session-viewer");
+        await viewer.SetViewportSizeAsync(390, 844);
+        await AssertNoSidewaysScrollAsync(viewer);
+        await PageProbe.ScreenshotAsync(viewer, "session-viewer-phone");
 
         // Granted typing, the viewer's field opens.
         await owner.Locator("[data-testid=grant]").ClickAsync();
@@ -128,6 +131,10 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await PageProbe.WaitForPixelsAsync(kiosk, p => p.RedCenter && p.BlueBackground, "the phone's red circle on the kiosk");
         await PageProbe.ScreenshotAsync(kiosk, "kiosk");
         await PageProbe.ScreenshotAsync(phone, "phone-on-kiosk-session");
+        await kiosk.SetViewportSizeAsync(390, 844);
+        await AssertNoSidewaysScrollAsync(kiosk);
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk-phone");
+        await kiosk.SetViewportSizeAsync(1280, 720);
 
         // Nobody types for AttractAfterSeconds (4 s here): the playlist comes back by itself.
         await Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "true", new() { Timeout = Ms(TimeSpan.FromSeconds(20)) });
@@ -216,8 +223,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await page.Keyboard.TypeAsync(RedCircle, new() { Delay = 30 });
         await page.Keyboard.PressAsync("Enter");
         await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
-        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        Assert.True(width <= 390, $"the page scrolls sideways on a phone ({width}px wide)");
+        await AssertNoSidewaysScrollAsync(page);
         await PageProbe.ScreenshotAsync(page, "studio-phone");
 
         await page.Locator("[data-testid=theme-toggle]").ClickAsync();
@@ -247,6 +253,13 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await seed.PressAsync("Tab");
         await Expect(seed).ToHaveValueAsync(GoodSeed);
         await page.WaitForTimeoutAsync(500);
+    }
+
+    private static async Task AssertNoSidewaysScrollAsync(IPage page)
+    {
+        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        var viewport = page.ViewportSize!.Width;
+        Assert.True(width <= viewport, $"the page scrolls sideways at {viewport}px ({width}px wide)");
     }
 
     private static async Task TypeAsync(IPage page, string text) =>
