@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using NitroLive.Web.Hubs;
 
 namespace NitroLive.Cli.Commands;
 
@@ -297,7 +298,7 @@ internal sealed class LiveTypist : IAsyncDisposable
         _index = index;
         _settings = settings;
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(settings.Url, "hubs/live"), o => o.Transports = HttpTransportType.WebSockets);
+            .WithUrl(new Uri(settings.Url, LiveHubContract.Path.TrimStart('/')), o => o.Transports = HttpTransportType.WebSockets);
         if (settings.Protocol == "messagepack")
         {
             builder.AddMessagePackProtocol();
@@ -342,8 +343,8 @@ internal sealed class LiveTypist : IAsyncDisposable
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         await _connection.StartAsync(cancellationToken);
-        var joined = await _connection.InvokeAsync<BenchJoined>("CreateSession",
-            new BenchCreateSession { DisplayName = $"bench-{_index}", TypingOpen = false }, cancellationToken);
+        var joined = await _connection.InvokeAsync<JoinedMessage>(LiveHubContract.CreateSession,
+            new CreateSessionMessage { DisplayName = $"bench-{_index}", TypingOpen = false }, cancellationToken);
         _sessionId = joined.SessionId;
         _reader = ReadFramesAsync(_stop.Token);
     }
@@ -459,7 +460,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         try
         {
-            var accepted = await _connection.InvokeAsync<BenchRequestAccepted>("SetPrompt", _sessionId, text, cancellationToken);
+            var accepted = await _connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.SetPrompt, _sessionId, text, cancellationToken);
             lock (_gate)
             {
                 Keystrokes++;
@@ -551,7 +552,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         try
         {
-            await foreach (var frame in _connection.StreamAsync<BenchFrame>("Frames", _sessionId, cancellationToken))
+            await foreach (var frame in _connection.StreamAsync<FrameMessage>(LiveHubContract.Frames, _sessionId, cancellationToken))
             {
                 var receivedAt = Stopwatch.GetTimestamp();
                 var transport = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - frame.CreatedAtUnixMs;
