@@ -74,13 +74,7 @@ internal static class BenchPipelineCommand
         }
         catch (ModelValidationException ex)
         {
-            await error.WriteLineAsync($"nitrolive bench pipeline: the model folder '{ex.Directory}' is not valid:");
-            foreach (var item in ex.Problems)
-            {
-                await error.WriteLineAsync($"  {item}");
-            }
-
-            return 1;
+            return await ModelFolderErrors.ReportAsync(error, "nitrolive bench pipeline", ex);
         }
         catch (ArgumentException ex)
         {

@@ -79,13 +79,7 @@ internal static class EvalModelCommand
         }
         catch (ModelValidationException ex)
         {
-            await error.WriteLineAsync($"nitrolive eval-model: the model folder '{ex.Directory}' is not valid:");
-            foreach (var problem in ex.Problems)
-            {
-                await error.WriteLineAsync($"  {problem}");
-            }
-
-            return 1;
+            return await ModelFolderErrors.ReportAsync(error, "nitrolive eval-model", ex);
         }
         catch (ArgumentException ex)
         {

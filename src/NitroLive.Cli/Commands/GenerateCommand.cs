@@ -72,13 +72,7 @@ internal static class GenerateCommand
         }
         catch (ModelValidationException ex)
         {
-            await error.WriteLineAsync($"nitrolive generate: the model folder '{ex.Directory}' is not valid:");
-            foreach (var problem in ex.Problems)
-            {
-                await error.WriteLineAsync($"  {problem}");
-            }
-
-            return 1;
+            return await ModelFolderErrors.ReportAsync(error, "nitrolive generate", ex);
         }
         catch (ArgumentException ex)
         {
