@@ -159,6 +159,27 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task AStorageReadLostWithTheConnectionIsRetriedOnceTheBrowserIsBack()
+    {
+        // The browser never answers the studio's read of its stored session: the socket dropped with it in flight.
+        var load = JSInterop.SetupModule("./js/app.js").Setup<string?>("load", _ => true);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "load"));
+        var connection = Services.GetRequiredService<CircuitConnection>();
+        await page.InvokeAsync(connection.Down);
+        Assert.True(JSInterop.Invocations["load"].Single().CancellationToken?.IsCancellationRequested);
+        load.SetCanceled();
+        Assert.Empty(page.FindAll("[data-testid=members]"));
+
+        // Back: the studio reads again and opens its one session.
+        load.SetResult(null);
+        await page.InvokeAsync(connection.Up);
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "load"));
+        Assert.NotNull(Live.OnlySession());
+    }
+
+    [Fact]
     public async Task AFrameLostWithTheConnectionIsShownAgainOnceTheBrowserIsBack()
     {
         // The browser never answers the first show: the socket dropped with the call in flight.
