@@ -307,6 +307,15 @@ internal sealed class LiveSession
         }
     }
 
+    /// <summary>Whether <paramref name="work"/> is still the newest request and somebody is there to see its frame.</summary>
+    public bool IsNewest(PendingWork work)
+    {
+        lock (_gate)
+        {
+            return !_closed && _members.Count > 0 && _requestId == work.RequestId;
+        }
+    }
+
     /// <summary>Publishes a frame unless a frame of the same or a newer request is already out; returns the frame or null.</summary>
     public LiveFrame? Publish(PendingWork work, GenerationResult result, Func<long, LiveFrame> createFrame)
     {

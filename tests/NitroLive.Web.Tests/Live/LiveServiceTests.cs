@@ -311,6 +311,34 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task AFailedBatchIsRetriedOneByOneExceptForRequestsSupersededMeanwhile()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var holder = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("holder")));
+        await generator.NextCallAsync(Timeout);
+        await using var failing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a boom circle")));
+        await using var typing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
+        await using var waiting = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("waiting")));
+
+        // The three queued requests go as one batch; while it runs, one of them is superseded.
+        generator.Gate.Release();
+        var batch = await generator.NextCallAsync(Timeout);
+        Assert.Equal(3, batch.Count);
+        var newer = typing.SetPrompt("second");
+        generator.Gate.Release(10);
+
+        var error = await failing.ReadStateUntilAsync(s => s.LastError is not null, Timeout);
+        Assert.StartsWith("generation_failed: ", error.LastError, StringComparison.Ordinal);
+        Assert.Equal("waiting", (await waiting.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Equal("second", (await typing.ReadUntilRequestAsync(newer.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Null(typing.State.LastError);
+        Assert.Null(waiting.State.LastError);
+        Assert.Equal(1, generator.GeneratedRequests.Count(r => r.Prompt == "first"));
+        Assert.Equal(2, generator.GeneratedRequests.Count(r => r.Prompt == "waiting"));
+    }
+
+    [Fact]
     public async Task LeavingMidGenerationCancelsThatRunOnlyAndOthersKeepGoing()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
