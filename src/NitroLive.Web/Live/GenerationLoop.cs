@@ -179,14 +179,18 @@ internal sealed class GenerationLoop : BackgroundService
         {
             _stats.GenerationCancelled();
             LiveLog.GenerationCancelled(_logger, batch.Count);
+            RunEnded(batch, cancelled: true);
             return (null, null);
         }
         catch (Exception ex)
         {
             _stats.GenerationFailed();
             LiveLog.GenerationFailed(_logger, ex, batch.Count);
+            RunEnded(batch, cancelled: false);
             return (null, ex);
         }
+
+        RunEnded(batch, cancelled: false);
 
         var generateMs = _time.GetElapsedTime(started).TotalMilliseconds;
         if (results.Count != batch.Count)
@@ -198,6 +202,14 @@ internal sealed class GenerationLoop : BackgroundService
 
         _stats.BatchGenerated(batch.Count);
         return (new GeneratedBatch(batch, results, started, generateMs), null);
+    }
+
+    private static void RunEnded(List<TakenWork> batch, bool cancelled)
+    {
+        foreach (var item in batch)
+        {
+            item.Session.RunEnded(superseded: cancelled);
+        }
     }
 
     private static string GenerationError(Exception error) => $"generation_failed: {error.Message}";
@@ -271,7 +283,7 @@ internal sealed class GenerationLoop : BackgroundService
 
     private void EncodeAndPublish(GeneratedBatch batch, int index)
     {
-        var (session, work, _) = batch.Items[index];
+        var (session, work, _, _) = batch.Items[index];
         var result = batch.Results[index];
 
         // A newer frame of this session is already out (or nobody is left): encoding would be wasted.
@@ -321,7 +333,10 @@ internal sealed class GenerationLoop : BackgroundService
 
     private sealed record GeneratedBatch(List<TakenWork> Items, IReadOnlyList<GenerationResult> Results, long StartedTimestamp, double GenerateMs);
 
-    /// <summary>Cancels a run when the host stops or when every session in the batch has lost interest (emptied or closed).</summary>
+    /// <summary>
+    /// Cancels a run when the host stops, or when no request in the batch is wanted any more: each request counts once,
+    /// when its session lost interest (emptied or closed) or when a newer request of its session superseded it.
+    /// </summary>
     private sealed class BatchInterest : IDisposable
     {
         private readonly CancellationTokenSource _cts;
@@ -341,14 +356,9 @@ internal sealed class GenerationLoop : BackgroundService
             var interest = new BatchInterest(CancellationTokenSource.CreateLinkedTokenSource(stoppingToken), batch.Count);
             foreach (var item in batch)
             {
-                interest._registrations.Add(item.Interest.Register(static state =>
-                {
-                    var self = (BatchInterest)state!;
-                    if (Interlocked.Decrement(ref self._remaining) == 0)
-                    {
-                        self._cts.Cancel();
-                    }
-                }, interest));
+                var lost = new LostInterest(interest);
+                interest._registrations.Add(item.Interest.Register(static state => ((LostInterest)state!).Signal(), lost));
+                interest._registrations.Add(item.Superseded.Register(static state => ((LostInterest)state!).Signal(), lost));
             }
 
             return interest;
@@ -362,6 +372,20 @@ internal sealed class GenerationLoop : BackgroundService
             }
 
             _cts.Dispose();
+        }
+
+        /// <summary>One request's vote: the first of its two signals counts, the second is ignored.</summary>
+        private sealed class LostInterest(BatchInterest owner)
+        {
+            private int _signalled;
+
+            public void Signal()
+            {
+                if (Interlocked.Exchange(ref _signalled, 1) == 0 && Interlocked.Decrement(ref owner._remaining) == 0)
+                {
+                    owner._cts.Cancel();
+                }
+            }
         }
     }
 }

@@ -77,6 +77,12 @@ public sealed class LiveOptions
     [Range(1, 3600)]
     public int HubSendTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Whether a generation whose every request a newer request of its session superseded is cancelled, so the newer
+    /// one starts at once. A session's run is never cancelled this way twice in a row, so fast typing still shows frames.
+    /// </summary>
+    public bool CancelSupersededRuns { get; set; } = true;
+
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]
     public int EncoderParallelism { get; set; } = 2;

@@ -5,8 +5,12 @@ namespace NitroLive.Web.Live;
 /// <summary>A request the generator has not started yet. Replaced (never queued) when a newer one arrives.</summary>
 internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp);
 
-/// <summary>A request the generation loop has taken, with the token that fires when nobody wants its frame any more.</summary>
-internal readonly record struct TakenWork(LiveSession Session, PendingWork Work, CancellationToken Interest);
+/// <summary>
+/// A request the generation loop has taken, with the token that fires when nobody wants its frame any more (the
+/// session emptied or closed) and the one that fires when a newer request of the session supersedes it (never fires
+/// when the session's previous run was already cancelled that way: see <see cref="LiveSession.TakePending"/>).
+/// </summary>
+internal readonly record struct TakenWork(LiveSession Session, PendingWork Work, CancellationToken Interest, CancellationToken Superseded);
 
 /// <summary>
 /// One live session: the current request, its members and roles, the latest-request slot the generator takes from,
@@ -28,6 +32,7 @@ internal sealed class LiveSession
     private readonly string _ownerToken;
     private readonly List<LiveMember> _members = [];
     private readonly Action<LiveSession> _onEmptied;
+    private readonly bool _cancelSupersededRuns;
 
     private LiveRequest _request;
     private long _requestId;
@@ -42,12 +47,18 @@ internal sealed class LiveSession
     private CancellationTokenSource _interest = new();
     private long _emptySince;
 
+    // The taken request's supersede signal (null when none is out or it may not be cancelled), and whether the
+    // session's last run ended cancelled by it: then the next run must finish, so fast typing still shows frames.
+    private CancellationTokenSource? _supersede;
+    private bool _lastRunSuperseded;
+
     // The latest-request slot: written under the lock, read without it when the loop peeks at shapes for batching.
     private PendingWork? _pending;
     private bool _queued;
 
-    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied)
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true)
     {
+        _cancelSupersededRuns = cancelSupersededRuns;
         _onEmptied = onEmptied;
         Id = id;
         _ownerToken = ownerToken;
@@ -233,6 +244,7 @@ internal sealed class LiveSession
     {
         bool signal;
         LiveRequestAccepted accepted;
+        CancellationTokenSource? supersede;
         lock (_gate)
         {
             EnsureMemberLocked(actor);
@@ -259,8 +271,12 @@ internal sealed class LiveSession
             accepted = new LiveRequestAccepted(_requestId, next);
             signal = SetPendingLocked(new PendingWork(_requestId, next, _time.GetTimestamp()));
             BroadcastStateLocked();
+            supersede = _supersede;
+            _supersede = null;
         }
 
+        // Outside the lock: the generator's cancellation callbacks run synchronously.
+        supersede?.Cancel();
         _stats.RequestAccepted();
         if (signal)
         {
@@ -270,7 +286,12 @@ internal sealed class LiveSession
         return accepted;
     }
 
-    /// <summary>Takes the newest request for the generator; null when there is none (already taken, superseded or closed).</summary>
+    /// <summary>
+    /// Takes the newest request for the generator; null when there is none (already taken, superseded or closed).
+    /// A newer request cancels the taken one's <see cref="TakenWork.Superseded"/> token, unless the session's previous
+    /// run ended cancelled that way: a run is never superseded twice in a row, so a typist always sees at least every
+    /// other frame however fast they type.
+    /// </summary>
     public TakenWork? TakePending()
     {
         lock (_gate)
@@ -283,7 +304,19 @@ internal sealed class LiveSession
                 return null;
             }
 
-            return new TakenWork(this, work, _interest.Token);
+            // No disposal needed: a source without a timer or links holds nothing the GC cannot reclaim.
+            _supersede = _cancelSupersededRuns && !_lastRunSuperseded ? new CancellationTokenSource() : null;
+            return new TakenWork(this, work, _interest.Token, _supersede?.Token ?? CancellationToken.None);
+        }
+    }
+
+    /// <summary>The generator finished with taken work: <paramref name="superseded"/> when it was cancelled because a newer request superseded it.</summary>
+    public void RunEnded(bool superseded)
+    {
+        lock (_gate)
+        {
+            _lastRunSuperseded = superseded;
+            _supersede = null;
         }
     }
 
@@ -293,6 +326,7 @@ internal sealed class LiveSession
         bool signal;
         lock (_gate)
         {
+            _supersede = null;
             if (_closed || _pending is not null || work.RequestId <= _lastPublishedRequestId)
             {
                 return;

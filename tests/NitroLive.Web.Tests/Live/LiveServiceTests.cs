@@ -339,6 +339,78 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task ARunSupersededMidGenerationIsCancelledButNeverTwiceInARow()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a")));
+        await generator.NextCallAsync(Timeout);
+
+        // "a" is in the generator when "ab" arrives: the run is cancelled and "ab" starts at once.
+        var ab = owner.SetPrompt("ab");
+        Assert.Equal("ab", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        Assert.Equal(1, generator.CancelledCalls);
+
+        // The next run may not be cancelled: "abc" waits for "ab" to finish, and "ab" is shown.
+        var abc = owner.SetPrompt("abc");
+        generator.Gate.Release();
+        Assert.Equal("ab", (await owner.ReadUntilRequestAsync(ab.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Equal("abc", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+
+        // After a run that finished, superseding cancels again.
+        var abcd = owner.SetPrompt("abcd");
+        Assert.Equal("abcd", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        generator.Gate.Release();
+        var frames = await owner.ReadUntilRequestAsync(abcd.RequestId, Timeout);
+
+        Assert.Equal(["abcd"], frames.Select(f => f.Request.Prompt).ToArray());
+        Assert.True(abc.RequestId < frames[^1].RequestId);
+        Assert.Equal(2, generator.CancelledCalls);
+        Assert.Equal(["a", "ab", "abc", "abcd"], generator.GeneratedRequests.Select(r => r.Prompt).ToArray());
+        Assert.Equal(2, host.Stats.GenerationsCancelled);
+    }
+
+    [Fact]
+    public async Task ABatchRunsOnWhileAnyOfItsRequestsIsStillWanted()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var holder = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("holder")));
+        await generator.NextCallAsync(Timeout);
+        await using var typing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
+        await using var waiting = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("waiting")));
+        generator.Gate.Release();
+        Assert.Equal(2, (await generator.NextCallAsync(Timeout)).Count);
+
+        var newer = typing.SetPrompt("second");
+        generator.Gate.Release();
+
+        Assert.Equal("waiting", (await waiting.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Equal("first", (await typing.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        generator.Gate.Release();
+        Assert.Equal("second", (await typing.ReadUntilRequestAsync(newer.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Equal(0, generator.CancelledCalls);
+    }
+
+    [Fact]
+    public async Task SupersededRunsAreNotCancelledWhenTheOptionIsOff()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:CancelSupersededRuns"] = "false" });
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a")));
+        await generator.NextCallAsync(Timeout);
+
+        var ab = owner.SetPrompt("ab");
+        generator.Gate.Release();
+        Assert.Equal("ab", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        generator.Gate.Release();
+
+        var frames = await owner.ReadUntilRequestAsync(ab.RequestId, Timeout);
+        Assert.Equal(["a", "ab"], frames.Select(f => f.Request.Prompt).ToArray());
+        Assert.Equal(0, generator.CancelledCalls);
+    }
+
+    [Fact]
     public async Task LeavingMidGenerationCancelsThatRunOnlyAndOthersKeepGoing()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
