@@ -39,6 +39,7 @@ internal sealed class LiveSession
     private long _version;
     private bool _typingOpen;
     private string? _lastError;
+    private long _lastErrorRequestId;
     private bool _closed;
     private long _lastPublishedRequestId;
     private long _sequence;
@@ -370,8 +371,13 @@ internal sealed class LiveSession
                 member.Offer(frame);
             }
 
-            // Snapshots carry the newest frame's sequence and clear the last error: publish one, latest-wins.
-            _lastError = null;
+            // Snapshots carry the newest frame's sequence and clear the last error, unless the error belongs to a newer
+            // request than this frame's (its frame was being encoded when the newer request failed): publish one, latest-wins.
+            if (work.RequestId >= _lastErrorRequestId)
+            {
+                _lastError = null;
+            }
+
             _version++;
             BroadcastStateLocked();
             _stats.FramePublished();
@@ -394,12 +400,13 @@ internal sealed class LiveSession
     {
         lock (_gate)
         {
-            if (_closed || work.RequestId < _lastPublishedRequestId)
+            if (_closed || work.RequestId < _lastPublishedRequestId || work.RequestId < _lastErrorRequestId)
             {
                 return;
             }
 
             _lastError = message;
+            _lastErrorRequestId = work.RequestId;
             _version++;
             BroadcastStateLocked();
         }

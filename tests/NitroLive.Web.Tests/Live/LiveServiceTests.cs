@@ -411,6 +411,34 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task AnOlderFrameDoesNotEraseTheErrorOfANewerRequest()
+    {
+        var generator = new FakeImageGenerator();
+        using var encoder = new GatedEncoder();
+        await using var host = await LiveTestHost.StartAsync(generator, configure: s => s.AddSingletonEncoder(encoder));
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("ok")));
+
+        // "ok" is generated and held in the encoder; "a boom" fails meanwhile, before the older frame is published.
+        await encoder.WaitUntilEncodingAsync(Timeout);
+        var bad = owner.SetPrompt("a boom");
+        var failed = await owner.ReadStateUntilAsync(s => s.LastError is not null, Timeout);
+        Assert.Equal(0, failed.LastFrameSequence);
+        encoder.Open();
+        var frames = await owner.ReadUntilRequestAsync(1, Timeout);
+
+        Assert.Equal("ok", frames[^1].Request.Prompt);
+        Assert.True(frames[^1].RequestId < bad.RequestId);
+        var after = await owner.ReadStateUntilAsync(s => s.LastFrameSequence == frames[^1].Sequence, Timeout);
+        Assert.StartsWith("generation_failed: ", after.LastError, StringComparison.Ordinal);
+        Assert.StartsWith("generation_failed: ", owner.State.LastError, StringComparison.Ordinal);
+
+        // A frame of a request at least as new clears it.
+        var fine = owner.SetPrompt("fine");
+        await owner.ReadUntilRequestAsync(fine.RequestId, Timeout);
+        Assert.Null((await owner.ReadStateUntilAsync(s => s.LastError is null, Timeout)).LastError);
+    }
+
+    [Fact]
     public async Task LeavingMidGenerationCancelsThatRunOnlyAndOthersKeepGoing()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
