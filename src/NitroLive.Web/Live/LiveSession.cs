@@ -368,7 +368,10 @@ internal sealed class LiveSession
             _latestResult = result;
             foreach (var member in _members)
             {
-                member.Offer(frame);
+                if (member.Offer(frame))
+                {
+                    _stats.FrameSuperseded();
+                }
             }
 
             // Snapshots carry the newest frame's sequence and clear the last error, unless the error belongs to a newer
@@ -380,7 +383,7 @@ internal sealed class LiveSession
 
             _version++;
             BroadcastStateLocked();
-            _stats.FramePublished();
+            _stats.FramePublished(frame.Timings);
             return frame;
         }
     }
