@@ -79,7 +79,8 @@ public sealed class LiveOptions
 
     /// <summary>
     /// Whether a generation whose every request a newer request of its session superseded is cancelled, so the newer
-    /// one starts at once. A session's run is never cancelled this way twice in a row, so fast typing still shows frames.
+    /// one starts at once; only when no other session waits for the generator (the newer request would queue behind
+    /// them anyway), and never a session's run twice in a row, so fast typing still shows frames.
     /// </summary>
     public bool CancelSupersededRuns { get; set; } = true;
 

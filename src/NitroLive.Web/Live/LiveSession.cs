@@ -272,8 +272,14 @@ internal sealed class LiveSession
             accepted = new LiveRequestAccepted(_requestId, next);
             signal = SetPendingLocked(new PendingWork(_requestId, next, _time.GetTimestamp()));
             BroadcastStateLocked();
-            supersede = _supersede;
-            _supersede = null;
+
+            // Cancel only when the newer request would start at once: with other sessions waiting it would queue
+            // behind them anyway, and the cancelled work would be lost for nothing (measured: fewer frames, no gain).
+            supersede = _ready.Count == 0 ? _supersede : null;
+            if (supersede is not null)
+            {
+                _supersede = null;
+            }
         }
 
         // Outside the lock: the generator's cancellation callbacks run synchronously.
@@ -289,9 +295,9 @@ internal sealed class LiveSession
 
     /// <summary>
     /// Takes the newest request for the generator; null when there is none (already taken, superseded or closed).
-    /// A newer request cancels the taken one's <see cref="TakenWork.Superseded"/> token, unless the session's previous
-    /// run ended cancelled that way: a run is never superseded twice in a row, so a typist always sees at least every
-    /// other frame however fast they type.
+    /// A newer request cancels the taken one's <see cref="TakenWork.Superseded"/> token when no other session waits for
+    /// the generator, unless the session's previous run ended cancelled that way: a run is never superseded twice in a
+    /// row, so a typist always sees at least every other frame however fast they type.
     /// </summary>
     public TakenWork? TakePending()
     {

@@ -371,6 +371,25 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task ASupersededRunIsNotCancelledWhileOtherSessionsWait()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var typing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a")));
+        await generator.NextCallAsync(Timeout);
+        await using var waiting = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("waiting")));
+
+        // "ab" would queue behind "waiting" anyway: cancelling "a" would only throw its work away.
+        var ab = typing.SetPrompt("ab");
+        generator.Gate.Release(3);
+
+        Assert.Equal("waiting", (await waiting.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Equal("ab", (await typing.ReadUntilRequestAsync(ab.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Equal(0, generator.CancelledCalls);
+        Assert.Equal(["a", "waiting", "ab"], generator.GeneratedRequests.Select(r => r.Prompt).ToArray());
+    }
+
+    [Fact]
     public async Task ABatchRunsOnWhileAnyOfItsRequestsIsStillWanted()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
