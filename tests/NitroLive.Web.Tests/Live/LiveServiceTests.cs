@@ -61,10 +61,9 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
-        await using var a = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a0")));
-        await generator.NextCallAsync(Timeout);
-        await using var b = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("b0")));
-        await using var c = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("c0")));
+        await using var a = await host.NewSessionInTheGeneratorAsync("a0");
+        await using var b = host.NewSession("b0");
+        await using var c = host.NewSession("c0");
 
         // a keeps typing while b and c wait: a must not be served again before them.
         var order = new List<string>();
@@ -84,8 +83,7 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator);
-        await using var blocker = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("hold")));
-        await generator.NextCallAsync(Timeout);
+        await using var blocker = await host.NewSessionInTheGeneratorAsync("hold");
 
         var members = new List<ILiveMember>();
         for (var i = 0; i < 3; i++)
@@ -116,7 +114,7 @@ public sealed class LiveServiceTests
         var generator = new FakeImageGenerator();
         var encoder = new SlowEncoder(TimeSpan.FromMilliseconds(300));
         await using var host = await LiveTestHost.StartAsync(generator, configure: s => s.AddSingletonEncoder(encoder));
-        await using var a = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
+        await using var a = host.NewSession("first");
         await using var b = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("second", Width: 128, Height: 64)));
 
         await a.ReadUntilRequestAsync(1, Timeout);
@@ -152,7 +150,7 @@ public sealed class LiveServiceTests
     public async Task AViewerCannotChangeTheRequest()
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("kept")));
+        await using var owner = host.NewSession("kept");
         await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
         var before = owner.State;
 
@@ -198,7 +196,7 @@ public sealed class LiveServiceTests
     public async Task BadInputIsRefusedWithAStableCodeAndChangesNothing(string what, LiveErrorCode expected)
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("kept")));
+        await using var owner = host.NewSession("kept");
         await owner.ReadUntilRequestAsync(1, Timeout);
         var before = owner.State;
         var patch = what switch
@@ -315,11 +313,10 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator);
-        await using var holder = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("holder")));
-        await generator.NextCallAsync(Timeout);
-        await using var failing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a boom circle")));
-        await using var typing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
-        await using var waiting = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("waiting")));
+        await using var holder = await host.NewSessionInTheGeneratorAsync("holder");
+        await using var failing = host.NewSession("a boom circle");
+        await using var typing = host.NewSession("first");
+        await using var waiting = host.NewSession("waiting");
 
         // The three queued requests go as one batch; while it runs, one of them is superseded.
         generator.Gate.Release();
@@ -343,8 +340,7 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator);
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a")));
-        await generator.NextCallAsync(Timeout);
+        await using var owner = await host.NewSessionInTheGeneratorAsync("a");
 
         // "a" is in the generator when "ab" arrives: the run is cancelled and "ab" starts at once.
         var ab = owner.SetPrompt("ab");
@@ -375,9 +371,8 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator);
-        await using var typing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a")));
-        await generator.NextCallAsync(Timeout);
-        await using var waiting = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("waiting")));
+        await using var typing = await host.NewSessionInTheGeneratorAsync("a");
+        await using var waiting = host.NewSession("waiting");
 
         // "ab" would queue behind "waiting" anyway: cancelling "a" would only throw its work away.
         var ab = typing.SetPrompt("ab");
@@ -394,10 +389,9 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator);
-        await using var holder = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("holder")));
-        await generator.NextCallAsync(Timeout);
-        await using var typing = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
-        await using var waiting = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("waiting")));
+        await using var holder = await host.NewSessionInTheGeneratorAsync("holder");
+        await using var typing = host.NewSession("first");
+        await using var waiting = host.NewSession("waiting");
         generator.Gate.Release();
         Assert.Equal(2, (await generator.NextCallAsync(Timeout)).Count);
 
@@ -416,8 +410,7 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:CancelSupersededRuns"] = "false" });
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a")));
-        await generator.NextCallAsync(Timeout);
+        await using var owner = await host.NewSessionInTheGeneratorAsync("a");
 
         var ab = owner.SetPrompt("ab");
         generator.Gate.Release();
@@ -435,7 +428,7 @@ public sealed class LiveServiceTests
         var generator = new FakeImageGenerator();
         using var encoder = new GatedEncoder();
         await using var host = await LiveTestHost.StartAsync(generator, configure: s => s.AddSingletonEncoder(encoder));
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("ok")));
+        await using var owner = host.NewSession("ok");
 
         // "ok" is generated and held in the encoder; "a boom" fails meanwhile, before the older frame is published.
         await encoder.WaitUntilEncodingAsync(Timeout);
@@ -462,9 +455,8 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
-        var leaving = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("leaving")));
-        await generator.NextCallAsync(Timeout);
-        await using var staying = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("staying")));
+        var leaving = await host.NewSessionInTheGeneratorAsync("leaving");
+        await using var staying = host.NewSession("staying");
 
         await leaving.DisposeAsync();
         var next = await generator.NextCallAsync(Timeout);
@@ -502,7 +494,7 @@ public sealed class LiveServiceTests
     public async Task TheNewestFrameDownloadsAsFullQualityPng()
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("png")));
+        await using var owner = host.NewSession("png");
         var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
         using var cts = new CancellationTokenSource(Timeout);
 
@@ -520,7 +512,7 @@ public sealed class LiveServiceTests
     public async Task AJoiningMemberGetsTheNewestFrameAtOnce()
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("hello")));
+        await using var owner = host.NewSession("hello");
         var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
 
         await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
