@@ -20,6 +20,7 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Restore first, from the project files alone, so source edits keep the package layer cached.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/NitroLive.Core/NitroLive.Core.csproj src/NitroLive.Core/
+COPY src/NitroLive.Protocol/NitroLive.Protocol.csproj src/NitroLive.Protocol/
 COPY src/NitroLive.Web/NitroLive.Web.csproj src/NitroLive.Web/
 RUN dotnet restore src/NitroLive.Web/NitroLive.Web.csproj -r linux-x64
 

@@ -1,6 +1,6 @@
 using NitroLive.Cli.Commands;
 
-// One line per command; each command parses its own options and returns the process exit code.
+// One line per command; each command declares its options (CommandLine/CommandSyntax) and returns the process exit code.
 // stdout carries each command's result (JSON or a report); logs go to stderr.
 return args.FirstOrDefault() switch
 {

@@ -174,8 +174,12 @@ def _rand_obj(rng, bg):
             "position": None, "count": 1}
 
 
-def sample_scene(rng, heldout=False, kinds=(("single", 0.45), ("count", 0.25), ("pair", 0.30))):
-    """Sample a valid scene; heldout=False only returns training scenes, heldout=True only held-out ones."""
+DEFAULT_KINDS = (("single", 0.45), ("count", 0.25), ("pair", 0.30))
+
+
+def sample_scene(rng, heldout=False, kinds=DEFAULT_KINDS, pair_positioned=0.5):
+    """Sample a valid scene; heldout=False only returns training scenes, heldout=True only held-out ones.
+    kinds weighs single / count / pair scenes; pair_positioned is the share of pairs that name both positions."""
     from render import layout  # local import (render imports grammar)
     while True:
         r = rng.random()
@@ -198,7 +202,7 @@ def sample_scene(rng, heldout=False, kinds=(("single", 0.45), ("count", 0.25), (
             o2 = _rand_obj(rng, bg)
             if (o2["colour"], o2["shape"]) == (o["colour"], o["shape"]):
                 continue
-            if rng.random() < 0.5:
+            if rng.random() < 1.0 - pair_positioned:  # (the default 0.5 keeps the original draw sequence)
                 o["position"] = None
             else:
                 o["position"] = rng.choice(POSITIONS)

@@ -58,10 +58,21 @@ def fg_weight(imgs_u8, bgs):
     return 1.0 + FG_WEIGHT * m
 
 
-def make_batch(rng, n, crop_p, with_weights=False):
+def parse_mix(text):
+    """'single=0.45,count=0.25,pair=0.30' -> (("single", 0.45), ...) normalised to sum 1."""
+    parts = [p.split("=") for p in text.split(",") if p.strip()]
+    kinds = [(k.strip(), float(v)) for k, v in parts]
+    unknown = [k for k, _ in kinds if k not in ("single", "count", "pair")]
+    if unknown or not kinds or any(w < 0 for _, w in kinds) or sum(w for _, w in kinds) <= 0:
+        raise SystemExit(f"--mix: expected weights for single/count/pair, got {text!r}")
+    total = sum(w for _, w in kinds)
+    return tuple((k, w / total) for k, w in kinds)
+
+
+def make_batch(rng, n, crop_p, with_weights=False, kinds=grammar.DEFAULT_KINDS, pair_positioned=0.5):
     prompts, imgs, tids, bgs = [], [], [], []
     for _ in range(n):
-        sc = grammar.sample_scene(rng)
+        sc = grammar.sample_scene(rng, kinds=kinds, pair_positioned=pair_positioned)
         prompts.append(grammar.training_prompt(rng, sc))
         if rng.random() < crop_p:
             S = rng.randint(136, 160)
@@ -135,7 +146,12 @@ def main():
     ap.add_argument("--init-ckpt", default=None,
                     help="continue from a checkpoint written by --ckpt: skips the VAE phase (keeps its VAE and "
                          "scaling_factor) and trains text encoders + UNet further with a fresh optimizer")
+    ap.add_argument("--mix", default="single=0.45,count=0.25,pair=0.30",
+                    help="scene kinds and their weights for the UNet phase (a later stage can lean on the weak kinds)")
+    ap.add_argument("--pair-positioned", type=float, default=0.5,
+                    help="share of two-object scenes that give both objects a position")
     a = ap.parse_args()
+    kinds = parse_mix(a.mix)
     torch.set_num_threads(a.threads)
     seed_all(a.seed)
     rng = random.Random(a.seed)
@@ -187,7 +203,8 @@ def main():
     def step_fn(s, total, progress=None):
         for g in opt.param_groups:
             g["lr"] = lr_at(s, total, a.lr, progress=progress)
-        prompts, imgs, tids, wmap = make_batch(rng, a.batch, a.crop_p, with_weights=True)
+        prompts, imgs, tids, wmap = make_batch(rng, a.batch, a.crop_p, with_weights=True, kinds=kinds,
+                                               pair_positioned=a.pair_positioned)
         with torch.no_grad():
             z0 = enc(imgs) * sf
         B = len(prompts)
@@ -262,7 +279,7 @@ def main():
                     "enc": enc.state_dict(), "dec": dec.state_dict(), "sf": sf}, a.ckpt)
 
     meta = {"seed": a.seed, "vae_steps": vae_steps, "init_ckpt": a.init_ckpt, "unet_steps": total, "batch": a.batch, "lr": a.lr,
-            "crop_p": a.crop_p, "train_seconds": round(time.time() - T0), "vae_seconds": round(t_vae),
+            "crop_p": a.crop_p, "mix": a.mix, "pair_positioned": a.pair_positioned, "train_seconds": round(time.time() - T0), "vae_seconds": round(t_vae),
             "unet_seconds": round(t_unet), "torch": torch.__version__, "threads": a.threads,
             "command": " ".join(["tools/tinymodel/train.py"] + sys.argv[1:])}
     os.makedirs(a.out, exist_ok=True)

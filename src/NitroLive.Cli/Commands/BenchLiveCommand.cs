@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -7,6 +8,8 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using NitroLive.Cli.CommandLine;
+using NitroLive.Web.Hubs;
 
 namespace NitroLive.Cli.Commands;
 
@@ -21,6 +24,17 @@ internal static class BenchLiveCommand
     private const string UsageLine =
         "usage: bench live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both] [--pause-ms MS] " +
         "[--frame-timeout-s S] [--protocol messagepack|json] [--allow-remote]";
+
+    private static readonly CliOption<Uri?> Url = new("--url", "an http(s) URL such as http://127.0.0.1:5000", TryReadUrl, required: true);
+    private static readonly CliOption<int?> Clients = CliOptions.Int("--clients", 1, 1024);
+    private static readonly CliOption<int?> Duration = CliOptions.Int("--duration", 1, 86_400);
+    private static readonly CliOption<int?> CadenceMs = CliOptions.Int("--cadence-ms", 0, 10_000);
+    private static readonly CliOption<string?> Mode = CliOptions.Choice("--mode", ["latest", "fifo", "both"]);
+    private static readonly CliOption<int?> PauseMs = CliOptions.Int("--pause-ms", 0, 60_000);
+    private static readonly CliOption<int?> FrameTimeout = CliOptions.Int("--frame-timeout-s", 1, 3600);
+    private static readonly CliOption<string?> Protocol = CliOptions.Choice("--protocol", ["messagepack", "json"]);
+    private static readonly CliOption AllowRemote = CliOptions.Flag("--allow-remote");
+    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, CadenceMs, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote);
 
     /// <summary>Prompts in the embedded model's grammar (colours, shapes, counts, sizes, positions, backgrounds).</summary>
     internal static readonly string[] Prompts =
@@ -181,57 +195,30 @@ internal static class BenchLiveCommand
         }
     }
 
-    internal static bool TryParse(string[] args, out LiveBenchSettings settings, out string error)
+    internal static bool TryParse(string[] args, out LiveBenchSettings settings, [NotNullWhen(false)] out string? error)
     {
         settings = null!;
-        if (!BenchArguments.TryParse(args,
-            ["--url", "--clients", "--duration", "--cadence-ms", "--mode", "--pause-ms", "--frame-timeout-s", "--protocol"],
-            ["--allow-remote"], out var parsed, out error))
+        if (!Syntax.TryParse(args, out var options, out error))
         {
             return false;
         }
 
-        var urlText = parsed.String("--url");
-        if (urlText is null || !Uri.TryCreate(urlText.EndsWith('/') ? urlText : urlText + "/", UriKind.Absolute, out var url)
-            || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        string[] modes = options.Get(Mode) switch
         {
-            error = urlText is null ? "--url is required (e.g. http://127.0.0.1:5000)" : $"--url must be an http(s) URL, not '{urlText}'";
-            return false;
-        }
-
-        if (!parsed.TryInt("--clients", 4, 1, 1024, out var clients, ref error)
-            || !parsed.TryInt("--duration", 30, 1, 86_400, out var duration, ref error)
-            || !parsed.TryInt("--cadence-ms", 80, 0, 10_000, out var cadence, ref error)
-            || !parsed.TryInt("--pause-ms", 300, 0, 60_000, out var pause, ref error)
-            || !parsed.TryInt("--frame-timeout-s", 60, 1, 3600, out var frameTimeout, ref error))
-        {
-            return false;
-        }
-
-        string[]? modes = parsed.String("--mode") switch
-        {
-            null or "latest" => ["latest"],
             "fifo" => ["fifo"],
             "both" => ["latest", "fifo"],
-            _ => null,
+            _ => ["latest"],
         };
-        if (modes is null)
-        {
-            error = $"--mode must be latest, fifo or both, not '{parsed.String("--mode")}'";
-            return false;
-        }
-
-        var protocol = parsed.String("--protocol") ?? "messagepack";
-        if (protocol is not ("messagepack" or "json"))
-        {
-            error = $"--protocol must be messagepack or json, not '{protocol}'";
-            return false;
-        }
-
-        settings = new LiveBenchSettings(url, clients, TimeSpan.FromSeconds(duration), cadence, pause,
-            TimeSpan.FromSeconds(frameTimeout), modes, protocol, parsed.Has("--allow-remote"));
+        settings = new LiveBenchSettings(options.Get(Url)!, options.Get(Clients) ?? 4, TimeSpan.FromSeconds(options.Get(Duration) ?? 30),
+            options.Get(CadenceMs) ?? 80, options.Get(PauseMs) ?? 300, TimeSpan.FromSeconds(options.Get(FrameTimeout) ?? 60), modes,
+            options.Get(Protocol) ?? "messagepack", options.Has(AllowRemote));
         return true;
     }
+
+    /// <summary>An absolute http(s) URL; a missing trailing slash is added so relative paths resolve under it.</summary>
+    private static bool TryReadUrl(string text, out Uri? url) =>
+        Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out url)
+        && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps);
 
     internal static string ToJson(LiveBenchSettings settings, IReadOnlyList<LiveRunResult> runs)
     {
@@ -297,7 +284,7 @@ internal sealed class LiveTypist : IAsyncDisposable
         _index = index;
         _settings = settings;
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(settings.Url, "hubs/live"), o => o.Transports = HttpTransportType.WebSockets);
+            .WithUrl(new Uri(settings.Url, LiveHubContract.Path.TrimStart('/')), o => o.Transports = HttpTransportType.WebSockets);
         if (settings.Protocol == "messagepack")
         {
             builder.AddMessagePackProtocol();
@@ -342,8 +329,8 @@ internal sealed class LiveTypist : IAsyncDisposable
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         await _connection.StartAsync(cancellationToken);
-        var joined = await _connection.InvokeAsync<BenchJoined>("CreateSession",
-            new BenchCreateSession { DisplayName = $"bench-{_index}", TypingOpen = false }, cancellationToken);
+        var joined = await _connection.InvokeAsync<JoinedMessage>(LiveHubContract.CreateSession,
+            new CreateSessionMessage { DisplayName = $"bench-{_index}", TypingOpen = false }, cancellationToken);
         _sessionId = joined.SessionId;
         _reader = ReadFramesAsync(_stop.Token);
     }
@@ -459,7 +446,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         try
         {
-            var accepted = await _connection.InvokeAsync<BenchRequestAccepted>("SetPrompt", _sessionId, text, cancellationToken);
+            var accepted = await _connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.SetPrompt, _sessionId, text, cancellationToken);
             lock (_gate)
             {
                 Keystrokes++;
@@ -551,7 +538,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         try
         {
-            await foreach (var frame in _connection.StreamAsync<BenchFrame>("Frames", _sessionId, cancellationToken))
+            await foreach (var frame in _connection.StreamAsync<FrameMessage>(LiveHubContract.Frames, _sessionId, cancellationToken))
             {
                 var receivedAt = Stopwatch.GetTimestamp();
                 var transport = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - frame.CreatedAtUnixMs;

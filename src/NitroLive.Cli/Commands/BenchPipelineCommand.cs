@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using NitroLive.Cli.CommandLine;
 using NitroLive.Core.Imaging;
 using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
@@ -20,6 +22,17 @@ internal static class BenchPipelineCommand
     private const string UsageLine =
         "usage: bench pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N] [--prompts hit|miss|both] " +
         "[--provider auto|cpu|cuda] [--threads N] [--tiny-decoder]";
+
+    private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
+    private static readonly CliOption<int?> Steps = CliOptions.Int("--steps", 1, 4);
+    private static readonly CliOption<(int Width, int Height)?> Size = CliOptions.Size("--size", 8, 4096);
+    private static readonly CliOption<int?> Runs = CliOptions.Int("--runs", 1, 100_000);
+    private static readonly CliOption<int?> Warmup = CliOptions.Int("--warmup", 0, 10_000);
+    private static readonly CliOption<string?> Prompts = CliOptions.Choice("--prompts", ["hit", "miss", "both"]);
+    private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
+    private static readonly CliOption<int?> Threads = CliOptions.Int("--threads", 0, 1024);
+    private static readonly CliOption TinyDecoder = CliOptions.Flag("--tiny-decoder");
+    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder);
 
     private static readonly string[] Colours = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"];
     private static readonly string[] Shapes = ["circle", "square", "triangle"];
@@ -61,13 +74,7 @@ internal static class BenchPipelineCommand
         }
         catch (ModelValidationException ex)
         {
-            await error.WriteLineAsync($"nitrolive bench pipeline: the model folder '{ex.Directory}' is not valid:");
-            foreach (var item in ex.Problems)
-            {
-                await error.WriteLineAsync($"  {item}");
-            }
-
-            return 1;
+            return await ModelFolderErrors.ReportAsync(error, "nitrolive bench pipeline", ex);
         }
         catch (ArgumentException ex)
         {
@@ -123,57 +130,23 @@ internal static class BenchPipelineCommand
         return new PipelineScenario(kind, samples);
     }
 
-    internal static bool TryParse(string[] args, out PipelineBenchSettings settings, out string error)
+    internal static bool TryParse(string[] args, out PipelineBenchSettings settings, [NotNullWhen(false)] out string? error)
     {
         settings = null!;
-        if (!BenchArguments.TryParse(args,
-            ["--model", "--steps", "--size", "--runs", "--warmup", "--prompts", "--provider", "--threads"],
-            ["--tiny-decoder"], out var parsed, out error))
+        if (!Syntax.TryParse(args, out var options, out error))
         {
             return false;
         }
 
-        int? steps = null;
-        if (parsed.String("--steps") is not null)
+        string[] modes = options.Get(Prompts) switch
         {
-            if (!parsed.TryInt("--steps", 1, 1, 4, out var s, ref error))
-            {
-                return false;
-            }
-
-            steps = s;
-        }
-
-        if (!parsed.TrySize("--size", out var size, ref error)
-            || !parsed.TryInt("--runs", 20, 1, 100_000, out var runs, ref error)
-            || !parsed.TryInt("--warmup", 3, 0, 10_000, out var warmup, ref error)
-            || !parsed.TryInt("--threads", 0, 0, 1024, out var threads, ref error))
-        {
-            return false;
-        }
-
-        string[]? modes = parsed.String("--prompts") switch
-        {
-            null or "both" => ["hit", "miss"],
             "hit" => ["hit"],
             "miss" => ["miss"],
-            _ => null,
+            _ => ["hit", "miss"],
         };
-        if (modes is null)
-        {
-            error = $"--prompts must be hit, miss or both, not '{parsed.String("--prompts")}'";
-            return false;
-        }
-
-        var provider = ProviderPreference.Auto;
-        if (parsed.String("--provider") is { } providerText && !ProviderArgument.TryParse(providerText, out provider))
-        {
-            error = $"--provider must be auto, cpu or cuda, not '{providerText}'";
-            return false;
-        }
-
-        settings = new PipelineBenchSettings(parsed.String("--model") ?? EmbeddedModel.DefaultDirectory, steps, size, runs, warmup,
-            modes, provider, threads, parsed.Has("--tiny-decoder"));
+        settings = new PipelineBenchSettings(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps), options.Get(Size),
+            options.Get(Runs) ?? 20, options.Get(Warmup) ?? 3, modes, options.Get(Provider) ?? ProviderPreference.Auto, options.Get(Threads) ?? 0,
+            options.Has(TinyDecoder));
         return true;
     }
 

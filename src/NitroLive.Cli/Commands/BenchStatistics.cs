@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace NitroLive.Cli.Commands;
@@ -60,93 +59,5 @@ internal sealed record BenchSummary(int Count, double Min, double P50, double P9
         {
             json.WriteNull(name);
         }
-    }
-}
-
-/// <summary>Parses "--name value" options shared by the bench commands.</summary>
-internal sealed class BenchArguments
-{
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
-
-    private BenchArguments()
-    {
-    }
-
-    /// <summary>Splits args into valued options (from <paramref name="valued"/>) and flags; anything else is an error.</summary>
-    public static bool TryParse(string[] args, IReadOnlyCollection<string> valued, IReadOnlyCollection<string> flags, out BenchArguments parsed, out string error)
-    {
-        parsed = new BenchArguments();
-        error = string.Empty;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var name = args[i];
-            if (flags.Contains(name))
-            {
-                parsed._flags.Add(name);
-                continue;
-            }
-
-            if (!valued.Contains(name))
-            {
-                error = name.StartsWith("--", StringComparison.Ordinal) ? $"unknown option '{name}'" : $"unexpected argument '{name}'";
-                return false;
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                error = $"{name} needs a value";
-                return false;
-            }
-
-            parsed._values[name] = args[++i];
-        }
-
-        return true;
-    }
-
-    public bool Has(string flag) => _flags.Contains(flag);
-
-    public string? String(string name) => _values.GetValueOrDefault(name);
-
-    /// <summary>An integer option within [min, max], or <paramref name="fallback"/> when absent.</summary>
-    public bool TryInt(string name, int fallback, int min, int max, out int value, ref string error)
-    {
-        value = fallback;
-        if (!_values.TryGetValue(name, out var text))
-        {
-            return true;
-        }
-
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) || value < min || value > max)
-        {
-            error = $"{name} must be an integer from {min} to {max}, not '{text}'";
-            return false;
-        }
-
-        return true;
-    }
-
-    /// <summary>"WxH", e.g. 128x128, each side 8 to 4096.</summary>
-    public bool TrySize(string name, out (int Width, int Height)? size, ref string error)
-    {
-        size = null;
-        if (!_values.TryGetValue(name, out var text))
-        {
-            return true;
-        }
-
-        var parts = text.Split('x', 'X');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var width)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
-            && width is >= 8 and <= 4096 && height is >= 8 and <= 4096)
-        {
-            size = (width, height);
-            return true;
-        }
-
-        error = $"{name} must look like 128x128 (each side 8 to 4096), not '{text}'";
-        return false;
     }
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using NitroLive.Cli.CommandLine;
 using NitroLive.Cli.Evaluation;
 using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
@@ -17,6 +19,16 @@ internal static class EvalModelCommand
 {
     private const string UsageLine =
         "usage: eval-model [--model DIR] [--heldout FILE] [--steps N] [--seed N] [--limit N] [--kind single|count|pair] [--provider auto|cpu|cuda] [--markdown]";
+
+    private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
+    private static readonly CliOption<string?> Heldout = CliOptions.Text("--heldout", "a held-out set (JSON file)");
+    private static readonly CliOption<int?> Steps = CliOptions.Int("--steps", min: 1);
+    private static readonly CliOption<long?> Seed = CliOptions.Long("--seed");
+    private static readonly CliOption<int?> Limit = CliOptions.Int("--limit", min: 1);
+    private static readonly CliOption<string?> Kind = CliOptions.Choice("--kind", SceneJudge.Kinds);
+    private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
+    private static readonly CliOption Markdown = CliOptions.Flag("--markdown");
+    private static readonly CommandSyntax Syntax = new(Model, Heldout, Steps, Seed, Limit, Kind, Provider, Markdown);
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -67,13 +79,7 @@ internal static class EvalModelCommand
         }
         catch (ModelValidationException ex)
         {
-            await error.WriteLineAsync($"nitrolive eval-model: the model folder '{ex.Directory}' is not valid:");
-            foreach (var problem in ex.Problems)
-            {
-                await error.WriteLineAsync($"  {problem}");
-            }
-
-            return 1;
+            return await ModelFolderErrors.ReportAsync(error, "nitrolive eval-model", ex);
         }
         catch (ArgumentException ex)
         {
@@ -185,75 +191,16 @@ internal static class EvalModelCommand
     internal sealed record Arguments(
         string Model, string? Heldout, int? Steps, long Seed, int? Limit, string? Kind, ProviderPreference Provider, bool Markdown);
 
-    internal static bool TryParse(string[] args, out Arguments parsed, out string error)
+    internal static bool TryParse(string[] args, out Arguments parsed, [NotNullWhen(false)] out string? error)
     {
-        string? model = null, heldout = null, kind = null;
-        int? steps = null, limit = null;
-        long seed = 0;
-        var provider = ProviderPreference.Auto;
-        var markdown = false;
         parsed = null!;
-        error = string.Empty;
-        for (var i = 0; i < args.Length; i++)
+        if (!Syntax.TryParse(args, out var options, out error))
         {
-            var name = args[i];
-            if (name == "--markdown")
-            {
-                markdown = true;
-                continue;
-            }
-
-            if (i + 1 >= args.Length || !name.StartsWith("--", StringComparison.Ordinal))
-            {
-                error = name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value" : $"unexpected argument '{name}'";
-                return false;
-            }
-
-            var value = args[++i];
-            bool ok;
-            switch (name)
-            {
-                case "--model":
-                    model = value;
-                    ok = true;
-                    break;
-                case "--heldout":
-                    heldout = value;
-                    ok = true;
-                    break;
-                case "--kind":
-                    kind = value;
-                    ok = SceneJudge.Kinds.Contains(value);
-                    break;
-                case "--steps":
-                    ok = TryInt(value, out var s) && s >= 1;
-                    steps = s;
-                    break;
-                case "--limit":
-                    ok = TryInt(value, out var l) && l >= 1;
-                    limit = l;
-                    break;
-                case "--seed":
-                    ok = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed);
-                    break;
-                case "--provider":
-                    ok = ProviderArgument.TryParse(value, out provider);
-                    break;
-                default:
-                    error = $"unknown option '{name}'";
-                    return false;
-            }
-
-            if (!ok)
-            {
-                error = $"{name} has an invalid value '{value}'";
-                return false;
-            }
+            return false;
         }
 
-        parsed = new Arguments(model ?? EmbeddedModel.DefaultDirectory, heldout, steps, seed, limit, kind, provider, markdown);
+        parsed = new Arguments(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Heldout), options.Get(Steps),
+            options.Get(Seed) ?? 0, options.Get(Limit), options.Get(Kind), options.Get(Provider) ?? ProviderPreference.Auto, options.Has(Markdown));
         return true;
     }
-
-    private static bool TryInt(string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 }

@@ -1,5 +1,6 @@
-using System.Globalization;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using NitroLive.Cli.CommandLine;
 using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
 using SixLabors.ImageSharp;
@@ -12,6 +13,19 @@ internal static class GenerateCommand
 {
     private const string UsageLine =
         "usage: generate --prompt TEXT [--model DIR] [--steps N] [--seed N] [--width W --height H] [--out FILE.png] [--provider auto|cpu|cuda] [--tiny-decoder]";
+
+    private static readonly CliOption<string?> Prompt = CliOptions.Text("--prompt", "the prompt text", required: true);
+    private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
+    private static readonly CliOption<int?> Steps = CliOptions.Int("--steps");
+    private static readonly CliOption<long?> Seed = CliOptions.Long("--seed");
+    private static readonly CliOption<int?> Width = CliOptions.Int("--width");
+    private static readonly CliOption<int?> Height = CliOptions.Int("--height");
+    private static readonly CliOption<string?> Out = CliOptions.Text("--out", "a PNG file path");
+    private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
+    private static readonly CliOption TinyDecoder = CliOptions.Flag("--tiny-decoder");
+
+    // Steps and size are checked against the model by the pipeline, which names what the model supports.
+    private static readonly CommandSyntax Syntax = new(Prompt, Model, Steps, Seed, Width, Height, Out, Provider, TinyDecoder);
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
 
@@ -58,13 +72,7 @@ internal static class GenerateCommand
         }
         catch (ModelValidationException ex)
         {
-            await error.WriteLineAsync($"nitrolive generate: the model folder '{ex.Directory}' is not valid:");
-            foreach (var problem in ex.Problems)
-            {
-                await error.WriteLineAsync($"  {problem}");
-            }
-
-            return 1;
+            return await ModelFolderErrors.ReportAsync(error, "nitrolive generate", ex);
         }
         catch (ArgumentException ex)
         {
@@ -113,91 +121,24 @@ internal static class GenerateCommand
     internal sealed record Arguments(
         string Prompt, string Model, int? Steps, long Seed, int? Width, int? Height, string Out, ProviderPreference Provider, bool TinyDecoder);
 
-    internal static bool TryParse(string[] args, out Arguments parsed, out string error)
+    internal static bool TryParse(string[] args, out Arguments parsed, [NotNullWhen(false)] out string? error)
     {
-        string? prompt = null, model = null, outPath = null;
-        int? steps = null, width = null, height = null;
-        long seed = 0;
-        var provider = ProviderPreference.Auto;
-        var tiny = false;
         parsed = null!;
-        error = string.Empty;
-        for (var i = 0; i < args.Length; i++)
+        if (!Syntax.TryParse(args, out var options, out error))
         {
-            var name = args[i];
-            if (name == "--tiny-decoder")
-            {
-                tiny = true;
-                continue;
-            }
-
-            if (i + 1 >= args.Length || !name.StartsWith("--", StringComparison.Ordinal))
-            {
-                error = name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value" : $"unexpected argument '{name}'";
-                return false;
-            }
-
-            var value = args[++i];
-            bool ok;
-            switch (name)
-            {
-                case "--prompt":
-                    prompt = value;
-                    ok = true;
-                    break;
-                case "--model":
-                    model = value;
-                    ok = true;
-                    break;
-                case "--out":
-                    outPath = value;
-                    ok = true;
-                    break;
-                case "--steps":
-                    ok = TryInt(value, out var s);
-                    steps = s;
-                    break;
-                case "--width":
-                    ok = TryInt(value, out var w);
-                    width = w;
-                    break;
-                case "--height":
-                    ok = TryInt(value, out var h);
-                    height = h;
-                    break;
-                case "--seed":
-                    ok = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed);
-                    break;
-                case "--provider":
-                    ok = ProviderArgument.TryParse(value, out provider);
-                    break;
-                default:
-                    error = $"unknown option '{name}'";
-                    return false;
-            }
-
-            if (!ok)
-            {
-                error = $"{name} has an invalid value '{value}'";
-                return false;
-            }
-        }
-
-        if (prompt is null)
-        {
-            error = "--prompt is required";
             return false;
         }
 
+        var (width, height) = (options.Get(Width), options.Get(Height));
         if ((width is null) != (height is null))
         {
             error = "--width and --height go together";
             return false;
         }
 
-        parsed = new Arguments(prompt, model ?? EmbeddedModel.DefaultDirectory, steps, seed, width, height, outPath ?? "nitrolive.png", provider, tiny);
+        parsed = new Arguments(options.Get(Prompt)!, options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps),
+            options.Get(Seed) ?? 0, width, height, options.Get(Out) ?? "nitrolive.png", options.Get(Provider) ?? ProviderPreference.Auto,
+            options.Has(TinyDecoder));
         return true;
     }
-
-    private static bool TryInt(string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 }

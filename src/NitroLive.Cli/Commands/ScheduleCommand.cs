@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using NitroLive.Cli.CommandLine;
 using NitroLive.Core.Scheduling;
 
 namespace NitroLive.Cli.Commands;
@@ -29,71 +29,33 @@ internal static class ScheduleCommand
           --scheduler-config P    a diffusers scheduler_config.json (default: SDXL-base values)
         """;
 
+    // Only integers here: the scheduler refuses impossible values with diffusers' own reason (exit 1).
+    private static readonly CliOption<int?> ShiftedTimestep = CliOptions.Int("--shifted-timestep", required: true);
+    private static readonly CliOption<int?> Steps = CliOptions.Int("--steps", required: true);
+    private static readonly CliOption<int?> OriginalSteps = CliOptions.Int("--original-steps");
+    private static readonly CliOption<string?> ConfigPath = CliOptions.Text("--scheduler-config", "a scheduler_config.json path");
+    private static readonly CommandSyntax Syntax = new(ShiftedTimestep, Steps, OriginalSteps, ConfigPath) { HelpNames = ["-h", "--help"] };
+
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        int? shifted = null;
-        int? steps = null;
-        var originalSteps = 4;
-        string? configPath = null;
-
-        for (var i = 0; i < args.Count; i++)
+        if (!Syntax.TryParse(args, out var options, out var problem))
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                output.WriteLine(UsageText);
-                return Ok;
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                return Fail(error, $"Missing value for '{name}'.");
-            }
-
-            var value = args[++i];
-            switch (name)
-            {
-                case "--shifted-timestep":
-                    if (!TryParseInt(value, out var s))
-                    {
-                        return Fail(error, $"--shifted-timestep must be an integer, got '{value}'.");
-                    }
-
-                    shifted = s;
-                    break;
-                case "--steps":
-                    if (!TryParseInt(value, out var n))
-                    {
-                        return Fail(error, $"--steps must be an integer, got '{value}'.");
-                    }
-
-                    steps = n;
-                    break;
-                case "--original-steps":
-                    if (!TryParseInt(value, out originalSteps))
-                    {
-                        return Fail(error, $"--original-steps must be an integer, got '{value}'.");
-                    }
-
-                    break;
-                case "--scheduler-config":
-                    configPath = value;
-                    break;
-                default:
-                    return Fail(error, $"Unknown option '{name}'.");
-            }
+            return Fail(error, problem);
         }
 
-        if (shifted is null || steps is null)
+        if (options.IsHelp)
         {
-            return Fail(error, "--shifted-timestep and --steps are required.");
+            output.WriteLine(UsageText);
+            return Ok;
         }
 
+        var configPath = options.Get(ConfigPath);
         LcmSchedule schedule;
         try
         {
             var config = configPath is null ? new LcmSchedulerConfig() : LcmSchedulerConfig.Load(configPath);
-            schedule = new TimestepShiftLcmScheduler(config, shifted.Value, originalSteps).CreateSchedule(steps.Value);
+            schedule = new TimestepShiftLcmScheduler(config, options.Get(ShiftedTimestep)!.Value, options.Get(OriginalSteps) ?? 4)
+                .CreateSchedule(options.Get(Steps)!.Value);
         }
         catch (Exception ex) when (ex is ArgumentException or IOException)
         {
@@ -143,9 +105,6 @@ internal static class ScheduleCommand
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
-
-    private static bool TryParseInt(string text, out int value)
-        => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 
     private static int Fail(TextWriter error, string message)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using NitroLive.Cli.CommandLine;
 using NitroLive.Core.Text;
 
 [assembly: InternalsVisibleTo("NitroLive.Core.Tests")]
@@ -10,39 +11,27 @@ internal static class TokenizeCommand
 {
     internal const string Usage = "tokenize --tokenizer DIR [--raw] TEXT   print the 77 CLIP ids (or the raw BPE ids) as JSON";
 
+    private static readonly CliOption<string?> Tokenizer = CliOptions.Text("--tokenizer", "a CLIP tokenizer folder");
+    private static readonly CliOption Raw = CliOptions.Flag("--raw");
+    private static readonly CommandSyntax Syntax = new(Tokenizer, Raw) { MaxPositionals = int.MaxValue, DoubleDashEndsOptions = true };
+
     internal static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        string? directory = null;
-        string? text = null;
-        bool raw = false;
-        for (int i = 0; i < args.Count; i++)
+        if (!Syntax.TryParse(args, out var options, out var problem))
         {
-            switch (args[i])
-            {
-                case "--tokenizer" when i + 1 < args.Count:
-                    directory = args[++i];
-                    break;
-                case "--raw":
-                    raw = true;
-                    break;
-                case "--":
-                    // Everything after "--" is the prompt, even text that starts with "--".
-                    text = string.Join(' ', args.Skip(i + 1));
-                    i = args.Count;
-                    break;
-                case var arg when arg.StartsWith("--", StringComparison.Ordinal):
-                    return Fail(error, $"unknown or incomplete option '{arg}'.");
-                default:
-                    text = text is null ? args[i] : text + " " + args[i];
-                    break;
-            }
+            return Fail(error, problem + ".");
         }
 
+        // Loose words are one prompt; after "--" everything is the prompt, even text that starts with "--".
+        var words = options.AfterDoubleDash ?? options.Positionals;
+        var directory = options.Get(Tokenizer);
+        var text = options.AfterDoubleDash is null && words.Count == 0 ? null : string.Join(' ', words);
         if (directory is null || text is null)
         {
             return Fail(error, "both --tokenizer DIR and TEXT are required.");
         }
 
+        var raw = options.Has(Raw);
         ClipTokenizer tokenizer;
         try
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using NitroLive.Cli.CommandLine;
 using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
 
@@ -9,44 +10,36 @@ namespace NitroLive.Cli.Commands;
 /// <summary><c>nitrolive verify-model DIR</c>: what the folder holds, or every problem with it.</summary>
 internal static class VerifyModelCommand
 {
+    private const string UsageLine = "usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load]";
+
+    private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
+    private static readonly CliOption NoLoad = CliOptions.Flag("--no-load");
+    private static readonly CommandSyntax Syntax = new(Provider, NoLoad) { MaxPositionals = 1 };
+
     public static int Run(string[] args) => Run(args, Console.Out);
 
     public static int Run(string[] args, TextWriter output)
     {
         if (args is ["--help"] or ["-h"])
         {
-            output.WriteLine("usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load]");
+            output.WriteLine(UsageLine);
             return 0;
         }
 
-        string? directory = null;
-        var provider = ProviderPreference.Auto;
-        var load = true;
-        for (var i = 0; i < args.Length; i++)
+        if (!Syntax.TryParse(args, out var options, out var problem))
         {
-            switch (args[i])
-            {
-                case "--provider" when i + 1 < args.Length && ProviderArgument.TryParse(args[i + 1], out provider):
-                    i++;
-                    break;
-                case "--no-load":
-                    load = false;
-                    break;
-                case var a when !a.StartsWith("--", StringComparison.Ordinal) && directory is null:
-                    directory = a;
-                    break;
-                default:
-                    Console.Error.WriteLine($"nitrolive verify-model: unexpected argument '{args[i]}' (usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load])");
-                    return 2;
-            }
-        }
-
-        if (directory is null)
-        {
-            Console.Error.WriteLine("nitrolive verify-model: missing DIR (usage: verify-model DIR [--provider auto|cpu|cuda] [--no-load])");
+            Console.Error.WriteLine($"nitrolive verify-model: {problem} ({UsageLine})");
             return 2;
         }
 
+        if (options.Positionals is not [var directory])
+        {
+            Console.Error.WriteLine($"nitrolive verify-model: missing DIR ({UsageLine})");
+            return 2;
+        }
+
+        var provider = options.Get(Provider) ?? ProviderPreference.Auto;
+        var load = !options.Has(NoLoad);
         var inspection = ModelFolder.Inspect(directory);
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Model folder: {inspection.Directory}");

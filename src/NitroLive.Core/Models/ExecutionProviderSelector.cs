@@ -30,6 +30,18 @@ public sealed partial class ExecutionProviderSelector
         {
             Provider = "CUDA";
             Reason = string.Create(CultureInfo.InvariantCulture, $"CUDA device {options.DeviceId} opened a session");
+            if (options.UseTensorRt)
+            {
+                if (TryProbe(appendTensorRt: true, out var tensorRtFailure))
+                {
+                    UsesTensorRt = true;
+                    Reason += "; TensorRT provider on (CUDA runs the nodes it does not take)";
+                }
+                else
+                {
+                    Reason += "; TensorRT requested but unavailable (" + tensorRtFailure + "), plain CUDA";
+                }
+            }
         }
         else if (options.Provider == ProviderPreference.Cuda)
         {
@@ -39,7 +51,7 @@ public sealed partial class ExecutionProviderSelector
         else
         {
             Provider = "CPU";
-            Reason = "CUDA unavailable: " + failure;
+            Reason = "CUDA unavailable: " + failure + (options.UseTensorRt ? " (TensorRT was requested; it needs CUDA)" : string.Empty);
         }
 
         Log.ProviderSelected(logger, Provider, Reason);
@@ -53,6 +65,9 @@ public sealed partial class ExecutionProviderSelector
 
     /// <summary>True when sessions run on the CUDA provider.</summary>
     public bool IsCuda => Provider == "CUDA";
+
+    /// <summary>True when TensorRT was requested, CUDA is selected and TensorRT's libraries loaded.</summary>
+    public bool UsesTensorRt { get; }
 
     /// <summary>Fresh session options for one model on the selected provider; the caller disposes them.</summary>
     public SessionOptions CreateSessionOptions()
@@ -68,6 +83,13 @@ public sealed partial class ExecutionProviderSelector
             if (_options.IntraOpThreads > 0)
             {
                 options.IntraOpNumThreads = _options.IntraOpThreads;
+            }
+
+            if (UsesTensorRt)
+            {
+                // Providers are tried in the order appended: TensorRT first, CUDA for the rest.
+                using var tensorRt = TensorRtOptions();
+                options.AppendExecutionProvider_Tensorrt(tensorRt);
             }
 
             if (IsCuda)
@@ -135,17 +157,25 @@ public sealed partial class ExecutionProviderSelector
         }
     }
 
-    private bool TryCuda(out string failure)
+    private bool TryCuda(out string failure) => TryProbe(appendTensorRt: false, out failure);
+
+    private bool TryProbe(bool appendTensorRt, out string failure)
     {
         try
         {
             // The provider bridge logs through ORT's default logger, which exists only once the environment does.
             _ = OrtEnv.Instance();
-            using var cuda = CudaOptions();
             using var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            if (appendTensorRt)
+            {
+                using var tensorRt = TensorRtOptions();
+                sessionOptions.AppendExecutionProvider_Tensorrt(tensorRt);
+            }
+
+            using var cuda = CudaOptions();
             sessionOptions.AppendExecutionProvider_CUDA(cuda);
 
-            // Appending only loads the provider library; opening a session proves a device is there.
+            // Appending only loads the provider library; opening a session proves a device (and TensorRT) is there.
             using var session = new InferenceSession(OnnxModelWriter.IdentityProbe(), sessionOptions);
             failure = string.Empty;
             return true;
@@ -154,6 +184,40 @@ public sealed partial class ExecutionProviderSelector
         {
             failure = DescribeFailure(ex.Message);
             return false;
+        }
+    }
+
+    /// <summary>The TensorRT provider settings this selector uses (fp16 kernels allowed, engines cached when a directory is set).</summary>
+    internal Dictionary<string, string> TensorRtSettings()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["device_id"] = _options.DeviceId.ToString(CultureInfo.InvariantCulture),
+            ["trt_fp16_enable"] = "1",
+        };
+        if (!string.IsNullOrWhiteSpace(_options.TensorRtCacheDirectory))
+        {
+            settings["trt_engine_cache_enable"] = "1";
+            settings["trt_engine_cache_path"] = _options.TensorRtCacheDirectory;
+            settings["trt_timing_cache_enable"] = "1";
+            settings["trt_timing_cache_path"] = _options.TensorRtCacheDirectory;
+        }
+
+        return settings;
+    }
+
+    private OrtTensorRTProviderOptions TensorRtOptions()
+    {
+        var tensorRt = new OrtTensorRTProviderOptions();
+        try
+        {
+            tensorRt.UpdateOptions(TensorRtSettings());
+            return tensorRt;
+        }
+        catch
+        {
+            tensorRt.Dispose();
+            throw;
         }
     }
 

@@ -68,4 +68,15 @@ public sealed record PipelineOptions
 
     /// <summary>CUDA memory limit for the arena in bytes; 0 for no limit.</summary>
     public long GpuMemoryLimitBytes { get; init; }
+
+    /// <summary>
+    /// Opt in to ONNX Runtime's TensorRT provider ahead of CUDA (CUDA still runs what TensorRT does not take). Used only
+    /// when CUDA is selected and TensorRT's libraries load; otherwise the pipeline stays on plain CUDA and says why.
+    /// The first run of each shape builds a TensorRT engine, which takes minutes for an SDXL UNet: set
+    /// <see cref="TensorRtCacheDirectory"/> so that happens once per machine, not once per start.
+    /// </summary>
+    public bool UseTensorRt { get; init; }
+
+    /// <summary>Where TensorRT keeps built engines and timing caches; empty for no cache.</summary>
+    public string TensorRtCacheDirectory { get; init; } = string.Empty;
 }

@@ -24,11 +24,11 @@ internal static class ClipUnicodeData
     private const string ResourceName = "NitroLive.Core.Text.ClipUnicodeData.txt";
 
     private static readonly ClipCharClass[] BmpClass = new ClipCharClass[0x10000];
-    private static readonly List<(int Start, int End, ClipCharClass Class)> AstralClassRanges = [];
-    private static readonly List<(int Start, int End)> PythonSpaceRanges = [];
-    private static readonly List<(int Start, int End)> CasedRanges = [];
-    private static readonly List<(int Start, int End)> CaseIgnorableRanges = [];
-    private static readonly List<(int Start, int End, byte Class)> CombiningClassRanges = [];
+    private static readonly CodePointRanges<ClipCharClass> AstralClassRanges = new();
+    private static readonly CodePointRanges<bool> PythonSpaceRanges = new();
+    private static readonly CodePointRanges<bool> CasedRanges = new();
+    private static readonly CodePointRanges<bool> CaseIgnorableRanges = new();
+    private static readonly CodePointRanges<byte> CombiningClassRanges = new();
 
     /// <summary>Python str.lower() of each code point it changes (capital sigma excluded: it is contextual).</summary>
     internal static readonly Dictionary<int, string> Lower = [];
@@ -70,12 +70,12 @@ internal static class ClipUnicodeData
                 case 'N': AddClass(Hex(parts[1]), Hex(parts[2]), ClipCharClass.Number); break;
                 case 'O': AddClass(Hex(parts[1]), Hex(parts[2]), ClipCharClass.Other); break;
                 case 'S': AddClass(Hex(parts[1]), Hex(parts[2]), ClipCharClass.Space); break;
-                case 'W': PythonSpaceRanges.Add((Hex(parts[1]), Hex(parts[2]))); break;
-                case 'C': CasedRanges.Add((Hex(parts[1]), Hex(parts[2]))); break;
-                case 'I': CaseIgnorableRanges.Add((Hex(parts[1]), Hex(parts[2]))); break;
+                case 'W': PythonSpaceRanges.Add(Hex(parts[1]), Hex(parts[2]), true); break;
+                case 'C': CasedRanges.Add(Hex(parts[1]), Hex(parts[2]), true); break;
+                case 'I': CaseIgnorableRanges.Add(Hex(parts[1]), Hex(parts[2]), true); break;
                 case 'l': Lower[Hex(parts[1])] = CodePoints(parts, 2); break;
                 case 'd': Decomposition[Hex(parts[1])] = parts[2..].Select(Hex).ToArray(); break;
-                case 'k': CombiningClassRanges.Add((Hex(parts[1]), Hex(parts[2]), byte.Parse(parts[3], CultureInfo.InvariantCulture))); break;
+                case 'k': CombiningClassRanges.Add(Hex(parts[1]), Hex(parts[2]), byte.Parse(parts[3], CultureInfo.InvariantCulture)); break;
                 case 'p': Composition[((long)Hex(parts[1]) << 21) | (uint)Hex(parts[2])] = Hex(parts[3]); break;
                 case 'w': Width[(char)Hex(parts[1])] = CodePoints(parts, 2); break;
                 case 'e': Html5Entities[parts[1]] = CodePoints(parts, 2); break;
@@ -92,7 +92,11 @@ internal static class ClipUnicodeData
             }
         }
 
-        AstralClassRanges.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        AstralClassRanges.Seal();
+        PythonSpaceRanges.Seal();
+        CasedRanges.Seal();
+        CaseIgnorableRanges.Seal();
+        CombiningClassRanges.Seal();
 
         // No: decomposable but not a primary composite (singletons, exclusions). Maybe: can be a composition's second
         // half (Hangul vowels and trailing consonants compose algorithmically).
@@ -126,35 +130,15 @@ internal static class ClipUnicodeData
             return BmpClass[codePoint];
         }
 
-        var ranges = AstralClassRanges;
-        int lo = 0, hi = ranges.Count - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            var r = ranges[mid];
-            if (codePoint < r.Start)
-            {
-                hi = mid - 1;
-            }
-            else if (codePoint > r.End)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                return r.Class;
-            }
-        }
-
-        return ClipCharClass.Skip;
+        return AstralClassRanges.TryFind(codePoint, out var charClass) ? charClass : ClipCharClass.Skip;
     }
 
     /// <summary>Python str.isspace (what str.strip removes).</summary>
-    internal static bool IsPythonSpace(int codePoint) => InRanges(PythonSpaceRanges, codePoint);
+    internal static bool IsPythonSpace(int codePoint) => PythonSpaceRanges.Contains(codePoint);
 
-    internal static bool IsCased(int codePoint) => InRanges(CasedRanges, codePoint);
+    internal static bool IsCased(int codePoint) => CasedRanges.Contains(codePoint);
 
-    internal static bool IsCaseIgnorable(int codePoint) => InRanges(CaseIgnorableRanges, codePoint);
+    internal static bool IsCaseIgnorable(int codePoint) => CaseIgnorableRanges.Contains(codePoint);
 
     internal static int CombiningClass(int codePoint)
     {
@@ -163,27 +147,7 @@ internal static class ClipUnicodeData
             return 0;
         }
 
-        var ranges = CombiningClassRanges;
-        int lo = 0, hi = ranges.Count - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            var r = ranges[mid];
-            if (codePoint < r.Start)
-            {
-                hi = mid - 1;
-            }
-            else if (codePoint > r.End)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                return r.Class;
-            }
-        }
-
-        return 0;
+        return CombiningClassRanges.TryFind(codePoint, out var combiningClass) ? combiningClass : 0;
     }
 
     private static void AddClass(int start, int end, ClipCharClass charClass)
@@ -195,32 +159,8 @@ internal static class ClipUnicodeData
 
         if (end >= 0x10000)
         {
-            AstralClassRanges.Add((Math.Max(start, 0x10000), end, charClass));
+            AstralClassRanges.Add(Math.Max(start, 0x10000), end, charClass);
         }
-    }
-
-    private static bool InRanges(List<(int Start, int End)> ranges, int codePoint)
-    {
-        int lo = 0, hi = ranges.Count - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            var r = ranges[mid];
-            if (codePoint < r.Start)
-            {
-                hi = mid - 1;
-            }
-            else if (codePoint > r.End)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static int Hex(string s) => int.Parse(s, NumberStyles.HexNumber, CultureInfo.InvariantCulture);

@@ -22,7 +22,16 @@ internal static class HtmlUnescaper
     ];
 
     /// <summary>Python html.unescape.</summary>
-    internal static string PythonUnescape(string s)
+    internal static string PythonUnescape(string s) => Unescape(s, TryPythonReference);
+
+    /// <summary>ftfy.fixes.unescape_html: only "&amp;#?[0-9A-Za-z]{1,24};" forms are touched.</summary>
+    internal static string FtfyUnescape(string s) => Unescape(s, TryFtfyReference);
+
+    /// <summary>
+    /// Copies <paramref name="s"/>, letting <paramref name="tryReference"/> decode at each '&amp;'; where it matches
+    /// nothing (returns 0) the '&amp;' stays and the scan goes on after it.
+    /// </summary>
+    private static string Unescape(string s, Func<string, int, StringBuilder, int> tryReference)
     {
         int amp = s.IndexOf('&', StringComparison.Ordinal);
         if (amp < 0)
@@ -35,15 +44,14 @@ internal static class HtmlUnescaper
         int i = amp;
         while (i < s.Length)
         {
-            char c = s[i];
-            if (c != '&')
+            if (s[i] != '&')
             {
-                sb.Append(c);
+                sb.Append(s[i]);
                 i++;
                 continue;
             }
 
-            int consumed = TryPythonReference(s, i, sb);
+            int consumed = tryReference(s, i, sb);
             if (consumed == 0)
             {
                 sb.Append('&');
@@ -184,61 +192,38 @@ internal static class HtmlUnescaper
         cp is >= 0x01 and <= 0x08 or 0x0B or >= 0x0E and <= 0x1F or >= 0x7F and <= 0x9F or >= 0xFDD0 and <= 0xFDEF
         || (cp & 0xFFFE) == 0xFFFE;
 
-    /// <summary>ftfy.fixes.unescape_html: only "&amp;#?[0-9A-Za-z]{1,24};" forms are touched.</summary>
-    internal static string FtfyUnescape(string s)
+    /// <summary>An ftfy reference at s[start] == '&amp;' into sb; returns the chars consumed, 0 when it is not one.</summary>
+    private static int TryFtfyReference(string s, int start, StringBuilder sb)
     {
-        int amp = s.IndexOf('&', StringComparison.Ordinal);
-        if (amp < 0)
+        int runStart = start + 1 < s.Length && s[start + 1] == '#' ? start + 2 : start + 1;
+        int q = runStart;
+        while (q < s.Length && q - runStart < 25 && char.IsAsciiLetterOrDigit(s[q]))
         {
-            return s;
+            q++;
         }
 
-        var sb = new StringBuilder(s.Length);
-        sb.Append(s, 0, amp);
-        int i = amp;
-        while (i < s.Length)
+        int run = q - runStart;
+        if (run is < 1 or > 24 || q >= s.Length || s[q] != ';')
         {
-            if (s[i] != '&')
-            {
-                sb.Append(s[i]);
-                i++;
-                continue;
-            }
-
-            int runStart = i + 1 < s.Length && s[i + 1] == '#' ? i + 2 : i + 1;
-            int q = runStart;
-            while (q < s.Length && q - runStart < 25 && char.IsAsciiLetterOrDigit(s[q]))
-            {
-                q++;
-            }
-
-            int run = q - runStart;
-            if (run is < 1 or > 24 || q >= s.Length || s[q] != ';')
-            {
-                sb.Append('&');
-                i++;
-                continue;
-            }
-
-            string match = s.Substring(i, q + 1 - i);
-            if (ClipUnicodeData.FtfyEntities.TryGetValue(match, out var text))
-            {
-                sb.Append(text);
-            }
-            else if (match.StartsWith("&#", StringComparison.Ordinal))
-            {
-                // Numeric: html.unescape, unless it left part of the reference undecoded.
-                string decoded = PythonUnescape(match);
-                sb.Append(decoded.Contains(';', StringComparison.Ordinal) ? match : decoded);
-            }
-            else
-            {
-                sb.Append(match);
-            }
-
-            i = q + 1;
+            return 0;
         }
 
-        return sb.ToString();
+        string match = s.Substring(start, q + 1 - start);
+        if (ClipUnicodeData.FtfyEntities.TryGetValue(match, out var text))
+        {
+            sb.Append(text);
+        }
+        else if (match.StartsWith("&#", StringComparison.Ordinal))
+        {
+            // Numeric: html.unescape, unless it left part of the reference undecoded.
+            string decoded = PythonUnescape(match);
+            sb.Append(decoded.Contains(';', StringComparison.Ordinal) ? match : decoded);
+        }
+        else
+        {
+            sb.Append(match);
+        }
+
+        return q + 1 - start;
     }
 }

@@ -40,6 +40,25 @@ public sealed class NitroModelOptions
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
 
+    /// <summary>Keep latents in device memory between the models (null: on for CUDA, off for CPU).</summary>
+    public bool? KeepLatentsOnDevice { get; set; }
+
+    /// <summary>cuDNN convolution algorithm search on CUDA: Exhaustive (default, slower first run), Heuristic or Default.</summary>
+    public CudnnConvAlgoSearch CudnnConvAlgoSearch { get; set; } = CudnnConvAlgoSearch.Exhaustive;
+
+    /// <summary>Allow TF32 math on CUDA (fp32 models only).</summary>
+    public bool UseTf32 { get; set; } = true;
+
+    /// <summary>CUDA arena limit in bytes; 0 for none.</summary>
+    [Range(0, long.MaxValue)]
+    public long GpuMemoryLimitBytes { get; set; }
+
+    /// <summary>Opt in to the TensorRT provider ahead of CUDA when its libraries load (see docs/real-models.md).</summary>
+    public bool UseTensorRt { get; set; }
+
+    /// <summary>Where TensorRT caches its engines; a relative path is taken relative to the app's base directory.</summary>
+    public string TensorRtCacheDirectory { get; set; } = string.Empty;
+
     /// <summary>The model folder as a full path.</summary>
     public string ResolvedDirectory => string.IsNullOrWhiteSpace(Directory)
         ? EmbeddedModel.DefaultDirectory
@@ -54,6 +73,14 @@ public sealed class NitroModelOptions
         EmbeddingCacheSize = EmbeddingCacheSize,
         MaxBatch = MaxBatch,
         IntraOpThreads = IntraOpThreads,
+        KeepLatentsOnDevice = KeepLatentsOnDevice,
+        CudnnConvAlgoSearch = CudnnConvAlgoSearch,
+        UseTf32 = UseTf32,
+        GpuMemoryLimitBytes = GpuMemoryLimitBytes,
+        UseTensorRt = UseTensorRt,
+        TensorRtCacheDirectory = string.IsNullOrWhiteSpace(TensorRtCacheDirectory)
+            ? string.Empty
+            : Path.GetFullPath(TensorRtCacheDirectory, AppContext.BaseDirectory),
     };
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -39,6 +40,10 @@ public static class UiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PromptBlocklist>();
         services.TryAddSingleton<KioskRegistry>();
+
+        // Pages end browser calls that a dropped connection will never answer, and redo them once it is back.
+        services.TryAddScoped<CircuitConnection>();
+        services.AddScoped<CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>());
         return services;
     }
 

@@ -13,7 +13,7 @@ namespace NitroLive.Web.Hubs;
 internal sealed class LiveHub : Hub
 {
     /// <summary>The path the hub is mapped at.</summary>
-    public const string Path = "/hubs/live";
+    public const string Path = LiveHubContract.Path;
 
     private static readonly object MembershipsKey = new();
 

@@ -1,5 +1,3 @@
-using NitroLive.Core.Pipeline;
-
 namespace NitroLive.Web.Live;
 
 /// <summary>What a member of a live session may do.</summary>
@@ -50,7 +48,7 @@ public enum FrameFormat
 /// </param>
 /// <param name="Width">Image width in pixels, one of <see cref="LiveLimits.Sizes"/>.</param>
 /// <param name="Height">Image height in pixels, one of <see cref="LiveLimits.Sizes"/>.</param>
-/// <param name="ModelVariant">The model variant to use; must be the loaded model's <see cref="ModelDescription.Variant"/>.</param>
+/// <param name="ModelVariant">The model variant to use; one of <see cref="LiveLimits.ModelVariants"/>.</param>
 public sealed record LiveRequest(
     string Prompt,
     int Steps,
@@ -171,7 +169,11 @@ public sealed record LiveSessionState(
 /// <param name="MaxPromptLength">Longest prompt accepted, in UTF-16 characters.</param>
 /// <param name="AllowedSteps">Step counts accepted.</param>
 /// <param name="Sizes">Sizes accepted (width, height).</param>
-/// <param name="ModelVariant">The loaded model's variant.</param>
+/// <param name="ModelVariant">The default variant (the loaded model's).</param>
+/// <param name="ModelVariants">
+/// The variants a request may name (<see cref="LiveRequest.ModelVariant"/>), default first. A NitroFusion export
+/// offers <c>realism</c> and <c>vibrant</c>; the embedded demo model is one variant under its own name.
+/// </param>
 /// <param name="DefaultRequest">The request a new session starts with.</param>
 /// <param name="ClientDebounceMs">How long clients should debounce keystrokes before sending (the server is latest-wins).</param>
 /// <param name="MaxMembersPerSession">Most members one session holds.</param>
@@ -181,10 +183,16 @@ public sealed record LiveLimits(
     IReadOnlyList<int> AllowedSteps,
     IReadOnlyList<(int Width, int Height)> Sizes,
     string ModelVariant,
+    IReadOnlyList<LiveModelVariant> ModelVariants,
     LiveRequest DefaultRequest,
     int ClientDebounceMs,
     int MaxMembersPerSession,
     FrameFormat FrameFormat);
+
+/// <summary>A model variant a request may name.</summary>
+/// <param name="Name">What <see cref="LiveRequest.ModelVariant"/> carries (<c>realism</c>, <c>vibrant</c>, <c>tiny</c>).</param>
+/// <param name="DisplayName">What people see: "Realism", "Vibrant", or the embedded model's own name.</param>
+public sealed record LiveModelVariant(string Name, string DisplayName);
 
 /// <summary>Options for creating a session.</summary>
 /// <param name="DisplayName">The owner's display name; null for a generated one.</param>

@@ -44,6 +44,7 @@ internal sealed class LiveRequestRules
             steps,
             model.Sizes.ToArray(),
             model.Variant,
+            [VariantOf(model)],
             new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant),
             options.ClientDebounceMs,
             options.MaxMembersPerSession,
@@ -107,14 +108,27 @@ internal sealed class LiveRequestRules
         }
 
         var variant = patch.ModelVariant ?? current.ModelVariant;
-        if (!string.Equals(variant, Model.Variant, StringComparison.Ordinal))
+        if (!Limits.ModelVariants.Any(v => string.Equals(v.Name, variant, StringComparison.Ordinal)))
         {
             throw new LiveException(
                 LiveErrorCode.UnsupportedVariant,
-                $"The model variant '{variant}' is not loaded; this server runs '{Model.Variant}'.");
+                $"The model variant '{variant}' is not offered here; use one of {string.Join(", ", Limits.ModelVariants.Select(v => $"'{v.Name}'"))}.");
         }
 
         return new LiveRequest(prompt, steps, seedMode, seed, width, height, variant);
+    }
+
+    /// <summary>
+    /// The variant a model folder offers. The generator runs one folder, so this is one entry: a NitroFusion export's
+    /// variant by its name ("Realism", "Vibrant"); the embedded demo model under its own name.
+    /// </summary>
+    internal static LiveModelVariant VariantOf(ModelDescription model)
+    {
+        var name = model.Variant;
+        var display = model.IsEmbeddedDemo || name.Length == 0
+            ? model.DisplayName
+            : char.ToUpperInvariant(name[0]) + name[1..];
+        return new LiveModelVariant(name, display);
     }
 
     public static string NormalizeDisplayName(string? displayName, string memberId)

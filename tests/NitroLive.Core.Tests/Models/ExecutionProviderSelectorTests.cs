@@ -75,6 +75,40 @@ public sealed class ExecutionProviderSelectorTests
         Assert.NotSame(first, second);
     }
 
+    [Fact]
+    public void TensorRtRequestedWithoutCudaFallsBackToCpuAndSaysSo()
+    {
+        var auto = new ExecutionProviderSelector(new PipelineOptions { ModelDirectory = "." }, NullLogger.Instance);
+        if (auto.IsCuda)
+        {
+            return; // A GPU machine: TensorRT's own probe decides there (see docs/real-models.md).
+        }
+
+        var selector = new ExecutionProviderSelector(new PipelineOptions { ModelDirectory = ".", UseTensorRt = true }, NullLogger.Instance);
+
+        Assert.Equal("CPU", selector.Provider);
+        Assert.False(selector.UsesTensorRt);
+        Assert.EndsWith("(TensorRT was requested; it needs CUDA)", selector.Reason, StringComparison.Ordinal);
+        using var options = selector.CreateSessionOptions(); // and sessions still open on the CPU
+    }
+
+    [Fact]
+    public void TensorRtCachesEnginesOnlyWhenGivenADirectory()
+    {
+        var plain = new ExecutionProviderSelector(new PipelineOptions { ModelDirectory = ".", Provider = ProviderPreference.Cpu, DeviceId = 1, UseTensorRt = true }, NullLogger.Instance)
+            .TensorRtSettings();
+        var cached = new ExecutionProviderSelector(
+            new PipelineOptions { ModelDirectory = ".", Provider = ProviderPreference.Cpu, UseTensorRt = true, TensorRtCacheDirectory = "/var/cache/nitrolive/trt" },
+            NullLogger.Instance).TensorRtSettings();
+
+        Assert.Equal("1", plain["device_id"]);
+        Assert.Equal("1", plain["trt_fp16_enable"]);
+        Assert.False(plain.ContainsKey("trt_engine_cache_enable"));
+        Assert.Equal("1", cached["trt_engine_cache_enable"]);
+        Assert.Equal("/var/cache/nitrolive/trt", cached["trt_engine_cache_path"]);
+        Assert.Equal("/var/cache/nitrolive/trt", cached["trt_timing_cache_path"]);
+    }
+
     private sealed class ListLogger : ILogger
     {
         public List<string> Lines { get; } = [];

@@ -19,7 +19,7 @@ namespace NitroLive.Core.Tests.Pipeline;
 /// </code>
 /// The floors catch the first two by a wide margin (the test was run against both and failed on background first).
 /// Wrong time_ids were NOT caught on the stage-2 model, which barely used the crop conditioning; only a test of the
-/// values written can guard them. Each prompt is 2.5 points, so the floors leave room for a few borderline shapes to
+/// values written can guard them, and <see cref="UnetConditioningTests"/> is that test. Each prompt is 2.5 points, so the floors leave room for a few borderline shapes to
 /// flip between CPUs without letting a broken stage through.
 /// </summary>
 public sealed class EmbeddedModelAccuracyTests(EmbeddedPipelineFixture fixture) : IClassFixture<EmbeddedPipelineFixture>

@@ -18,7 +18,7 @@ internal sealed class FakeLiveService : ILiveService
         "nitro-tiny", "tiny", IsEmbeddedDemo: true, 64, 64, [(64, 64), (128, 128)], [1, 2, 3, 4], 250, 8, "CPU", "MIT");
 
     public LiveLimits Limits { get; set; } = new(
-        500, [1, 2, 3, 4], [(64, 64), (128, 128)], "tiny",
+        500, [1, 2, 3, 4], [(64, 64), (128, 128)], "tiny", [new LiveModelVariant("tiny", "nitro-tiny")],
         new LiveRequest(string.Empty, 1, SeedMode.Fixed, 42, 64, 64, "tiny"), 40, 64, FrameFormat.Jpeg);
 
     public List<FakeMember> Members { get; } = [];
@@ -75,6 +75,11 @@ internal sealed class FakeLiveService : ILiveService
         if (patch.Steps is { } steps && !Limits.AllowedSteps.Contains(steps))
         {
             throw new LiveException(LiveErrorCode.StepsOutOfRange, "Bad steps.");
+        }
+
+        if (patch.ModelVariant is { } variant && Limits.ModelVariants.All(v => v.Name != variant))
+        {
+            throw new LiveException(LiveErrorCode.UnsupportedVariant, "Bad variant.");
         }
 
         return request with

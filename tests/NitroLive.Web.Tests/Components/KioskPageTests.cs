@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using NitroLive.Web.Components.Services;
 using MudBlazor;
 using NitroLive.Web.Components.Pages;
 using NitroLive.Web.Live;
@@ -45,6 +47,34 @@ public sealed class KioskPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
         Assert.EndsWith("playlist prompt", session.Request.Prompt, StringComparison.Ordinal);
         Assert.All(kiosk.Prompts, p => Assert.Contains("playlist", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AttractModeGoesOnWhenTheConnectionDropsWithTheHeartbeatInFlight()
+    {
+        // The browser never answers the watchdog's beat: the socket dropped with the call in flight.
+        var beat = JSInterop.SetupModule("./js/app.js").SetupVoid("kioskHeartbeat");
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        await AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "kioskHeartbeat"));
+        var session = Live.OnlySession();
+        var connection = Services.GetRequiredService<CircuitConnection>();
+        await page.InvokeAsync(connection.Down);
+        Assert.True(JSInterop.Invocations["kioskHeartbeat"].Single().CancellationToken?.IsCancellationRequested);
+        beat.SetCanceled();
+
+        // The playlist goes on regardless (the kiosk session lives on the server), and no beat goes out while down.
+        await AdvanceAsync(TimeSpan.FromSeconds(4.5), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("second playlist prompt", session.Request.Prompt));
+        await AdvanceAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(250));
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "kioskHeartbeat");
+
+        // Back: the beats resume.
+        beat.SetVoidResult();
+        await page.InvokeAsync(connection.Up);
+        await AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "kioskHeartbeat")));
     }
 
     [Fact]

@@ -121,6 +121,94 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public void WithOneVariantTheStudioShowsTheModelsOwnNameAndNoSwitch()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+
+        Assert.Empty(page.FindAll("[data-testid=variant]"));
+        Assert.Equal("nitro-tiny", page.Find("[data-testid=model-name]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task WithTwoVariantsTheStudioSwitchesBetweenRealismAndVibrant()
+    {
+        Live.Limits = Live.Limits with
+        {
+            ModelVariant = "realism",
+            ModelVariants = [new LiveModelVariant("realism", "Realism"), new LiveModelVariant("vibrant", "Vibrant")],
+            DefaultRequest = Live.Limits.DefaultRequest with { ModelVariant = "realism" },
+        };
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=variant]"));
+        Assert.Empty(page.FindAll("[data-testid=model-name]"));
+        Assert.Equal(["Realism", "Vibrant"], page.Find("[data-testid=variant]").Children.Select(e => e.TextContent.Trim()).Where(t => t.Length > 0));
+
+        await ClickText(page, "[data-testid=variant]", "Vibrant");
+
+        var session = Live.OnlySession();
+        page.WaitForAssertion(() => Assert.Equal("vibrant", session.Request.ModelVariant));
+        Assert.Contains(session.Patches, p => p.ModelVariant == "vibrant");
+
+        // A viewer of the session sees the choice, but cannot change it.
+        await using var viewer = Live.JoinSession(session.Id, LiveRole.Viewer);
+        var view = Render<Studio>(p => p.Add(s => s.SessionId, session.Id));
+        view.WaitForAssertion(() =>
+            Assert.Equal("Vibrant", view.Find("[data-testid=variant] [aria-checked=true]").TextContent.Trim()));
+        Assert.All(view.FindAll("[data-testid=variant] button"), b => Assert.True(b.HasAttribute("disabled")));
+    }
+
+    [Fact]
+    public async Task AStorageReadLostWithTheConnectionIsRetriedOnceTheBrowserIsBack()
+    {
+        // The browser never answers the studio's read of its stored session: the socket dropped with it in flight.
+        var load = JSInterop.SetupModule("./js/app.js").Setup<string?>("load", _ => true);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "load"));
+        var connection = Services.GetRequiredService<CircuitConnection>();
+        await page.InvokeAsync(connection.Down);
+        Assert.True(JSInterop.Invocations["load"].Single().CancellationToken?.IsCancellationRequested);
+        load.SetCanceled();
+        Assert.Empty(page.FindAll("[data-testid=members]"));
+
+        // Back: the studio reads again and opens its one session.
+        load.SetResult(null);
+        await page.InvokeAsync(connection.Up);
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "load"));
+        Assert.NotNull(Live.OnlySession());
+    }
+
+    [Fact]
+    public async Task AFrameLostWithTheConnectionIsShownAgainOnceTheBrowserIsBack()
+    {
+        // The browser never answers the first show: the socket dropped with the call in flight.
+        var show = JSInterop.SetupModule("./js/frames.js").Setup<double>("show", _ => true);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var frame = Live.OnlySession().PublishFrame();
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "show"));
+
+        // The connection drops: the call's token fires (the real JS runtime then cancels the call; bUnit's is told).
+        var connection = Services.GetRequiredService<CircuitConnection>();
+        await page.InvokeAsync(connection.Down);
+        Assert.True(JSInterop.Invocations["show"].Single().CancellationToken?.IsCancellationRequested);
+        show.SetCanceled();
+        await AdvanceAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(250));
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "show");
+
+        // Reconnected, with no newer frame on the way: the same frame goes to the browser again.
+        show.SetResult(1);
+        await page.InvokeAsync(connection.Up);
+        page.WaitForAssertion(() =>
+        {
+            var shows = JSInterop.Invocations.Where(i => i.Identifier == "show").ToList();
+            Assert.Equal(2, shows.Count);
+            Assert.All(shows, i => Assert.Equal(frame.Sequence, i.Arguments[3]));
+        });
+    }
+
+    [Fact]
     public async Task SelectingAHistoryFrameRestoresItsPromptAndSeed()
     {
         var page = RenderStudio();

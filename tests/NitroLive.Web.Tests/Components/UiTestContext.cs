@@ -23,6 +23,7 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<ILiveService>(Live);
         Services.AddSingleton<KioskRegistry>();
         Services.AddSingleton<PromptBlocklist>();
+        Services.AddSingleton<CircuitConnection>();
         Services.AddOptions<UiOptions>();
         Services.AddOptions<KioskOptions>().Configure(options =>
         {

@@ -134,6 +134,11 @@ public sealed class LiveHubTests
         Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 0 })));
         Assert.Equal("unsupported_size", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Width = 100, Height = 100 })));
         Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { SeedMode = "sometimes" })));
+        var variant = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { ModelVariant = "vibrant" }));
+        Assert.Equal("unsupported_variant", variant.ErrorCode());
+        Assert.Contains("'vibrant' is not offered here; use one of 'tiny'", variant.Message, StringComparison.Ordinal);
+        var offered = await client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { ModelVariant = "tiny" });
+        Assert.Equal("tiny", offered.Request.ModelVariant);
         Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, null)));
         Assert.Equal("unknown_session", await Code(() => client.JoinAsync("AAAAAAAAAAAAAAAAAAAAAA", "viewer")));
         Assert.Equal("unknown_session", await Code(() => client.SetPromptAsync("not-a-session", "x")));
@@ -241,6 +246,9 @@ public sealed class LiveHubTests
         Assert.Contains(info.Sizes, s => s.Width == 64 && s.Height == 64);
         Assert.Equal(40, info.ClientDebounceMs);
         Assert.Equal("tiny", info.ModelVariant);
+        var variant = Assert.Single(info.ModelVariants);
+        Assert.Equal("tiny", variant.Name);
+        Assert.False(string.IsNullOrWhiteSpace(variant.DisplayName));
     }
 
     [Fact]

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using NitroLive.Core.Pipeline;
+using NitroLive.Web.Extensions;
 
 namespace NitroLive.Web.Tests.Hubs;
 
@@ -44,6 +47,31 @@ public sealed class StartupTests
         var error = Assert.ThrowsAny<Exception>(factory.StartServer);
 
         Assert.Contains("JpegQuality", (error is AggregateException a ? a.InnerExceptions[0] : error).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GpuSettingsBindFromConfigurationIntoThePipelineOptions()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["NitroLive:Model:CudnnConvAlgoSearch"] = "Heuristic",
+            ["NitroLive:Model:UseTf32"] = "false",
+            ["NitroLive:Model:KeepLatentsOnDevice"] = "true",
+            ["NitroLive:Model:GpuMemoryLimitBytes"] = "8000000000",
+            ["NitroLive:Model:UseTensorRt"] = "true",
+            ["NitroLive:Model:TensorRtCacheDirectory"] = "trt-cache",
+        }).Build();
+        var options = new NitroModelOptions();
+        configuration.GetSection(NitroModelOptions.SectionName).Bind(options);
+
+        var pipeline = options.ToPipelineOptions();
+
+        Assert.Equal(CudnnConvAlgoSearch.Heuristic, pipeline.CudnnConvAlgoSearch);
+        Assert.False(pipeline.UseTf32);
+        Assert.True(pipeline.KeepLatentsOnDevice);
+        Assert.Equal(8_000_000_000, pipeline.GpuMemoryLimitBytes);
+        Assert.True(pipeline.UseTensorRt);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "trt-cache"), pipeline.TensorRtCacheDirectory);
     }
 
     private static void Start(string modelDirectory)

@@ -46,10 +46,14 @@ internal sealed class ReliabilityHost : WebApplicationFactory<Program>
     public static ReliabilityHost Start(IImageGenerator? generator = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null) =>
         Start(generator ?? new FakeImageGenerator(), settings, configure, realModelDirectory: null);
 
-    /// <summary>Starts the app on the real pipeline (NitroPipeline, CPU) with the embedded model or NITROLIVE_TEST_MODEL_DIR.</summary>
-    public static ReliabilityHost StartWithRealPipeline(Dictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts the app on the real pipeline (NitroPipeline, CPU) with <paramref name="modelDirectory"/>, else
+    /// NITROLIVE_TEST_MODEL_DIR, else the embedded model.
+    /// </summary>
+    public static ReliabilityHost StartWithRealPipeline(Dictionary<string, string?>? settings = null, string? modelDirectory = null)
     {
-        var directory = Environment.GetEnvironmentVariable("NITROLIVE_TEST_MODEL_DIR") is { Length: > 0 } dir ? dir : EmbeddedModel.DefaultDirectory;
+        var directory = modelDirectory
+            ?? (Environment.GetEnvironmentVariable("NITROLIVE_TEST_MODEL_DIR") is { Length: > 0 } dir ? dir : EmbeddedModel.DefaultDirectory);
         Assert.True(File.Exists(Path.Combine(directory, "nitrolive.json")),
             $"The embedded model is missing at {directory}: models/nitro-tiny must be in the repository (or set NITROLIVE_TEST_MODEL_DIR).");
         return Start(null, settings, null, directory);

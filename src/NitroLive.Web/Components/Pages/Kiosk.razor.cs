@@ -21,6 +21,7 @@ public sealed partial class Kiosk
     private readonly HashSet<long> _ownRequests = [];
     private readonly Queue<long> _ownOrder = new();
     private Task _ticker = Task.CompletedTask;
+    private Task _beat = Task.CompletedTask;
     private IDisposable? _registration;
     private bool _attract;
     private int _playlistIndex;
@@ -157,15 +158,41 @@ public sealed partial class Kiosk
     /// <inheritdoc />
     protected override ValueTask OnLeavingAsync()
     {
+        // A beat in flight ends by itself: its call is cancelled with the page.
         _registration?.Dispose();
         return ValueTask.CompletedTask;
     }
 
     private async Task ToggleFullscreenAsync()
     {
-        if (AppJs is not null)
+        if (AppJs is null)
         {
-            await AppJs.InvokeVoidAsync("toggleFullscreen", Leaving, (object?)null);
+            return;
+        }
+
+        using var call = Connection.StartCall(Leaving);
+        try
+        {
+            await AppJs.InvokeVoidAsync("toggleFullscreen", call.Token, (object?)null);
+        }
+        catch (OperationCanceledException) when (!Leaving.IsCancellationRequested)
+        {
+            // Unanswered: a double-click during a reconnection does nothing.
+        }
+    }
+
+    // Tells the browser's watchdog (wwwroot/js/app.js) that the circuit is alive. Never awaited by the tick: a call
+    // the browser does not answer (the connection dropped with it in flight) must not stop the playlist.
+    private async Task BeatAsync(IJSObjectReference app)
+    {
+        using var call = Connection.StartCall(Leaving);
+        try
+        {
+            await app.InvokeVoidAsync("kioskHeartbeat", call.Token);
+        }
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or OperationCanceledException)
+        {
+            // A missed beat is what the watchdog is for; the next one goes out on the next tick that is due.
         }
     }
 
@@ -190,7 +217,15 @@ public sealed partial class Kiosk
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await OnTickAsync();
+                try
+                {
+                    await OnTickAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The tick is the kiosk's lifeline (attract mode, reopening, the watchdog's beat): it goes on.
+                    LiveUiLog.KioskTickFailed(Logger, ex);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -209,17 +244,10 @@ public sealed partial class Kiosk
             return;
         }
 
-        if (Time.GetElapsedTime(_lastBeat, now) >= HeartbeatEvery && AppJs is not null)
+        if (_beat.IsCompleted && Connection.IsConnected && AppJs is { } app && Time.GetElapsedTime(_lastBeat, now) >= HeartbeatEvery)
         {
             _lastBeat = now;
-            try
-            {
-                await AppJs.InvokeVoidAsync("kioskHeartbeat", Leaving);
-            }
-            catch (JSException)
-            {
-                // A missed beat is what the watchdog is for.
-            }
+            _beat = BeatAsync(app);
         }
 
         if (!IsOwner)

@@ -18,6 +18,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 {
     private readonly CancellationTokenSource _leaving = new();
     private readonly List<HistoryItem> _history = [];
+    private const int MaxOpenAttempts = 3;
     private Task _frameLoop = Task.CompletedTask;
     private Task _stateLoop = Task.CompletedTask;
     private FrameStats? _stats;
@@ -43,6 +44,10 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     [Inject]
     private ILogger<LivePageBase> Logger { get; set; } = default!;
+
+    /// <summary>The browser's connection: browser calls end when it drops and are redone once it is back.</summary>
+    [Inject]
+    private protected CircuitConnection Connection { get; set; } = default!;
 
     /// <summary>This page's membership, once opened.</summary>
     protected ILiveMember? Member { get; private set; }
@@ -154,15 +159,6 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             return;
         }
 
-        try
-        {
-            AppJs = await JS.InvokeAsync<IJSObjectReference>("import", Leaving, "./js/app.js");
-        }
-        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
-        {
-            return;
-        }
-
         await OpenAndFollowAsync();
     }
 
@@ -185,20 +181,45 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     private async Task OpenAndFollowAsync()
     {
-        try
+        for (var attempt = 1; Member is null; attempt++)
         {
-            Member = await OpenAsync(Leaving);
-        }
-        catch (LiveException ex)
-        {
-            OpenError = ex.Message;
-            LiveUiLog.OpenRefused(Logger, ex.CodeName, ex.Message);
-            StateHasChanged();
-            return;
-        }
-        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
-        {
-            return;
+            try
+            {
+                if (AppJs is null)
+                {
+                    using var call = Connection.StartCall(Leaving);
+                    AppJs = await JS.InvokeAsync<IJSObjectReference>("import", call.Token, "./js/app.js");
+                }
+
+                Member = await OpenAsync(Leaving);
+            }
+            catch (LiveException ex)
+            {
+                OpenError = ex.Message;
+                LiveUiLog.OpenRefused(Logger, ex.CodeName, ex.Message);
+                StateHasChanged();
+                return;
+            }
+            catch (OperationCanceledException) when (!Leaving.IsCancellationRequested && attempt < MaxOpenAttempts)
+            {
+                // A browser call (stored session, owner token) went unanswered: the connection dropped, or the
+                // browser was too busy. Nothing was created yet; try again once the browser is back.
+                LiveUiLog.OpenRetried(Logger, attempt);
+                if (!await WaitUntilConnectedAsync())
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!Leaving.IsCancellationRequested)
+            {
+                OpenError = "The browser did not answer while the page was opening. Reload the page to try again.";
+                StateHasChanged();
+                return;
+            }
+            catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
+            {
+                return;
+            }
         }
 
         State = Member.State;
@@ -274,7 +295,19 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>Copies text to the clipboard and says so.</summary>
     protected async Task CopyAsync(string text, string what)
     {
-        var ok = AppJs is not null && await AppJs.InvokeAsync<bool>("copyText", Leaving, text);
+        bool ok;
+        using (var call = Connection.StartCall(Leaving))
+        {
+            try
+            {
+                ok = AppJs is not null && await AppJs.InvokeAsync<bool>("copyText", call.Token, text);
+            }
+            catch (OperationCanceledException) when (!Leaving.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         if (ok)
         {
             Snackbar.Add($"{what} copied.", Severity.Success);
@@ -286,15 +319,37 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     }
 
     /// <summary>Reads a value the browser stored ("local" or "session" storage).</summary>
-    protected async Task<string?> LoadAsync(string storage, string key, CancellationToken cancellationToken) =>
-        AppJs is null ? null : await AppJs.InvokeAsync<string?>("load", cancellationToken, storage, key);
+    /// <exception cref="OperationCanceledException">The browser did not answer (see <see cref="CircuitConnection.StartCall"/>).</exception>
+    protected async Task<string?> LoadAsync(string storage, string key, CancellationToken cancellationToken)
+    {
+        if (AppJs is null)
+        {
+            return null;
+        }
 
-    /// <summary>Stores a value in the browser ("local" or "session" storage); null removes it.</summary>
+        using var call = Connection.StartCall(cancellationToken);
+        return await AppJs.InvokeAsync<string?>("load", call.Token, storage, key);
+    }
+
+    /// <summary>
+    /// Stores a value in the browser ("local" or "session" storage); null removes it. Best effort: a value the browser
+    /// did not take only means that a reload starts afresh.
+    /// </summary>
     protected async Task SaveAsync(string storage, string key, string? value, CancellationToken cancellationToken)
     {
-        if (AppJs is not null)
+        if (AppJs is null)
         {
-            await AppJs.InvokeVoidAsync("save", cancellationToken, storage, key, value);
+            return;
+        }
+
+        using var call = Connection.StartCall(cancellationToken);
+        try
+        {
+            await AppJs.InvokeVoidAsync("save", call.Token, storage, key, value);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Unanswered (the connection dropped): the session goes on, only a reload would not find it.
         }
     }
 
@@ -347,6 +402,20 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         return Live.JoinSession(sessionId, LiveRole.Viewer, displayName);
     }
 
+    /// <summary>Waits for the browser's connection; false when the page goes away first.</summary>
+    private async Task<bool> WaitUntilConnectedAsync()
+    {
+        try
+        {
+            await Connection.WaitUntilConnectedAsync(Leaving);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     private static string OwnerKey(string sessionId) => "nitro-owner:" + sessionId;
 
     private static async Task Quietly(Task task)
@@ -363,14 +432,39 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     private async Task ShowFramesAsync(ILiveMember member, CancellationToken cancellationToken)
     {
-        await foreach (var frame in member.Frames.ReadAllAsync(cancellationToken))
+        var frames = member.Frames;
+        LiveFrame? unanswered = null;
+        long retried = 0;
+        while (true)
         {
+            // Latest-wins: a newer frame replaces one the browser did not take; without one, that frame is offered
+            // again, because the picture on screen would otherwise stay behind the session for good.
+            LiveFrame frame;
+            if (frames.TryRead(out var next))
+            {
+                frame = next;
+            }
+            else if (unanswered is not null)
+            {
+                frame = unanswered;
+            }
+            else if (await frames.WaitToReadAsync(cancellationToken))
+            {
+                continue;
+            }
+            else
+            {
+                break;
+            }
+
+            unanswered = null;
             if (Frame is null || !ShouldShow(frame))
             {
                 continue;
             }
 
             var started = Time.GetTimestamp();
+            var dropped = Connection.Dropped;
             try
             {
                 await Frame.ShowAsync(frame, KeepsHistory, cancellationToken);
@@ -381,9 +475,19 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
                 LiveUiLog.FrameNotShown(Logger, frame.SessionId, frame.Sequence, ex.Message);
                 continue;
             }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // The browser did not answer in time (a hidden tab): skip to the newest frame.
+                // Unanswered: the connection dropped with the call in flight (Blazor does not resend interop calls
+                // after reconnecting), or the browser took too long. Offer it again once connected; a frame that
+                // merely timed out is retried once, so a browser that cannot draw it does not loop on it.
+                if (dropped.IsCancellationRequested || frame.Sequence != retried)
+                {
+                    unanswered = frame;
+                    retried = frame.Sequence;
+                }
+
+                LiveUiLog.FrameUnanswered(Logger, frame.SessionId, frame.Sequence, dropped.IsCancellationRequested);
+                await Connection.WaitUntilConnectedAsync(cancellationToken);
                 continue;
             }
 

@@ -13,4 +13,13 @@ internal static partial class LiveUiLog
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Kiosk {SessionId} entered attract mode")]
     public static partial void AttractStarted(ILogger logger, string sessionId);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Opening the page's session waited on the browser in vain (attempt {Attempt}); trying again once connected")]
+    public static partial void OpenRetried(ILogger logger, int attempt);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Frame {Sequence} of session {SessionId} was not answered by the browser (connection dropped: {Dropped}); the newest frame follows once connected")]
+    public static partial void FrameUnanswered(ILogger logger, string sessionId, long sequence, bool dropped);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Kiosk tick failed; the kiosk goes on")]
+    public static partial void KioskTickFailed(ILogger logger, Exception exception);
 }

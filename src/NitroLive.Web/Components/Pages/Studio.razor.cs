@@ -40,8 +40,8 @@ public sealed partial class Studio
 
     private IEnumerable<string> Examples => KioskOptions.Value.Playlist.Take(4);
 
-    // The live service runs one loaded variant; a model folder with both would list both here.
-    private IReadOnlyList<string> Variants => [Live.Limits.ModelVariant];
+    // Realism / Vibrant when the service offers both; one entry (the embedded model) shows the model's own name.
+    private IReadOnlyList<LiveModelVariant> Variants => Live.Limits.ModelVariants;
 
     private string FrameLabel => Stats.Last is { } frame
         ? $"Picture of “{frame.Request.Prompt}”"

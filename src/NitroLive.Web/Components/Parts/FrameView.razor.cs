@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using NitroLive.Web.Components.Services;
 using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Components.Parts;
@@ -11,15 +12,16 @@ namespace NitroLive.Web.Components.Parts;
 /// </summary>
 public sealed partial class FrameView : IAsyncDisposable
 {
-    // A frame the browser has not drawn within this time is given up (a hidden tab, or a connection that dropped
-    // with the call in flight); the caller moves on to the newest frame instead of waiting out the interop timeout.
-    private static readonly TimeSpan ShowTimeout = TimeSpan.FromSeconds(5);
-
     private readonly TaskCompletionSource<IJSObjectReference> _module = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ElementReference _canvas;
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
+
+    // Every call here ends when the connection drops (its answer would never come) or after a few seconds (a hidden
+    // tab), so the caller can move on to the newest frame instead of waiting forever.
+    [Inject]
+    private CircuitConnection Connection { get; set; } = default!;
 
     /// <summary>Accessible description of the picture (usually the prompt it shows).</summary>
     [Parameter]
@@ -60,15 +62,17 @@ public sealed partial class FrameView : IAsyncDisposable
     /// Sends a frame to the browser and waits until it is drawn. Callers await this before offering the next frame,
     /// and read frames latest-wins meanwhile, so a slow browser skips frames instead of queueing them.
     /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// The browser did not answer: the connection dropped, or it took longer than <see cref="CircuitConnection.CallTimeout"/>.
+    /// </exception>
     /// <returns>Decode-and-draw time in the browser, in ms.</returns>
     public async Task<double> ShowAsync(LiveFrame frame, bool keepThumbnail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var module = await _module.Task.WaitAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ShowTimeout);
+        using var call = Connection.StartCall(cancellationToken);
         var ms = await module.InvokeAsync<double>(
-            "show", timeout.Token, _canvas, frame.Image, frame.ContentType, frame.Sequence, keepThumbnail);
+            "show", call.Token, _canvas, frame.Image, frame.ContentType, frame.Sequence, keepThumbnail);
         if (!HasFrame)
         {
             HasFrame = true;
@@ -83,7 +87,8 @@ public sealed partial class FrameView : IAsyncDisposable
     {
         if (_module.Task.IsCompletedSuccessfully)
         {
-            await _module.Task.Result.InvokeVoidAsync("fillThumbs", cancellationToken, _canvas, container);
+            using var call = Connection.StartCall(cancellationToken);
+            await _module.Task.Result.InvokeVoidAsync("fillThumbs", call.Token, _canvas, container);
         }
     }
 
@@ -91,14 +96,16 @@ public sealed partial class FrameView : IAsyncDisposable
     public async Task SaveBytesAsync(byte[] bytes, string contentType, string fileName, CancellationToken cancellationToken)
     {
         var module = await _module.Task.WaitAsync(cancellationToken);
-        await module.InvokeVoidAsync("saveBytes", cancellationToken, bytes, contentType, fileName);
+        using var call = Connection.StartCall(cancellationToken);
+        await module.InvokeVoidAsync("saveBytes", call.Token, bytes, contentType, fileName);
     }
 
     /// <summary>Saves what the canvas shows as a PNG (when the server no longer holds the frame).</summary>
     public async Task<bool> SaveCanvasAsync(string fileName, CancellationToken cancellationToken)
     {
         var module = await _module.Task.WaitAsync(cancellationToken);
-        return await module.InvokeAsync<bool>("saveCanvas", cancellationToken, _canvas, fileName);
+        using var call = Connection.StartCall(cancellationToken);
+        return await module.InvokeAsync<bool>("saveCanvas", call.Token, _canvas, fileName);
     }
 
     /// <inheritdoc />

@@ -28,9 +28,9 @@ public sealed partial class GenerationControls
     [EditorRequired]
     public ModelDescription Model { get; set; } = default!;
 
-    /// <summary>The variants the model folder offers (Realism, Vibrant); one entry shows the model's name instead.</summary>
+    /// <summary>The variants the service offers (Realism, Vibrant); with one, the model's name is shown instead of a switch.</summary>
     [Parameter]
-    public IReadOnlyList<string> Variants { get; set; } = [];
+    public IReadOnlyList<LiveModelVariant> Variants { get; set; } = [];
 
     /// <summary>Read-only (viewers).</summary>
     [Parameter]
@@ -51,7 +51,7 @@ public sealed partial class GenerationControls
     /// </remarks>
     protected override bool ShouldRender()
     {
-        var key = (Request, Disabled, Limits, Model, string.Join('|', Variants));
+        var key = (Request, Disabled, Limits, Model, Variants);
         if (Equals(key, _rendered))
         {
             return false;
@@ -63,9 +63,6 @@ public sealed partial class GenerationControls
 
     internal static string SizeKey(int width, int height) =>
         string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
-
-    internal static string VariantName(string variant) =>
-        variant.Length == 0 ? variant : char.ToUpperInvariant(variant[0]) + variant[1..];
 
     private string SizeLabel(int width, int height)
     {

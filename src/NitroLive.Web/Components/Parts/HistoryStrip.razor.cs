@@ -54,6 +54,10 @@ public sealed partial class HistoryStrip
             {
                 // Leaving the page.
             }
+            catch (OperationCanceledException)
+            {
+                // The connection dropped meanwhile: the next render fills the thumbnails.
+            }
         }
     }
 }

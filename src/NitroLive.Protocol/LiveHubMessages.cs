@@ -1,5 +1,4 @@
 using System.Runtime.Serialization;
-using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Hubs;
 
@@ -304,6 +303,19 @@ public sealed class FrameMessage
     public long CreatedAtUnixMs { get; set; }
 }
 
+/// <summary>A model variant a request may name.</summary>
+[DataContract]
+public sealed class ModelVariantMessage
+{
+    /// <summary>The value for a request's <c>modelVariant</c> (<c>realism</c>, <c>vibrant</c>, <c>tiny</c>).</summary>
+    [DataMember(Name = "name")]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>What to show people ("Realism", "Vibrant", or the embedded model's own name).</summary>
+    [DataMember(Name = "displayName")]
+    public string DisplayName { get; set; } = string.Empty;
+}
+
 /// <summary>The answer to GetServerInfo: the model and the limits.</summary>
 [DataContract]
 public sealed class ServerInfoMessage
@@ -316,9 +328,13 @@ public sealed class ServerInfoMessage
     [DataMember(Name = "model")]
     public string Model { get; set; } = string.Empty;
 
-    /// <summary>Model variant.</summary>
+    /// <summary>Model variant (the default one).</summary>
     [DataMember(Name = "modelVariant")]
     public string ModelVariant { get; set; } = string.Empty;
+
+    /// <summary>The variants a request may name in <c>modelVariant</c>, default first.</summary>
+    [DataMember(Name = "modelVariants")]
+    public List<ModelVariantMessage> ModelVariants { get; set; } = [];
 
     /// <summary>Execution provider.</summary>
     [DataMember(Name = "provider")]
@@ -364,126 +380,4 @@ public sealed class SizeMessage
     /// <summary>Height in pixels.</summary>
     [DataMember(Name = "height")]
     public int Height { get; set; }
-}
-
-/// <summary>Maps between the live service's records and the wire shapes.</summary>
-internal static class LiveHubMapping
-{
-    public static string ToWire(this LiveRole role) => role switch
-    {
-        LiveRole.Owner => "owner",
-        LiveRole.Typist => "typist",
-        _ => "viewer",
-    };
-
-    public static LiveRole ParseRole(string? role) => role switch
-    {
-        null or "" or "viewer" => LiveRole.Viewer,
-        "typist" => LiveRole.Typist,
-        "owner" => LiveRole.Owner,
-        _ => throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown role '{role}'; use \"viewer\", \"typist\" or \"owner\"."),
-    };
-
-    public static string ToWire(this SeedMode mode) => mode == SeedMode.PerRequest ? "perRequest" : "fixed";
-
-    public static SeedMode? ParseSeedMode(string? mode) => mode switch
-    {
-        null => null,
-        "fixed" => SeedMode.Fixed,
-        "perRequest" => SeedMode.PerRequest,
-        _ => throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown seed mode '{mode}'; use \"fixed\" or \"perRequest\"."),
-    };
-
-    public static string ToWire(this FrameFormat format) => format == FrameFormat.Webp ? "webp" : "jpeg";
-
-    public static LiveRequestPatch ToPatch(this RequestPatchMessage? patch)
-    {
-        if (patch is null)
-        {
-            throw new LiveException(LiveErrorCode.InvalidArgument, "The request change is missing.");
-        }
-
-        return new LiveRequestPatch(patch.Prompt, patch.Steps, ParseSeedMode(patch.SeedMode), patch.Seed, patch.Width, patch.Height, patch.ModelVariant);
-    }
-
-    public static RequestMessage ToMessage(this LiveRequest request) => new()
-    {
-        Prompt = request.Prompt,
-        Steps = request.Steps,
-        SeedMode = request.SeedMode.ToWire(),
-        Seed = request.Seed,
-        Width = request.Width,
-        Height = request.Height,
-        ModelVariant = request.ModelVariant,
-    };
-
-    public static RequestAcceptedMessage ToMessage(this LiveRequestAccepted accepted) => new()
-    {
-        RequestId = accepted.RequestId,
-        Request = accepted.Request.ToMessage(),
-    };
-
-    public static SessionStateMessage ToMessage(this LiveSessionState state) => new()
-    {
-        SessionId = state.SessionId,
-        Version = state.Version,
-        RequestId = state.RequestId,
-        Request = state.Request.ToMessage(),
-        Members = state.Members.Select(m => new MemberMessage { MemberId = m.MemberId, DisplayName = m.DisplayName, Role = m.Role.ToWire() }).ToList(),
-        TypingOpen = state.TypingOpen,
-        LastFrameSequence = state.LastFrameSequence,
-        LastError = state.LastError,
-        IsClosed = state.IsClosed,
-    };
-
-    public static JoinedMessage ToJoinedMessage(this ILiveMember member) => new()
-    {
-        SessionId = member.SessionId,
-        MemberId = member.MemberId,
-        Role = member.Role.ToWire(),
-        OwnerToken = member.OwnerToken,
-        State = member.State.ToMessage(),
-    };
-
-    public static FrameMessage ToMessage(this LiveFrame frame) => new()
-    {
-        SessionId = frame.SessionId,
-        Sequence = frame.Sequence,
-        RequestId = frame.RequestId,
-        Request = frame.Request.ToMessage(),
-        Format = frame.Format.ToWire(),
-        ContentType = frame.ContentType,
-        Image = frame.Image,
-        Width = frame.Width,
-        Height = frame.Height,
-        Timings = new TimingsMessage
-        {
-            QueueWaitMs = frame.Timings.QueueWaitMs,
-            TokenizeMs = frame.Timings.TokenizeMs,
-            TextEncodeMs = frame.Timings.TextEncodeMs,
-            UnetMs = frame.Timings.UnetMs,
-            DecodeMs = frame.Timings.DecodeMs,
-            GenerateMs = frame.Timings.GenerateMs,
-            ImageEncodeMs = frame.Timings.ImageEncodeMs,
-            TotalMs = frame.Timings.TotalMs,
-            BatchSize = frame.Timings.BatchSize,
-            TextCacheHit = frame.Timings.TextCacheHit,
-            Provider = frame.Timings.Provider,
-        },
-        CreatedAtUnixMs = frame.CreatedAt.ToUnixTimeMilliseconds(),
-    };
-
-    public static ServerInfoMessage ToServerInfo(this ILiveService live, string provider) => new()
-    {
-        Model = live.Model.DisplayName,
-        ModelVariant = live.Model.Variant,
-        Provider = provider,
-        MaxPromptLength = live.Limits.MaxPromptLength,
-        AllowedSteps = live.Limits.AllowedSteps.ToList(),
-        Sizes = live.Limits.Sizes.Select(s => new SizeMessage { Width = s.Width, Height = s.Height }).ToList(),
-        ClientDebounceMs = live.Limits.ClientDebounceMs,
-        MaxMembersPerSession = live.Limits.MaxMembersPerSession,
-        FrameFormat = live.Limits.FrameFormat.ToWire(),
-        DefaultRequest = live.Limits.DefaultRequest.ToMessage(),
-    };
 }

@@ -1,0 +1,81 @@
+using System.Globalization;
+using NitroLive.Core.Pipeline;
+
+namespace NitroLive.Cli.CommandLine;
+
+/// <summary>The kinds of option the commands use.</summary>
+internal static class CliOptions
+{
+    public static CliOption Flag(string name) => new(name);
+
+    /// <summary>Any text, taken as given (even text that starts with "--").</summary>
+    public static CliOption<string?> Text(string name, string expected, bool required = false) =>
+        new(name, expected, static (string text, out string? value) =>
+        {
+            value = text;
+            return true;
+        }, required);
+
+    /// <summary>An integer within [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static CliOption<int?> Int(string name, int min = int.MinValue, int max = int.MaxValue, bool required = false)
+    {
+        var expected = (min, max) switch
+        {
+            (int.MinValue, int.MaxValue) => "an integer",
+            (_, int.MaxValue) => $"an integer of at least {min}",
+            _ => $"an integer from {min} to {max}",
+        };
+        return new(name, expected, (string text, out int? value) =>
+        {
+            value = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;
+            return value is not null;
+        }, required);
+    }
+
+    public static CliOption<long?> Long(string name) =>
+        new(name, "an integer", static (string text, out long? value) =>
+        {
+            value = long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+            return value is not null;
+        });
+
+    /// <summary>One of <paramref name="choices"/>, spelled exactly.</summary>
+    public static CliOption<string?> Choice(string name, IReadOnlyList<string> choices) =>
+        new(name, OneOf(choices), (string text, out string? value) =>
+        {
+            value = choices.Contains(text, StringComparer.Ordinal) ? text : null;
+            return value is not null;
+        });
+
+    /// <summary><c>--provider auto|cpu|cuda</c>, any case.</summary>
+    public static CliOption<ProviderPreference?> Provider() =>
+        new("--provider", "auto, cpu or cuda", static (string text, out ProviderPreference? value) =>
+        {
+            value = text.ToUpperInvariant() switch
+            {
+                "AUTO" => ProviderPreference.Auto,
+                "CPU" => ProviderPreference.Cpu,
+                "CUDA" => ProviderPreference.Cuda,
+                _ => null,
+            };
+            return value is not null;
+        });
+
+    /// <summary>"WxH" (or "WXH"), each side within [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static CliOption<(int Width, int Height)?> Size(string name, int min, int max) =>
+        new(name, $"WxH such as 128x128, each side {min} to {max}", (string text, out (int Width, int Height)? value) =>
+        {
+            var parts = text.Split('x', 'X');
+            value = parts.Length == 2
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var width)
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
+                && width >= min && width <= max && height >= min && height <= max
+                ? (width, height)
+                : null;
+            return value is not null;
+        });
+
+    /// <summary>"a, b or c".</summary>
+    internal static string OneOf(IReadOnlyList<string> choices) =>
+        choices.Count <= 1 ? string.Join("", choices) : $"{string.Join(", ", choices.Take(choices.Count - 1))} or {choices[^1]}";
+}

@@ -1,0 +1,45 @@
+extern alias cli;
+
+using System.Text.Json;
+using cli::NitroLive.Cli.Commands;
+using NitroLive.Web.Tests.Reliability;
+
+namespace NitroLive.Web.Tests.Cli;
+
+/// <summary>
+/// <c>nitrolive bench live</c> against the real hub on Kestrel (fake generator): the CLI reads the hub's replies and
+/// frames through the shared wire types of NitroLive.Protocol, with both hub protocols.
+/// </summary>
+[Collection(SerialTests.Name)]
+public sealed class BenchLiveAgainstTheHubTests
+{
+    [Theory]
+    [InlineData("messagepack")]
+    [InlineData("json")]
+    public async Task BenchLiveTypesPromptsAndReadsTheirFrames(string protocol)
+    {
+        await using var host = ReliabilityHost.Start(settings: new()
+        {
+            ["NitroLive:Security:HubCallsPerSecond"] = "10000",
+            ["NitroLive:Security:HubCallBurst"] = "100000",
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await BenchLiveCommand.RunAsync(
+            ["--url", host.BaseAddress.ToString(), "--clients", "2", "--duration", "1", "--cadence-ms", "0", "--pause-ms", "0",
+             "--frame-timeout-s", "20", "--protocol", protocol],
+            output, error, cts.Token);
+
+        Assert.True(exit == 0, $"exit {exit}\n{error}\n{output}");
+        using var json = JsonDocument.Parse(output.ToString());
+        var run = json.RootElement;
+        Assert.Equal(protocol, run.GetProperty("protocol").GetString());
+        Assert.True(run.GetProperty("frames").GetInt32() > 0, output.ToString());
+        Assert.True(run.GetProperty("prompts_completed").GetInt32() > 0, output.ToString());
+        Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
+        Assert.Equal(0, run.GetProperty("rejected_calls").GetInt32());
+        Assert.Equal(0, run.GetProperty("errors").GetArrayLength());
+    }
+}
