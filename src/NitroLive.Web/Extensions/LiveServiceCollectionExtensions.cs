@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
+using NitroLive.Web.Telemetry;
 
 namespace NitroLive.Web.Extensions;
 
@@ -26,6 +27,8 @@ public static class LiveServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
+        services.TryAddSingleton<NitroMetrics>();
+        services.TryAddSingleton<ILiveGaugeSource, LiveGaugeSource>();
         services.TryAddSingleton<LiveStats>();
         services.TryAddSingleton<LiveReadiness>();
         services.TryAddSingleton<ReadyQueue>();

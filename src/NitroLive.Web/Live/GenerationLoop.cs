@@ -111,59 +111,108 @@ internal sealed class GenerationLoop : BackgroundService
                 continue;
             }
 
-            var requests = new GenerationRequest[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
+            var (generated, error) = await RunAsync(batch, stoppingToken);
+            if (generated is not null)
             {
-                var r = batch[i].Work.Request;
-                requests[i] = new GenerationRequest(r.Prompt, r.Steps, r.Seed, r.Width, r.Height);
+                await handoff.WriteAsync(generated, stoppingToken);
             }
-
-            using var interest = BatchInterest.Create(batch, stoppingToken);
-            var started = _time.GetTimestamp();
-            IReadOnlyList<GenerationResult> results;
-            try
+            else if (error is not null && batch.Count == 1)
             {
-                results = await _generator.GenerateAsync(requests, interest.Token);
+                batch[0].Session.ReportError(batch[0].Work, GenerationError(error));
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            else if (error is not null)
             {
-                throw;
+                await RetryOneByOneAsync(batch, handoff, stoppingToken);
             }
-            catch (OperationCanceledException)
-            {
-                _stats.GenerationCancelled();
-                LiveLog.GenerationCancelled(_logger, batch.Count);
-                continue;
-            }
-            catch (Exception ex)
-            {
-                _stats.GenerationFailed();
-                LiveLog.GenerationFailed(_logger, ex, batch.Count);
-                foreach (var item in batch)
-                {
-                    item.Session.ReportError(item.Work, $"generation_failed: {ex.Message}");
-                }
-
-                continue;
-            }
-
-            var generateMs = _time.GetElapsedTime(started).TotalMilliseconds;
-            if (results.Count != batch.Count)
-            {
-                _stats.GenerationFailed();
-                LiveLog.WrongResultCount(_logger, batch.Count, results.Count);
-                foreach (var item in batch)
-                {
-                    item.Session.ReportError(item.Work, "generation_failed: the generator returned the wrong number of images.");
-                }
-
-                continue;
-            }
-
-            _stats.BatchGenerated(batch.Count);
-            await handoff.WriteAsync(new GeneratedBatch(batch, results, started, generateMs), stoppingToken);
         }
     }
+
+    /// <summary>
+    /// A failed batch may hold one bad request among good ones: each request runs again on its own, so only the
+    /// failing one's session sees the error. A request superseded (or abandoned) meanwhile is not run again: its
+    /// session's newer request already waits in the ready queue, and latest-wins says the old one is never needed.
+    /// </summary>
+    private async Task RetryOneByOneAsync(List<TakenWork> batch, ChannelWriter<GeneratedBatch> handoff, CancellationToken stoppingToken)
+    {
+        LiveLog.RetryingOneByOne(_logger, batch.Count);
+        foreach (var item in batch)
+        {
+            if (!item.Session.IsNewest(item.Work))
+            {
+                continue;
+            }
+
+            var (generated, error) = await RunAsync([item], stoppingToken);
+            if (generated is not null)
+            {
+                await handoff.WriteAsync(generated, stoppingToken);
+            }
+            else if (error is not null)
+            {
+                item.Session.ReportError(item.Work, GenerationError(error));
+            }
+        }
+    }
+
+    /// <summary>One generator call: the generated batch, or the error it failed with, or neither when it was cancelled.</summary>
+    private async Task<(GeneratedBatch? Batch, Exception? Error)> RunAsync(List<TakenWork> batch, CancellationToken stoppingToken)
+    {
+        var requests = new GenerationRequest[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var r = batch[i].Work.Request;
+            requests[i] = new GenerationRequest(r.Prompt, r.Steps, r.Seed, r.Width, r.Height);
+        }
+
+        using var interest = BatchInterest.Create(batch, stoppingToken);
+        var started = _time.GetTimestamp();
+        IReadOnlyList<GenerationResult> results;
+        try
+        {
+            results = await _generator.GenerateAsync(requests, interest.Token);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            _stats.GenerationCancelled();
+            LiveLog.GenerationCancelled(_logger, batch.Count);
+            RunEnded(batch, cancelled: true);
+            return (null, null);
+        }
+        catch (Exception ex)
+        {
+            _stats.GenerationFailed();
+            LiveLog.GenerationFailed(_logger, ex, batch.Count);
+            RunEnded(batch, cancelled: false);
+            return (null, ex);
+        }
+
+        RunEnded(batch, cancelled: false);
+
+        var generateMs = _time.GetElapsedTime(started).TotalMilliseconds;
+        if (results.Count != batch.Count)
+        {
+            _stats.GenerationFailed();
+            LiveLog.WrongResultCount(_logger, batch.Count, results.Count);
+            return (null, new InvalidOperationException("the generator returned the wrong number of images."));
+        }
+
+        _stats.BatchGenerated(batch.Count);
+        return (new GeneratedBatch(batch, results, started, generateMs), null);
+    }
+
+    private static void RunEnded(List<TakenWork> batch, bool cancelled)
+    {
+        foreach (var item in batch)
+        {
+            item.Session.RunEnded(superseded: cancelled);
+        }
+    }
+
+    private static string GenerationError(Exception error) => $"generation_failed: {error.Message}";
 
     /// <summary>The next session's newest request plus, when batching, the queued sessions whose newest request has the same shape.</summary>
     private async ValueTask<List<TakenWork>> NextBatchAsync(CancellationToken stoppingToken)
@@ -234,7 +283,7 @@ internal sealed class GenerationLoop : BackgroundService
 
     private void EncodeAndPublish(GeneratedBatch batch, int index)
     {
-        var (session, work, _) = batch.Items[index];
+        var (session, work, _, _) = batch.Items[index];
         var result = batch.Results[index];
 
         // A newer frame of this session is already out (or nobody is left): encoding would be wasted.
@@ -284,7 +333,10 @@ internal sealed class GenerationLoop : BackgroundService
 
     private sealed record GeneratedBatch(List<TakenWork> Items, IReadOnlyList<GenerationResult> Results, long StartedTimestamp, double GenerateMs);
 
-    /// <summary>Cancels a run when the host stops or when every session in the batch has lost interest (emptied or closed).</summary>
+    /// <summary>
+    /// Cancels a run when the host stops, or when no request in the batch is wanted any more: each request counts once,
+    /// when its session lost interest (emptied or closed) or when a newer request of its session superseded it.
+    /// </summary>
     private sealed class BatchInterest : IDisposable
     {
         private readonly CancellationTokenSource _cts;
@@ -304,14 +356,9 @@ internal sealed class GenerationLoop : BackgroundService
             var interest = new BatchInterest(CancellationTokenSource.CreateLinkedTokenSource(stoppingToken), batch.Count);
             foreach (var item in batch)
             {
-                interest._registrations.Add(item.Interest.Register(static state =>
-                {
-                    var self = (BatchInterest)state!;
-                    if (Interlocked.Decrement(ref self._remaining) == 0)
-                    {
-                        self._cts.Cancel();
-                    }
-                }, interest));
+                var lost = new LostInterest(interest);
+                interest._registrations.Add(item.Interest.Register(static state => ((LostInterest)state!).Signal(), lost));
+                interest._registrations.Add(item.Superseded.Register(static state => ((LostInterest)state!).Signal(), lost));
             }
 
             return interest;
@@ -325,6 +372,20 @@ internal sealed class GenerationLoop : BackgroundService
             }
 
             _cts.Dispose();
+        }
+
+        /// <summary>One request's vote: the first of its two signals counts, the second is ignored.</summary>
+        private sealed class LostInterest(BatchInterest owner)
+        {
+            private int _signalled;
+
+            public void Signal()
+            {
+                if (Interlocked.Exchange(ref _signalled, 1) == 0 && Interlocked.Decrement(ref owner._remaining) == 0)
+                {
+                    owner._cts.Cancel();
+                }
+            }
         }
     }
 }

@@ -27,6 +27,9 @@ internal static partial class LiveLog
     [LoggerMessage(1022, LogLevel.Error, "The generator returned {Actual} results for {Expected} requests")]
     public static partial void WrongResultCount(ILogger logger, int expected, int actual);
 
+    [LoggerMessage(1023, LogLevel.Warning, "A batch of {BatchSize} failed: running its requests one by one")]
+    public static partial void RetryingOneByOne(ILogger logger, int batchSize);
+
     [LoggerMessage(1030, LogLevel.Error, "Encoding a frame of session {SessionId}... failed")]
     public static partial void EncodeFailed(ILogger logger, Exception exception, string sessionId);
 

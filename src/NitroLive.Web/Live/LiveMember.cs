@@ -110,21 +110,23 @@ internal sealed class LiveMember : ILiveMember
         }
     }
 
-    /// <summary>Called under the session's lock, in publishing order.</summary>
-    internal void Offer(LiveFrame frame)
+    /// <summary>Called under the session's lock, in publishing order; true when it replaced a frame the member had not read.</summary>
+    internal bool Offer(LiveFrame frame)
     {
         if (frame.Sequence <= _lastFrameSequence)
         {
-            return;
+            return false;
         }
 
         _lastFrameSequence = frame.Sequence;
-        if (_frames.Reader.Count > 0)
+        var skipped = _frames.Reader.Count > 0;
+        if (skipped)
         {
             Interlocked.Increment(ref _skippedFrames);
         }
 
         _frames.Writer.TryWrite(frame);
+        return skipped;
     }
 
     /// <summary>Called under the session's lock, in version order.</summary>

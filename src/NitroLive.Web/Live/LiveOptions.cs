@@ -77,6 +77,13 @@ public sealed class LiveOptions
     [Range(1, 3600)]
     public int HubSendTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Whether a generation whose every request a newer request of its session superseded is cancelled, so the newer
+    /// one starts at once; only when no other session waits for the generator (the newer request would queue behind
+    /// them anyway), and never a session's run twice in a row, so fast typing still shows frames.
+    /// </summary>
+    public bool CancelSupersededRuns { get; set; } = true;
+
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]
     public int EncoderParallelism { get; set; } = 2;

@@ -58,7 +58,8 @@ internal sealed class LiveService : ILiveService
                 _stats,
                 _time,
                 _options.MaxMembersPerSession,
-                _registry.OnEmptied);
+                _registry.OnEmptied,
+                _options.CancelSupersededRuns);
 
             // The owner joins before the session is listed, so the janitor never sees it empty.
             owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);

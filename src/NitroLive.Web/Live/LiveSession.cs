@@ -5,8 +5,12 @@ namespace NitroLive.Web.Live;
 /// <summary>A request the generator has not started yet. Replaced (never queued) when a newer one arrives.</summary>
 internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp);
 
-/// <summary>A request the generation loop has taken, with the token that fires when nobody wants its frame any more.</summary>
-internal readonly record struct TakenWork(LiveSession Session, PendingWork Work, CancellationToken Interest);
+/// <summary>
+/// A request the generation loop has taken, with the token that fires when nobody wants its frame any more (the
+/// session emptied or closed) and the one that fires when a newer request of the session supersedes it (never fires
+/// when the session's previous run was already cancelled that way: see <see cref="LiveSession.TakePending"/>).
+/// </summary>
+internal readonly record struct TakenWork(LiveSession Session, PendingWork Work, CancellationToken Interest, CancellationToken Superseded);
 
 /// <summary>
 /// One live session: the current request, its members and roles, the latest-request slot the generator takes from,
@@ -28,12 +32,14 @@ internal sealed class LiveSession
     private readonly string _ownerToken;
     private readonly List<LiveMember> _members = [];
     private readonly Action<LiveSession> _onEmptied;
+    private readonly bool _cancelSupersededRuns;
 
     private LiveRequest _request;
     private long _requestId;
     private long _version;
     private bool _typingOpen;
     private string? _lastError;
+    private long _lastErrorRequestId;
     private bool _closed;
     private long _lastPublishedRequestId;
     private long _sequence;
@@ -42,12 +48,18 @@ internal sealed class LiveSession
     private CancellationTokenSource _interest = new();
     private long _emptySince;
 
+    // The taken request's supersede signal (null when none is out or it may not be cancelled), and whether the
+    // session's last run ended cancelled by it: then the next run must finish, so fast typing still shows frames.
+    private CancellationTokenSource? _supersede;
+    private bool _lastRunSuperseded;
+
     // The latest-request slot: written under the lock, read without it when the loop peeks at shapes for batching.
     private PendingWork? _pending;
     private bool _queued;
 
-    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied)
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true)
     {
+        _cancelSupersededRuns = cancelSupersededRuns;
         _onEmptied = onEmptied;
         Id = id;
         _ownerToken = ownerToken;
@@ -233,6 +245,7 @@ internal sealed class LiveSession
     {
         bool signal;
         LiveRequestAccepted accepted;
+        CancellationTokenSource? supersede;
         lock (_gate)
         {
             EnsureMemberLocked(actor);
@@ -259,8 +272,18 @@ internal sealed class LiveSession
             accepted = new LiveRequestAccepted(_requestId, next);
             signal = SetPendingLocked(new PendingWork(_requestId, next, _time.GetTimestamp()));
             BroadcastStateLocked();
+
+            // Cancel only when the newer request would start at once: with other sessions waiting it would queue
+            // behind them anyway, and the cancelled work would be lost for nothing (measured: fewer frames, no gain).
+            supersede = _ready.Count == 0 ? _supersede : null;
+            if (supersede is not null)
+            {
+                _supersede = null;
+            }
         }
 
+        // Outside the lock: the generator's cancellation callbacks run synchronously.
+        supersede?.Cancel();
         _stats.RequestAccepted();
         if (signal)
         {
@@ -270,7 +293,12 @@ internal sealed class LiveSession
         return accepted;
     }
 
-    /// <summary>Takes the newest request for the generator; null when there is none (already taken, superseded or closed).</summary>
+    /// <summary>
+    /// Takes the newest request for the generator; null when there is none (already taken, superseded or closed).
+    /// A newer request cancels the taken one's <see cref="TakenWork.Superseded"/> token when no other session waits for
+    /// the generator, unless the session's previous run ended cancelled that way: a run is never superseded twice in a
+    /// row, so a typist always sees at least every other frame however fast they type.
+    /// </summary>
     public TakenWork? TakePending()
     {
         lock (_gate)
@@ -283,7 +311,19 @@ internal sealed class LiveSession
                 return null;
             }
 
-            return new TakenWork(this, work, _interest.Token);
+            // No disposal needed: a source without a timer or links holds nothing the GC cannot reclaim.
+            _supersede = _cancelSupersededRuns && !_lastRunSuperseded ? new CancellationTokenSource() : null;
+            return new TakenWork(this, work, _interest.Token, _supersede?.Token ?? CancellationToken.None);
+        }
+    }
+
+    /// <summary>The generator finished with taken work: <paramref name="superseded"/> when it was cancelled because a newer request superseded it.</summary>
+    public void RunEnded(bool superseded)
+    {
+        lock (_gate)
+        {
+            _lastRunSuperseded = superseded;
+            _supersede = null;
         }
     }
 
@@ -293,6 +333,7 @@ internal sealed class LiveSession
         bool signal;
         lock (_gate)
         {
+            _supersede = null;
             if (_closed || _pending is not null || work.RequestId <= _lastPublishedRequestId)
             {
                 return;
@@ -304,6 +345,15 @@ internal sealed class LiveSession
         if (signal)
         {
             _ready.Enqueue(this);
+        }
+    }
+
+    /// <summary>Whether <paramref name="work"/> is still the newest request and somebody is there to see its frame.</summary>
+    public bool IsNewest(PendingWork work)
+    {
+        lock (_gate)
+        {
+            return !_closed && _members.Count > 0 && _requestId == work.RequestId;
         }
     }
 
@@ -324,14 +374,22 @@ internal sealed class LiveSession
             _latestResult = result;
             foreach (var member in _members)
             {
-                member.Offer(frame);
+                if (member.Offer(frame))
+                {
+                    _stats.FrameSuperseded();
+                }
             }
 
-            // Snapshots carry the newest frame's sequence and clear the last error: publish one, latest-wins.
-            _lastError = null;
+            // Snapshots carry the newest frame's sequence and clear the last error, unless the error belongs to a newer
+            // request than this frame's (its frame was being encoded when the newer request failed): publish one, latest-wins.
+            if (work.RequestId >= _lastErrorRequestId)
+            {
+                _lastError = null;
+            }
+
             _version++;
             BroadcastStateLocked();
-            _stats.FramePublished();
+            _stats.FramePublished(frame.Timings);
             return frame;
         }
     }
@@ -351,12 +409,13 @@ internal sealed class LiveSession
     {
         lock (_gate)
         {
-            if (_closed || work.RequestId < _lastPublishedRequestId)
+            if (_closed || work.RequestId < _lastPublishedRequestId || work.RequestId < _lastErrorRequestId)
             {
                 return;
             }
 
             _lastError = message;
+            _lastErrorRequestId = work.RequestId;
             _version++;
             BroadcastStateLocked();
         }

@@ -1,13 +1,19 @@
 using System.Diagnostics.Metrics;
+using NitroLive.Web.Telemetry;
 
 namespace NitroLive.Web.Live;
 
-/// <summary>Counters of the live service, exported as the "NitroLive.Live" meter and read by tests and health.</summary>
+/// <summary>
+/// Counters of the live service, exported as the "NitroLive.Live" meter and read by tests and health. Every event is
+/// also recorded in <see cref="NitroMetrics"/> (the latency histograms and labelled counters Prometheus scrapes), so the
+/// live service reports each event at one call site.
+/// </summary>
 internal sealed class LiveStats : IDisposable
 {
     public const string MeterName = "NitroLive.Live";
 
     private readonly Meter _meter;
+    private readonly NitroMetrics _metrics;
     private long _requestsAccepted;
     private long _requestsGenerated;
     private long _framesPublished;
@@ -16,8 +22,9 @@ internal sealed class LiveStats : IDisposable
     private long _generationFailures;
     private long _generationsCancelled;
 
-    public LiveStats(IMeterFactory meterFactory)
+    public LiveStats(IMeterFactory meterFactory, NitroMetrics metrics)
     {
+        _metrics = metrics;
         _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableCounter("nitrolive.live.requests_accepted", () => RequestsAccepted, description: "Request changes accepted from members.");
         _meter.CreateObservableCounter("nitrolive.live.requests_generated", () => RequestsGenerated, description: "Requests the generator ran (superseded ones never are).");
@@ -42,21 +49,48 @@ internal sealed class LiveStats : IDisposable
 
     public long GenerationsCancelled => Interlocked.Read(ref _generationsCancelled);
 
-    public void RequestAccepted() => Interlocked.Increment(ref _requestsAccepted);
+    public void RequestAccepted()
+    {
+        Interlocked.Increment(ref _requestsAccepted);
+        _metrics.RequestAccepted();
+    }
 
     public void BatchGenerated(int size)
     {
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _requestsGenerated, size);
+        _metrics.BatchGenerated(size);
     }
 
-    public void FramePublished() => Interlocked.Increment(ref _framesPublished);
+    /// <summary>A frame went out to a session's members, with the timings it carries.</summary>
+    public void FramePublished(FrameTimings timings)
+    {
+        Interlocked.Increment(ref _framesPublished);
+        _metrics.FrameDelivered(timings.TotalMs);
+        _metrics.StagesTimed(timings.QueueWaitMs, timings.TokenizeMs, timings.TextEncodeMs, timings.UnetMs, timings.DecodeMs, timings.GenerateMs, timings.ImageEncodeMs);
+    }
 
-    public void FrameStale() => Interlocked.Increment(ref _framesStale);
+    /// <summary>A generated frame was not published: a frame of the same or a newer request was already out, or nobody is left.</summary>
+    public void FrameStale()
+    {
+        Interlocked.Increment(ref _framesStale);
+        _metrics.FrameDropped(NitroMetrics.DropReasons.Stale);
+    }
 
-    public void GenerationFailed() => Interlocked.Increment(ref _generationFailures);
+    /// <summary>A member's unread frame was replaced by a newer one (the member reads slower than frames come).</summary>
+    public void FrameSuperseded() => _metrics.FrameDropped(NitroMetrics.DropReasons.Superseded);
 
-    public void GenerationCancelled() => Interlocked.Increment(ref _generationsCancelled);
+    public void GenerationFailed()
+    {
+        Interlocked.Increment(ref _generationFailures);
+        _metrics.GenerationFailed();
+    }
+
+    public void GenerationCancelled()
+    {
+        Interlocked.Increment(ref _generationsCancelled);
+        _metrics.GenerationCancelled();
+    }
 
     public void Dispose() => _meter.Dispose();
 }

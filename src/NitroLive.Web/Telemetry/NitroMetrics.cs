@@ -21,6 +21,7 @@ internal sealed class NitroMetrics : IDisposable
     private readonly Counter<long> _framesDropped;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _generationFailures;
+    private readonly Counter<long> _generationsCancelled;
     private readonly Counter<long> _hubCallsRejected;
     private readonly Histogram<double> _keystrokeToFrame;
     private readonly Histogram<double> _stage;
@@ -35,6 +36,8 @@ internal sealed class NitroMetrics : IDisposable
             "Frames not delivered to a member, by reason: stale (a newer frame was already out), superseded (a newer frame replaced it before a slow member read it).");
         _requests = _meter.CreateCounter<long>("nitrolive.requests", "{request}", "Request changes (keystrokes) accepted from members.");
         _generationFailures = _meter.CreateCounter<long>("nitrolive.generation.failures", "{call}", "Generator calls that threw.");
+        _generationsCancelled = _meter.CreateCounter<long>("nitrolive.generation.cancelled", "{call}",
+            "Generator calls cancelled because no request in them was wanted any more (superseded by a newer request, or the session emptied).");
         _hubCallsRejected = _meter.CreateCounter<long>("nitrolive.hub.rejected_calls", "{call}", "Hub invocations refused before reaching the hub, by reason (rate_limited).");
         _keystrokeToFrame = _meter.CreateHistogram("nitrolive.keystroke_to_frame.duration", "s",
             "Request accepted (the keystroke reached the server) to its frame ready for members.",
@@ -85,10 +88,23 @@ internal sealed class NitroMetrics : IDisposable
     /// <summary>A generator call threw.</summary>
     public void GenerationFailed() => _generationFailures.Add(1);
 
+    /// <summary>A generator call was cancelled because nobody wanted its frames any more.</summary>
+    public void GenerationCancelled() => _generationsCancelled.Add(1);
+
     /// <summary>A hub call was refused before it reached the hub.</summary>
     public void HubCallRejected(string reason) => _hubCallsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>The values of the <c>reason</c> label of <c>nitrolive.frames.dropped</c>.</summary>
+    public static class DropReasons
+    {
+        /// <summary>A frame of the same or a newer request was already out (or nobody was left): never published.</summary>
+        public const string Stale = "stale";
+
+        /// <summary>A newer frame replaced it in a slow member's one-frame mailbox before the member read it.</summary>
+        public const string Superseded = "superseded";
+    }
 
     private void Stage(string stage, double ms)
     {

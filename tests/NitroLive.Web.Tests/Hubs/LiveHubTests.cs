@@ -55,6 +55,10 @@ public sealed class LiveHubTests
         await using var frames1 = new FrameRecorder(viewer1, session.SessionId);
         await using var frames2 = new FrameRecorder(viewer2, session.SessionId);
 
+        // Each frame is awaited before the next prompt: a prompt sent earlier would cancel the run it supersedes.
+        await ownerFrames.WaitForRequestAsync(1);
+        await frames1.WaitForRequestAsync(1);
+        await frames2.WaitForRequestAsync(1);
         foreach (var prompt in new[] { "second", "third", "fourth" })
         {
             var accepted = await owner.SetPromptAsync(session.SessionId, prompt);

@@ -61,10 +61,9 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
-        await using var a = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("a0")));
-        await generator.NextCallAsync(Timeout);
-        await using var b = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("b0")));
-        await using var c = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("c0")));
+        await using var a = await host.NewSessionInTheGeneratorAsync("a0");
+        await using var b = host.NewSession("b0");
+        await using var c = host.NewSession("c0");
 
         // a keeps typing while b and c wait: a must not be served again before them.
         var order = new List<string>();
@@ -84,8 +83,7 @@ public sealed class LiveServiceTests
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator);
-        await using var blocker = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("hold")));
-        await generator.NextCallAsync(Timeout);
+        await using var blocker = await host.NewSessionInTheGeneratorAsync("hold");
 
         var members = new List<ILiveMember>();
         for (var i = 0; i < 3; i++)
@@ -116,7 +114,7 @@ public sealed class LiveServiceTests
         var generator = new FakeImageGenerator();
         var encoder = new SlowEncoder(TimeSpan.FromMilliseconds(300));
         await using var host = await LiveTestHost.StartAsync(generator, configure: s => s.AddSingletonEncoder(encoder));
-        await using var a = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("first")));
+        await using var a = host.NewSession("first");
         await using var b = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("second", Width: 128, Height: 64)));
 
         await a.ReadUntilRequestAsync(1, Timeout);
@@ -152,7 +150,7 @@ public sealed class LiveServiceTests
     public async Task AViewerCannotChangeTheRequest()
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("kept")));
+        await using var owner = host.NewSession("kept");
         await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
         var before = owner.State;
 
@@ -198,7 +196,7 @@ public sealed class LiveServiceTests
     public async Task BadInputIsRefusedWithAStableCodeAndChangesNothing(string what, LiveErrorCode expected)
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("kept")));
+        await using var owner = host.NewSession("kept");
         await owner.ReadUntilRequestAsync(1, Timeout);
         var before = owner.State;
         var patch = what switch
@@ -311,13 +309,154 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task AFailedBatchIsRetriedOneByOneExceptForRequestsSupersededMeanwhile()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var holder = await host.NewSessionInTheGeneratorAsync("holder");
+        await using var failing = host.NewSession("a boom circle");
+        await using var typing = host.NewSession("first");
+        await using var waiting = host.NewSession("waiting");
+
+        // The three queued requests go as one batch; while it runs, one of them is superseded.
+        generator.Gate.Release();
+        var batch = await generator.NextCallAsync(Timeout);
+        Assert.Equal(3, batch.Count);
+        var newer = typing.SetPrompt("second");
+        generator.Gate.Release(10);
+
+        var error = await failing.ReadStateUntilAsync(s => s.LastError is not null, Timeout);
+        Assert.StartsWith("generation_failed: ", error.LastError, StringComparison.Ordinal);
+        Assert.Equal("waiting", (await waiting.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Equal("second", (await typing.ReadUntilRequestAsync(newer.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Null(typing.State.LastError);
+        Assert.Null(waiting.State.LastError);
+        Assert.Equal(1, generator.GeneratedRequests.Count(r => r.Prompt == "first"));
+        Assert.Equal(2, generator.GeneratedRequests.Count(r => r.Prompt == "waiting"));
+    }
+
+    [Fact]
+    public async Task ARunSupersededMidGenerationIsCancelledButNeverTwiceInARow()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var owner = await host.NewSessionInTheGeneratorAsync("a");
+
+        // "a" is in the generator when "ab" arrives: the run is cancelled and "ab" starts at once.
+        var ab = owner.SetPrompt("ab");
+        Assert.Equal("ab", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        Assert.Equal(1, generator.CancelledCalls);
+
+        // The next run may not be cancelled: "abc" waits for "ab" to finish, and "ab" is shown.
+        var abc = owner.SetPrompt("abc");
+        generator.Gate.Release();
+        Assert.Equal("ab", (await owner.ReadUntilRequestAsync(ab.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Equal("abc", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+
+        // After a run that finished, superseding cancels again.
+        var abcd = owner.SetPrompt("abcd");
+        Assert.Equal("abcd", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        generator.Gate.Release();
+        var frames = await owner.ReadUntilRequestAsync(abcd.RequestId, Timeout);
+
+        Assert.Equal(["abcd"], frames.Select(f => f.Request.Prompt).ToArray());
+        Assert.True(abc.RequestId < frames[^1].RequestId);
+        Assert.Equal(2, generator.CancelledCalls);
+        Assert.Equal(["a", "ab", "abc", "abcd"], generator.GeneratedRequests.Select(r => r.Prompt).ToArray());
+        Assert.Equal(2, host.Stats.GenerationsCancelled);
+    }
+
+    [Fact]
+    public async Task ASupersededRunIsNotCancelledWhileOtherSessionsWait()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var typing = await host.NewSessionInTheGeneratorAsync("a");
+        await using var waiting = host.NewSession("waiting");
+
+        // "ab" would queue behind "waiting" anyway: cancelling "a" would only throw its work away.
+        var ab = typing.SetPrompt("ab");
+        generator.Gate.Release(3);
+
+        Assert.Equal("waiting", (await waiting.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Equal("ab", (await typing.ReadUntilRequestAsync(ab.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Equal(0, generator.CancelledCalls);
+        Assert.Equal(["a", "waiting", "ab"], generator.GeneratedRequests.Select(r => r.Prompt).ToArray());
+    }
+
+    [Fact]
+    public async Task ABatchRunsOnWhileAnyOfItsRequestsIsStillWanted()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var holder = await host.NewSessionInTheGeneratorAsync("holder");
+        await using var typing = host.NewSession("first");
+        await using var waiting = host.NewSession("waiting");
+        generator.Gate.Release();
+        Assert.Equal(2, (await generator.NextCallAsync(Timeout)).Count);
+
+        var newer = typing.SetPrompt("second");
+        generator.Gate.Release();
+
+        Assert.Equal("waiting", (await waiting.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        Assert.Equal("first", (await typing.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        generator.Gate.Release();
+        Assert.Equal("second", (await typing.ReadUntilRequestAsync(newer.RequestId, Timeout))[^1].Request.Prompt);
+        Assert.Equal(0, generator.CancelledCalls);
+    }
+
+    [Fact]
+    public async Task SupersededRunsAreNotCancelledWhenTheOptionIsOff()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:CancelSupersededRuns"] = "false" });
+        await using var owner = await host.NewSessionInTheGeneratorAsync("a");
+
+        var ab = owner.SetPrompt("ab");
+        generator.Gate.Release();
+        Assert.Equal("ab", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        generator.Gate.Release();
+
+        var frames = await owner.ReadUntilRequestAsync(ab.RequestId, Timeout);
+        Assert.Equal(["a", "ab"], frames.Select(f => f.Request.Prompt).ToArray());
+        Assert.Equal(0, generator.CancelledCalls);
+    }
+
+    [Fact]
+    public async Task AnOlderFrameDoesNotEraseTheErrorOfANewerRequest()
+    {
+        var generator = new FakeImageGenerator();
+        using var encoder = new GatedEncoder();
+        await using var host = await LiveTestHost.StartAsync(generator, configure: s => s.AddSingletonEncoder(encoder));
+        await using var owner = host.NewSession("ok");
+
+        // "ok" is generated and held in the encoder; "a boom" fails meanwhile, before the older frame is published.
+        await encoder.WaitUntilEncodingAsync(Timeout);
+        var bad = owner.SetPrompt("a boom");
+        var failed = await owner.ReadStateUntilAsync(s => s.LastError is not null, Timeout);
+        Assert.Equal(0, failed.LastFrameSequence);
+        encoder.Open();
+        var frames = await owner.ReadUntilRequestAsync(1, Timeout);
+
+        Assert.Equal("ok", frames[^1].Request.Prompt);
+        Assert.True(frames[^1].RequestId < bad.RequestId);
+        var after = await owner.ReadStateUntilAsync(s => s.LastFrameSequence == frames[^1].Sequence, Timeout);
+        Assert.StartsWith("generation_failed: ", after.LastError, StringComparison.Ordinal);
+        Assert.StartsWith("generation_failed: ", owner.State.LastError, StringComparison.Ordinal);
+
+        // A frame of a request at least as new clears it.
+        var fine = owner.SetPrompt("fine");
+        await owner.ReadUntilRequestAsync(fine.RequestId, Timeout);
+        Assert.Null((await owner.ReadStateUntilAsync(s => s.LastError is null, Timeout)).LastError);
+    }
+
+    [Fact]
     public async Task LeavingMidGenerationCancelsThatRunOnlyAndOthersKeepGoing()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
         await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
-        var leaving = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("leaving")));
-        await generator.NextCallAsync(Timeout);
-        await using var staying = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("staying")));
+        var leaving = await host.NewSessionInTheGeneratorAsync("leaving");
+        await using var staying = host.NewSession("staying");
 
         await leaving.DisposeAsync();
         var next = await generator.NextCallAsync(Timeout);
@@ -355,7 +494,7 @@ public sealed class LiveServiceTests
     public async Task TheNewestFrameDownloadsAsFullQualityPng()
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("png")));
+        await using var owner = host.NewSession("png");
         var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
         using var cts = new CancellationTokenSource(Timeout);
 
@@ -373,7 +512,7 @@ public sealed class LiveServiceTests
     public async Task AJoiningMemberGetsTheNewestFrameAtOnce()
     {
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("hello")));
+        await using var owner = host.NewSession("hello");
         var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
 
         await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);

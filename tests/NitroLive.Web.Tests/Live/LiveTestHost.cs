@@ -28,6 +28,17 @@ internal sealed class LiveTestHost : IAsyncDisposable
 
     public LiveSessionRegistry Registry => _host.Services.GetRequiredService<LiveSessionRegistry>();
 
+    /// <summary>A new session whose first request is <paramref name="prompt"/>; the caller owns it.</summary>
+    public ILiveMember NewSession(string prompt) => Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch(prompt)));
+
+    /// <summary>A new session whose first request has reached the generator (held there when the generator is gated).</summary>
+    public async Task<ILiveMember> NewSessionInTheGeneratorAsync(string prompt)
+    {
+        var member = NewSession(prompt);
+        await Generator.NextCallAsync(Timeout);
+        return member;
+    }
+
     public static async Task<LiveTestHost> StartAsync(
         FakeImageGenerator? generator = null,
         Dictionary<string, string?>? settings = null,

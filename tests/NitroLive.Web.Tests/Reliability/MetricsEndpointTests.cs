@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Telemetry;
+using NitroLive.Web.Tests.Live;
 
 namespace NitroLive.Web.Tests.Reliability;
 
@@ -65,6 +66,51 @@ public sealed class MetricsEndpointTests
         Assert.Contains("nitrolive_stage_duration_seconds_count{otel_scope_name=\"NitroLive\",stage=\"unet\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("nitrolive_frames_dropped_total{otel_scope_name=\"NitroLive\",reason=\"stale\"} 1", text, StringComparison.Ordinal);
         Assert.True(Value(text, "nitrolive_hub_rejected_calls_total") >= 3);
+    }
+
+    [Fact]
+    public async Task LiveTrafficMovesTheFrameLatencyDropFailureAndGaugeInstruments()
+    {
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        await using var host = ReliabilityHost.Start(generator);
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+        await using var typist = await host.NewSessionAsync(cts.Token);
+
+        // A viewer that never reads its frames: each frame after its first replaces an unread one ("superseded").
+        await using var idle = host.NewConnection();
+        await idle.StartAsync(cts.Token);
+        await idle.InvokeAsync<JoinedMessage>("JoinSession", new JoinSessionMessage { SessionId = typist.SessionId }, cts.Token);
+
+        // The first request is in the generator when the next one arrives: that run is cancelled.
+        await generator.NextCallAsync(ReliabilityHost.Timeout);
+        var red = await typist.SetPromptAsync("a red", cts.Token);
+        await generator.NextCallAsync(ReliabilityHost.Timeout);
+        generator.Gate.Release(100);
+        await typist.FrameForAsync(red.RequestId, ReliabilityHost.Timeout);
+        var circle = await typist.SetPromptAsync("a red circle", cts.Token);
+        await typist.FrameForAsync(circle.RequestId, ReliabilityHost.Timeout);
+        await typist.SetPromptAsync("a boom", cts.Token);
+        while ((await typist.Connection.InvokeAsync<SessionStateMessage>("GetState", typist.SessionId, cts.Token)).LastError is null)
+        {
+            await Task.Delay(20, cts.Token);
+        }
+
+        var text = await ScrapeAsync(host, cts.Token);
+
+        Assert.Equal(4, Value(text, "nitrolive_requests_total"));
+        Assert.Equal(2, Value(text, "nitrolive_frames_total"));
+        Assert.Equal(2, Value(text, "nitrolive_keystroke_to_frame_duration_seconds_count"));
+        Assert.True(Value(text, "nitrolive_keystroke_to_frame_duration_seconds_sum") > 0);
+        Assert.Contains("nitrolive_stage_duration_seconds_count{otel_scope_name=\"NitroLive\",stage=\"unet\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("nitrolive_stage_duration_seconds_count{otel_scope_name=\"NitroLive\",stage=\"image_encode\"} 2", text, StringComparison.Ordinal);
+        Assert.Equal(2, Value(text, "nitrolive_batch_size_count"));
+        Assert.Equal(1, Value(text, "nitrolive_generation_failures_total"));
+        Assert.Equal(1, Value(text, "nitrolive_generation_cancelled_total"));
+        Assert.True(Value(text, "nitrolive_frames_dropped_total") >= 1);
+        Assert.Contains("nitrolive_frames_dropped_total{otel_scope_name=\"NitroLive\",reason=\"superseded\"}", text, StringComparison.Ordinal);
+        Assert.Equal(1, Value(text, "nitrolive_sessions"));
+        Assert.Equal(2, Value(text, "nitrolive_members"));
+        Assert.Equal(0, Value(text, "nitrolive_requests_pending"));
     }
 
     private static async Task<string> ScrapeAsync(ReliabilityHost host, CancellationToken cancellationToken)
