@@ -31,7 +31,7 @@ public sealed class VariantHubTests
         var info = await connection.InvokeAsync<ServerInfoMessage>("GetServerInfo", cancel.Token);
         Assert.Equal("realism", info.ModelVariant);
         Assert.Equal(
-            [("realism", "NitroSD-Realism"), ("vibrant", "NitroSD-Vibrant")],
+            [("realism", "Realism"), ("vibrant", "Vibrant")],
             info.ModelVariants.Select(v => (v.Name, v.DisplayName)));
 
         const string prompt = "a red circle on a blue background";
