@@ -11,7 +11,7 @@ namespace NitroLive.Browser.Tests;
 [Collection(BrowserTestGroup.Name)]
 public sealed class LivePagesTests(BrowserFixture fixture)
 {
-    private const string RedCircle = "a red circle on a blue background";
+    internal const string RedCircle = "a red circle on a blue background";
     private static readonly TimeSpan UiTimeout = TimeSpan.FromSeconds(30);
 
     private AppServer App => fixture.App;
@@ -246,7 +246,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     // session's own seed is random, and a tiny model does not get every background right for every seed.
     private const string GoodSeed = "7";
 
-    private static async Task UseGoodSeedAsync(IPage page)
+    internal static async Task UseGoodSeedAsync(IPage page)
     {
         var seed = page.Locator("[data-testid=seed] input, input[data-testid=seed]").First;
         await seed.FillAsync(GoodSeed);
@@ -262,7 +262,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         Assert.True(width <= viewport, $"the page scrolls sideways at {viewport}px ({width}px wide)");
     }
 
-    private static async Task TypeAsync(IPage page, string text) =>
+    internal static async Task TypeAsync(IPage page, string text) =>
         await page.Locator("#prompt").PressSequentiallyAsync(text, new() { Delay = 35 });
 
     private static async Task CloseAllAsync(List<IWebSocketRoute> sockets)

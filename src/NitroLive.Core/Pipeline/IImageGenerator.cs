@@ -9,7 +9,7 @@ public interface IImageGenerator
     /// <summary>What the loaded model is and what it accepts.</summary>
     ModelDescription Model { get; }
 
-    /// <summary>Generates one image per request; all requests in a batch share width, height and steps.</summary>
+    /// <summary>Generates one image per request; all requests in a batch share width, height, steps and variant.</summary>
     /// <param name="requests">One or more requests; more than one only when <see cref="ModelDescription.MaxBatch"/> allows.</param>
     /// <param name="cancellationToken">Cancels the run, reaching ONNX Runtime through <c>RunOptions.Terminate</c>.</param>
     Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken);
@@ -21,7 +21,11 @@ public interface IImageGenerator
 /// <param name="Seed">Seed of the initial Gaussian noise and of the re-noising between steps.</param>
 /// <param name="Width">Image width in pixels, a multiple of the VAE scale factor.</param>
 /// <param name="Height">Image height in pixels, a multiple of the VAE scale factor.</param>
-public sealed record GenerationRequest(string Prompt, int Steps, long Seed, int Width, int Height);
+/// <param name="Variant">
+/// The model variant to run (one of <see cref="ModelDescription.Variants"/>), or null for the default variant
+/// (<see cref="ModelDescription.Variant"/>).
+/// </param>
+public sealed record GenerationRequest(string Prompt, int Steps, long Seed, int Width, int Height, string? Variant = null);
 
 /// <summary>The pixels of one generated image and what each stage cost.</summary>
 /// <param name="Request">The request this image answers.</param>
@@ -71,4 +75,25 @@ public sealed record ModelDescription(
     int ShiftedTimestep,
     int MaxBatch,
     string Provider,
-    string License);
+    string License)
+{
+    private readonly IReadOnlyList<ModelVariantDescription>? _variants;
+
+    /// <summary>
+    /// The variants a request may name, the default (this description's <see cref="Variant"/>) first. A single model
+    /// folder is one variant; a folder of model folders (a NitroFusion export's realism and vibrant) is one per folder.
+    /// </summary>
+    public IReadOnlyList<ModelVariantDescription> Variants
+    {
+        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License)];
+        init => _variants = value;
+    }
+}
+
+/// <summary>One variant a generator offers.</summary>
+/// <param name="Name">What <see cref="GenerationRequest.Variant"/> names ("realism", "vibrant", "tiny").</param>
+/// <param name="DisplayName">Human-readable name from its nitrolive.json.</param>
+/// <param name="IsEmbeddedDemo">True for the embedded demo model trained by the project.</param>
+/// <param name="ShiftedTimestep">NitroFusion's timestep shift of this variant (250 Realism, 500 Vibrant).</param>
+/// <param name="License">Licence line from its nitrolive.json.</param>
+public sealed record ModelVariantDescription(string Name, string DisplayName, bool IsEmbeddedDemo, int ShiftedTimestep, string License);

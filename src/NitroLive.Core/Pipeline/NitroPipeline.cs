@@ -155,7 +155,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     }
 
     /// <summary>The synchronous core of <see cref="GenerateAsync"/>, on the calling thread.</summary>
-    /// <exception cref="ArgumentException">The batch is empty, too large, mixes sizes or steps, or asks for an unsupported size or step count.</exception>
+    /// <exception cref="ArgumentException">
+    /// The batch is empty, too large, mixes sizes or steps, or asks for an unsupported size, step count or another variant.
+    /// </exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; ONNX Runtime was told to stop.</exception>
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken)
     {
@@ -383,6 +385,12 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             if (r.Width != first.Width || r.Height != first.Height || r.Steps != first.Steps)
             {
                 throw new ArgumentException("All requests in a batch must share width, height and steps.", nameof(requests));
+            }
+
+            if (r.Variant is not null && !string.Equals(r.Variant, Model.Variant, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The variant '{r.Variant}' is not this model's: this pipeline runs '{Model.Variant}' only.", nameof(requests));
             }
         }
 

@@ -13,8 +13,10 @@ public sealed class NitroModelOptions
     public const string SectionName = "NitroLive:Model";
 
     /// <summary>
-    /// The model folder. Empty for the embedded demo model (<c>models/nitro-tiny</c> beside the app); a relative path
-    /// is taken relative to the app's base directory.
+    /// The model folder, or a folder of model folders (the export's parent folder with <c>nitrosd-realism/</c> and
+    /// <c>nitrosd-vibrant/</c>): then each subfolder with a <c>nitrolive.json</c> is a variant, the first by name the
+    /// default. Empty for the embedded demo model (<c>models/nitro-tiny</c> beside the app); a relative path is taken
+    /// relative to the app's base directory.
     /// </summary>
     public string Directory { get; set; } = string.Empty;
 
@@ -88,8 +90,9 @@ public sealed class NitroModelOptions
 public static class GeneratorServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="NitroPipeline"/> as the app's one <see cref="IImageGenerator"/>, configured from
-    /// <c>NitroLive:Model</c>. The pipeline is built when the app starts (the generation loop needs it), so a bad model
+    /// Registers the app's one <see cref="IImageGenerator"/>, configured from <c>NitroLive:Model</c>: a
+    /// <see cref="NitroPipeline"/> on a model folder, or a <see cref="VariantGenerator"/> with one pipeline per variant
+    /// on a folder of model folders. It is built when the app starts (the generation loop needs it), so a bad model
     /// folder stops startup with an <see cref="OptionsValidationException"/> listing every problem by file and reason.
     /// Replacing the <see cref="IImageGenerator"/> registration (tests) skips the model entirely.
     /// </summary>
@@ -101,18 +104,21 @@ public static class GeneratorServiceCollectionExtensions
             .BindConfiguration(NitroModelOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddSingleton(sp => CreatePipeline(
+        services.TryAddSingleton(sp => CreateGenerator(
             sp.GetRequiredService<IOptions<NitroModelOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>()));
-        services.TryAddSingleton<IImageGenerator>(sp => sp.GetRequiredService<NitroPipeline>());
         return services;
     }
 
-    private static NitroPipeline CreatePipeline(NitroModelOptions options, ILoggerFactory loggerFactory)
+    private static IImageGenerator CreateGenerator(NitroModelOptions options, ILoggerFactory loggerFactory)
     {
         try
         {
-            return new NitroPipeline(options.ToPipelineOptions(), loggerFactory);
+            var pipelineOptions = options.ToPipelineOptions();
+            var folders = ModelVariantFolders.Find(pipelineOptions.ModelDirectory);
+            return folders.Count == 1 && string.Equals(folders[0], Path.GetFullPath(pipelineOptions.ModelDirectory), StringComparison.Ordinal)
+                ? new NitroPipeline(pipelineOptions, loggerFactory)
+                : VariantGenerator.Open(pipelineOptions, loggerFactory);
         }
         catch (ModelValidationException ex)
         {

@@ -73,7 +73,9 @@ internal sealed class GenerationLoop : BackgroundService
         }
     }
 
-    /// <summary>One generation per supported size, so the first real request of each size finds warm sessions and buffers.</summary>
+    /// <summary>
+    /// One generation per variant and supported size, so the first real request of each finds warm sessions and buffers.
+    /// </summary>
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         var model = _generator.Model;
@@ -83,10 +85,14 @@ internal sealed class GenerationLoop : BackgroundService
         try
         {
             var provider = model.Provider;
-            foreach (var (width, height) in sizes)
+            foreach (var variant in model.Variants)
             {
-                var results = await _generator.GenerateAsync([new GenerationRequest("warm-up", steps, 0, width, height)], cancellationToken);
-                provider = results.Count > 0 ? results[0].Timings.Provider : provider;
+                foreach (var (width, height) in sizes)
+                {
+                    var results = await _generator.GenerateAsync(
+                        [new GenerationRequest("warm-up", steps, 0, width, height, variant.Name)], cancellationToken);
+                    provider = results.Count > 0 ? results[0].Timings.Provider : provider;
+                }
             }
 
             var elapsed = _time.GetElapsedTime(start).TotalMilliseconds;
@@ -161,7 +167,7 @@ internal sealed class GenerationLoop : BackgroundService
         for (var i = 0; i < batch.Count; i++)
         {
             var r = batch[i].Work.Request;
-            requests[i] = new GenerationRequest(r.Prompt, r.Steps, r.Seed, r.Width, r.Height);
+            requests[i] = new GenerationRequest(r.Prompt, r.Steps, r.Seed, r.Width, r.Height, r.ModelVariant);
         }
 
         using var interest = BatchInterest.Create(batch, stoppingToken);
@@ -253,7 +259,9 @@ internal sealed class GenerationLoop : BackgroundService
         return batch;
     }
 
-    private static bool SameShape(LiveRequest a, LiveRequest b) => a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height;
+    /// <summary>What one generator call must share: steps, size and the variant (each variant is its own pipeline).</summary>
+    private static bool SameShape(LiveRequest a, LiveRequest b) =>
+        a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height && string.Equals(a.ModelVariant, b.ModelVariant, StringComparison.Ordinal);
 
     private async Task EncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationToken stoppingToken)
     {

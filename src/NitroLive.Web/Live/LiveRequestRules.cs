@@ -44,7 +44,7 @@ internal sealed class LiveRequestRules
             steps,
             model.Sizes.ToArray(),
             model.Variant,
-            [VariantOf(model)],
+            [.. model.Variants.Select(VariantOf)],
             new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant),
             options.ClientDebounceMs,
             options.MaxMembersPerSession,
@@ -119,14 +119,14 @@ internal sealed class LiveRequestRules
     }
 
     /// <summary>
-    /// The variant a model folder offers. The generator runs one folder, so this is one entry: a NitroFusion export's
-    /// variant by its name ("Realism", "Vibrant"); the embedded demo model under its own name.
+    /// How the studio names a variant: a NitroFusion export's by its variant name ("Realism", "Vibrant"); the embedded
+    /// demo model (and a variant without a name) by its display name.
     /// </summary>
-    internal static LiveModelVariant VariantOf(ModelDescription model)
+    internal static LiveModelVariant VariantOf(ModelVariantDescription variant)
     {
-        var name = model.Variant;
-        var display = model.IsEmbeddedDemo || name.Length == 0
-            ? model.DisplayName
+        var name = variant.Name;
+        var display = variant.IsEmbeddedDemo || name.Length == 0
+            ? variant.DisplayName
             : char.ToUpperInvariant(name[0]) + name[1..];
         return new LiveModelVariant(name, display);
     }

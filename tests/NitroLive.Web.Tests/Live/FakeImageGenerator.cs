@@ -15,7 +15,10 @@ internal sealed class FakeImageGenerator : IImageGenerator
     private int _maxActive;
     private int _cancelled;
 
-    public FakeImageGenerator(int maxBatch = 1, TimeSpan? delay = null)
+    /// <param name="maxBatch">The model's batch limit.</param>
+    /// <param name="delay">How long each call takes.</param>
+    /// <param name="variants">Variant names the model offers, the default first (null: just "tiny").</param>
+    public FakeImageGenerator(int maxBatch = 1, TimeSpan? delay = null, IReadOnlyList<string>? variants = null)
     {
         Delay = delay ?? TimeSpan.Zero;
         Model = new ModelDescription(
@@ -30,6 +33,14 @@ internal sealed class FakeImageGenerator : IImageGenerator
             MaxBatch: maxBatch,
             Provider: "Fake",
             License: "test");
+        if (variants is { Count: > 0 })
+        {
+            Model = Model with
+            {
+                Variant = variants[0],
+                Variants = [.. variants.Select(v => new ModelVariantDescription(v, "Fake " + v, false, 250, "test"))],
+            };
+        }
     }
 
     public ModelDescription Model { get; }
@@ -81,9 +92,9 @@ internal sealed class FakeImageGenerator : IImageGenerator
                 throw new InvalidOperationException($"Batch of {requests.Count} exceeds MaxBatch {Model.MaxBatch}.");
             }
 
-            if (requests.Select(r => (r.Steps, r.Width, r.Height)).Distinct().Count() != 1)
+            if (requests.Select(r => (r.Steps, r.Width, r.Height, r.Variant)).Distinct().Count() != 1)
             {
-                throw new InvalidOperationException("A batch mixed shapes.");
+                throw new InvalidOperationException("A batch mixed shapes or variants.");
             }
 
             CallStarts.Enqueue(DateTime.UtcNow);

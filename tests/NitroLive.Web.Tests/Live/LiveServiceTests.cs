@@ -109,6 +109,38 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task OnlyRequestsOfOneVariantShareABatchAndEachReachesTheGeneratorWithItsVariant()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4, variants: ["realism", "vibrant"]) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        Assert.Equal(["realism", "vibrant"], host.Live.Limits.ModelVariants.Select(v => v.Name).ToArray());
+        Assert.Equal("realism", host.Live.Limits.DefaultRequest.ModelVariant);
+        await using var blocker = await host.NewSessionInTheGeneratorAsync("hold");
+
+        var members = new List<ILiveMember>
+        {
+            host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("realism 0"))),
+            host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("vibrant 1", ModelVariant: "vibrant"))),
+            host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("realism 2"))),
+        };
+        generator.Gate.Release();
+        var batch = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release();
+        var next = await generator.NextCallAsync(Timeout);
+        generator.Gate.Release(10);
+
+        Assert.Equal([("realism 0", "realism"), ("realism 2", "realism")], batch.Select(r => (r.Prompt, r.Variant)).ToArray());
+        Assert.Equal(("vibrant 1", "vibrant"), Assert.Single(next.Select(r => (r.Prompt, r.Variant))));
+        Assert.Equal(["realism", "vibrant"], generator.Calls.Where(c => c[0].Prompt == "warm-up").Select(c => c[0].Variant ?? "(default)").Distinct().ToArray());
+        foreach (var member in members)
+        {
+            var frames = await member.ReadUntilRequestAsync(member.State.RequestId, Timeout);
+            Assert.Equal(member.State.Request.ModelVariant, frames[^1].Request.ModelVariant);
+            await member.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task EncodingAFrameOverlapsTheNextGeneration()
     {
         var generator = new FakeImageGenerator();

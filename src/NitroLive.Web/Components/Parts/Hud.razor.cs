@@ -23,6 +23,12 @@ public sealed partial class Hud
 
     private string Provider => Stats.Last?.Timings.Provider ?? Model.Provider;
 
+    /// <summary>The name of the variant that drew the newest frame (a server may offer several), else the model's.</summary>
+    private string ModelName => Stats.Last is { } frame
+        && Model.Variants.FirstOrDefault(v => string.Equals(v.Name, frame.Request.ModelVariant, StringComparison.Ordinal)) is { } variant
+            ? variant.DisplayName
+            : Model.DisplayName;
+
     private string LatencyText => Stats.LastEndToEndMs is { } e2e
         ? Ms(e2e)
         : Stats.LastServerMs is { } server ? Ms(server) : "– ms";

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging;
+using NitroLive.Core.Models;
+
+namespace NitroLive.Core.Pipeline;
+
+/// <summary>
+/// Several model variants behind one <see cref="IImageGenerator"/>: one generator per variant (a
+/// <see cref="NitroPipeline"/> per model folder), each batch routed by its requests' <see cref="GenerationRequest.Variant"/>.
+/// <see cref="Model"/> describes the default (first) variant and lists them all in <see cref="ModelDescription.Variants"/>.
+/// Each pipeline keeps its own sessions, text encoders and VAE included, so memory grows by one whole model per variant.
+/// </summary>
+public sealed class VariantGenerator : IImageGenerator, IDisposable
+{
+    private readonly IImageGenerator[] _generators;
+    private readonly Dictionary<string, IImageGenerator> _byVariant = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    /// <summary>Routes between <paramref name="generators"/>, the first the default; takes ownership of them.</summary>
+    /// <exception cref="ArgumentException">
+    /// None given, a variant name offered twice, or variants that disagree on sizes, steps or provider (the live service
+    /// offers one set of those).
+    /// </exception>
+    public VariantGenerator(IReadOnlyList<IImageGenerator> generators)
+    {
+        ArgumentNullException.ThrowIfNull(generators);
+        if (generators.Count == 0)
+        {
+            throw new ArgumentException("At least one variant is needed.", nameof(generators));
+        }
+
+        _generators = [.. generators];
+        var first = _generators[0].Model;
+        var variants = new List<ModelVariantDescription>();
+        foreach (var generator in _generators)
+        {
+            var model = generator.Model;
+            if (!model.Sizes.SequenceEqual(first.Sizes) || !model.SupportedSteps.SequenceEqual(first.SupportedSteps)
+                || (model.NativeWidth, model.NativeHeight) != (first.NativeWidth, first.NativeHeight)
+                || !string.Equals(model.Provider, first.Provider, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The variant '{model.Variant}' ({Describe(model)}) does not match '{first.Variant}' ({Describe(first)}): " +
+                    "every variant must offer the same sizes and steps on the same provider.", nameof(generators));
+            }
+
+            foreach (var variant in model.Variants)
+            {
+                if (!_byVariant.TryAdd(variant.Name, generator))
+                {
+                    throw new ArgumentException(
+                        $"The variant '{variant.Name}' is offered twice; each model folder needs its own variant name in nitrolive.json.",
+                        nameof(generators));
+                }
+
+                variants.Add(variant);
+            }
+        }
+
+        Model = first with { MaxBatch = _generators.Min(g => g.Model.MaxBatch), Variants = variants };
+    }
+
+    /// <inheritdoc />
+    public ModelDescription Model { get; }
+
+    /// <summary>
+    /// Opens a <see cref="NitroPipeline"/> on each model folder in <paramref name="options"/>' model directory (see
+    /// <see cref="ModelVariantFolders.Find"/>), all with the same options.
+    /// </summary>
+    /// <exception cref="ModelValidationException">No model folder there, a broken one (naming it), or variants that disagree.</exception>
+    public static VariantGenerator Open(PipelineOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var folders = ModelVariantFolders.Find(options.ModelDirectory);
+        var pipelines = new List<NitroPipeline>(folders.Count);
+        try
+        {
+            foreach (var folder in folders)
+            {
+                pipelines.Add(new NitroPipeline(options with { ModelDirectory = folder }, loggerFactory));
+            }
+
+            return new VariantGenerator(pipelines);
+        }
+        catch (Exception ex)
+        {
+            foreach (var pipeline in pipelines)
+            {
+                pipeline.Dispose();
+            }
+
+            if (ex is ArgumentException)
+            {
+                throw new ModelValidationException(Path.GetFullPath(options.ModelDirectory), [new ModelProblem(string.Empty, null, ex.Message)]);
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The batch is empty, mixes variants or names a variant not offered.</exception>
+    public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var generator = Route(requests);
+        return await generator.GenerateAsync(requests, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Disposes every variant's generator.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var generator in _generators)
+        {
+            (generator as IDisposable)?.Dispose();
+        }
+    }
+
+    private IImageGenerator Route(IReadOnlyList<GenerationRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0)
+        {
+            throw new ArgumentException("At least one request is needed.", nameof(requests));
+        }
+
+        string? variant = null;
+        foreach (var request in requests)
+        {
+            var name = (request ?? throw new ArgumentException("A request is null.", nameof(requests))).Variant ?? Model.Variant;
+            if (variant is not null && !string.Equals(name, variant, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"All requests in a batch must share one variant; got '{variant}' and '{name}'.", nameof(requests));
+            }
+
+            variant = name;
+        }
+
+        return _byVariant.TryGetValue(variant!, out var generator)
+            ? generator
+            : throw new ArgumentException(
+                $"The variant '{variant}' is not offered; use one of {string.Join(", ", Model.Variants.Select(v => $"'{v.Name}'"))}.",
+                nameof(requests));
+    }
+
+    private static string Describe(ModelDescription model) =>
+        $"sizes {string.Join(", ", model.Sizes.Select(s => $"{s.Width}x{s.Height}"))}; steps {string.Join(", ", model.SupportedSteps)}; {model.Provider}";
+}
