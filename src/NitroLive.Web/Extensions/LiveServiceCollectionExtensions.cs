@@ -13,7 +13,7 @@ public static class LiveServiceCollectionExtensions
     /// <summary>
     /// Adds the live service (<see cref="ILiveService"/>), its generation loop, the <c>/hubs/live</c> hub with the JSON
     /// and MessagePack protocols, and the health checks. Options bind from <c>NitroLive:Live</c> and are validated at
-    /// startup. Needs an <see cref="Core.Pipeline.IImageGenerator"/> registration (<c>AddNitroGenerator()</c>).
+    /// startup; the kiosk blocklist binds from <c>NitroLive:Kiosk:Blocklist</c>. Needs an <see cref="Core.Pipeline.IImageGenerator"/> registration (<c>AddNitroGenerator()</c>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
@@ -25,6 +25,10 @@ public static class LiveServiceCollectionExtensions
             .Validate(o => o.AllowedSteps.All(s => s is >= 1 and <= 4), "NitroLive:Live:AllowedSteps may only hold 1 to 4.")
             .ValidateOnStart();
 
+        // The kiosk blocklist keeps its key in the kiosk's section, but the live service enforces it (for kiosk sessions).
+        services.AddOptions<PromptBlocklistOptions>()
+            .BindConfiguration(PromptBlocklistOptions.SectionName);
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<NitroMetrics>();
@@ -34,6 +38,7 @@ public static class LiveServiceCollectionExtensions
         services.TryAddSingleton<ReadyQueue>();
         services.TryAddSingleton<LiveSessionRegistry>();
         services.TryAddSingleton<IFrameEncoder>(sp => new FrameEncoder(sp.GetRequiredService<IOptions<LiveOptions>>().Value));
+        services.TryAddSingleton<PromptBlocklist>();
         services.TryAddSingleton<LiveService>();
         services.TryAddSingleton<ILiveService>(sp => sp.GetRequiredService<LiveService>());
         services.AddHostedService<GenerationLoop>();

@@ -38,7 +38,6 @@ public static class UiServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<PromptBlocklist>();
         services.TryAddSingleton<KioskRegistry>();
 
         // Pages end browser calls that a dropped connection will never answer, and redo them once it is back.

@@ -44,6 +44,12 @@ public enum LiveErrorCode
 
     /// <summary>The frame stream of this membership is already being read (<c>already_streaming</c>).</summary>
     AlreadyStreaming,
+
+    /// <summary>
+    /// The prompt holds a word or phrase on the kiosk blocklist, in a session that applies it (<c>blocked_prompt</c>):
+    /// it is not generated and the session's request stays as it was.
+    /// </summary>
+    BlockedPrompt,
 }
 
 /// <summary>A refused live-service call: nothing in the session changed.</summary>
@@ -104,6 +110,7 @@ public sealed class LiveException : Exception
         LiveErrorCode.SessionFull => "session_full",
         LiveErrorCode.FrameUnavailable => "frame_unavailable",
         LiveErrorCode.AlreadyStreaming => "already_streaming",
+        LiveErrorCode.BlockedPrompt => "blocked_prompt",
         _ => "error",
     };
 }

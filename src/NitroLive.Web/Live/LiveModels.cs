@@ -198,4 +198,8 @@ public sealed record LiveModelVariant(string Name, string DisplayName);
 /// <param name="DisplayName">The owner's display name; null for a generated one.</param>
 /// <param name="Initial">Changes to apply to <see cref="LiveLimits.DefaultRequest"/> for the first request; null for none.</param>
 /// <param name="TypingOpen">Whether others may join as <see cref="LiveRole.Typist"/> without a grant.</param>
-public sealed record CreateSessionOptions(string? DisplayName = null, LiveRequestPatch? Initial = null, bool TypingOpen = true);
+/// <param name="ApplyBlocklist">
+/// Whether the session refuses prompts on the kiosk blocklist (<c>NitroLive:Kiosk:Blocklist</c>) with
+/// <see cref="LiveErrorCode.BlockedPrompt"/>: set for a public kiosk's session, whose typing is open to anybody who scans its QR code.
+/// </param>
+public sealed record CreateSessionOptions(string? DisplayName = null, LiveRequestPatch? Initial = null, bool TypingOpen = true, bool ApplyBlocklist = false);

@@ -10,10 +10,13 @@ internal sealed class LiveRequestRules
 
     public const int MaxDisplayNameLength = 64;
 
-    public LiveRequestRules(LiveOptions options, ModelDescription model)
+    private readonly PromptBlocklist _blocklist;
+
+    public LiveRequestRules(LiveOptions options, ModelDescription model, PromptBlocklist? blocklist = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
+        _blocklist = blocklist ?? new PromptBlocklist([]);
 
         int[] configured = options.AllowedSteps.Length == 0 ? [1, 2, 3, 4] : options.AllowedSteps;
         var steps = configured
@@ -57,8 +60,11 @@ internal sealed class LiveRequestRules
 
     private int MaxPromptLength { get; }
 
-    /// <summary>Applies a patch to a request; throws <see cref="LiveException"/> and leaves nothing changed on bad input.</summary>
-    public LiveRequest Apply(LiveRequest current, LiveRequestPatch? patch)
+    /// <summary>
+    /// Applies a patch to a request; throws <see cref="LiveException"/> and leaves nothing changed on bad input, and on a
+    /// prompt on the kiosk blocklist when <paramref name="applyBlocklist"/> is set.
+    /// </summary>
+    public LiveRequest Apply(LiveRequest current, LiveRequestPatch? patch, bool applyBlocklist = false)
     {
         if (patch is null)
         {
@@ -71,6 +77,15 @@ internal sealed class LiveRequestRules
             throw new LiveException(
                 LiveErrorCode.PromptTooLong,
                 $"The prompt has {prompt.Length} characters; the limit is {MaxPromptLength}.");
+        }
+
+        // The resulting prompt is checked, not only a new one: a reroll or a steps change never regenerates a blocked prompt.
+        if (applyBlocklist && _blocklist.IsBlocked(prompt))
+        {
+            // The message does not repeat the word: it goes to everybody's error line on a public screen.
+            throw new LiveException(
+                LiveErrorCode.BlockedPrompt,
+                "This kiosk does not show that prompt: it holds a blocked word. Try something else.");
         }
 
         var steps = patch.Steps ?? current.Steps;

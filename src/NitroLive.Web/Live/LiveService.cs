@@ -21,6 +21,7 @@ internal sealed class LiveService : ILiveService
         LiveStats stats,
         TimeProvider time,
         IOptions<LiveOptions> options,
+        PromptBlocklist blocklist,
         ILogger<LiveService> logger)
     {
         _registry = registry;
@@ -29,7 +30,7 @@ internal sealed class LiveService : ILiveService
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _rules = new LiveRequestRules(_options, generator.Model);
+        _rules = new LiveRequestRules(_options, generator.Model, blocklist);
     }
 
     public ModelDescription Model => _rules.Model;
@@ -42,7 +43,7 @@ internal sealed class LiveService : ILiveService
 
         // Validate everything before taking a slot, so a bad first request leaves no half-made session behind.
         var seeded = _rules.Limits.DefaultRequest with { Seed = LiveRequestRules.NewSeed() };
-        var first = _rules.Apply(seeded, options.Initial ?? new LiveRequestPatch());
+        var first = _rules.Apply(seeded, options.Initial ?? new LiveRequestPatch(), options.ApplyBlocklist);
         _ = LiveRequestRules.NormalizeDisplayName(options.DisplayName, "owner");
 
         LiveMember? owner = null;
@@ -59,7 +60,8 @@ internal sealed class LiveService : ILiveService
                 _time,
                 _options.MaxMembersPerSession,
                 _registry.OnEmptied,
-                _options.CancelSupersededRuns);
+                _options.CancelSupersededRuns,
+                options.ApplyBlocklist);
 
             // The owner joins before the session is listed, so the janitor never sees it empty.
             owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);

@@ -33,6 +33,7 @@ internal sealed class LiveSession
     private readonly List<LiveMember> _members = [];
     private readonly Action<LiveSession> _onEmptied;
     private readonly bool _cancelSupersededRuns;
+    private readonly bool _applyBlocklist;
 
     private LiveRequest _request;
     private long _requestId;
@@ -57,8 +58,9 @@ internal sealed class LiveSession
     private PendingWork? _pending;
     private bool _queued;
 
-    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true)
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true, bool applyBlocklist = false)
     {
+        _applyBlocklist = applyBlocklist;
         _cancelSupersededRuns = cancelSupersededRuns;
         _onEmptied = onEmptied;
         Id = id;
@@ -254,7 +256,7 @@ internal sealed class LiveSession
                 throw new LiveException(LiveErrorCode.Forbidden, "Viewers cannot change the request; ask the owner to grant typing.");
             }
 
-            var next = _rules.Apply(_request, patch);
+            var next = _rules.Apply(_request, patch, _applyBlocklist);
             if (reroll || next.SeedMode == SeedMode.PerRequest)
             {
                 // Per-request mode draws a new seed for every request, the same prompt again included.

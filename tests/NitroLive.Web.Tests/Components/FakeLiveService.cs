@@ -23,9 +23,17 @@ internal sealed class FakeLiveService : ILiveService
 
     public List<FakeMember> Members { get; } = [];
 
+    /// <summary>The options of every session created, in order.</summary>
+    public List<CreateSessionOptions> Created { get; } = [];
+
     public ILiveMember CreateSession(CreateSessionOptions? options = null)
     {
         options ??= new CreateSessionOptions();
+        lock (Created)
+        {
+            Created.Add(options);
+        }
+
         var id = $"session{Interlocked.Increment(ref _nextSession):D2}AAAAAAAAAAAAA";
         var session = new FakeSession(this, id, options.TypingOpen);
         var initial = options.Initial;

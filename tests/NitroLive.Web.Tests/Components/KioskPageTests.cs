@@ -17,6 +17,9 @@ public sealed class KioskPageTests : UiTestContext
 
         var session = Live.OnlySession();
         Assert.True(session.TypingOpen);
+
+        // Typing is open to anybody with the QR code: the live service enforces the blocklist in this session.
+        Assert.True(Assert.Single(Live.Created).ApplyBlocklist);
         Assert.Equal("first playlist prompt", session.Request.Prompt);
         Assert.Equal($"qr/{session.Id}.svg", page.Find("[data-testid=kiosk-qr]").GetAttribute("src"));
         Assert.EndsWith($"/s/{session.Id}", page.Find("[data-testid=kiosk-join-url]").TextContent, StringComparison.Ordinal);
@@ -86,7 +89,8 @@ public sealed class KioskPageTests : UiTestContext
         session.PublishFrame();
         page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "show"));
 
-        // A client that skips the UI's check (the public hub) sends a blocked prompt.
+        // The live service refuses blocked prompts in kiosk sessions (LiveServiceTests, LiveHubTests); this fake does
+        // not, like a session the kiosk shows but did not create: the page still keeps the blocked frame off screen.
         var phone = Live.JoinSession(session.Id, LiveRole.Typist, "Hub client");
         phone.SetPrompt("a BAD WORDS picture");
         session.PublishFrame(session.Request with { Prompt = "a BAD WORDS picture" });

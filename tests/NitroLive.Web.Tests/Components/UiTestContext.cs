@@ -22,7 +22,7 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton<ILiveService>(Live);
         Services.AddSingleton<KioskRegistry>();
-        Services.AddSingleton<PromptBlocklist>();
+        Services.AddSingleton(new PromptBlocklist(["forbidden", "bad word*"]));
         Services.AddSingleton<CircuitConnection>();
         Services.AddOptions<UiOptions>();
         Services.AddOptions<KioskOptions>().Configure(options =>
@@ -30,7 +30,6 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
             options.AttractAfterSeconds = 10;
             options.AttractIntervalSeconds = 4;
             options.Playlist = ["first playlist prompt", "second playlist prompt", "third playlist prompt"];
-            options.Blocklist = ["forbidden", "bad word*"];
         });
         JSInterop.Setup<string?>("load", _ => true).SetResult(null);
     }

@@ -81,7 +81,8 @@ public sealed partial class Kiosk
         if (member is null)
         {
             var initial = new LiveRequestPatch(Prompt: Options.Value.Playlist[0]);
-            member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping));
+            // The service refuses blocked prompts in this session, from phones and hub clients alike.
+            member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping, ApplyBlocklist: true));
             await RememberOwnerAsync(member, cancellationToken);
             _attract = true;
         }

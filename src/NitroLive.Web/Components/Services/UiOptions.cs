@@ -53,12 +53,6 @@ public sealed class KioskOptions
         "a snowy mountain under a pink sky",
     ];
 
-    /// <summary>
-    /// Words and phrases a public kiosk refuses (case-insensitive, whole words; a trailing <c>*</c> matches any
-    /// ending). A refused prompt is not sent to the generator and the last good frame stays on screen.
-    /// </summary>
-    public string[] Blocklist { get; set; } = [];
-
     /// <summary>Whether people who scan the kiosk's QR code may type straight away (no grant needed).</summary>
     public bool OpenTyping { get; set; } = true;
 }

@@ -1,6 +1,23 @@
 using Microsoft.Extensions.Options;
 
-namespace NitroLive.Web.Components.Services;
+namespace NitroLive.Web.Live;
+
+/// <summary>
+/// The public kiosks' prompt blocklist, bound from <c>NitroLive:Kiosk</c> (the kiosk page's section). The live service
+/// enforces it in sessions created with <see cref="CreateSessionOptions.ApplyBlocklist"/>.
+/// </summary>
+public sealed class PromptBlocklistOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "NitroLive:Kiosk";
+
+    /// <summary>
+    /// Words and phrases a public kiosk's session refuses (case-insensitive, whole words; a trailing <c>*</c> matches
+    /// any ending). A refused prompt is not generated, the session's request stays as it was and the last good frame
+    /// stays on screen.
+    /// </summary>
+    public string[] Blocklist { get; set; } = [];
+}
 
 /// <summary>
 /// The kiosk's prompt blocklist: whole-word, case-insensitive matching of configured words and phrases, with a
@@ -11,7 +28,7 @@ internal sealed class PromptBlocklist
 {
     private readonly string[][] _entries;
 
-    public PromptBlocklist(IOptions<KioskOptions> options)
+    public PromptBlocklist(IOptions<PromptBlocklistOptions> options)
         : this(options.Value.Blocklist)
     {
     }
