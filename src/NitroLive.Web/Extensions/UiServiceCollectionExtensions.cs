@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using NitroLive.Web.Components;
 using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Extensions;
 
@@ -35,6 +36,9 @@ public static class UiServiceCollectionExtensions
             .BindConfiguration(KioskOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.Playlist.All(p => !string.IsNullOrWhiteSpace(p)), "NitroLive:Kiosk:Playlist has an empty prompt.")
+            .Validate<IOptions<PromptBlocklistOptions>>(
+                (o, blocklist) => !o.Playlist.Any(new PromptBlocklist(blocklist.Value.Blocklist).IsBlocked),
+                "NitroLive:Kiosk:Playlist has a prompt that NitroLive:Kiosk:Blocklist blocks: the kiosk could not show it.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);

@@ -50,6 +50,20 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void AKioskPlaylistPromptTheBlocklistBlocksStopsStartup()
+    {
+        using var factory = new LiveAppFactory(settings: new()
+        {
+            ["NitroLive:Kiosk:Playlist:0"] = "a forbidden castle",
+            ["NitroLive:Kiosk:Blocklist:0"] = "forbidden",
+        });
+
+        var error = Assert.ThrowsAny<Exception>(factory.StartServer);
+
+        Assert.Contains("NitroLive:Kiosk:Blocklist blocks", (error is AggregateException a ? a.InnerExceptions[0] : error).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GpuSettingsBindFromConfigurationIntoThePipelineOptions()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

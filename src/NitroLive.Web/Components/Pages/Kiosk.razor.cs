@@ -146,8 +146,8 @@ public sealed partial class Kiosk
 
         if (Blocklist.IsBlocked(current.Request.Prompt) && IsOwner)
         {
-            // Typed through a client that does not check the blocklist: put the last good prompt back, so the
-            // generator (latest-wins) moves on from the blocked one.
+            // Only in a session the kiosk shows but did not create (the service refuses blocked prompts in its own):
+            // put the last good prompt back, so the generator (latest-wins) moves on from the blocked one.
             LiveUiLog.PromptBlocked(Logger, current.SessionId);
             var restore = _lastGoodPrompt ?? Options.Value.Playlist[0];
             Own(TryChange(member => member.SetPrompt(restore)));

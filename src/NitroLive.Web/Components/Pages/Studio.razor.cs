@@ -107,7 +107,8 @@ public sealed partial class Studio
 
     private Task SendPromptAsync(string prompt)
     {
-        // Phones that joined a public kiosk's session get the kiosk's blocklist.
+        // Early feedback for phones on a public kiosk's session, without a round trip; the live service enforces the
+        // blocklist in that session anyway (blocked_prompt).
         if (SessionId is not null && Kiosks.IsKioskSession(SessionId) && Blocklist.IsBlocked(prompt))
         {
             _promptError = "This kiosk does not show that prompt. Try something else.";

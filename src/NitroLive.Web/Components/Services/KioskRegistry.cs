@@ -4,7 +4,8 @@ namespace NitroLive.Web.Components.Services;
 
 /// <summary>
 /// Which sessions are shown on a public kiosk, so that pages joining them (phones that scanned the QR code) apply
-/// the kiosk's prompt blocklist before sending. Holds one entry per open kiosk page.
+/// the kiosk's prompt blocklist before sending (early feedback: the live service enforces it in the kiosk's session).
+/// Holds one entry per open kiosk page.
 /// </summary>
 internal sealed class KioskRegistry
 {
