@@ -34,11 +34,11 @@ public sealed class StudioPageTests : UiTestContext
         var phone = (FakeMember)Live.JoinSession(session.Id, LiveRole.Viewer, "Phone");
 
         await page.WaitForElementAsync("[data-testid=grant]", Timeout);
-        await page.Find("[data-testid=grant]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        await Click(page, "[data-testid=grant]");
         Assert.Equal(LiveRole.Typist, phone.Role);
 
         await page.WaitForElementAsync("[data-testid=revoke]", Timeout);
-        await page.Find("[data-testid=revoke]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        await Click(page, "[data-testid=revoke]");
         Assert.Equal(LiveRole.Viewer, phone.Role);
     }
 
@@ -63,7 +63,7 @@ public sealed class StudioPageTests : UiTestContext
         owner.GrantTyping(viewer.MemberId);
         page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
 
-        await page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red circle on blue" });
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red circle on blue" }));
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
         page.WaitForAssertion(() => Assert.Equal("a red circle on blue", Live.OnlySession().Request.Prompt));
         Assert.Contains("a red circle on blue", viewer.Prompts);
@@ -75,7 +75,7 @@ public sealed class StudioPageTests : UiTestContext
         var page = RenderStudio();
         page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
 
-        await page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a yellow sun" });
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a yellow sun" }));
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
 
         page.WaitForAssertion(() => Assert.Equal("a yellow sun", Live.OnlySession().Request.Prompt));
@@ -96,7 +96,7 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal(SeedMode.Fixed, session.Request.SeedMode));
 
         var seedBefore = session.Request.Seed;
-        await page.Find("[data-testid=variation]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        await Click(page, "[data-testid=variation]");
         Assert.Equal(1, session.Rerolls);
         Assert.NotEqual(seedBefore, session.Request.Seed);
 
@@ -267,7 +267,7 @@ public sealed class StudioPageTests : UiTestContext
         var page = RenderStudio(kiosk.SessionId);
         page.WaitForAssertion(() => Assert.Equal("Typist", page.Find("[data-testid=studio]").GetAttribute("data-role")));
 
-        await page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "something Forbidden here" });
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "something Forbidden here" }));
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
 
         page.WaitForAssertion(() => Assert.Contains("does not show that prompt", page.Markup, StringComparison.Ordinal));
@@ -279,6 +279,10 @@ public sealed class StudioPageTests : UiTestContext
         Render<MudPopoverProvider>();
         return Render<Studio>(p => p.Add(s => s.SessionId, sessionId));
     }
+
+    // Find and click on the renderer's dispatcher (see ClickText): a re-render in between retires the found handler.
+    private static Task Click(IRenderedComponent<Studio> page, string selector) =>
+        page.InvokeAsync(() => page.Find(selector).ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs()));
 
     private static async Task ClickText(IRenderedComponent<Studio> page, string container, string text)
     {
