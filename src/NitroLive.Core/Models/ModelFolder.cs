@@ -29,6 +29,12 @@ public sealed record ModelInspection(
 /// </summary>
 public sealed partial class ModelFolder
 {
+    /// <summary>Relative path of NitroLive's model manifest; its presence makes a folder a model folder.</summary>
+    public const string ManifestPath = "nitrolive.json";
+
+    /// <summary>Relative path of the diffusers pipeline index.</summary>
+    public const string ModelIndexPath = "model_index.json";
+
     /// <summary>Relative path of the first text encoder.</summary>
     public const string TextEncoderPath = "text_encoder/model.onnx";
 
@@ -129,7 +135,7 @@ public sealed partial class ModelFolder
             }
 
             var files = ListFiles();
-            RequireJsonObject("model_index.json", "the diffusers pipeline index");
+            RequireJsonObject(ModelIndexPath, "the diffusers pipeline index");
             RequireJsonObject("scheduler/scheduler_config.json", "the diffusers scheduler config (SDXL's, read by the LCM scheduler)");
             foreach (var tokenizer in new[] { "tokenizer", "tokenizer_2" })
             {
@@ -605,7 +611,7 @@ public sealed partial class ModelFolder
 
         private ModelManifest? ReadManifest(int? scaleFactor)
         {
-            const string file = "nitrolive.json";
+            const string file = ManifestPath;
             if (RequireJsonObject(file, "the NitroLive model manifest (display_name, variant, shifted_timestep, sizes, ...)") is not { } json)
             {
                 return null;

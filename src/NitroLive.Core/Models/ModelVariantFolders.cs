@@ -6,9 +6,6 @@ namespace NitroLive.Core.Models;
 /// </summary>
 public static class ModelVariantFolders
 {
-    /// <summary>The manifest whose presence makes a folder a model folder.</summary>
-    public const string ManifestFile = "nitrolive.json";
-
     /// <summary>
     /// The model folders below <paramref name="directory"/>: the folder itself when it has a <c>nitrolive.json</c> (or
     /// looks like a model folder, so that its own problems are reported file by file), else each immediate subfolder
@@ -20,18 +17,18 @@ public static class ModelVariantFolders
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var full = Path.GetFullPath(directory);
-        if (!Directory.Exists(full) || File.Exists(Path.Combine(full, ManifestFile)) || File.Exists(Path.Combine(full, "model_index.json")))
+        if (!Directory.Exists(full) || File.Exists(Path.Combine(full, ModelFolder.ManifestPath)) || File.Exists(Path.Combine(full, ModelFolder.ModelIndexPath)))
         {
             return [full];
         }
 
         var variants = Directory.EnumerateDirectories(full)
-            .Where(d => File.Exists(Path.Combine(d, ManifestFile)))
+            .Where(d => File.Exists(Path.Combine(d, ModelFolder.ManifestPath)))
             .Order(StringComparer.Ordinal)
             .ToArray();
         if (variants.Length == 0)
         {
-            throw new ModelValidationException(full, [new ModelProblem(ManifestFile, null,
+            throw new ModelValidationException(full, [new ModelProblem(ModelFolder.ManifestPath, null,
                 "file not found here nor in any subfolder: expected a model folder, or a folder of model folders " +
                 "(as the export writes nitrosd-realism/ and nitrosd-vibrant/), each with its nitrolive.json")]);
         }

@@ -75,7 +75,7 @@ internal sealed record ModelComponents(ClipTokenizer Tokenizer1, ClipTokenizer T
             }
             catch (ArgumentException ex)
             {
-                problems.Add(new ModelProblem("nitrolive.json", null, $"supported_steps {steps} has no schedule: {ex.Message}"));
+                problems.Add(new ModelProblem(ModelFolder.ManifestPath, null, $"supported_steps {steps} has no schedule: {ex.Message}"));
             }
         }
 
