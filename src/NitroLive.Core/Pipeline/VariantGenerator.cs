@@ -70,7 +70,25 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
     public static VariantGenerator Open(PipelineOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return Open(options, ModelVariantFolders.Find(options.ModelDirectory), loggerFactory);
+    }
+
+    /// <summary>
+    /// What the app runs for <paramref name="options"/>' model directory: a <see cref="NitroPipeline"/> when it is a
+    /// model folder itself, else a <see cref="VariantGenerator"/> over the model folders inside it.
+    /// </summary>
+    /// <exception cref="ModelValidationException">No model folder there, a broken one (naming it), or variants that disagree.</exception>
+    public static IImageGenerator OpenModelDirectory(PipelineOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var folders = ModelVariantFolders.Find(options.ModelDirectory);
+        return folders.Count == 1 && string.Equals(folders[0], Path.GetFullPath(options.ModelDirectory), StringComparison.Ordinal)
+            ? new NitroPipeline(options, loggerFactory)
+            : Open(options, folders, loggerFactory);
+    }
+
+    private static VariantGenerator Open(PipelineOptions options, IReadOnlyList<string> folders, ILoggerFactory? loggerFactory)
+    {
         var pipelines = new List<NitroPipeline>(folders.Count);
         try
         {

@@ -114,11 +114,7 @@ public static class GeneratorServiceCollectionExtensions
     {
         try
         {
-            var pipelineOptions = options.ToPipelineOptions();
-            var folders = ModelVariantFolders.Find(pipelineOptions.ModelDirectory);
-            return folders.Count == 1 && string.Equals(folders[0], Path.GetFullPath(pipelineOptions.ModelDirectory), StringComparison.Ordinal)
-                ? new NitroPipeline(pipelineOptions, loggerFactory)
-                : VariantGenerator.Open(pipelineOptions, loggerFactory);
+            return VariantGenerator.OpenModelDirectory(options.ToPipelineOptions(), loggerFactory);
         }
         catch (ModelValidationException ex)
         {
