@@ -235,50 +235,6 @@ class UNet(nn.Module):
         return (sample - torch.sqrt(a) * x0) / torch.sqrt(1 - a)
 
 
-class UNetLite(UNet):
-    """same conditioning/interface as UNet, but the 32x32 level is replaced by a 2x2 patchify conv (stride 2) in
-    and a pixel-shuffle out: levels at 16x16 (c1) and 8x8 (c2) only -> ~35% fewer FLOPs."""
-
-    def __init__(self, ctx_dim, text_embed_dim, ch=(32, 64, 96), temb=128, add_time_dim=16, heads=4):
-        nn.Module.__init__(self)
-        self.cfg = dict(ctx_dim=ctx_dim, text_embed_dim=text_embed_dim, ch=list(ch), temb=temb,
-                        add_time_dim=add_time_dim, heads=heads, lite=True)
-        c0, c1, c2 = ch
-        self.add_time_dim = add_time_dim
-        self.c0 = c0
-        self.time_mlp = nn.Sequential(nn.Linear(c0, temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.add_mlp = nn.Sequential(nn.Linear(text_embed_dim + 6 * add_time_dim, temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.conv_in = nn.Conv2d(4 + 2, c1, 4, stride=2, padding=1)  # 32x32 -> 16x16 (+2 coordinate channels)
-        self.d1 = ResBlock(c1, c1, temb)
-        self.d1t = Transformer2D(c1, ctx_dim, heads, self_attn=False)
-        self.down1 = nn.Conv2d(c1, c2, 3, stride=2, padding=1)
-        self.d2 = ResBlock(c2, c2, temb)
-        self.d2t = Transformer2D(c2, ctx_dim, heads)
-        self.m1 = ResBlock(c2, c2, temb)
-        self.mt = Transformer2D(c2, ctx_dim, heads)
-        self.u2 = ResBlock(2 * c2, c2, temb)
-        self.u2t = Transformer2D(c2, ctx_dim, heads, self_attn=False)
-        self.up2 = nn.Conv2d(c2, c1, 3, padding=1)
-        self.u1 = ResBlock(2 * c1, c1, temb)
-        self.u1t = Transformer2D(c1, ctx_dim, heads)
-        self.out_norm = gn(c1)
-        self.conv_out = nn.Conv2d(c1, 16, 3, padding=1)  # -> pixel-shuffle 2 -> 4 x 32 x 32
-        self.register_buffer("alphas_cumprod", ALPHAS_CUMPROD.clone(), persistent=False)
-
-    def predict_x0(self, sample, timestep, ctx, text_embeds, time_ids):
-        B = sample.shape[0]
-        temb = self.time_mlp(timestep_embedding(timestep.reshape(-1), self.c0))
-        tid = timestep_embedding(time_ids.reshape(-1), self.add_time_dim).reshape(B, 6 * self.add_time_dim)
-        emb = temb + self.add_mlp(torch.cat([text_embeds, tid], dim=-1))
-        h1 = self.d1t(self.d1(self.conv_in(torch.cat([sample, self.coords(sample)], 1)), emb), ctx)
-        h2 = self.d2t(self.d2(self.down1(h1), emb), ctx)
-        m = self.mt(self.m1(h2, emb), ctx)
-        u = self.u2t(self.u2(torch.cat([m, h2], 1), emb), ctx)
-        u = self.up2(F.interpolate(u, scale_factor=2.0, mode="nearest"))
-        u = self.u1t(self.u1(torch.cat([u, h1], 1), emb), ctx)
-        return F.pixel_shuffle(self.conv_out(F.silu(self.out_norm(u))), 2)
-
-
 # ------------------------------------------------------------------ VAE (factor 4: 128x128x3 <-> 4x32x32)
 class VResBlock(nn.Module):
     """no normalisation in the VAE: it is trained on 64x64 crops and must behave identically on full images"""
