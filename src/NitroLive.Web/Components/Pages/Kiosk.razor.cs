@@ -166,19 +166,10 @@ public sealed partial class Kiosk
 
     private async Task ToggleFullscreenAsync()
     {
-        if (AppJs is null)
+        // Unanswered: a double-click during a reconnection does nothing.
+        if (AppJs is { } app)
         {
-            return;
-        }
-
-        using var call = Connection.StartCall(Leaving);
-        try
-        {
-            await AppJs.InvokeVoidAsync("toggleFullscreen", call.Token, (object?)null);
-        }
-        catch (OperationCanceledException) when (!Leaving.IsCancellationRequested)
-        {
-            // Unanswered: a double-click during a reconnection does nothing.
+            await TryBrowserCallAsync(token => app.InvokeVoidAsync("toggleFullscreen", token, (object?)null).AsTask(), Leaving);
         }
     }
 

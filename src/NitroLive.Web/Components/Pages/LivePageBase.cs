@@ -295,17 +295,10 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>Copies text to the clipboard and says so.</summary>
     protected async Task CopyAsync(string text, string what)
     {
-        bool ok;
-        using (var call = Connection.StartCall(Leaving))
+        var ok = false;
+        if (AppJs is { } app && !await TryBrowserCallAsync(async token => ok = await app.InvokeAsync<bool>("copyText", token, text), Leaving))
         {
-            try
-            {
-                ok = AppJs is not null && await AppJs.InvokeAsync<bool>("copyText", call.Token, text);
-            }
-            catch (OperationCanceledException) when (!Leaving.IsCancellationRequested)
-            {
-                return;
-            }
+            return;
         }
 
         if (ok)
@@ -337,19 +330,29 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// </summary>
     protected async Task SaveAsync(string storage, string key, string? value, CancellationToken cancellationToken)
     {
-        if (AppJs is null)
+        // Unanswered (the connection dropped): the session goes on, only a reload would not find it.
+        if (AppJs is { } app)
         {
-            return;
+            await TryBrowserCallAsync(token => app.InvokeVoidAsync("save", token, storage, key, value).AsTask(), cancellationToken);
         }
+    }
 
+    /// <summary>
+    /// Runs one browser call bounded by <see cref="CircuitConnection.StartCall"/>; false when the browser did not answer
+    /// (the connection dropped with the call in flight, or it took too long) while <paramref name="cancellationToken"/>
+    /// still stands. Cancelling that token still throws.
+    /// </summary>
+    private protected async Task<bool> TryBrowserCallAsync(Func<CancellationToken, Task> invoke, CancellationToken cancellationToken)
+    {
         using var call = Connection.StartCall(cancellationToken);
         try
         {
-            await AppJs.InvokeVoidAsync("save", call.Token, storage, key, value);
+            await invoke(call.Token);
+            return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Unanswered (the connection dropped): the session goes on, only a reload would not find it.
+            return false;
         }
     }
 
