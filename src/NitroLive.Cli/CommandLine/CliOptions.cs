@@ -75,6 +75,47 @@ internal static class CliOptions
             return value is not null;
         });
 
+    /// <summary>A comma-separated list of integers within [<paramref name="min"/>, <paramref name="max"/>] ("1,4"); duplicates dropped.</summary>
+    public static CliOption<IReadOnlyList<int>?> IntList(string name, int min, int max) =>
+        new(name, $"integers from {min} to {max}, comma-separated", (string text, out IReadOnlyList<int>? value) =>
+        {
+            value = ReadList(text, part =>
+                int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : (int?)null);
+            return value is not null;
+        });
+
+    /// <summary>A comma-separated list of "WxH" sizes ("512x512,1024x1024"), each side within [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static CliOption<IReadOnlyList<(int Width, int Height)>?> SizeList(string name, int min, int max)
+    {
+        var single = Size(name, min, max);
+        return new(name, $"WxH sizes such as 128x128 or 512x512,1024x1024, each side {min} to {max}",
+            (string text, out IReadOnlyList<(int Width, int Height)>? value) =>
+            {
+                value = ReadList(text, part => single.TryRead(part, out var boxed) && boxed is ValueTuple<int, int> size ? ((int Width, int Height)?)size : null);
+                return value is not null;
+            });
+    }
+
+    private static List<T>? ReadList<T>(string text, Func<string, T?> readOne)
+        where T : struct
+    {
+        var values = new List<T>();
+        foreach (var part in text.Split(','))
+        {
+            if (readOne(part.Trim()) is not { } value)
+            {
+                return null;
+            }
+
+            if (!values.Contains(value))
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>"a, b or c".</summary>
     internal static string OneOf(IReadOnlyList<string> choices) =>
         choices.Count <= 1 ? string.Join("", choices) : $"{string.Join(", ", choices.Take(choices.Count - 1))} or {choices[^1]}";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -20,19 +21,21 @@ internal static class BenchPipelineCommand
     internal const double TargetTotalP50Ms = 40;
 
     private const string UsageLine =
-        "usage: bench pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N] [--prompts hit|miss|both] " +
-        "[--provider auto|cpu|cuda] [--threads N] [--tiny-decoder]";
+        "usage: bench pipeline [--model DIR] [--steps N[,N..]] [--size WxH[,WxH..]] [--batch N[,N..]] [--runs N] [--warmup N] " +
+        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--latents auto|device|host]";
 
     private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
-    private static readonly CliOption<int?> Steps = CliOptions.Int("--steps", 1, 4);
-    private static readonly CliOption<(int Width, int Height)?> Size = CliOptions.Size("--size", 8, 4096);
+    private static readonly CliOption<IReadOnlyList<int>?> Steps = CliOptions.IntList("--steps", 1, 4);
+    private static readonly CliOption<IReadOnlyList<(int Width, int Height)>?> Size = CliOptions.SizeList("--size", 8, 4096);
+    private static readonly CliOption<IReadOnlyList<int>?> Batch = CliOptions.IntList("--batch", 1, 64);
     private static readonly CliOption<int?> Runs = CliOptions.Int("--runs", 1, 100_000);
     private static readonly CliOption<int?> Warmup = CliOptions.Int("--warmup", 0, 10_000);
     private static readonly CliOption<string?> Prompts = CliOptions.Choice("--prompts", ["hit", "miss", "both"]);
     private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
     private static readonly CliOption<int?> Threads = CliOptions.Int("--threads", 0, 1024);
     private static readonly CliOption TinyDecoder = CliOptions.Flag("--tiny-decoder");
-    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder);
+    private static readonly CliOption<string?> Latents = CliOptions.Choice("--latents", ["auto", "device", "host"]);
+    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Latents);
 
     private static readonly string[] Colours = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"];
     private static readonly string[] Shapes = ["circle", "square", "triangle"];
@@ -56,20 +59,37 @@ internal static class BenchPipelineCommand
                 Provider = settings.Provider,
                 IntraOpThreads = settings.Threads,
                 UseTinyDecoder = settings.TinyDecoder,
+                KeepLatentsOnDevice = settings.KeepLatentsOnDevice,
             }, logging);
             var model = pipeline.Model;
-            var (width, height) = settings.Size ?? (model.NativeWidth, model.NativeHeight);
-            var steps = settings.Steps ?? model.SupportedSteps.Min();
             var encoder = new FrameEncoder(FrameFormat.Jpeg, quality: 85);
+            var sizes = settings.Sizes.Count > 0 ? settings.Sizes : [(model.NativeWidth, model.NativeHeight)];
+            var stepCounts = settings.Steps.Count > 0 ? settings.Steps : [model.SupportedSteps.Min()];
 
-            var scenarios = new List<PipelineScenario>();
-            foreach (var kind in settings.PromptModes)
+            // One model load for every combination: loading an SDXL-size UNet takes longer than measuring it. Unique prompts
+            // continue across combinations so that a later combination's miss runs never find a cached prompt.
+            var uniquePrompts = new StrongBox<int>(500);
+            foreach (var (width, height) in sizes)
             {
-                await error.WriteLineAsync($"nitrolive bench pipeline: {kind}, {settings.Warmup} warm-up + {settings.Runs} runs, {steps} step(s) at {width}x{height} on {pipeline.Provider}");
-                scenarios.Add(await MeasureAsync(pipeline, encoder, kind, settings, steps, width, height, cancellationToken));
+                foreach (var steps in stepCounts)
+                {
+                    foreach (var batch in settings.Batches)
+                    {
+                        var shape = new BenchShape(steps, width, height, batch);
+                        var scenarios = new List<PipelineScenario>();
+                        foreach (var kind in settings.PromptModes)
+                        {
+                            await error.WriteLineAsync(
+                                $"nitrolive bench pipeline: {kind}, {settings.Warmup} warm-up + {settings.Runs} runs, {steps} step(s) at {width}x{height}, batch {batch} on {pipeline.Provider}");
+                            scenarios.Add(await MeasureAsync(pipeline, encoder, kind, settings, shape, uniquePrompts, cancellationToken));
+                        }
+
+                        var json = ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, pipeline.KeepsLatentsOnDevice, shape, scenarios);
+                        await output.WriteLineAsync(settings.IsMatrix ? JsonLine(json) : json);
+                    }
+                }
             }
 
-            await output.WriteLineAsync(ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, steps, width, height, scenarios));
             return 0;
         }
         catch (ModelValidationException ex)
@@ -105,17 +125,22 @@ internal static class BenchPipelineCommand
     }
 
     private static async Task<PipelineScenario> MeasureAsync(NitroPipeline pipeline, FrameEncoder encoder, string kind,
-        PipelineBenchSettings settings, int steps, int width, int height, CancellationToken cancellationToken)
+        PipelineBenchSettings settings, BenchShape shape, StrongBox<int> uniquePrompts, CancellationToken cancellationToken)
     {
         // The miss scenario starts past every prompt the hit scenario or an earlier run could have cached.
         const string RepeatedPrompt = "a red circle on a blue background";
         var samples = new List<PipelineSample>(settings.Runs);
         for (var run = -settings.Warmup; run < settings.Runs; run++)
         {
-            var prompt = kind == "hit" ? RepeatedPrompt : UniquePrompt(500 + run + settings.Warmup);
-            var request = new GenerationRequest(prompt, steps, Seed: 1234 + run, width, height);
+            var requests = new GenerationRequest[shape.Batch];
+            for (var i = 0; i < shape.Batch; i++)
+            {
+                var prompt = kind == "hit" ? RepeatedPrompt : UniquePrompt(uniquePrompts.Value++);
+                requests[i] = new GenerationRequest(prompt, shape.Steps, Seed: 1234 + (run * shape.Batch) + i, shape.Width, shape.Height);
+            }
+
             var clock = Stopwatch.StartNew();
-            var result = (await pipeline.GenerateAsync([request], cancellationToken))[0];
+            var result = (await pipeline.GenerateAsync(requests, cancellationToken))[0];
             var wallMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
@@ -128,6 +153,12 @@ internal static class BenchPipelineCommand
         }
 
         return new PipelineScenario(kind, samples);
+    }
+
+    private static string JsonLine(string indented)
+    {
+        using var document = JsonDocument.Parse(indented);
+        return JsonSerializer.Serialize(document.RootElement);
     }
 
     internal static bool TryParse(string[] args, out PipelineBenchSettings settings, [NotNullWhen(false)] out string? error)
@@ -144,14 +175,20 @@ internal static class BenchPipelineCommand
             "miss" => ["miss"],
             _ => ["hit", "miss"],
         };
-        settings = new PipelineBenchSettings(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps), options.Get(Size),
-            options.Get(Runs) ?? 20, options.Get(Warmup) ?? 3, modes, options.Get(Provider) ?? ProviderPreference.Auto, options.Get(Threads) ?? 0,
-            options.Has(TinyDecoder));
+        bool? latents = options.Get(Latents) switch
+        {
+            "device" => true,
+            "host" => false,
+            _ => null,
+        };
+        settings = new PipelineBenchSettings(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps) ?? [], options.Get(Size) ?? [],
+            options.Get(Batch) ?? [1], options.Get(Runs) ?? 20, options.Get(Warmup) ?? 3, modes, options.Get(Provider) ?? ProviderPreference.Auto,
+            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents);
         return true;
     }
 
     internal static string ToJson(PipelineBenchSettings settings, ModelDescription model, string provider, string providerReason,
-        int steps, int width, int height, IReadOnlyList<PipelineScenario> scenarios)
+        bool latentsOnDevice, BenchShape shape, IReadOnlyList<PipelineScenario> scenarios)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -161,10 +198,14 @@ internal static class BenchPipelineCommand
             json.WriteString("model_dir", Path.GetFullPath(settings.Model));
             json.WriteString("provider", provider);
             json.WriteString("provider_reason", providerReason);
+            var (steps, width, height, batch) = shape;
             json.WriteNumber("steps", steps);
             json.WriteNumber("width", width);
             json.WriteNumber("height", height);
+            json.WriteNumber("batch", batch);
             json.WriteBoolean("native_size", width == model.NativeWidth && height == model.NativeHeight);
+            json.WriteBoolean("latents_on_device", latentsOnDevice);
+            json.WriteBoolean("tiny_decoder", settings.TinyDecoder);
             json.WriteNumber("runs", settings.Runs);
             json.WriteNumber("warmup", settings.Warmup);
             json.WriteNumber("intra_op_threads", settings.Threads);
@@ -187,6 +228,10 @@ internal static class BenchPipelineCommand
             var hit = scenarios.FirstOrDefault(s => s.Kind == "hit")?.Total;
             var miss = scenarios.FirstOrDefault(s => s.Kind == "miss")?.Total;
             BenchSummary.WriteRatio(json, "miss_over_hit_total_p50", miss?.P50, hit?.P50);
+            if ((hit ?? miss) is { P50: > 0 } throughput)
+            {
+                json.WriteNumber("images_per_second_p50", Math.Round(batch * 1000 / throughput.P50, 2));
+            }
 
             json.WriteStartObject("target");
             json.WriteNumber("total_p50_ms", TargetTotalP50Ms);
@@ -221,10 +266,17 @@ internal static class BenchPipelineCommand
     }
 }
 
-/// <summary>What <c>bench pipeline</c> runs.</summary>
+/// <summary>What <c>bench pipeline</c> runs: every combination of <see cref="Sizes"/>, <see cref="Steps"/> and <see cref="Batches"/>.</summary>
 internal sealed record PipelineBenchSettings(
-    string Model, int? Steps, (int Width, int Height)? Size, int Runs, int Warmup, IReadOnlyList<string> PromptModes,
-    ProviderPreference Provider, int Threads, bool TinyDecoder);
+    string Model, IReadOnlyList<int> Steps, IReadOnlyList<(int Width, int Height)> Sizes, IReadOnlyList<int> Batches, int Runs, int Warmup,
+    IReadOnlyList<string> PromptModes, ProviderPreference Provider, int Threads, bool TinyDecoder, bool? KeepLatentsOnDevice)
+{
+    /// <summary>More than one combination: one JSON object per line instead of one indented object.</summary>
+    public bool IsMatrix => Math.Max(Steps.Count, 1) * Math.Max(Sizes.Count, 1) * Batches.Count > 1;
+}
+
+/// <summary>One measured combination.</summary>
+internal sealed record BenchShape(int Steps, int Width, int Height, int Batch);
 
 /// <summary>One measured generation.</summary>
 internal sealed record PipelineSample(StageTimings Timings, double WallMs, double JpegEncodeMs, int JpegBytes);

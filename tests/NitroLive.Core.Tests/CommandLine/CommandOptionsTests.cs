@@ -67,8 +67,11 @@ public sealed class CommandOptionsTests
         Assert.True(BenchPipelineCommand.TryParse([], out var settings, out var error), error);
 
         Assert.Equal(EmbeddedModel.DefaultDirectory, settings.Model);
-        Assert.Null(settings.Steps);
-        Assert.Null(settings.Size);
+        Assert.Empty(settings.Steps);
+        Assert.Empty(settings.Sizes);
+        Assert.Equal([1], settings.Batches);
+        Assert.False(settings.IsMatrix);
+        Assert.Null(settings.KeepLatentsOnDevice);
         Assert.Equal(20, settings.Runs);
         Assert.Equal(3, settings.Warmup);
         Assert.Equal(0, settings.Threads);
@@ -82,11 +85,14 @@ public sealed class CommandOptionsTests
     {
         Assert.True(BenchPipelineCommand.TryParse(
             ["--model", "m", "--steps", "4", "--size", "128X64", "--runs", "5", "--warmup", "0", "--prompts", "miss", "--provider", "Cpu",
-             "--threads", "2", "--tiny-decoder"], out var settings, out var error), error);
+             "--threads", "2", "--tiny-decoder", "--batch", "2", "--latents", "host"], out var settings, out var error), error);
 
         Assert.Equal("m", settings.Model);
-        Assert.Equal(4, settings.Steps);
-        Assert.Equal((128, 64), settings.Size);
+        Assert.Equal([4], settings.Steps);
+        Assert.Equal([(128, 64)], settings.Sizes);
+        Assert.Equal([2], settings.Batches);
+        Assert.False(settings.KeepLatentsOnDevice);
+        Assert.False(settings.IsMatrix);
         Assert.Equal(5, settings.Runs);
         Assert.Equal(0, settings.Warmup);
         Assert.Equal(2, settings.Threads);
@@ -104,11 +110,29 @@ public sealed class CommandOptionsTests
     [InlineData("--prompts", "some")]
     [InlineData("--provider", "tpu")]
     [InlineData("--threads", "x")]
+    [InlineData("--steps", "1,5")]
+    [InlineData("--size", "512x512,64")]
+    [InlineData("--batch", "0")]
+    [InlineData("--batch", "1,,4")]
+    [InlineData("--latents", "gpu")]
     public void BenchPipelineRefusesABadValueNamingTheOption(string option, string value)
     {
         Assert.False(BenchPipelineCommand.TryParse([option, value], out _, out var error));
         Assert.StartsWith(option, error, StringComparison.Ordinal);
         Assert.Contains($"'{value}'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BenchPipelineTakesListsAndRunsEveryCombination()
+    {
+        Assert.True(BenchPipelineCommand.TryParse(["--size", "512x512,1024x1024,512x512", "--steps", "1,4", "--batch", "1,4", "--latents", "device"],
+            out var settings, out var error), error);
+
+        Assert.Equal([(512, 512), (1024, 1024)], settings.Sizes);
+        Assert.Equal([1, 4], settings.Steps);
+        Assert.Equal([1, 4], settings.Batches);
+        Assert.True(settings.KeepLatentsOnDevice);
+        Assert.True(settings.IsMatrix);
     }
 
     [Fact]

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using NitroLive.Cli.Commands;
+
+namespace NitroLive.Core.Tests.Pipeline;
+
+public sealed class BenchPipelineCommandTests(EmbeddedPipelineFixture fixture) : IClassFixture<EmbeddedPipelineFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task OneCombinationPrintsOneObjectWithEveryStage()
+    {
+        var (code, stdout, stderr) = await RunAsync("--steps", "2", "--batch", "2", "--runs", "2", "--warmup", "1", "--latents", "host");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("steps").GetInt32());
+        Assert.Equal(2, root.GetProperty("batch").GetInt32());
+        Assert.False(root.GetProperty("latents_on_device").GetBoolean());
+        var hit = root.GetProperty("cache_hit");
+        Assert.Equal(2, hit.GetProperty("text_cache_hits").GetInt32());
+        Assert.Equal(4, hit.GetProperty("unet_step_ms").GetProperty("count").GetInt32()); // 2 runs x 2 steps
+        Assert.Equal(0, root.GetProperty("cache_miss").GetProperty("text_cache_hits").GetInt32());
+        Assert.True(root.GetProperty("images_per_second_p50").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task ListsRunEveryCombinationOnOneModelLoadAsJsonLines()
+    {
+        var (code, stdout, stderr) = await RunAsync("--steps", "1,2", "--batch", "1,2", "--runs", "1", "--warmup", "0", "--latents", "device");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        var shapes = lines.Select(line =>
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            Assert.True(root.GetProperty("latents_on_device").GetBoolean());
+
+            // A miss run must never find its prompt cached, also in later combinations.
+            Assert.Equal(0, root.GetProperty("cache_miss").GetProperty("text_cache_hits").GetInt32());
+            return (root.GetProperty("steps").GetInt32(), root.GetProperty("batch").GetInt32());
+        }).ToArray();
+        Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2)], shapes);
+        Assert.Equal(1, stderr.Split('\n').Count(l => l.Contains("2 step(s) at 128x128, batch 2 on CPU", StringComparison.Ordinal) && l.Contains("miss", StringComparison.Ordinal)));
+    }
+
+    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await BenchPipelineCommand.RunAsync(["--model", fixture.ModelDirectory, "--provider", "cpu", "--threads", "1", .. args],
+            stdout, stderr, CancellationToken.None).WaitAsync(Timeout);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
