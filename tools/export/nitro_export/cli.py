@@ -36,7 +36,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--hf-token", default=None, help="Hugging Face token (or log in with huggingface-cli)")
     p.add_argument("--cache-dir", default=None, help="Hugging Face cache folder")
     p.add_argument("--base", default=None, help="SDXL base repository (default stabilityai/stable-diffusion-xl-base-1.0)")
+    p.add_argument("--random-weights", action="store_true",
+                   help="SDXL's architecture with random weights and no download, for speed measurements only (the "
+                        "folders draw noise); needs diffusers and transformers")
     return p.parse_args(argv)
+
+
+def make_source(args: argparse.Namespace):
+    """The ModelSource the arguments ask for."""
+    if args.random_weights:
+        from .random_source import RandomSdxlSource  # noqa: PLC0415
+
+        return RandomSdxlSource()
+    from .hf_source import SDXL_BASE, HuggingFaceSource  # noqa: PLC0415
+
+    return HuggingFaceSource(base=args.base or SDXL_BASE, token=args.hf_token, cache_dir=args.cache_dir)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -44,10 +58,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     import torch  # noqa: PLC0415
 
-    from .hf_source import SDXL_BASE, HuggingFaceSource  # noqa: PLC0415
-
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    source = HuggingFaceSource(base=args.base or SDXL_BASE, token=args.hf_token, cache_dir=args.cache_dir)
+    source = make_source(args)
     options = ExportOptions(
         out_dir=args.out,
         variants=args.variants,
