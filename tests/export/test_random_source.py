@@ -145,9 +145,37 @@ class RandomSdxlSourceTests(unittest.TestCase):
         self.assertEqual(json.loads(bench.stdout)["provider"], "CPU")
 
     def test_the_command_line_builds_the_random_source_without_any_download(self):
-        args = cli.parse_args(["--out", "x", "--random-weights"])
-        self.assertIsInstance(cli.make_source(args), RandomSdxlSource)
+        args = cli.parse_args(["--out", "x", "--random-weights", "--random-text-encoders", "torch"])
+        source = cli.make_source(args)
+        self.assertIsInstance(source, RandomSdxlSource)
+        self.assertEqual(source.text_encoders, "torch")
         self.assertEqual(cli.parse_args(["--out", "x"]).random_weights, False)
+
+
+class TorchClipStandInTests(unittest.TestCase):
+    """The plain torch CLIP tower: transformers' outputs and shapes, exported by the same code (small config here)."""
+
+    def test_it_has_the_outputs_the_export_names_and_pools_at_the_end_of_text(self):
+        from nitro_export import onnx_io  # noqa: PLC0415
+        from nitro_export.random_source import _torch_clip  # noqa: PLC0415
+
+        config = {**SDXL_TEXT_ENCODER_2, "hidden_size": 40, "intermediate_size": 80, "num_hidden_layers": 3,
+                  "num_attention_heads": 4, "projection_dim": 24}
+        model = _torch_clip(config, with_projection=True, eos_token_id=7).eval()
+        ids = torch.tensor([[5, 9, 7, 7], [5, 7, 7, 7]])
+        embeds, last, states = model(ids, output_hidden_states=True, return_dict=False)
+        self.assertEqual(tuple(embeds.shape), (2, 24))
+        self.assertEqual(tuple(last.shape), (2, 4, 40))
+        self.assertEqual(len(states), 4)  # the embeddings and one per layer
+        torch.testing.assert_close(embeds[0], model.projection(last[0, 2]))
+        torch.testing.assert_close(embeds[1], model.projection(last[1, 1]))
+        # causal: a later token never changes an earlier position
+        changed = ids.clone()
+        changed[0, 3] = 9
+        torch.testing.assert_close(model(changed)[1][0, :3], last[0, :3])
+        spec = onnx_io.text_encoder_spec(model, second=True)
+        self.assertEqual(spec.output_names[:2], ["text_embeds", "last_hidden_state"])
+        self.assertEqual(len(spec.output_names), 2 + 4)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--random-weights", action="store_true",
                    help="SDXL's architecture with random weights and no download, for speed measurements only (the "
                         "folders draw noise); needs diffusers and transformers")
+    p.add_argument("--random-text-encoders", choices=["transformers", "torch"], default="transformers",
+                   help="with --random-weights: transformers' CLIP classes, or a plain torch CLIP tower of the same "
+                        "shapes (for a transformers version whose CLIP does not trace)")
     return p.parse_args(argv)
 
 
@@ -47,7 +50,7 @@ def make_source(args: argparse.Namespace):
     if args.random_weights:
         from .random_source import RandomSdxlSource  # noqa: PLC0415
 
-        return RandomSdxlSource()
+        return RandomSdxlSource(text_encoders=args.random_text_encoders)
     from .hf_source import SDXL_BASE, HuggingFaceSource  # noqa: PLC0415
 
     return HuggingFaceSource(base=args.base or SDXL_BASE, token=args.hf_token, cache_dir=args.cache_dir)

@@ -62,14 +62,83 @@ SDXL_TEXT_ENCODER_2 = {"vocab_size": 49408, "hidden_size": 1280, "intermediate_s
                        "projection_dim": 1280}
 
 
+def _torch_clip(config: Dict[str, Any], with_projection: bool, eos_token_id: int):
+    """A CLIP text tower in plain torch with transformers' call signature and outputs (pre-LN causal transformer,
+    pooled at the first end-of-text token), for where transformers' own CLIP does not trace: same shapes, same cost."""
+    import math  # noqa: PLC0415
+
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+    from torch.nn import functional as F  # noqa: PLC0415
+
+    width, heads = config["hidden_size"], config["num_attention_heads"]
+    quick = config["hidden_act"] == "quick_gelu"
+
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.q, self.k, self.v, self.o = (nn.Linear(width, width) for _ in range(4))
+            self.fc1, self.fc2 = nn.Linear(width, config["intermediate_size"]), nn.Linear(config["intermediate_size"], width)
+
+        def forward(self, x, mask):
+            b, t, _ = x.shape
+            h = self.ln1(x)
+            q, k, v = (p(h).reshape(b, t, heads, -1).transpose(1, 2) for p in (self.q, self.k, self.v))
+            a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(width // heads) + mask, dim=-1) @ v
+            x = x + self.o(a.transpose(1, 2).reshape(b, t, width))
+            y = self.fc1(self.ln2(x))
+            y = y * torch.sigmoid(1.702 * y) if quick else F.gelu(y)
+            return x + self.fc2(y)
+
+    class TextTower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.token = nn.Embedding(config["vocab_size"], width)
+            self.position = nn.Embedding(config["max_position_embeddings"], width)
+            self.layers = nn.ModuleList(Layer() for _ in range(config["num_hidden_layers"]))
+            self.final_ln = nn.LayerNorm(width)
+            self.projection = nn.Linear(width, config["projection_dim"], bias=False) if with_projection else None
+            self.config = _DictConfig({**config, "eos_token_id": eos_token_id, "stand_in": "NitroLive torch CLIP"})
+
+        def forward(self, input_ids, output_hidden_states=True, return_dict=False):
+            t = input_ids.shape[1]
+            x = self.token(input_ids) + self.position(torch.arange(t, device=input_ids.device))[None]
+            mask = torch.full((t, t), float("-inf"), device=x.device).triu(1)
+            states = [x]
+            for layer in self.layers:
+                x = layer(x, mask)
+                states.append(x)
+            last = self.final_ln(x)
+            eos = (input_ids == eos_token_id).int().argmax(dim=-1)
+            pooled = last[torch.arange(last.shape[0], device=x.device), eos]
+            if self.projection is not None:
+                return self.projection(pooled), last, tuple(states)
+            return last, pooled, tuple(states)
+
+    return TextTower()
+
+
+class _DictConfig(dict):
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(self)
+
+
 class RandomSdxlSource:
-    """SDXL-architecture parts with random weights (see the module docstring)."""
+    """SDXL-architecture parts with random weights (see the module docstring).
+
+    ``text_encoders``: "transformers" (its CLIP classes, as the real export) or "torch" (a plain torch CLIP tower of the
+    same shapes, for a transformers version whose CLIP does not trace).
+    """
 
     def __init__(self, tokenizer_folder: Path = EMBEDDED_MODEL, seed: int = 0,
-                 unet_overrides: Optional[Dict[str, Any]] = None):
+                 unet_overrides: Optional[Dict[str, Any]] = None, text_encoders: str = "transformers"):
+        if text_encoders not in ("transformers", "torch"):
+            raise ValueError(f"text_encoders must be 'transformers' or 'torch', not {text_encoders!r}")
         self.tokenizer_folder = Path(tokenizer_folder)
         self.seed = seed
         self.unet_overrides = dict(unet_overrides or {})
+        self.text_encoders = text_encoders
 
     def _seed(self, offset: int) -> None:
         import torch  # noqa: PLC0415
@@ -84,9 +153,14 @@ class RandomSdxlSource:
 
     def _clip(self, config: Dict[str, Any], with_projection: bool, offset: int) -> Component:
         import torch  # noqa: PLC0415
-        from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection  # noqa: PLC0415
 
         self._seed(offset)
+        if self.text_encoders == "torch":
+            model = _torch_clip(config, with_projection, self._special_ids()["eos_token_id"]).eval()
+            return Component(model, model.config.to_dict())
+
+        from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection  # noqa: PLC0415
+
         # Eager attention traces as MatMul/Softmax, as hf_source loads the real encoders.
         cfg = CLIPTextConfig(**config, **self._special_ids(), attn_implementation="eager")
         cls = CLIPTextModelWithProjection if with_projection else CLIPTextModel
@@ -136,4 +210,4 @@ class RandomSdxlSource:
 
     def provenance(self) -> Dict[str, Any]:
         return {"weights": "random (SDXL architecture, speed measurements only: images are noise)",
-                "tokenizers": str(self.tokenizer_folder.name), "seed": self.seed}
+                "tokenizers": str(self.tokenizer_folder.name), "text_encoders": self.text_encoders, "seed": self.seed}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Here (no GPU): builds what the GPU checks carry, into .gpu/ (ignored): the self-contained CLI packed by
+# ../shared/gpu/pack.sh (CUDA provider in 50 MiB chunks) and diffusers' public source as diffusers.tar.xz, read from a
+# local mirror of huggingface/diffusers (DIFFUSERS_GIT, a git directory). See README.md for the transfer plan.
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+diffusers_git=${DIFFUSERS_GIT:-/work/.mirror/huggingface+diffusers/repo}
+rm -rf /tmp/nitrolive-pub
+dotnet publish src/NitroLive.Cli/NitroLive.Cli.csproj -c Release -r linux-x64 --self-contained -o /tmp/nitrolive-pub -v q -nologo
+bash ../shared/gpu/pack.sh /tmp/nitrolive-pub 50
+stage=$(mktemp -d)
+git --git-dir "$diffusers_git" archive HEAD src/diffusers | tar -x -C "$stage"
+tar -C "$stage/src" -cJf .gpu/diffusers.tar.xz diffusers
+echo "diffusers $(git --git-dir "$diffusers_git" log -1 --format='%h %cd' --date=short): $(du -h .gpu/diffusers.tar.xz | cut -f1)"
+rm -rf "$stage"
+ls -l .gpu

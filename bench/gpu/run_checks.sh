@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# On the GPU machine, last transfer: unpacks the program, checks the embedded model on CUDA against the CPU, waits for
+# start_export.sh's SDXL-size folder, times it from the C# pipeline, and prints a table last. Logs go to $OUT.
+# usage: bash bench/gpu/run_checks.sh [BUDGET_S]   (everything ends within BUDGET_S seconds, default 540)
+# Locally (dry run on CPU): APP=path/to/nitrolive PROVIDER=cpu SDXL=folder OUT=/tmp/x bash bench/gpu/run_checks.sh
+set -u
+budget=${1:-540}
+here=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-/tmp/gpu-out}
+mkdir -p "$out"
+provider=${PROVIDER:-cuda}
+t0=$(date +%s)
+deadline=$(( t0 + budget ))
+wait_export=$(( budget - 240 ))  # what the timings below need at least
+log() { echo "[$(( $(date +%s) - t0 ))s] $*" | tee -a "$out/steps.log"; }
+
+if [ -z "${APP:-}" ]; then
+  bash .gpu/unpack.sh > "$out/unpack.log" 2>&1 || { cat "$out/unpack.log"; exit 1; }
+  . /tmp/nl/env.sh
+  APP=/tmp/nl/app/nitrolive
+fi
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+log "app: $APP, provider $provider"
+
+# 1. The embedded model on CUDA and on the CPU: same prompts, seeds and steps; max pixel difference.
+for steps in 1 4; do
+  for p in "$provider" cpu; do
+    "$APP" generate --prompt "a small yellow triangle at the top and a green square at the bottom right on a black background" \
+      --seed 7 --steps $steps --provider $p --out "$out/embedded-$p-$steps.png" >> "$out/embedded.jsonl" 2>> "$out/embedded.err" \
+      || log "generate $p $steps steps failed: $(tail -3 "$out/embedded.err")"
+  done
+done
+python3 "$here/compare_images.py" "$out" "$provider" > "$out/embedded-diff.txt" 2>&1; log "$(cat "$out/embedded-diff.txt")"
+
+# 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
+ready() { awk '$1=="ready"{print $2}' /tmp/gpujob/status-$1 2>/dev/null; }
+sdxl=${SDXL:-}
+while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
+  sdxl=$(ready fused); [ -z "$sdxl" ] && sdxl=$(ready plain)
+  [ -z "$sdxl" ] && sleep 5
+done
+cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out/" 2>/dev/null || true
+if [ -z "$sdxl" ] || [ ! -d "$sdxl" ]; then
+  log "no SDXL-size folder after ${wait_export}s: $(cat /tmp/gpujob/status-* 2>/dev/null | tr '\n' ' ')"
+  tail -15 /tmp/gpujob/export-*.log 2>/dev/null
+  exit 1
+fi
+log "SDXL-size folder: $sdxl ($(du -sh "$sdxl" | cut -f1)); $(grep -h 'unet (realism)' /tmp/gpujob/export-*.log | cut -c1-300)"
+"$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
+
+# 3. Timings: every run loads the model once and measures its combinations (JSON lines).
+bench() {
+  local name=$1 limit=$2; shift 2
+  local s=$(date +%s)
+  local left=$(( deadline - s - 10 ))
+  if [ $left -lt 40 ]; then log "bench $name skipped: ${left}s left"; return; fi
+  [ $limit -gt $left ] && limit=$left
+  timeout "$limit" "$APP" bench pipeline --model "$sdxl" --provider "$provider" "$@" > "$out/bench-$name.jsonl" 2> "$out/bench-$name.err"
+  log "bench $name ($sdxl) rc=$? in $(( $(date +%s) - s ))s"
+}
+# In order of what matters most, each bounded; the rest is skipped when the device time runs out.
+runs=${RUNS:-8}
+bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1,4 --runs $runs --warmup 2 --prompts hit
+if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
+  bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit
+fi
+bench tiny "${LIMIT_SMALL:-80}" --tiny-decoder --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both
+bench host "${LIMIT_SMALL:-80}" --latents host --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
+other=$(ready plain); [ "$sdxl" = "$other" ] && other=$(ready fused)
+if [ -n "$other" ] && [ "$other" != "$sdxl" ]; then
+  sdxl=$other bench other "${LIMIT_SMALL:-80}" --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
+fi
+python3 "$here/table.py" "$out" | tee "$out/table.md"
