@@ -70,7 +70,13 @@ public sealed partial class ExecutionProviderSelector
     public bool UsesTensorRt { get; }
 
     /// <summary>Fresh session options for one model on the selected provider; the caller disposes them.</summary>
-    public SessionOptions CreateSessionOptions()
+    public SessionOptions CreateSessionOptions() => CreateSessionOptions(cudaGraph: false);
+
+    /// <summary>
+    /// Session options as <see cref="CreateSessionOptions()"/>, with the CUDA provider's <c>enable_cuda_graph</c> on when
+    /// <paramref name="cudaGraph"/> is set and the provider is CUDA (the CPU provider has no such option).
+    /// </summary>
+    internal SessionOptions CreateSessionOptions(bool cudaGraph)
     {
         var options = new SessionOptions
         {
@@ -94,7 +100,7 @@ public sealed partial class ExecutionProviderSelector
 
             if (IsCuda)
             {
-                using var cuda = CudaOptions();
+                using var cuda = CudaOptions(cudaGraph);
                 options.AppendExecutionProvider_CUDA(cuda);
             }
 
@@ -124,30 +130,44 @@ public sealed partial class ExecutionProviderSelector
         return firstLine.Length > 240 ? firstLine[..240] + "..." : firstLine;
     }
 
-    private OrtCUDAProviderOptions CudaOptions()
+    /// <summary>
+    /// The CUDA provider settings this selector uses; <paramref name="cudaGraph"/> adds <c>enable_cuda_graph</c>, which makes
+    /// ORT capture the session's kernels after its warm-up runs and replay them (static shapes, device-bound inputs only).
+    /// </summary>
+    internal Dictionary<string, string> CudaSettings(bool cudaGraph)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["device_id"] = _options.DeviceId.ToString(CultureInfo.InvariantCulture),
+            ["cudnn_conv_algo_search"] = _options.CudnnConvAlgoSearch switch
+            {
+                CudnnConvAlgoSearch.Heuristic => "HEURISTIC",
+                CudnnConvAlgoSearch.Default => "DEFAULT",
+                _ => "EXHAUSTIVE",
+            },
+            ["use_tf32"] = _options.UseTf32 ? "1" : "0",
+            ["arena_extend_strategy"] = _options.ArenaSameAsRequested ? "kSameAsRequested" : "kNextPowerOfTwo",
+            ["do_copy_in_default_stream"] = "1",
+        };
+        if (_options.GpuMemoryLimitBytes > 0)
+        {
+            settings["gpu_mem_limit"] = _options.GpuMemoryLimitBytes.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (cudaGraph)
+        {
+            settings["enable_cuda_graph"] = "1";
+        }
+
+        return settings;
+    }
+
+    private OrtCUDAProviderOptions CudaOptions(bool cudaGraph = false)
     {
         var cuda = new OrtCUDAProviderOptions();
         try
         {
-            var settings = new Dictionary<string, string>
-            {
-                ["device_id"] = _options.DeviceId.ToString(CultureInfo.InvariantCulture),
-                ["cudnn_conv_algo_search"] = _options.CudnnConvAlgoSearch switch
-                {
-                    CudnnConvAlgoSearch.Heuristic => "HEURISTIC",
-                    CudnnConvAlgoSearch.Default => "DEFAULT",
-                    _ => "EXHAUSTIVE",
-                },
-                ["use_tf32"] = _options.UseTf32 ? "1" : "0",
-                ["arena_extend_strategy"] = _options.ArenaSameAsRequested ? "kSameAsRequested" : "kNextPowerOfTwo",
-                ["do_copy_in_default_stream"] = "1",
-            };
-            if (_options.GpuMemoryLimitBytes > 0)
-            {
-                settings["gpu_mem_limit"] = _options.GpuMemoryLimitBytes.ToString(CultureInfo.InvariantCulture);
-            }
-
-            cuda.UpdateOptions(settings);
+            cuda.UpdateOptions(CudaSettings(cudaGraph));
             return cuda;
         }
         catch

@@ -94,6 +94,17 @@ internal sealed class BufferSet : IDisposable
 
     public OrtValue[] DecoderOutputs { get; }
 
+    /// <summary>The shape of every tensor bound to the UNet, by input or output name.</summary>
+    public IReadOnlyDictionary<string, long[]> UnetShapes() => new Dictionary<string, long[]>(StringComparer.Ordinal)
+    {
+        ["sample"] = Sample.Shape,
+        ["timestep"] = Timestep.Shape,
+        ["encoder_hidden_states"] = EncoderHiddenStates.Shape,
+        ["text_embeds"] = TextEmbeds.Shape,
+        ["time_ids"] = TimeIds.Shape,
+        ["out_sample"] = OutSample.Shape,
+    };
+
     public void SetConditioning(IReadOnlyList<PromptEmbedding> embeddings, int width, int height)
     {
         Span<float> timeIds = [height, width, 0, 0, height, width]; // original size, crop top-left, target size

@@ -14,6 +14,7 @@ internal sealed class DeviceLatents : IDisposable
     private readonly BufferSet _set;
     private readonly LatentStepGraphs _graphs;
     private readonly OrtAllocator? _ownedAllocator;
+    private readonly OrtAllocator _allocator;
     private readonly OrtValue[] _latents;
     private readonly OrtValue _sample;
     private readonly OrtValue _eps;
@@ -43,6 +44,7 @@ internal sealed class DeviceLatents : IDisposable
             allocator = _ownedAllocator;
         }
 
+        _allocator = allocator;
         var shape = set.Sample.Shape;
         OrtValue Device(TensorElementType type) => Own(OrtValue.CreateAllocatedTensorValue(allocator, type, shape));
         _latents = [Device(TensorElementType.Float), Device(TensorElementType.Float)];
@@ -86,13 +88,32 @@ internal sealed class DeviceLatents : IDisposable
     /// <summary>Noise of the whole batch for the next upload (initial latents or a re-noising step), in host memory.</summary>
     public Span<float> Noise => _noise.As<float>();
 
+    /// <summary>
+    /// The UNet session for exactly this shape (CUDA graphs), when <see cref="PipelineOptions.UseCudaGraphs"/> opened one;
+    /// null runs the pipeline's shared UNet session.
+    /// </summary>
+    public UnetShapeSession? Shape { get; private set; }
+
+    /// <summary>Runs the UNet of this shape on <paramref name="session"/> from now on (taking ownership, also when it throws).</summary>
+    public void AttachShapeSession(InferenceSession session, UnetUploadGraphs uploads) =>
+        Shape = new UnetShapeSession(session, uploads, _set, _allocator, _sample, _eps);
+
+    /// <summary>Goes back to the shared UNet session (whose conditioning this generation has not bound yet).</summary>
+    public void DropShapeSession()
+    {
+        Shape?.Dispose();
+        Shape = null;
+        BindHostConditioning();
+    }
+
     /// <summary>Uploads <see cref="Noise"/> as the initial latents; binds this generation's conditioning once.</summary>
     public void Start(RunOptions runOptions)
     {
-        // Host inputs are copied to the device when bound, so the conditioning crosses once per generation.
-        _unetBinding.BindInput("encoder_hidden_states", _set.EncoderHiddenStates.Value);
-        _unetBinding.BindInput("text_embeds", _set.TextEmbeds.Value);
-        _unetBinding.BindInput("time_ids", _set.TimeIds.Value);
+        if (Shape is null)
+        {
+            BindHostConditioning();
+        }
+
         _initBinding.BindInput("z", _noise.Value);
         _graphs.Init.RunWithBinding(runOptions, _initBinding);
         _current = 0;
@@ -132,12 +153,21 @@ internal sealed class DeviceLatents : IDisposable
 
     public void Dispose()
     {
+        Shape?.Dispose();
         for (var i = _owned.Count - 1; i >= 0; i--)
         {
             _owned[i].Dispose();
         }
 
         _ownedAllocator?.Dispose();
+    }
+
+    private void BindHostConditioning()
+    {
+        // Host inputs are copied to the device when bound, so the conditioning crosses once per generation.
+        _unetBinding.BindInput("encoder_hidden_states", _set.EncoderHiddenStates.Value);
+        _unetBinding.BindInput("text_embeds", _set.TextEmbeds.Value);
+        _unetBinding.BindInput("time_ids", _set.TimeIds.Value);
     }
 
     private void Bind(OrtIoBinding binding, string[] names, ReadOnlySpan<float> values)

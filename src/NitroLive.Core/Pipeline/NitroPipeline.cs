@@ -34,6 +34,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly PromptEmbeddingCache _cache;
     private readonly LinkedList<BufferSet> _bufferSets = new();
     private LatentStepGraphs? _stepGraphs;
+    private UnetUploadGraphs? _uploads;
+    private readonly bool _shapeSessions;
+    private readonly Action<SessionOptions>? _configureShapeSession;
+    private readonly bool _fixShapeDimensions;
     private readonly OrtMemoryInfo? _deviceMemory;
     private readonly GeneratorThread _thread;
     private int _running;
@@ -98,6 +102,17 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             _text?.Dispose();
             DisposeSessions();
             throw;
+        }
+
+        _configureShapeSession = options.ConfigureShapeSession;
+        _fixShapeDimensions = options.FixShapeDimensions;
+        _shapeSessions = _stepGraphs is not null && (options.ForceShapeSessions || (options.UseCudaGraphs && _providers.IsCuda && !_providers.UsesTensorRt));
+        if (options.UseCudaGraphs && !_shapeSessions)
+        {
+            var reason = !_providers.IsCuda ? "the provider is " + _providers.Provider
+                : _providers.UsesTensorRt ? "TensorRT is on (CUDA graphs need every node on the CUDA provider)"
+                : "latents are not kept on the device (KeepLatentsOnDevice is false)";
+            Log.CudaGraphsUnavailable(_logger, reason);
         }
 
         _cache = new PromptEmbeddingCache(options.EmbeddingCacheSize);
@@ -207,6 +222,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         _bufferSets.Clear();
         _text?.Dispose();
         _stepGraphs?.Dispose();
+        _uploads?.Dispose();
         if (_deviceMemory is not null && !ReferenceEquals(_deviceMemory, OrtMemoryInfo.DefaultInstance))
         {
             _deviceMemory.Dispose();
@@ -272,7 +288,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             {
                 var clock = Stopwatch.StartNew();
                 set.Timestep.Fill(schedule.UnetTimesteps[step]);
-                device.RunUnet(_unet, runOptions);
+                RunUnet(set, device, uploadConditioning: step == 0, runOptions);
                 cancellationToken.ThrowIfCancellationRequested();
                 if (schedule.NeedsNoise(step))
                 {
@@ -349,6 +365,74 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         Log.Generated(_logger, batch, first.Width, first.Height, schedule.Count, totalMs);
         return results;
     }
+
+    /// <summary>
+    /// One UNet run on the device latents: on the shape's own session when it has one, which on any ONNX Runtime error
+    /// (other than a cancel) is dropped for the shared session, so a shape that cannot be captured still generates.
+    /// </summary>
+    private void RunUnet(BufferSet set, DeviceLatents device, bool uploadConditioning, RunOptions runOptions)
+    {
+        if (device.Shape is { } shape)
+        {
+            try
+            {
+                if (uploadConditioning)
+                {
+                    shape.UploadConditioning(runOptions);
+                }
+
+                shape.Run(runOptions);
+                return;
+            }
+            catch (OnnxRuntimeException ex) when (!runOptions.Terminate)
+            {
+                Log.ShapeSessionFailed(_logger, set.Batch, set.Width, set.Height, shape.Runs, FirstLine(ex.Message));
+                device.DropShapeSession();
+            }
+        }
+
+        device.RunUnet(_unet, runOptions);
+    }
+
+    private void AttachShapeSession(BufferSet set, DeviceLatents device)
+    {
+        var clock = Stopwatch.StartNew();
+        InferenceSession? session = null;
+        try
+        {
+            var dimensions = _fixShapeDimensions
+                ? UnetShapeSession.FreeDimensions(Folder.Unet.Graph, set.UnetShapes())
+                : new Dictionary<string, long>();
+            using (var options = _providers.CreateSessionOptions(cudaGraph: _providers.IsCuda))
+            {
+                _configureShapeSession?.Invoke(options);
+                foreach (var (name, value) in dimensions)
+                {
+                    options.AddFreeDimensionOverrideByName(name, value);
+                }
+
+                session = new InferenceSession(Folder.PathOf(ModelFolder.UnetPath), options);
+            }
+
+            _uploads ??= new UnetUploadGraphs(Folder.Unet, _providers.CreateSessionOptions);
+            var opened = session;
+            session = null;
+            device.AttachShapeSession(opened, _uploads);
+            var fixedDimensions = string.Join(", ", dimensions.Select(d => d.Key + "=" + d.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Log.ShapeSessionOpened(_logger, set.Batch, set.Width, set.Height, fixedDimensions, clock.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidOperationException)
+        {
+            session?.Dispose();
+            Log.ShapeSessionUnavailable(_logger, set.Batch, set.Width, set.Height, FirstLine(ex.Message));
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    /// <summary>The per-shape UNet session of a cached buffer set, or null (for tests).</summary>
+    internal UnetShapeSession? ShapeSessionFor(int batch, int width, int height) =>
+        _bufferSets.FirstOrDefault(s => s.Batch == batch && s.Width == width && s.Height == height)?.Device?.Shape;
 
     /// <summary>The cached text-encoder outputs of <paramref name="prompt"/> (for tests).</summary>
     internal bool TryGetCachedEmbedding(string prompt, out PromptEmbedding embedding) => _cache.TryGet(prompt, out embedding);
@@ -452,6 +536,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             }
         }
 
+        if (_shapeSessions && set.Device is { } device)
+        {
+            AttachShapeSession(set, device);
+        }
+
         _bufferSets.AddFirst(set);
         Log.BuffersAllocated(_logger, batch, width, height);
         return set;
@@ -517,6 +606,22 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
             Message = "Cannot keep latents in {Provider} device memory ({Reason}); latents go through host memory between models")]
         public static partial void DeviceLatentsUnavailable(ILogger logger, string provider, string reason);
+
+        [LoggerMessage(EventId = 1108, Level = LogLevel.Warning,
+            Message = "CUDA graphs were requested (UseCudaGraphs) but are off: {Reason}")]
+        public static partial void CudaGraphsUnavailable(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 1109, Level = LogLevel.Information,
+            Message = "Opened the UNet session for batch {Batch} at {Width}x{Height} ({Dimensions}) in {ElapsedMs:F0} ms")]
+        public static partial void ShapeSessionOpened(ILogger logger, int batch, int width, int height, string dimensions, double elapsedMs);
+
+        [LoggerMessage(EventId = 1110, Level = LogLevel.Warning,
+            Message = "Cannot open a UNet session of its own (CUDA graphs) for batch {Batch} at {Width}x{Height} ({Reason}); that shape runs on the shared UNet session")]
+        public static partial void ShapeSessionUnavailable(ILogger logger, int batch, int width, int height, string reason);
+
+        [LoggerMessage(EventId = 1111, Level = LogLevel.Warning,
+            Message = "The UNet session of its own (CUDA graphs) for batch {Batch} at {Width}x{Height} failed after {Runs} run(s) ({Reason}); that shape runs on the shared UNet session from now on")]
+        public static partial void ShapeSessionFailed(ILogger logger, int batch, int width, int height, int runs, string reason);
 
         [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
             Message = "{Decoder} is float16 and its config sets force_upcast: SDXL's VAE overflows in float16 (black or NaN images); use the fp16-fix VAE, a float32 export, or the tiny decoder")]

@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace NitroLive.Core.Pipeline;
 
 /// <summary>Which execution provider to run on.</summary>
@@ -79,4 +81,31 @@ public sealed record PipelineOptions
 
     /// <summary>Where TensorRT keeps built engines and timing caches; empty for no cache.</summary>
     public string TensorRtCacheDirectory { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Opt in to CUDA graphs for the UNet: each (batch, width, height) gets its own UNet session with the CUDA provider's
+    /// <c>enable_cuda_graph</c> and every symbolic input dimension fixed, fed from fixed device buffers, so ONNX Runtime
+    /// captures the UNet's kernel launches after its warm-up runs and replays them. Off by default because each cached
+    /// shape (up to four) holds one more UNet session, weights included (several GB of GPU memory for an SDXL UNet),
+    /// opening it costs a UNet load on the first frame of that shape, and it works only on CUDA (not with TensorRT) with
+    /// <see cref="KeepLatentsOnDevice"/>. When a shape's session cannot be opened or run, that shape falls back to the
+    /// normal UNet session with one warning.
+    /// </summary>
+    public bool UseCudaGraphs { get; init; }
+
+    /// <summary>
+    /// For tests: open the per-shape UNet sessions and upload graphs of <see cref="UseCudaGraphs"/> on any provider (the
+    /// CPU provider has no CUDA graphs, but the rest of the path is the same) whenever latents stay on the device.
+    /// </summary>
+    internal bool ForceShapeSessions { get; init; }
+
+    /// <summary>
+    /// For tests: fix the per-shape UNet session's symbolic dimensions (on by default). Fixed dimensions let ONNX Runtime
+    /// compile the CPU UNet differently (pixels within one level of the shared session's); without them the per-shape
+    /// path must give exactly the shared session's pixels.
+    /// </summary>
+    internal bool FixShapeDimensions { get; init; } = true;
+
+    /// <summary>For tests: changes each per-shape UNet session's options before the dimension overrides are added.</summary>
+    internal Action<SessionOptions>? ConfigureShapeSession { get; init; }
 }

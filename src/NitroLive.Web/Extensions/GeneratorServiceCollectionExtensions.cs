@@ -58,6 +58,12 @@ public sealed class NitroModelOptions
     /// <summary>Opt in to the TensorRT provider ahead of CUDA when its libraries load (see docs/real-models.md).</summary>
     public bool UseTensorRt { get; set; }
 
+    /// <summary>
+    /// Opt in to CUDA graphs for the UNet: one more UNet session per cached (batch, size), so more GPU memory (see
+    /// docs/real-models.md section 9). CUDA only, needs latents on the device; a shape that cannot be captured falls back.
+    /// </summary>
+    public bool UseCudaGraphs { get; set; }
+
     /// <summary>Where TensorRT caches its engines; a relative path is taken relative to the app's base directory.</summary>
     public string TensorRtCacheDirectory { get; set; } = string.Empty;
 
@@ -80,6 +86,7 @@ public sealed class NitroModelOptions
         UseTf32 = UseTf32,
         GpuMemoryLimitBytes = GpuMemoryLimitBytes,
         UseTensorRt = UseTensorRt,
+        UseCudaGraphs = UseCudaGraphs,
         TensorRtCacheDirectory = string.IsNullOrWhiteSpace(TensorRtCacheDirectory)
             ? string.Empty
             : Path.GetFullPath(TensorRtCacheDirectory, AppContext.BaseDirectory),

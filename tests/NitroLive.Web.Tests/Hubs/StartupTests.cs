@@ -74,6 +74,7 @@ public sealed class StartupTests
             ["NitroLive:Model:GpuMemoryLimitBytes"] = "8000000000",
             ["NitroLive:Model:UseTensorRt"] = "true",
             ["NitroLive:Model:TensorRtCacheDirectory"] = "trt-cache",
+            ["NitroLive:Model:UseCudaGraphs"] = "true",
         }).Build();
         var options = new NitroModelOptions();
         configuration.GetSection(NitroModelOptions.SectionName).Bind(options);
@@ -86,6 +87,8 @@ public sealed class StartupTests
         Assert.Equal(8_000_000_000, pipeline.GpuMemoryLimitBytes);
         Assert.True(pipeline.UseTensorRt);
         Assert.Equal(Path.Combine(AppContext.BaseDirectory, "trt-cache"), pipeline.TensorRtCacheDirectory);
+        Assert.True(pipeline.UseCudaGraphs);
+        Assert.False(new NitroModelOptions().ToPipelineOptions().UseCudaGraphs);
     }
 
     private static void Start(string modelDirectory)
