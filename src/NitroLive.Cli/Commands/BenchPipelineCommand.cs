@@ -22,7 +22,7 @@ internal static class BenchPipelineCommand
 
     private const string UsageLine =
         "usage: bench pipeline [--model DIR] [--steps N[,N..]] [--size WxH[,WxH..]] [--batch N[,N..]] [--runs N] [--warmup N] " +
-        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--latents auto|device|host]";
+        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--latents auto|device|host] [--cuda-graphs]";
 
     private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
     private static readonly CliOption<IReadOnlyList<int>?> Steps = CliOptions.IntList("--steps", 1, 4);
@@ -35,7 +35,8 @@ internal static class BenchPipelineCommand
     private static readonly CliOption<int?> Threads = CliOptions.Int("--threads", 0, 1024);
     private static readonly CliOption TinyDecoder = CliOptions.Flag("--tiny-decoder");
     private static readonly CliOption<string?> Latents = CliOptions.Choice("--latents", ["auto", "device", "host"]);
-    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Latents);
+    private static readonly CliOption CudaGraphs = CliOptions.Flag("--cuda-graphs");
+    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Latents, CudaGraphs);
 
     private static readonly string[] Colours = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"];
     private static readonly string[] Shapes = ["circle", "square", "triangle"];
@@ -60,6 +61,7 @@ internal static class BenchPipelineCommand
                 IntraOpThreads = settings.Threads,
                 UseTinyDecoder = settings.TinyDecoder,
                 KeepLatentsOnDevice = settings.KeepLatentsOnDevice,
+                UseCudaGraphs = settings.CudaGraphs,
             }, logging);
             var model = pipeline.Model;
             var encoder = new FrameEncoder(FrameFormat.Jpeg, quality: 85);
@@ -183,7 +185,7 @@ internal static class BenchPipelineCommand
         };
         settings = new PipelineBenchSettings(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps) ?? [], options.Get(Size) ?? [],
             options.Get(Batch) ?? [1], options.Get(Runs) ?? 20, options.Get(Warmup) ?? 3, modes, options.Get(Provider) ?? ProviderPreference.Auto,
-            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents);
+            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents, options.Has(CudaGraphs));
         return true;
     }
 
@@ -206,6 +208,7 @@ internal static class BenchPipelineCommand
             json.WriteBoolean("native_size", width == model.NativeWidth && height == model.NativeHeight);
             json.WriteBoolean("latents_on_device", latentsOnDevice);
             json.WriteBoolean("tiny_decoder", settings.TinyDecoder);
+            json.WriteBoolean("cuda_graphs_requested", settings.CudaGraphs);
             json.WriteNumber("runs", settings.Runs);
             json.WriteNumber("warmup", settings.Warmup);
             json.WriteNumber("intra_op_threads", settings.Threads);
@@ -269,7 +272,7 @@ internal static class BenchPipelineCommand
 /// <summary>What <c>bench pipeline</c> runs: every combination of <see cref="Sizes"/>, <see cref="Steps"/> and <see cref="Batches"/>.</summary>
 internal sealed record PipelineBenchSettings(
     string Model, IReadOnlyList<int> Steps, IReadOnlyList<(int Width, int Height)> Sizes, IReadOnlyList<int> Batches, int Runs, int Warmup,
-    IReadOnlyList<string> PromptModes, ProviderPreference Provider, int Threads, bool TinyDecoder, bool? KeepLatentsOnDevice)
+    IReadOnlyList<string> PromptModes, ProviderPreference Provider, int Threads, bool TinyDecoder, bool? KeepLatentsOnDevice, bool CudaGraphs)
 {
     /// <summary>More than one combination: one JSON object per line instead of one indented object.</summary>
     public bool IsMatrix => Math.Max(Steps.Count, 1) * Math.Max(Sizes.Count, 1) * Batches.Count > 1;

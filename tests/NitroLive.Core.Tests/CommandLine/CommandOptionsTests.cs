@@ -72,6 +72,7 @@ public sealed class CommandOptionsTests
         Assert.Equal([1], settings.Batches);
         Assert.False(settings.IsMatrix);
         Assert.Null(settings.KeepLatentsOnDevice);
+        Assert.False(settings.CudaGraphs);
         Assert.Equal(20, settings.Runs);
         Assert.Equal(3, settings.Warmup);
         Assert.Equal(0, settings.Threads);
@@ -85,13 +86,14 @@ public sealed class CommandOptionsTests
     {
         Assert.True(BenchPipelineCommand.TryParse(
             ["--model", "m", "--steps", "4", "--size", "128X64", "--runs", "5", "--warmup", "0", "--prompts", "miss", "--provider", "Cpu",
-             "--threads", "2", "--tiny-decoder", "--batch", "2", "--latents", "host"], out var settings, out var error), error);
+             "--threads", "2", "--tiny-decoder", "--batch", "2", "--latents", "host", "--cuda-graphs"], out var settings, out var error), error);
 
         Assert.Equal("m", settings.Model);
         Assert.Equal([4], settings.Steps);
         Assert.Equal([(128, 64)], settings.Sizes);
         Assert.Equal([2], settings.Batches);
         Assert.False(settings.KeepLatentsOnDevice);
+        Assert.True(settings.CudaGraphs);
         Assert.False(settings.IsMatrix);
         Assert.Equal(5, settings.Runs);
         Assert.Equal(0, settings.Warmup);
