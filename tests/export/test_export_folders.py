@@ -392,7 +392,11 @@ class OrtPath(unittest.TestCase):
 
         class FakeOptimized:
             def __init__(self, path):
+                # Like ORT's fusions: a com.microsoft node appears, but the in-memory model gets no opset import for
+                # that domain (ORT adds one only when it saves the file itself).
                 self.model = onnx.load(path)
+                node = next(n for n in reversed(self.model.graph.node) if n.op_type in ("Add", "Conv"))
+                node.op_type, node.domain = "Fused" + node.op_type, "com.microsoft"
 
             def convert_float_to_float16(self, **kw):
                 calls.append(("fp16", kw))
@@ -408,6 +412,9 @@ class OrtPath(unittest.TestCase):
                 self.skipTest("../shared/clip is absent")
             result = Exporter(TinySource(), ExportOptions(out_dir=tmp, latent_size=8, variants=["realism"]),
                               ort=tools).run()
+            for part in ("text_encoder", "text_encoder_2", "vae_decoder", "vae_decoder_tiny", "unet"):
+                saved = onnx.load(str(result.folders["realism"] / part / "model.onnx"), load_external_data=False)
+                self.assertIn("com.microsoft", {o.domain for o in saved.opset_import}, part)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         optimize = [kw for kind, kw in calls if kind == "optimize"]

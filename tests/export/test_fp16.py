@@ -9,6 +9,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import tiny_models  # noqa: F401  (puts tools/export on sys.path)
 
+from nitro_export import fp16
 from nitro_export.fp16 import convert_to_fp16, infer_types, sinusoidal_region
 
 FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
@@ -106,6 +107,26 @@ class Fp16Converter(unittest.TestCase):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
         with self.assertRaisesRegex(ValueError, "gn"):
             convert_to_fp16(m)
+
+
+class ContribDomains(unittest.TestCase):
+    def test_a_fused_node_without_its_domain_import_gets_one_and_type_inference_skips_it(self):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+        y = helper.make_tensor_value_info("z", TensorProto.FLOAT, [2, 4])
+        nodes = [helper.make_node("SkipLayerNormalization", ["x", "x"], ["y"], name="sln", domain="com.microsoft"),
+                 helper.make_node("Relu", ["y"], ["z"], name="relu")]
+        m = helper.make_model(helper.make_graph(nodes, "g", [x], [y]), opset_imports=[helper.make_opsetid("", 17)])
+
+        types = fp16.infer_types(m)  # refused before: "No opset import for domain com.microsoft"
+
+        self.assertEqual(types["z"], TensorProto.FLOAT)
+        self.assertEqual(fp16.ensure_opset_imports(m), ["com.microsoft"])
+        self.assertEqual(fp16.ensure_opset_imports(m), [])
+        self.assertEqual(sorted(o.domain for o in m.opset_import), ["", "com.microsoft"])
+
+    def test_no_region_inputs_means_no_type_inference_at_all(self):
+        m = onnx.ModelProto()  # would fail inference: the region search must not even try
+        self.assertEqual(fp16.sinusoidal_region(m, ()), set())
 
 
 class SinusoidalRegion(unittest.TestCase):

@@ -87,6 +87,25 @@ def _numel(tensor: TensorProto) -> int:
     return n
 
 
+def ensure_opset_imports(model: onnx.ModelProto) -> List[str]:
+    """Adds an opset import (version 1) for every node domain the model uses but does not import; returns those domains.
+
+    ONNX Runtime's fusions insert com.microsoft nodes (SkipLayerNormalization, MultiHeadAttention, GroupNorm, ...);
+    onnx's type inference and ONNX Runtime's loader both refuse a node whose domain has no opset import.
+    """
+    standard = {"", "ai.onnx"}
+    imported = {o.domain for o in model.opset_import}
+    if imported & standard:
+        imported |= standard
+    added = []
+    for node in model.graph.node:
+        if node.domain not in imported:
+            model.opset_import.append(helper.make_opsetid(node.domain, 1))
+            imported.add(node.domain)
+            added.append(node.domain)
+    return added
+
+
 def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
     """The model without its large float weights: those become typed graph inputs, enough for type inference."""
     graph = model.graph
@@ -102,6 +121,7 @@ def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
     sk_graph = helper.make_graph(list(graph.node), graph.name or "graph", inputs, list(graph.output), small_inits)
     sk = helper.make_model(sk_graph, opset_imports=list(model.opset_import))
     sk.ir_version = max(model.ir_version, 4)
+    ensure_opset_imports(sk)  # nodes of domains onnx has no schema for are then skipped, not refused
     return sk
 
 
@@ -148,10 +168,12 @@ def sinusoidal_region(model: onnx.ModelProto, start_inputs: Iterable[str],
     are timestep, time_ids and text_embeds (concatenated with the time_ids embedding before add_embedding).
     """
     graph = model.graph
+    graph_inputs = {i.name for i in graph.input}
+    if not any(name in graph_inputs for name in start_inputs):
+        return set()
     if types is None:
         types = infer_types(model)
     floating = {FLOAT, FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
-    graph_inputs = {i.name for i in graph.input}
     constants = {i.name for i in graph.initializer}
     constants.update(o for n in graph.node if n.op_type == "Constant" for o in n.output)
     region_tensors = {name for name in start_inputs if name in graph_inputs}

@@ -105,6 +105,7 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
         use_gpu=True,
     )
     summary = f"ONNX Runtime {ort.version} fusions ({plan.model_type})"
+    own_fp16.ensure_opset_imports(optimized.model)
     if plan.fp16:
         node_block_list = sorted(own_fp16.sinusoidal_region(optimized.model, plan.fp32_region_inputs))
         optimized.convert_float_to_float16(
@@ -113,6 +114,7 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
             node_block_list=node_block_list,
         )
         summary += f", fp16 by ORT's converter ({len(node_block_list)} embedding nodes kept fp32)"
+    own_fp16.ensure_opset_imports(optimized.model)  # the fp16 conversion may add nodes too
     fused = _fused_op_counts(optimized.model)
     if fused:
         summary += ", fused: " + ", ".join(f"{k}={v}" for k, v in sorted(fused.items()))
