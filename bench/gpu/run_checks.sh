@@ -11,7 +11,7 @@ mkdir -p "$out"
 provider=${PROVIDER:-cuda}
 t0=$(date +%s)
 deadline=$(( t0 + budget ))
-wait_export=$(( budget - 240 ))  # what the timings below need at least
+wait_export=$(( budget - ${NEEDS:-240} ))  # what the timings below need at least
 log() { echo "[$(( $(date +%s) - t0 ))s] $*" | tee -a "$out/steps.log"; }
 
 if [ -z "${APP:-}" ]; then
@@ -22,6 +22,7 @@ fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
 log "app: $APP, provider $provider"
 
+if [ -z "${QUICK:-}" ]; then
 # 1. The embedded model on CUDA and on the CPU: same prompts, seeds and steps; max pixel difference.
 for steps in 1 4; do
   for p in "$provider" cpu; do
@@ -31,12 +32,13 @@ for steps in 1 4; do
   done
 done
 python3 "$here/compare_images.py" "$out" "$provider" > "$out/embedded-diff.txt" 2>&1; log "$(cat "$out/embedded-diff.txt")"
+fi
 
 # 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
 ready() { awk '$1=="ready"{print $2}' /tmp/gpujob/status-$1 2>/dev/null; }
 sdxl=${SDXL:-}
 while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
-  sdxl=$(ready fused); [ -z "$sdxl" ] && sdxl=$(ready plain)
+  sdxl=$(ready fused); [ -z "$sdxl" ] && [ -z "${QUICK:-}" ] && sdxl=$(ready plain)
   [ -z "$sdxl" ] && sleep 5
 done
 cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out/" 2>/dev/null || true
@@ -60,6 +62,12 @@ bench() {
 }
 # In order of what matters most, each bounded; the rest is skipped when the device time runs out.
 runs=${RUNS:-8}
+if [ -n "${QUICK:-}" ]; then  # a second visit: the folder at 1 step, plain and with CUDA graphs
+  bench quick "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
+  bench quickgraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
+  python3 "$here/table.py" "$out" | tee "$out/table.md"
+  exit 0
+fi
 bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1,4 --runs $runs --warmup 2 --prompts hit
 if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
   bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit

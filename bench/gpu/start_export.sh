@@ -10,6 +10,7 @@ rm -rf "$job" && mkdir -p "$job/repo/tools" "$job/repo/models"
 tar -C "$job" -xJf .gpu/diffusers.tar.xz
 # A copy, because the next transfers re-sync the checkout while the export reads it.
 cp -r tools/export "$job/repo/tools/" && cp -r models/nitro-tiny "$job/repo/models/"
+# usage: bash bench/gpu/start_export.sh [KINDS]   (default "plain fused")
 # Two exports side by side (16 cores, 128 GB): the portable graph (NitroLive's own fp16 converter) and ONNX Runtime's
 # fused graph. run_checks.sh times whichever is ready first, and the other one too if time allows.
 cat > "$job/run.sh" <<'JOB'
@@ -30,7 +31,7 @@ for clip in transformers torch; do
   echo "failed $(date +%s) text-encoders=$clip: $(grep -E 'Error|error' export-$kind-$clip.log | tail -1 | cut -c1-200)" >> status-$kind
 done
 JOB
-for kind in plain fused; do
+for kind in ${1:-plain fused}; do
   setsid nohup bash "$job/run.sh" $kind > "$job/job-$kind.log" 2>&1 < /dev/null &
 done
 echo "exports started in the background; python3: $(python3 -c 'import torch, onnx, onnxruntime, transformers; print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "transformers", transformers.__version__, "cuda", torch.cuda.is_available())' 2>&1 | tail -1)"
