@@ -430,6 +430,22 @@ class OrtPath(unittest.TestCase):
         self.assertEqual(fp16[0]["node_block_list"], [])
         self.assertTrue(result.fused_by_ort)
 
+    def test_a_failing_fusion_names_the_component_numpy_and_the_way_out(self):
+        class FakeOptions:
+            def __init__(self, model_type):
+                self.model_type = model_type
+
+        def numpy_2_5_failure(path, **kw):
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+
+        tools = precision.OrtTools(numpy_2_5_failure, FakeOptions, "1.30.0")
+        plan = precision.PrecisionPlan(model_type="unet")
+        with self.assertRaises(RuntimeError) as caught:
+            precision.optimize(Path("unused.onnx"), plan, tools, use_ort=True)
+        message = str(caught.exception)
+        for part in ("1.30.0", "unet", "numpy<2.5", "--no-ort-optimize", "TypeError"):
+            self.assertIn(part, message)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -95,15 +95,18 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
         # Packed QKV/KV only pays off with the fp16 fused-attention kernels.
         options.enable_packed_kv = False
         options.enable_packed_qkv = False
-    optimized = ort.optimize_model(
-        str(fp32_path),
-        model_type=plan.model_type,
-        num_heads=0,  # deduced from the graph
-        hidden_size=0,
-        opt_level=0,  # Python fusions only: the saved graph stays loadable by any ORT build
-        optimization_options=options,
-        use_gpu=True,
-    )
+    try:
+        optimized = ort.optimize_model(
+            str(fp32_path),
+            model_type=plan.model_type,
+            num_heads=0,  # deduced from the graph
+            hidden_size=0,
+            opt_level=0,  # Python fusions only: the saved graph stays loadable by any ORT build
+            optimization_options=options,
+            use_gpu=True,
+        )
+    except Exception as e:  # noqa: BLE001  (ORT's fusion scripts raise anything; say what to do instead)
+        raise RuntimeError(_fusion_failure(plan.model_type, ort.version, e)) from e
     summary = f"ONNX Runtime {ort.version} fusions ({plan.model_type})"
     own_fp16.ensure_opset_imports(optimized.model)
     if plan.fp16:
@@ -119,6 +122,17 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
     if fused:
         summary += ", fused: " + ", ".join(f"{k}={v}" for k, v in sorted(fused.items()))
     return PrecisionResult(optimized.model, True, summary)
+
+
+def _fusion_failure(model_type: str, ort_version: str, error: BaseException) -> str:
+    import numpy  # noqa: PLC0415
+
+    hint = ""
+    if "0-dimensional arrays" in str(error):
+        hint = (f" NumPy {numpy.__version__} refuses a conversion that this onnxruntime's fusion code makes: install "
+                "numpy<2.5 (tools/export/requirements.txt) and export again.")
+    return (f"ONNX Runtime {ort_version}'s diffusion fusions failed on the {model_type} ({type(error).__name__}: "
+            f"{error}).{hint} Or export without them: --no-ort-optimize (a portable graph, slower on CUDA).")
 
 
 def _fused_op_counts(model: onnx.ModelProto) -> dict:
