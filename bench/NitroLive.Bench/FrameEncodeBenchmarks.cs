@@ -9,8 +9,8 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace NitroLive.Bench;
 
 /// <summary>
-/// RGB24 frame to file bytes with ImageSharp 2.1 (the only image codec the solution references; SkiaSharp,
-/// libjpeg-turbo and libwebp bindings are not dependencies). Each encoder setting a live server could pick, at
+/// RGB24 frame to file bytes with ImageSharp 2.1 (the product's only image codec; <see cref="SkiaEncodeBenchmarks"/>
+/// measures SkiaSharp's native encoders against it). Each encoder setting a live server could pick, at
 /// 256, 512 and 1024 pixels square; "Jpeg-q75-wrap" wraps the RGB buffer instead of copying it into an image.
 /// </summary>
 [MemoryDiagnoser]

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using NitroLive.Bench;
+using SkiaSharp;
 
 // `dotnet run -c Release --project bench/NitroLive.Bench -- --filter '*' [--job short]`
 // `dotnet run -c Release --project bench/NitroLive.Bench -- sizes`: the encoded size of every frame setting.
@@ -17,6 +18,12 @@ if (args.FirstOrDefault() == "sizes")
         {
             var bytes = FrameEncoders.Encode(FrameEncoders.Create(name), name.EndsWith("-wrap", StringComparison.Ordinal), rgb, size, output);
             Console.WriteLine($"| {size} | {name} | {bytes} | {bytes * 8.0 / (size * size):F2} |");
+        }
+
+        foreach (var (format, quality) in new[] { (SKEncodedImageFormat.Jpeg, 75), (SKEncodedImageFormat.Jpeg, 85), (SKEncodedImageFormat.Webp, 75) })
+        {
+            var bytes = SkiaEncodeBenchmarks.EncodedBytes(rgb, size, format, quality);
+            Console.WriteLine($"| {size} | Skia-{format}-q{quality} | {bytes} | {bytes * 8.0 / (size * size):F2} |");
         }
     }
 
