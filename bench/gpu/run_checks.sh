@@ -6,8 +6,17 @@
 set -u
 budget=${1:-540}
 here=$(cd "$(dirname "$0")" && pwd)
-out=${OUT:-/tmp/gpu-out}
+# Work in /tmp/gpu-out (kept while the machine stays up); $OUT gets the JSON lines, the table and one archive of the
+# rest, since at most 8 files come back from a call and $OUT is emptied before the next one.
+out=/tmp/gpu-out
 mkdir -p "$out"
+finish() {
+  [ -n "${OUT:-}" ] || return 0
+  cp "$out"/bench-*.jsonl "$out"/table.md "$OUT"/ 2>/dev/null
+  cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out"/ 2>/dev/null
+  tar -C "$out" -czf "$OUT/gpu-logs.tar.gz" --exclude='bench-*.jsonl' . 2>/dev/null
+}
+trap finish EXIT
 provider=${PROVIDER:-cuda}
 t0=$(date +%s)
 deadline=$(( t0 + budget ))
