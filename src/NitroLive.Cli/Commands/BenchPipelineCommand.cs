@@ -86,7 +86,8 @@ internal static class BenchPipelineCommand
                             scenarios.Add(await MeasureAsync(pipeline, encoder, kind, settings, shape, uniquePrompts, cancellationToken));
                         }
 
-                        var json = ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, pipeline.KeepsLatentsOnDevice, shape, scenarios);
+                        var json = ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, pipeline.KeepsLatentsOnDevice,
+                            pipeline.HasUnetShapeSession(batch, width, height), shape, scenarios);
                         await output.WriteLineAsync(settings.IsMatrix ? JsonLine(json) : json);
                     }
                 }
@@ -190,7 +191,7 @@ internal static class BenchPipelineCommand
     }
 
     internal static string ToJson(PipelineBenchSettings settings, ModelDescription model, string provider, string providerReason,
-        bool latentsOnDevice, BenchShape shape, IReadOnlyList<PipelineScenario> scenarios)
+        bool latentsOnDevice, bool unetShapeSession, BenchShape shape, IReadOnlyList<PipelineScenario> scenarios)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -209,6 +210,9 @@ internal static class BenchPipelineCommand
             json.WriteBoolean("latents_on_device", latentsOnDevice);
             json.WriteBoolean("tiny_decoder", settings.TinyDecoder);
             json.WriteBoolean("cuda_graphs_requested", settings.CudaGraphs);
+
+            // Whether the runs above went through the shape's own (graph-captured) UNet session, or fell back.
+            json.WriteBoolean("unet_shape_session", unetShapeSession);
             json.WriteNumber("runs", settings.Runs);
             json.WriteNumber("warmup", settings.Warmup);
             json.WriteNumber("intra_op_threads", settings.Threads);

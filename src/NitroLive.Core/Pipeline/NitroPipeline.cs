@@ -445,6 +445,13 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
+    /// <summary>
+    /// True when generations of this shape run their UNet on a session of its own (with <see cref="PipelineOptions.UseCudaGraphs"/>
+    /// on CUDA: the captured graph); false before the shape's first generation, after it left the cache, or after a fallback.
+    /// Call between generations.
+    /// </summary>
+    public bool HasUnetShapeSession(int batch, int width, int height) => ShapeSessionFor(batch, width, height) is { IsDisposed: false };
+
     /// <summary>The per-shape UNet session of a cached buffer set, or null (for tests).</summary>
     internal UnetShapeSession? ShapeSessionFor(int batch, int width, int height) =>
         _bufferSets.FirstOrDefault(s => s.Batch == batch && s.Width == width && s.Height == height)?.Device?.Shape;

@@ -18,6 +18,8 @@ public sealed class BenchPipelineCommandTests(EmbeddedPipelineFixture fixture) :
         Assert.Equal(2, root.GetProperty("steps").GetInt32());
         Assert.Equal(2, root.GetProperty("batch").GetInt32());
         Assert.False(root.GetProperty("latents_on_device").GetBoolean());
+        Assert.False(root.GetProperty("cuda_graphs_requested").GetBoolean());
+        Assert.False(root.GetProperty("unet_shape_session").GetBoolean());
         var hit = root.GetProperty("cache_hit");
         Assert.Equal(2, hit.GetProperty("text_cache_hits").GetInt32());
         Assert.Equal(4, hit.GetProperty("unet_step_ms").GetProperty("count").GetInt32()); // 2 runs x 2 steps

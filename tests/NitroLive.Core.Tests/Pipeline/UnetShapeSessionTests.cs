@@ -64,6 +64,9 @@ public sealed class UnetShapeSessionTests(EmbeddedPipelineFixture fixture) : ICl
 
         Assert.Equal(NitroPipeline.CudaGraphWarmUpRuns, forced.ShapeSessionFor(1, w, h)!.Runs);
         Assert.Equal(NitroPipeline.CudaGraphWarmUpRuns, forced.ShapeSessionFor(1, w / 2, h / 2)!.Runs);
+        Assert.True(forced.HasUnetShapeSession(1, w, h));
+        Assert.False(forced.HasUnetShapeSession(2, w, h)); // never generated
+        Assert.False(fixture.Pipeline.HasUnetShapeSession(1, w, h)); // the default pipeline has none
     }
 
     [Fact]
