@@ -87,7 +87,8 @@ internal sealed class LatentStepGraphs : IDisposable
     private static OnnxTensorInfo Latent(string name, TensorElementType type) =>
         new(name, type, [new TensorDimension(null, "batch"), new TensorDimension(null, "channels"), new TensorDimension(null, "height"), new TensorDimension(null, "width")]);
 
-    private static InferenceSession Open(byte[] model, Func<SessionOptions> sessionOptions)
+    /// <summary>Opens an in-memory graph with fresh options from <paramref name="sessionOptions"/> (the pipeline's provider).</summary>
+    internal static InferenceSession Open(byte[] model, Func<SessionOptions> sessionOptions)
     {
         using var options = sessionOptions();
         return new InferenceSession(model, options);

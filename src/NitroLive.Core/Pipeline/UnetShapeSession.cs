@@ -21,8 +21,8 @@ internal sealed class UnetUploadGraphs : IDisposable
         var timestep = Upload([(TimestepName, unet.TimestepType)]);
         try
         {
-            Conditioning = Open(conditioning, sessionOptions);
-            Timestep = Open(timestep, sessionOptions);
+            Conditioning = LatentStepGraphs.Open(conditioning, sessionOptions);
+            Timestep = LatentStepGraphs.Open(timestep, sessionOptions);
         }
         catch
         {
@@ -55,11 +55,6 @@ internal sealed class UnetUploadGraphs : IDisposable
             list.Select(t => new OnnxNodeSpec("Identity", [t.Name], [Uploaded(t.Name)])));
     }
 
-    private static InferenceSession Open(byte[] model, Func<SessionOptions> sessionOptions)
-    {
-        using var options = sessionOptions();
-        return new InferenceSession(model, options);
-    }
 }
 
 /// <summary>
