@@ -27,7 +27,7 @@ internal static class CliOptions
         };
         return new(name, expected, (string text, out int? value) =>
         {
-            value = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;
+            value = ParseInt(text, min, max);
             return value is not null;
         }, required);
     }
@@ -65,13 +65,7 @@ internal static class CliOptions
     public static CliOption<(int Width, int Height)?> Size(string name, int min, int max) =>
         new(name, $"WxH such as 128x128, each side {min} to {max}", (string text, out (int Width, int Height)? value) =>
         {
-            var parts = text.Split('x', 'X');
-            value = parts.Length == 2
-                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var width)
-                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
-                && width >= min && width <= max && height >= min && height <= max
-                ? (width, height)
-                : null;
+            value = ParseSize(text, min, max);
             return value is not null;
         });
 
@@ -79,21 +73,31 @@ internal static class CliOptions
     public static CliOption<IReadOnlyList<int>?> IntList(string name, int min, int max) =>
         new(name, $"integers from {min} to {max}, comma-separated", (string text, out IReadOnlyList<int>? value) =>
         {
-            value = ReadList(text, part =>
-                int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : (int?)null);
+            value = ReadList(text, part => ParseInt(part, min, max));
             return value is not null;
         });
 
     /// <summary>A comma-separated list of "WxH" sizes ("512x512,1024x1024"), each side within [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static CliOption<IReadOnlyList<(int Width, int Height)>?> SizeList(string name, int min, int max)
-    {
-        var single = Size(name, min, max);
-        return new(name, $"WxH sizes such as 128x128 or 512x512,1024x1024, each side {min} to {max}",
+    public static CliOption<IReadOnlyList<(int Width, int Height)>?> SizeList(string name, int min, int max) =>
+        new(name, $"WxH sizes such as 128x128 or 512x512,1024x1024, each side {min} to {max}",
             (string text, out IReadOnlyList<(int Width, int Height)>? value) =>
             {
-                value = ReadList(text, part => single.TryRead(part, out var boxed) && boxed is ValueTuple<int, int> size ? ((int Width, int Height)?)size : null);
+                value = ReadList(text, part => ParseSize(part, min, max));
                 return value is not null;
             });
+
+    private static int? ParseInt(string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;
+
+    private static (int Width, int Height)? ParseSize(string text, int min, int max)
+    {
+        var parts = text.Split('x', 'X');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var width)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
+            && width >= min && width <= max && height >= min && height <= max
+            ? (width, height)
+            : null;
     }
 
     private static List<T>? ReadList<T>(string text, Func<string, T?> readOne)

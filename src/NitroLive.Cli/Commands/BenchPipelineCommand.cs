@@ -88,7 +88,7 @@ internal static class BenchPipelineCommand
 
                         var json = ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, pipeline.KeepsLatentsOnDevice,
                             pipeline.HasUnetShapeSession(batch, width, height), shape, scenarios);
-                        await output.WriteLineAsync(settings.IsMatrix ? JsonLine(json) : json);
+                        await output.WriteLineAsync(json);
                     }
                 }
             }
@@ -158,12 +158,6 @@ internal static class BenchPipelineCommand
         return new PipelineScenario(kind, samples);
     }
 
-    private static string JsonLine(string indented)
-    {
-        using var document = JsonDocument.Parse(indented);
-        return JsonSerializer.Serialize(document.RootElement);
-    }
-
     internal static bool TryParse(string[] args, out PipelineBenchSettings settings, [NotNullWhen(false)] out string? error)
     {
         settings = null!;
@@ -194,7 +188,8 @@ internal static class BenchPipelineCommand
         bool latentsOnDevice, bool unetShapeSession, BenchShape shape, IReadOnlyList<PipelineScenario> scenarios)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // One combination: an indented object; a matrix: one object per line.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = !settings.IsMatrix }))
         {
             json.WriteStartObject();
             json.WriteString("model", model.DisplayName);
