@@ -108,6 +108,8 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
     except Exception as e:  # noqa: BLE001  (ORT's fusion scripts raise anything; say what to do instead)
         raise RuntimeError(_fusion_failure(plan.model_type, ort.version, e)) from e
     summary = f"ONNX Runtime {ort.version} fusions ({plan.model_type})"
+    # Before anything reads the fused graph: ORT's fp16 converter runs onnx's shape inference, and the saved file must
+    # declare the domain too (the conversion itself adds only standard Cast nodes).
     own_fp16.ensure_opset_imports(optimized.model)
     if plan.fp16:
         node_block_list = sorted(own_fp16.sinusoidal_region(optimized.model, plan.fp32_region_inputs))
@@ -117,7 +119,6 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
             node_block_list=node_block_list,
         )
         summary += f", fp16 by ORT's converter ({len(node_block_list)} embedding nodes kept fp32)"
-    own_fp16.ensure_opset_imports(optimized.model)  # the fp16 conversion may add nodes too
     fused = _fused_op_counts(optimized.model)
     if fused:
         summary += ", fused: " + ", ".join(f"{k}={v}" for k, v in sorted(fused.items()))
