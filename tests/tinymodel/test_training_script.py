@@ -76,6 +76,33 @@ class QuickTrainingRun(unittest.TestCase):
             self.assertEqual(len(tok.encode(word)), 1, word)
 
 
+class DataParallelQuickRun(unittest.TestCase):
+    """--procs 2: two processes train on half a batch each and average their gradients; the script itself fails
+    if the replicas' weights ever differ, so a broken gradient exchange fails this run."""
+
+    def test_two_processes_train_in_step_and_record_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "nitro-tiny")
+            result = subprocess.run(
+                ["/usr/bin/python3", os.path.join(TOOLS, "train.py"), "--out", out, "--quick", "--threads", "2",
+                 "--procs", "2", "--late-mix", "pair=1", "--late-pair-positioned", "1", "--late-from", "0.5"],
+                cwd=REPO, capture_output=True, text=True, timeout=600)
+            self.assertEqual(result.returncode, 0, result.stdout[-2000:] + result.stderr[-2000:])
+            self.assertIn("late scene mix pair=1", result.stdout)
+            with open(os.path.join(out, "eval", "torch_metrics.json"), encoding="utf-8") as f:
+                meta = json.load(f)
+            self.assertEqual(meta["procs"], 2)
+            self.assertEqual(meta["late_mix"], "pair=1")
+            self.assertTrue(os.path.isfile(os.path.join(out, "unet", "model.onnx")))
+
+    def test_a_batch_that_does_not_split_evenly_is_refused(self):
+        result = subprocess.run(
+            ["/usr/bin/python3", os.path.join(TOOLS, "train.py"), "--out", "unused", "--quick", "--procs", "3",
+             "--batch", "16"], cwd=REPO, capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--procs must be >= 1 and divide --batch", result.stderr)
+
+
 class CommittedModel(unittest.TestCase):
     def test_the_committed_model_stays_small_enough_to_travel(self):
         root = os.path.join(REPO, "models", "nitro-tiny")

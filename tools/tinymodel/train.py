@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +38,12 @@ def seed_all(s):
     torch.manual_seed(s)
 
 
+QUIET = False  # set in the data-parallel ranks other than 0, so one process reports
+
+
 def log(*a):
+    if QUIET:
+        return
     print(time.strftime("%H:%M:%S"), *a, flush=True)
 
 
@@ -95,7 +102,55 @@ def lr_at(step, total, base, warm=50, progress=None):
     return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
 
 
-def train_vae(enc, dec, rng, steps, batch, crop, budget=None):
+class Ranks:
+    """Data-parallel training over `world` CPU processes (torch.distributed, gloo on loopback). On this 2-core
+    machine two one-thread processes with half a batch each run a step in about half the time of one two-thread
+    process (measured: torch's intra-op threading gains little on these small tensors). world == 1 is the plain
+    single-process run, with no distributed calls at all."""
+
+    def __init__(self, rank, world):
+        self.rank, self.world = rank, world
+
+    @property
+    def main(self):
+        return self.rank == 0
+
+    def average_grads(self, params):
+        # Unused parameters (text_encoder's final LayerNorm) have no grad on every rank alike, so the set matches.
+        if self.world == 1:
+            return
+        grads = [p.grad for p in params if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for g in grads:
+            g.copy_(flat[offset:offset + g.numel()].view_as(g))
+            offset += g.numel()
+
+    def agree(self, value):
+        """the largest value over the ranks: every rank takes the same time-budget decision"""
+        if self.world == 1:
+            return value
+        t = torch.tensor([value], dtype=torch.float64)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return float(t.item())
+
+    def check_in_sync(self, params):
+        """the replicas must hold identical weights; a drift would silently train a different model per rank"""
+        if self.world == 1:
+            return
+        local = torch.stack([p.detach().double().sum() for p in params])
+        gathered = [torch.zeros_like(local) for _ in range(self.world)]
+        dist.all_gather(gathered, local)
+        if any(not torch.equal(g, gathered[0]) for g in gathered):
+            raise RuntimeError("data-parallel replicas diverged")
+
+
+SINGLE = Ranks(0, 1)
+
+
+def train_vae(enc, dec, rng, steps, batch, crop, budget=None, ranks=SINGLE):
     """steps of batch 64x64 crops; with budget (seconds) the schedule follows max(step, time) progress and stops
     when the budget is used up. Returns the number of steps done."""
     params = list(enc.parameters()) + list(dec.parameters())
@@ -104,9 +159,10 @@ def train_vae(enc, dec, rng, steps, batch, crop, budget=None):
     for s in range(steps):
         prog = None
         if budget is not None and s >= 20:
-            prog = (time.time() - t0) / budget
+            prog = ranks.agree((time.time() - t0) / budget)
             if prog >= 1.0:
-                log("vae time budget used up at step %d" % s)
+                if ranks.main:
+                    log("vae time budget used up at step %d" % s)
                 return s
         for g in opt.param_groups:
             g["lr"] = lr_at(s, steps, 2e-3, warm=20, progress=prog)
@@ -122,8 +178,9 @@ def train_vae(enc, dec, rng, steps, batch, crop, budget=None):
         loss = F.l1_loss(y, x) + F.mse_loss(y, x) + 1e-4 * z.square().mean()
         opt.zero_grad()
         loss.backward()
+        ranks.average_grads(params)
         opt.step()
-        if s % 100 == 0 or s == steps - 1:
+        if ranks.main and (s % 100 == 0 or s == steps - 1):
             log("vae step %d/%d loss %.4f (%.2fs/step)" % (s, steps, loss.item(), (time.time() - t0) / (s + 1)))
     return steps
 
@@ -150,11 +207,50 @@ def main():
                     help="scene kinds and their weights for the UNet phase (a later stage can lean on the weak kinds)")
     ap.add_argument("--pair-positioned", type=float, default=0.5,
                     help="share of two-object scenes that give both objects a position")
+    ap.add_argument("--late-mix", default=None,
+                    help="scene mix from --late-from on (one run can start on the default mix and then lean on "
+                         "positioned pairs, as the committed model's later stages did)")
+    ap.add_argument("--late-pair-positioned", type=float, default=None,
+                    help="--pair-positioned from --late-from on (default: unchanged)")
+    ap.add_argument("--late-from", type=float, default=0.5,
+                    help="fraction of the UNet phase (steps, or time with --minutes) after which --late-mix applies")
+    ap.add_argument("--procs", type=int, default=1,
+                    help="data-parallel processes (each takes batch/procs samples and threads/procs threads); "
+                         "2 on a 2-core machine halves the step time")
     a = ap.parse_args()
+    parse_mix(a.mix)
+    if a.late_mix:
+        parse_mix(a.late_mix)
+    if a.procs < 1 or a.batch % a.procs != 0:
+        raise SystemExit("--procs must be >= 1 and divide --batch")
+    if a.procs == 1:
+        run(0, a, None)
+        return
+    port = free_port()
+    mp.spawn(run, args=(a, port), nprocs=a.procs, join=True)
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(rank, a, port):
+    ranks = Ranks(rank, a.procs)
+    if ranks.world > 1:
+        dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank, world_size=ranks.world)
     kinds = parse_mix(a.mix)
-    torch.set_num_threads(a.threads)
+    late_kinds = parse_mix(a.late_mix) if a.late_mix else kinds
+    late_positioned = a.pair_positioned if a.late_pair_positioned is None else a.late_pair_positioned
+    torch.set_num_threads(max(1, a.threads // ranks.world))
     seed_all(a.seed)
-    rng = random.Random(a.seed)
+    # Every rank builds identical weights from --seed; the data and noise streams differ per rank (rank 0 keeps
+    # the single-process streams).
+    rng = random.Random(a.seed if rank == 0 else a.seed + 7919 * rank)
+    global QUIET
+    QUIET = not ranks.main
     T0 = time.time()
     if a.quick:
         a.vae_steps = a.vae_steps or 15
@@ -169,6 +265,9 @@ def main():
     tok2 = bpe.Tokenizer(vocab, merges, "!")
 
     te1, te2, unet, enc, dec = models.build(len(vocab))
+    if rank > 0:
+        np.random.seed(a.seed + 7919 * rank)
+        torch.manual_seed(a.seed + 7919 * rank)
 
     init = None
     if a.init_ckpt:
@@ -180,8 +279,8 @@ def main():
     else:
         # ---------------- phase 1: VAE
         log("phase 1: VAE %d steps" % vae_steps)
-        vae_steps = train_vae(enc, dec, rng, vae_steps, 32 if not a.quick else 8, 64,
-                              None if a.vae_minutes is None else a.vae_minutes * 60)
+        vae_steps = train_vae(enc, dec, rng, vae_steps, (32 if not a.quick else 8) // ranks.world, 64,
+                              None if a.vae_minutes is None else a.vae_minutes * 60, ranks)
     enc.eval()
     dec.eval()
     for p in list(enc.parameters()) + list(dec.parameters()):
@@ -200,11 +299,18 @@ def main():
     ema = [p.detach().clone() for p in params]
     alphas = ALPHAS_CUMPROD
 
+    switched = []
+
     def step_fn(s, total, progress=None):
         for g in opt.param_groups:
             g["lr"] = lr_at(s, total, a.lr, progress=progress)
-        prompts, imgs, tids, wmap = make_batch(rng, a.batch, a.crop_p, with_weights=True, kinds=kinds,
-                                               pair_positioned=a.pair_positioned)
+        late = (s / total if progress is None else progress) >= a.late_from
+        if late and not switched and (a.late_mix or a.late_pair_positioned is not None):
+            switched.append(s)
+            log("step %d: late scene mix %s, pair_positioned %.2f" % (s, a.late_mix or a.mix, late_positioned))
+        prompts, imgs, tids, wmap = make_batch(rng, a.batch // ranks.world, a.crop_p, with_weights=True,
+                                               kinds=late_kinds if late else kinds,
+                                               pair_positioned=late_positioned if late else a.pair_positioned)
         with torch.no_grad():
             z0 = enc(imgs) * sf
         B = len(prompts)
@@ -227,6 +333,7 @@ def main():
         loss = (wmap * (den - z0).square()).mean()
         opt.zero_grad()
         loss.backward()
+        ranks.average_grads(params)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         d = min(0.99, (1 + s) / (10 + s))
@@ -254,7 +361,7 @@ def main():
         prog = None
         if budget is not None:
             # time-based schedule (step times on a shared machine vary 5x, so a probe-based plan is unreliable)
-            prog = (time.time() - t1) / budget
+            prog = ranks.agree((time.time() - t1) / budget)
             total = max(total, s + 2)
             if prog >= 1.0:
                 log("time budget used up at step %d" % s)
@@ -269,6 +376,12 @@ def main():
         s += 1
     total = s
     t_unet = time.time() - t1
+    ranks.check_in_sync(params)
+    if ranks.world > 1:
+        dist.destroy_process_group()
+        if not ranks.main:
+            return
+        torch.set_num_threads(a.threads)
     with torch.no_grad():
         for e, p in zip(ema, params):
             p.copy_(e)
@@ -281,6 +394,8 @@ def main():
     meta = {"seed": a.seed, "vae_steps": vae_steps, "init_ckpt": a.init_ckpt, "unet_steps": total, "batch": a.batch, "lr": a.lr,
             "crop_p": a.crop_p, "mix": a.mix, "pair_positioned": a.pair_positioned, "train_seconds": round(time.time() - T0), "vae_seconds": round(t_vae),
             "unet_seconds": round(t_unet), "torch": torch.__version__, "threads": a.threads,
+            "procs": a.procs, "late_mix": a.late_mix, "late_pair_positioned": a.late_pair_positioned,
+            "late_from": a.late_from if a.late_mix or a.late_pair_positioned is not None else None,
             "command": " ".join(["tools/tinymodel/train.py"] + sys.argv[1:])}
     os.makedirs(a.out, exist_ok=True)
     export.export_all(a.out, te1, te2, unet, enc, dec, sf, vocab, merges, meta)
