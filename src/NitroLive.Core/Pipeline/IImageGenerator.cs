@@ -1,13 +1,17 @@
 namespace NitroLive.Core.Pipeline;
 
 /// <summary>
-/// Turns one <see cref="GenerationRequest"/> into RGB pixels. The live service owns exactly one instance per
-/// device and calls it from a single loop, so implementations need not be thread-safe.
+/// Turns one <see cref="GenerationRequest"/> into RGB pixels. The live service owns exactly one instance and never has
+/// more than <see cref="Concurrency"/> calls in flight, so an implementation with the default of 1 need not be
+/// thread-safe.
 /// </summary>
 public interface IImageGenerator
 {
     /// <summary>What the loaded model is and what it accepts.</summary>
     ModelDescription Model { get; }
+
+    /// <summary>How many <see cref="GenerateAsync"/> calls may run at once (a <see cref="GeneratorPool"/> runs several).</summary>
+    int Concurrency => 1;
 
     /// <summary>Generates one image per request; all requests in a batch share width, height, steps and variant.</summary>
     /// <param name="requests">One or more requests; more than one only when <see cref="ModelDescription.MaxBatch"/> allows.</param>

@@ -64,6 +64,14 @@ public sealed class NitroModelOptions
     /// </summary>
     public bool UseCudaGraphs { get; set; }
 
+    /// <summary>
+    /// Independent generator instances that run generations side by side (each a whole model in memory, with
+    /// <see cref="IntraOpThreads"/> threads, or an equal share of the processors when that is 0). More than 1 suits a
+    /// CPU serving several typists at once (docs/performance.md, live run 7); keep 1 on a GPU.
+    /// </summary>
+    [Range(1, 64)]
+    public int ParallelGenerators { get; set; } = 1;
+
     /// <summary>Where TensorRT caches its engines; a relative path is taken relative to the app's base directory.</summary>
     public string TensorRtCacheDirectory { get; set; } = string.Empty;
 
@@ -99,8 +107,9 @@ public static class GeneratorServiceCollectionExtensions
     /// <summary>
     /// Registers the app's one <see cref="IImageGenerator"/>, configured from <c>NitroLive:Model</c>: a
     /// <see cref="NitroPipeline"/> on a model folder, or a <see cref="VariantGenerator"/> with one pipeline per variant
-    /// on a folder of model folders. It is built when the app starts (the generation loop needs it), so a bad model
-    /// folder stops startup with an <see cref="OptionsValidationException"/> listing every problem by file and reason.
+    /// on a folder of model folders; a <see cref="GeneratorPool"/> of those with <c>ParallelGenerators</c> above 1.
+    /// It is built when the app starts (the generation loop needs it), so a bad model folder stops startup with an
+    /// <see cref="OptionsValidationException"/> listing every problem by file and reason.
     /// Replacing the <see cref="IImageGenerator"/> registration (tests) skips the model entirely.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -121,7 +130,7 @@ public static class GeneratorServiceCollectionExtensions
     {
         try
         {
-            return VariantGenerator.OpenModelDirectory(options.ToPipelineOptions(), loggerFactory);
+            return GeneratorPool.Open(options.ToPipelineOptions(), options.ParallelGenerators, loggerFactory);
         }
         catch (ModelValidationException ex)
         {

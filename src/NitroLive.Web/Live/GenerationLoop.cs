@@ -5,10 +5,12 @@ using NitroLive.Core.Pipeline;
 namespace NitroLive.Web.Live;
 
 /// <summary>
-/// The single owner of the generator. Two stages run side by side: the generate stage takes sessions round-robin
-/// (each session's newest request only, equal shapes batched) and runs the generator; the encode stage turns the
-/// previous results into frames and fans them out meanwhile. A one-slot channel between them lets the generator start
-/// batch N+1 while batch N is encoded, and no further: the encoder can never fall behind by more than one batch.
+/// The single owner of the generator. Two kinds of stage run side by side: a generate stage takes sessions
+/// round-robin (each session's newest request only, equal shapes batched) and runs the generator; the encode stage
+/// turns the previous results into frames and fans them out meanwhile. There is one generate stage per call the
+/// generator runs at once (<see cref="IImageGenerator.Concurrency"/>: 1, or one per instance of a
+/// <see cref="GeneratorPool"/>). A channel with one slot per generate stage lets each start its next batch while its
+/// last is encoded, and no further: the encoder can never fall behind by more than one batch per stage.
 /// </summary>
 internal sealed class GenerationLoop : BackgroundService
 {
@@ -21,6 +23,7 @@ internal sealed class GenerationLoop : BackgroundService
     private readonly LiveOptions _options;
     private readonly ILogger<GenerationLoop> _logger;
     private readonly int _maxBatch;
+    private readonly int _generateStages;
 
     public GenerationLoop(
         IImageGenerator generator,
@@ -42,6 +45,7 @@ internal sealed class GenerationLoop : BackgroundService
         _logger = logger;
         var batching = _options.EnableBatching && (_options.BatchOnCpu || !string.Equals(generator.Model.Provider, "CPU", StringComparison.OrdinalIgnoreCase));
         _maxBatch = batching ? Math.Max(1, Math.Min(_options.MaxBatch, generator.Model.MaxBatch)) : 1;
+        _generateStages = Math.Max(1, generator.Concurrency);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,16 +55,22 @@ internal sealed class GenerationLoop : BackgroundService
         await WarmUpAsync(stoppingToken);
         LiveLog.LoopStarted(_logger, _maxBatch > 1, _maxBatch);
 
-        var handoff = Channel.CreateBounded<GeneratedBatch>(new BoundedChannelOptions(1)
+        var handoff = Channel.CreateBounded<GeneratedBatch>(new BoundedChannelOptions(_generateStages)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = _generateStages == 1,
         });
         var encodeStage = EncodeStageAsync(handoff.Reader, stoppingToken);
         try
         {
-            await GenerateStageAsync(handoff.Writer, stoppingToken);
+            var generateStages = new Task[_generateStages];
+            for (var i = 0; i < generateStages.Length; i++)
+            {
+                generateStages[i] = GenerateStageAsync(handoff.Writer, stoppingToken);
+            }
+
+            await Task.WhenAll(generateStages);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -89,9 +99,16 @@ internal sealed class GenerationLoop : BackgroundService
             {
                 foreach (var (width, height) in sizes)
                 {
-                    var results = await _generator.GenerateAsync(
-                        [new GenerationRequest("warm-up", steps, 0, width, height, variant.Name)], cancellationToken);
-                    provider = results.Count > 0 ? results[0].Timings.Provider : provider;
+                    // As many calls at once as the generator runs, so each parallel instance warms up.
+                    var calls = new Task<IReadOnlyList<GenerationResult>>[_generateStages];
+                    for (var i = 0; i < calls.Length; i++)
+                    {
+                        calls[i] = _generator.GenerateAsync(
+                            [new GenerationRequest("warm-up", steps, 0, width, height, variant.Name)], cancellationToken);
+                    }
+
+                    var results = await Task.WhenAll(calls);
+                    provider = results[0].Count > 0 ? results[0][0].Timings.Provider : provider;
                 }
             }
 
@@ -214,7 +231,7 @@ internal sealed class GenerationLoop : BackgroundService
     {
         foreach (var item in batch)
         {
-            item.Session.RunEnded(superseded: cancelled);
+            item.Session.RunEnded(item, superseded: cancelled);
         }
     }
 

@@ -320,12 +320,17 @@ internal sealed class LiveSession
     }
 
     /// <summary>The generator finished with taken work: <paramref name="superseded"/> when it was cancelled because a newer request superseded it.</summary>
-    public void RunEnded(bool superseded)
+    public void RunEnded(TakenWork work, bool superseded)
     {
         lock (_gate)
         {
             _lastRunSuperseded = superseded;
-            _supersede = null;
+
+            // With parallel generators a newer request of this session may already run elsewhere: its token stays.
+            if (_supersede is not null && _supersede.Token == work.Superseded)
+            {
+                _supersede = null;
+            }
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace NitroLive.Web.Live;
 
 /// <summary>
@@ -7,14 +5,16 @@ namespace NitroLive.Web.Live;
 /// (the session's queued flag guards that), so it never holds more than the number of sessions: taking from the front
 /// and re-entering at the back after being served is the round-robin.
 /// </summary>
-internal sealed class ReadyQueue
+internal sealed class ReadyQueue : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly LinkedList<LiveSession> _queue = new();
 
-    // An auto-reset event: capacity 1, extra signals are dropped because one wake-up drains the queue.
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    // One count per enqueue, so that each of several generate stages waiting here wakes for a session of its own (an
+    // auto-reset event would drop the second signal and leave a stage asleep beside a waiting session). Sessions taken
+    // by TakeWhere leave their counts behind: a waiter uses each up in one empty look. The count is bounded by the
+    // number of sessions that can be queued plus those takes, never by the rate of requests.
+    private readonly SemaphoreSlim _signal = new(0);
 
     public int Count
     {
@@ -34,13 +34,14 @@ internal sealed class ReadyQueue
             _queue.AddLast(session);
         }
 
-        _signal.Writer.TryWrite(true);
+        _signal.Release();
     }
 
     public async ValueTask<LiveSession> DequeueAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
+            await _signal.WaitAsync(cancellationToken);
             lock (_gate)
             {
                 if (_queue.First is { } first)
@@ -49,10 +50,10 @@ internal sealed class ReadyQueue
                     return first.Value;
                 }
             }
-
-            await _signal.Reader.ReadAsync(cancellationToken);
         }
     }
+
+    public void Dispose() => _signal.Dispose();
 
     /// <summary>Removes and returns up to <paramref name="max"/> queued sessions that match, keeping the others in order.</summary>
     public List<LiveSession> TakeWhere(Func<LiveSession, bool> match, int max)

@@ -111,17 +111,51 @@ public sealed class RealPipelineHubTests
         Assert.All(results, r => Assert.Equal([0xFF, 0xD8], r.Final.Image[..2]));
     }
 
-    private static Task<LiveAppFactory> StartAsync()
+    [Fact]
+    public async Task TwoParallelGeneratorsServeTypistsAtOnceWithTheEnginesOwnPictures()
+    {
+        await using var app = await StartAsync(new() { ["NitroLive:Model:ParallelGenerators"] = "2" });
+        Assert.Equal(2, app.GetService<IImageGenerator>().Concurrency);
+        using var reference = new NitroPipeline(new PipelineOptions { ModelDirectory = ModelDirectory, Provider = ProviderPreference.Cpu }, NullLoggerFactory.Instance);
+
+        async Task<(byte[] Expected, byte[] Shown)> TypistAsync(string text)
+        {
+            await using var connection = await app.ConnectAsync();
+            var session = await connection.InvokeAsync<JoinedMessage>(
+                "CreateSession",
+                new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
+            await using var frames = new FrameRecorder(connection, session.SessionId);
+            var last = await connection.TypeAsync(session.SessionId, text, TimeSpan.FromMilliseconds(20));
+            var final = await frames.WaitForRequestAsync(last.RequestId, Timeout);
+            var png = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, final.Sequence);
+            using var shown = Image.Load<Rgb24>(png);
+            var pixels = new byte[final.Width * final.Height * 3];
+            shown.CopyPixelDataTo(pixels);
+            lock (reference)
+            {
+                return (reference.Generate([new GenerationRequest(text, final.Request.Steps, 7, final.Width, final.Height)], CancellationToken.None)[0].Rgb, pixels);
+            }
+        }
+
+        var results = await Task.WhenAll(TypistAsync("a green square at the top left"), TypistAsync("three purple triangles"));
+
+        var provider = app.GetService<ILiveService>().Model.Provider;
+        Assert.All(results, r => Assert.True(
+            provider == "CPU" ? r.Expected.SequenceEqual(r.Shown) : MeanAbsoluteDifference(r.Expected, r.Shown) < 4,
+            "a frame differs from the engine's picture for its prompt"));
+    }
+
+    private static Task<LiveAppFactory> StartAsync(Dictionary<string, string?>? extra = null)
     {
         Assert.True(
             File.Exists(Path.Combine(ModelDirectory, "nitrolive.json")),
             $"The embedded model is missing at {ModelDirectory}: models/nitro-tiny must be in the repository (the web project copies it beside the app).");
         return LiveAppFactory.StartAsync(
-            settings: new()
+            settings: new Dictionary<string, string?>
             {
                 ["NitroLive:Model:Directory"] = ModelDirectory,
                 ["NitroLive:Model:Provider"] = Environment.GetEnvironmentVariable("NITROLIVE_TEST_PROVIDER") ?? "Cpu",
-            },
+            }.Concat(extra ?? []).ToDictionary(),
             useRealGenerator: true);
     }
 

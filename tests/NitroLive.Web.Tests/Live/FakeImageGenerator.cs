@@ -18,9 +18,11 @@ internal sealed class FakeImageGenerator : IImageGenerator
     /// <param name="maxBatch">The model's batch limit.</param>
     /// <param name="delay">How long each call takes.</param>
     /// <param name="variants">Variant names the model offers, the default first (null: just "tiny").</param>
-    public FakeImageGenerator(int maxBatch = 1, TimeSpan? delay = null, IReadOnlyList<string>? variants = null)
+    /// <param name="concurrency">How many calls the fake says it runs at once (as a pool of instances would).</param>
+    public FakeImageGenerator(int maxBatch = 1, TimeSpan? delay = null, IReadOnlyList<string>? variants = null, int concurrency = 1)
     {
         Delay = delay ?? TimeSpan.Zero;
+        Concurrency = concurrency;
         Model = new ModelDescription(
             "Fake test model",
             "tiny",
@@ -44,6 +46,8 @@ internal sealed class FakeImageGenerator : IImageGenerator
     }
 
     public ModelDescription Model { get; }
+
+    public int Concurrency { get; }
 
     public TimeSpan Delay { get; set; }
 

@@ -79,6 +79,49 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task SessionsRunSideBySideWhenTheGeneratorRunsSeveralCallsAtOnce()
+    {
+        var generator = new FakeImageGenerator(concurrency: 2) { Gate = new SemaphoreSlim(0) };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var a = await host.NewSessionInTheGeneratorAsync("a0");
+
+        // "a0" is held in the generator; a second session starts at once beside it, a third waits for a free slot.
+        await using var b = host.NewSession("b0");
+        Assert.Equal("b0", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        await using var c = host.NewSession("c0");
+        await Task.Delay(150);
+        Assert.Equal(["a0", "b0"], generator.GeneratedRequests.Select(r => r.Prompt).ToArray());
+
+        generator.Gate.Release();
+        Assert.Equal("c0", Assert.Single(await generator.NextCallAsync(Timeout)).Prompt);
+        generator.Gate.Release(2);
+        foreach (var (member, prompt) in new[] { (a, "a0"), (b, "b0"), (c, "c0") })
+        {
+            Assert.Equal(prompt, (await member.ReadUntilRequestAsync(1, Timeout))[^1].Request.Prompt);
+        }
+
+        Assert.Equal(2, generator.MaxConcurrentCalls);
+    }
+
+    [Fact]
+    public async Task EveryParallelInstanceIsWarmedUpForEverySize()
+    {
+        var generator = new FakeImageGenerator(concurrency: 3);
+        await using var host = await LiveTestHost.StartAsync(generator);
+
+        using var cts = new CancellationTokenSource(Timeout);
+        while (generator.Calls.Count(c => c[0].Prompt == "warm-up") < 9)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+
+        // Three calls per size (the fake has three sizes), issued together so that a pool sends each to its own instance.
+        var warmUps = generator.Calls.Where(c => c[0].Prompt == "warm-up").Select(c => (c[0].Width, c[0].Height)).ToArray();
+        Assert.Equal(9, warmUps.Length);
+        Assert.All(warmUps.GroupBy(s => s), g => Assert.Equal(3, g.Count()));
+    }
+
+    [Fact]
     public async Task EqualShapesOfWaitingSessionsAreBatchedAndOtherShapesWait()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };

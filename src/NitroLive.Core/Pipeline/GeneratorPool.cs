@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Logging;
+
+namespace NitroLive.Core.Pipeline;
+
+/// <summary>
+/// Several independent generators on the same model behind one <see cref="IImageGenerator"/>, so that up to
+/// <see cref="Concurrency"/> calls run side by side, each on an instance of its own (own sessions, buffers and
+/// generator thread). On a CPU with more cores than one small model's kernels can use, this turns the cores into
+/// parallel generations: a busy demo's final keystrokes no longer wait behind other typists' frames. Each instance
+/// holds a whole model in memory, so on a GPU one instance (no pool) is the right choice.
+/// </summary>
+public sealed class GeneratorPool : IImageGenerator, IDisposable
+{
+    private readonly IImageGenerator[] _generators;
+    private readonly Stack<IImageGenerator> _idle;
+    private readonly SemaphoreSlim _available;
+    private bool _disposed;
+
+    /// <summary>Shares calls between <paramref name="generators"/>; takes ownership of them.</summary>
+    /// <exception cref="ArgumentException">None given, or instances that do not describe the same model.</exception>
+    public GeneratorPool(IReadOnlyList<IImageGenerator> generators)
+    {
+        ArgumentNullException.ThrowIfNull(generators);
+        if (generators.Count == 0)
+        {
+            throw new ArgumentException("At least one generator is needed.", nameof(generators));
+        }
+
+        _generators = [.. generators];
+        var first = _generators[0].Model;
+        foreach (var generator in _generators)
+        {
+            var model = generator.Model;
+            if (!string.Equals(model.Provider, first.Provider, StringComparison.Ordinal) || model.MaxBatch != first.MaxBatch
+                || !model.Sizes.SequenceEqual(first.Sizes) || !model.SupportedSteps.SequenceEqual(first.SupportedSteps)
+                || !model.Variants.Select(v => v.Name).SequenceEqual(first.Variants.Select(v => v.Name), StringComparer.Ordinal))
+            {
+                // A pool must be interchangeable: a request may land on any instance.
+                throw new ArgumentException(
+                    $"The pooled generators differ ({model.Variant} on {model.Provider} vs {first.Variant} on {first.Provider}); " +
+                    "every instance must run the same model on the same provider.", nameof(generators));
+            }
+        }
+
+        _idle = new Stack<IImageGenerator>(Enumerable.Reverse(_generators)); // the first instance on top: calls fill the pool in order
+        _available = new SemaphoreSlim(_generators.Length, _generators.Length);
+    }
+
+    /// <inheritdoc />
+    public ModelDescription Model => _generators[0].Model;
+
+    /// <summary>How many calls run at once: one per instance.</summary>
+    public int Concurrency => _generators.Length;
+
+    /// <summary>
+    /// What the app runs for <paramref name="options"/>: the model directory's generator (see
+    /// <see cref="VariantGenerator.OpenModelDirectory"/>) when <paramref name="instances"/> is 1, else a pool of that many.
+    /// When <see cref="PipelineOptions.IntraOpThreads"/> is 0 each pooled instance gets an equal share of the
+    /// processors, because every instance's own default of all of them would oversubscribe the machine.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="instances"/> is below 1.</exception>
+    /// <exception cref="Models.ModelValidationException">The model directory is not a usable model (see the generator).</exception>
+    public static IImageGenerator Open(PipelineOptions options, int instances, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
+        if (instances == 1)
+        {
+            return VariantGenerator.OpenModelDirectory(options, loggerFactory);
+        }
+
+        var perInstance = options with
+        {
+            IntraOpThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Math.Max(1, Environment.ProcessorCount / instances),
+        };
+        var opened = new List<IImageGenerator>(instances);
+        try
+        {
+            for (var i = 0; i < instances; i++)
+            {
+                opened.Add(VariantGenerator.OpenModelDirectory(perInstance, loggerFactory));
+            }
+
+            return new GeneratorPool(opened);
+        }
+        catch
+        {
+            foreach (var generator in opened)
+            {
+                (generator as IDisposable)?.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Waits for a free instance when all are busy; the wait ends early when <paramref name="cancellationToken"/> fires.</remarks>
+    public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _available.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IImageGenerator generator;
+        lock (_idle)
+        {
+            generator = _idle.Pop();
+        }
+
+        try
+        {
+            return await generator.GenerateAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_idle)
+            {
+                _idle.Push(generator);
+            }
+
+            _available.Release();
+        }
+    }
+
+    /// <summary>Disposes every instance.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var generator in _generators)
+        {
+            (generator as IDisposable)?.Dispose();
+        }
+
+        _available.Dispose();
+    }
+}
