@@ -226,6 +226,11 @@ def main():
     if a.procs == 1:
         run(0, a, None)
         return
+    # The ranks inherit these when their torch loads: OpenBLAS otherwise starts its own thread per core in every rank,
+    # which spins between matrix products (measured: 8.6% of a core each and a step 40% slower).
+    per_rank = str(max(1, a.threads // a.procs))
+    os.environ["OPENBLAS_NUM_THREADS"] = per_rank
+    os.environ["OMP_NUM_THREADS"] = per_rank
     port = free_port()
     mp.spawn(run, args=(a, port), nprocs=a.procs, join=True)
 
@@ -245,6 +250,10 @@ def run(rank, a, port):
     late_kinds = parse_mix(a.late_mix) if a.late_mix else kinds
     late_positioned = a.pair_positioned if a.late_pair_positioned is None else a.late_pair_positioned
     torch.set_num_threads(max(1, a.threads // ranks.world))
+    # As the weights train, activations, gradients and Adam's moments drift into subnormal floats, which x86 handles
+    # in microcode: measured on a trained checkpoint, a step cost 34% more than on fresh weights, and a 10,000-step
+    # run's step time crept from 0.29 to over 0.5 s. Flushing them to zero keeps every step at the fresh cost.
+    torch.set_flush_denormal(True)
     seed_all(a.seed)
     # Every rank builds identical weights from --seed; the data and noise streams differ per rank (rank 0 keeps
     # the single-process streams).
