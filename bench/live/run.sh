@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One live benchmark series: a fresh Release server per server setting, then `nitrolive bench live` for each client
+# count against it; one JSON file per row. Run from the repository root on an otherwise quiet machine.
+#
+#   bash bench/live/run.sh OUT_DIR "CLIENTS..." [NAME=SETTINGS ...]
+#   bash bench/live/run.sh bench/results/run7-parallel "1 4 16" one="" two="NitroLive__Model__ParallelGenerators=2"
+#
+# SETTINGS are space-separated VAR=value pairs for the server (on top of the defaults below); each NAME gets its own
+# fresh server and files OUT_DIR/NAME-live-N.json. DURATION (default 60) sets the seconds per row.
+set -euo pipefail
+out=$1
+clients=$2
+shift 2
+duration=${DURATION:-60}
+port=5099
+mkdir -p "$out"
+
+dotnet build src/NitroLive.Web -c Release -v q -nologo >/dev/null
+dotnet build src/NitroLive.Cli -c Release -v q -nologo >/dev/null
+web=src/NitroLive.Web/bin/Release/net10.0
+cli=src/NitroLive.Cli/bin/Release/net10.0/nitrolive
+
+for series in "$@"; do
+  name=${series%%=*}
+  settings=${series#*=}
+  echo "== $name: ${settings:-defaults}"
+  # shellcheck disable=SC2086 # settings are VAR=value words on purpose
+  (cd "$web" && exec env ASPNETCORE_URLS=http://127.0.0.1:$port NitroLive__Model__Provider=Cpu \
+    NitroLive__Model__IntraOpThreads=1 Logging__LogLevel__Default=Warning $settings dotnet NitroLive.Web.dll) \
+    >"$out/$name-server.log" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 120); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready, see $out/$name-server.log"; exit 1; }
+  for n in $clients; do
+    "$cli" bench live --url "http://127.0.0.1:$port/" --clients "$n" --duration "$duration" --mode latest \
+      >"$out/$name-live-$n.json"
+    echo "$name clients=$n: $(grep -o '"overhead_ratio": [0-9.]*' "$out/$name-live-$n.json")"
+  done
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  trap - EXIT
+done
