@@ -85,11 +85,7 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
         }
         catch
         {
-            foreach (var generator in opened)
-            {
-                (generator as IDisposable)?.Dispose();
-            }
-
+            OwnedGenerators.DisposeAll(opened);
             throw;
         }
     }
@@ -130,11 +126,7 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
         }
 
         _disposed = true;
-        foreach (var generator in _generators)
-        {
-            (generator as IDisposable)?.Dispose();
-        }
-
+        OwnedGenerators.DisposeAll(_generators);
         _available.Dispose();
     }
 }

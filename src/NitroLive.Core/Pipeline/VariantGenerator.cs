@@ -101,11 +101,7 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
         }
         catch (Exception ex)
         {
-            foreach (var pipeline in pipelines)
-            {
-                pipeline.Dispose();
-            }
-
+            OwnedGenerators.DisposeAll(pipelines);
             if (ex is ArgumentException)
             {
                 throw new ModelValidationException(Path.GetFullPath(options.ModelDirectory), [new ModelProblem(string.Empty, null, ex.Message)]);
@@ -133,10 +129,7 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
         }
 
         _disposed = true;
-        foreach (var generator in _generators)
-        {
-            (generator as IDisposable)?.Dispose();
-        }
+        OwnedGenerators.DisposeAll(_generators);
     }
 
     private IImageGenerator Route(IReadOnlyList<GenerationRequest> requests)

@@ -39,14 +39,16 @@ public sealed class StartupTests
         }
     }
 
-    [Fact]
-    public void InvalidLiveOptionsStopStartup()
+    [Theory]
+    [InlineData("NitroLive:Live:JpegQuality", "0", "JpegQuality")]
+    [InlineData("NitroLive:Model:ParallelGenerators", "0", "ParallelGenerators")]
+    public void InvalidOptionsStopStartupNamingTheKey(string key, string value, string named)
     {
-        using var factory = new LiveAppFactory(settings: new() { ["NitroLive:Live:JpegQuality"] = "0" });
+        using var factory = new LiveAppFactory(settings: new() { [key] = value });
 
         var error = Assert.ThrowsAny<Exception>(factory.StartServer);
 
-        Assert.Contains("JpegQuality", (error is AggregateException a ? a.InnerExceptions[0] : error).Message, StringComparison.Ordinal);
+        Assert.Contains(named, (error is AggregateException a ? a.InnerExceptions[0] : error).Message, StringComparison.Ordinal);
     }
 
     [Fact]
