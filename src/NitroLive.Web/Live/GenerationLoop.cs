@@ -62,12 +62,16 @@ internal sealed class GenerationLoop : BackgroundService
             SingleWriter = _generateStages == 1,
         });
         var encodeStage = EncodeStageAsync(handoff.Reader, stoppingToken);
+
+        // A stage that fails stops its siblings, so the loop fails as a whole (as one stage alone would) instead of
+        // serving on at reduced strength with the error unseen until shutdown.
+        using var stages = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
             var generateStages = new Task[_generateStages];
             for (var i = 0; i < generateStages.Length; i++)
             {
-                generateStages[i] = GenerateStageAsync(handoff.Writer, stoppingToken);
+                generateStages[i] = RunGenerateStageAsync(handoff.Writer, stages);
             }
 
             await Task.WhenAll(generateStages);
@@ -121,6 +125,19 @@ internal sealed class GenerationLoop : BackgroundService
             // Keep serving: the failure shows on /readyz and in every session's state, and a transient fault may pass.
             _readiness.MarkFailed(model.Provider, ex.Message);
             LiveLog.WarmUpFailed(_logger, ex, model.DisplayName, model.Provider);
+        }
+    }
+
+    private async Task RunGenerateStageAsync(ChannelWriter<GeneratedBatch> handoff, CancellationTokenSource stages)
+    {
+        try
+        {
+            await GenerateStageAsync(handoff, stages.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stages.CancelAsync();
+            throw;
         }
     }
 
