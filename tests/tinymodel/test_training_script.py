@@ -103,6 +103,53 @@ class DataParallelQuickRun(unittest.TestCase):
         self.assertIn("--procs must be >= 1 and divide --batch", result.stderr)
 
 
+class SmallObjectWeight(unittest.TestCase):
+    """--small-weight raises the loss weight on objects drawn small, and only on them."""
+
+    @classmethod
+    def setUpClass(cls):
+        import render  # (imports Debian's torch: these tests run under /usr/bin/python3)
+        import torch
+        import train
+        cls.train, cls.render, cls.torch = train, render, torch
+
+    def scene(self, sizes):
+        objs = [{"colour": c, "shape": "square", "size": z, "position": None, "count": 1}
+                for c, z in zip(("red", "blue"), sizes)]
+        return {"kind": "pair", "background": "white", "objects": objs}
+
+    def latent(self, pixel_map):
+        return self.train._to_latent_weights(self.torch.from_numpy(pixel_map)[None, None])[0, 0]
+
+    def weights(self, scene, small_weight):
+        return self.latent(self.train.object_weight_map(scene, 128, (0, 0), small_weight))
+
+    def test_weight_one_reproduces_the_colour_difference_mask(self):
+        import random
+        rng = random.Random(3)
+        for _ in range(50):
+            sc = grammar.sample_scene(rng)
+            img = self.render.render(sc, orig=144, crop=(5, 11))
+            plain = self.train.fg_weight([img], [grammar.COLOURS[sc["background"]]])[0, 0]
+            weighted = self.latent(self.train.object_weight_map(sc, 144, (5, 11), 1.0))
+            self.assertTrue(self.torch.equal(plain, weighted))
+
+    def test_only_the_small_object_gains_weight(self):
+        fg = self.train.FG_WEIGHT
+        w = self.weights(self.scene(("small", "big")), 2.0)
+        left, right = w[:, :16], w[:, 16:]  # pair objects sit at x = 0.30 and 0.70 of the canvas
+        self.assertEqual(float(left.max()), 1 + 2 * fg)
+        self.assertEqual(float(right.max()), 1 + fg)
+        self.assertEqual(float(w.min()), 1.0)
+
+    def test_a_weight_that_is_not_positive_is_refused(self):
+        result = subprocess.run(
+            ["/usr/bin/python3", os.path.join(TOOLS, "train.py"), "--out", "unused", "--quick", "--small-weight", "0"],
+            cwd=REPO, capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--small-weight must be > 0", result.stderr)
+
+
 class CommittedModel(unittest.TestCase):
     def test_the_committed_model_stays_small_enough_to_travel(self):
         root = os.path.join(REPO, "models", "nitro-tiny")
