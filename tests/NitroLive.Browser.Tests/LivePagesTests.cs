@@ -30,6 +30,10 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(page.Locator("[data-testid=hud-fps]")).ToContainTextAsync("fps");
         await PageProbe.ScreenshotAsync(page, "studio-dark");
 
+        // The demo model's small picture fills a frame several times its size: scaled pixel by pixel, not blurred.
+        var rendering = await page.Locator("canvas[data-testid=frame]").EvaluateAsync<string>("c => getComputedStyle(c).imageRendering");
+        Assert.Equal("pixelated", rendering);
+
         // Download PNG: a real PNG of the frame's size.
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download]").ClickAsync());
         Assert.Matches(@"^nitrolive-a-red-circle-on-a-blue-background-\d+\.png$", download.SuggestedFilename);

@@ -11,14 +11,29 @@ const MaxSamples = 500;
 function view(canvas) {
   let state = views.get(canvas);
   if (!state) {
-    state = { thumbs: new Map(), limit: 12, lastBlob: null, lastType: null };
+    state = { thumbs: new Map(), limit: 12, lastBlob: null, lastType: null, resize: null };
     views.set(canvas, state);
   }
   return state;
 }
 
 export function attach(canvas, historyLimit) {
-  view(canvas).limit = Math.max(1, historyLimit | 0);
+  const state = view(canvas);
+  state.limit = Math.max(1, historyLimit | 0);
+  if (!state.resize && typeof ResizeObserver === "function") {
+    state.resize = new ResizeObserver(() => magnify(canvas));
+    state.resize.observe(canvas);
+  }
+}
+
+// A picture shown at twice its size or more (the 128x128 demo model in a 560 px frame) is scaled pixel by pixel:
+// smooth scaling would blur it further. Near its own size (a real model's 512 or 1024 frame) smooth scaling stays,
+// since repeating some rows and not others would show as uneven stripes.
+const MagnifiedFrom = 2;
+
+function magnify(canvas) {
+  const magnified = canvas.width > 0 && canvas.clientWidth >= MagnifiedFrom * canvas.width;
+  canvas.classList.toggle("is-magnified", magnified);
 }
 
 // Decodes and draws one frame. Resolves once the pixels are on the canvas, with the decode+draw time in ms.
@@ -35,6 +50,7 @@ export async function show(canvas, bytes, type, frameId, keepThumb) {
       canvas.height = bitmap.height;
     }
     canvas.getContext("2d", { alpha: false }).drawImage(bitmap, 0, 0);
+    magnify(canvas);
   } finally {
     bitmap.close();
   }
@@ -144,6 +160,7 @@ function saveUrl(url, fileName) {
 export function release(canvas) {
   const state = views.get(canvas);
   if (state) {
+    state.resize?.disconnect();
     for (const url of state.thumbs.values()) {
       URL.revokeObjectURL(url);
     }

@@ -47,6 +47,17 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     /// <exception cref="ModelValidationException">The folder breaks the contract; every problem is listed.</exception>
     /// <exception cref="InvalidOperationException">CUDA was required and cannot be used.</exception>
     public NitroPipeline(PipelineOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, loggerFactory, shared: null)
+    {
+    }
+
+    /// <param name="options">As the public constructor.</param>
+    /// <param name="loggerFactory">As the public constructor.</param>
+    /// <param name="shared">
+    /// Where the text encoders and VAE decoder come from when another variant's pipeline opened the same files (owned
+    /// there, not disposed here); null to open every session of its own.
+    /// </param>
+    internal NitroPipeline(PipelineOptions options, ILoggerFactory? loggerFactory, SharedSessions? shared)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.EmbeddingCacheSize);
@@ -82,10 +93,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         _providers = new ExecutionProviderSelector(options, loggerFactory.CreateLogger<ExecutionProviderSelector>());
         try
         {
-            _textEncoder1 = Open(ModelFolder.TextEncoderPath);
-            _textEncoder2 = Open(ModelFolder.TextEncoder2Path);
+            _textEncoder1 = OpenShareable(ModelFolder.TextEncoderPath, shared);
+            _textEncoder2 = OpenShareable(ModelFolder.TextEncoder2Path, shared);
             _unet = Open(ModelFolder.UnetPath);
-            _decoder = Open(_decoderLayout.Folder + "/model.onnx");
+            _decoder = OpenShareable(_decoderLayout.Folder + "/model.onnx", shared);
             _text = new TextEncoderBuffers(Folder, _tokenizer1.MaxLength, _textEncoder1, _textEncoder2);
             CheckUnetAgainstTextEncoders();
             if (options.KeepLatentsOnDevice ?? _providers.IsCuda)
@@ -597,6 +608,22 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         return session;
     }
 
+    private InferenceSession OpenShareable(string relativePath, SharedSessions? shared)
+    {
+        if (shared is null)
+        {
+            return Open(relativePath);
+        }
+
+        var session = shared.GetOrOpen(Folder, relativePath, () => ModelSessions.Open(Folder, relativePath, _providers), out var sharedFrom);
+        if (sharedFrom is not null)
+        {
+            Log.SessionShared(_logger, relativePath, Folder.Directory, sharedFrom);
+        }
+
+        return session;
+    }
+
     private void DisposeSessions()
     {
         foreach (var session in _sessions)
@@ -644,6 +671,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         [LoggerMessage(EventId = 1111, Level = LogLevel.Warning,
             Message = "The UNet session of its own (CUDA graphs) for batch {Batch} at {Width}x{Height} failed after {Runs} run(s) ({Reason}); that shape runs on the shared UNet session from now on")]
         public static partial void ShapeSessionFailed(ILogger logger, int batch, int width, int height, int runs, string reason);
+
+        [LoggerMessage(EventId = 1112, Level = LogLevel.Information,
+            Message = "{Model} of {Directory} runs on the session opened for {SharedFrom}: same files")]
+        public static partial void SessionShared(ILogger logger, string model, string directory, string sharedFrom);
 
         [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
             Message = "{Decoder} is float16 and its config sets force_upcast: SDXL's VAE overflows in float16 (black or NaN images); use the fp16-fix VAE, a float32 export, or the tiny decoder")]

@@ -7,11 +7,13 @@ namespace NitroLive.Core.Pipeline;
 /// Several model variants behind one <see cref="IImageGenerator"/>: one generator per variant (a
 /// <see cref="NitroPipeline"/> per model folder), each batch routed by its requests' <see cref="GenerationRequest.Variant"/>.
 /// <see cref="Model"/> describes the default (first) variant and lists them all in <see cref="ModelDescription.Variants"/>.
-/// Each pipeline keeps its own sessions, text encoders and VAE included, so memory grows by one whole model per variant.
+/// Opened by <see cref="Open(PipelineOptions, ILoggerFactory?)"/>, variants whose text encoders or VAE decoder are the same
+/// files (as the NitroFusion export writes them) run them on one session, so memory grows by a UNet per variant.
 /// </summary>
 public sealed class VariantGenerator : IImageGenerator, IDisposable
 {
     private readonly IImageGenerator[] _generators;
+    private readonly SharedSessions? _shared;
     private readonly Dictionary<string, IImageGenerator> _byVariant = new(StringComparer.Ordinal);
     private bool _disposed;
 
@@ -21,6 +23,11 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
     /// offers one set of those).
     /// </exception>
     public VariantGenerator(IReadOnlyList<IImageGenerator> generators)
+        : this(generators, shared: null)
+    {
+    }
+
+    private VariantGenerator(IReadOnlyList<IImageGenerator> generators, SharedSessions? shared)
     {
         ArgumentNullException.ThrowIfNull(generators);
         if (generators.Count == 0)
@@ -57,10 +64,14 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
         }
 
         Model = first with { MaxBatch = _generators.Min(g => g.Model.MaxBatch), Variants = variants };
+        _shared = shared;
     }
 
     /// <inheritdoc />
     public ModelDescription Model { get; }
+
+    /// <summary>Sessions the variants share (text encoders, VAE decoder), counted once each; 0 when built from generators.</summary>
+    internal int SharedSessionCount => _shared?.Count ?? 0;
 
     /// <summary>
     /// Opens a <see cref="NitroPipeline"/> on each model folder in <paramref name="options"/>' model directory (see
@@ -90,18 +101,20 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
     private static VariantGenerator Open(PipelineOptions options, IReadOnlyList<string> folders, ILoggerFactory? loggerFactory)
     {
         var pipelines = new List<NitroPipeline>(folders.Count);
+        var shared = new SharedSessions();
         try
         {
             foreach (var folder in folders)
             {
-                pipelines.Add(new NitroPipeline(options with { ModelDirectory = folder }, loggerFactory));
+                pipelines.Add(new NitroPipeline(options with { ModelDirectory = folder }, loggerFactory, shared));
             }
 
-            return new VariantGenerator(pipelines);
+            return new VariantGenerator(pipelines, shared);
         }
         catch (Exception ex)
         {
             OwnedGenerators.DisposeAll(pipelines);
+            shared.Dispose();
             if (ex is ArgumentException)
             {
                 throw new ModelValidationException(Path.GetFullPath(options.ModelDirectory), [new ModelProblem(string.Empty, null, ex.Message)]);
@@ -130,6 +143,7 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
 
         _disposed = true;
         OwnedGenerators.DisposeAll(_generators);
+        _shared?.Dispose(); // after the pipelines that run its sessions
     }
 
     private IImageGenerator Route(IReadOnlyList<GenerationRequest> requests)

@@ -43,6 +43,28 @@ public sealed class VariantGeneratorTests(EmbeddedPipelineFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task VariantsWithTheSameEncodersAndDecoderOpenEachOnceAndADifferentDecoderGetsItsOwn()
+    {
+        using (var generator = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory }))
+        {
+            // Two text encoders and a decoder for both variants, not six sessions.
+            Assert.Equal(3, generator.SharedSessionCount);
+        }
+
+        // One byte more in the vibrant decoder's config: that folder no longer holds the same files, so it is not shared,
+        // and each variant still draws what its own folder draws.
+        var config = Path.Combine(_folder.Vibrant, "vae_decoder", "config.json");
+        File.AppendAllText(config, " ");
+        using var changed = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory });
+        Assert.Equal(4, changed.SharedSessionCount);
+        var request = new GenerationRequest("two yellow triangles", 1, 3, 128, 128, "vibrant");
+        using var alone = new NitroPipeline(fixture.Options() with { ModelDirectory = _folder.Vibrant });
+        var expected = alone.Generate([request with { Variant = null }], CancellationToken.None)[0].Rgb;
+        var actual = await changed.GenerateAsync([request], CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(expected, Assert.Single(actual).Rgb);
+    }
+
+    [Fact]
     public async Task AMixedBatchAndAnUnknownVariantAreRefusedNamingTheVariants()
     {
         using var generator = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory });
