@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Tests.Live;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace NitroLive.Web.Tests.Hubs;
 
@@ -99,6 +101,18 @@ internal static class HubTestExtensions
         }
 
         return accepted;
+    }
+
+    /// <summary>The RGB pixels of a frame the session still holds, through the hub's full-quality PNG download.</summary>
+    public static async Task<byte[]> DownloadPixelsAsync(
+        this HubConnection connection, string sessionId, long sequence, CancellationToken cancellationToken = default)
+    {
+        var png = await connection.InvokeAsync<byte[]>(
+            "DownloadPng", sessionId, sequence, cancellationToken.CanBeCanceled ? cancellationToken : Cancel());
+        using var shown = Image.Load<Rgb24>(png);
+        var pixels = new byte[shown.Width * shown.Height * 3];
+        shown.CopyPixelDataTo(pixels);
+        return pixels;
     }
 
     /// <summary>The stable code at the start of a hub error ("forbidden" from "...HubException: forbidden: ...").</summary>

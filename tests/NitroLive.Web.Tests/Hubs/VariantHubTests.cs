@@ -4,8 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NitroLive.Core.Pipeline;
 using NitroLive.Testing;
 using NitroLive.Web.Hubs;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace NitroLive.Web.Tests.Hubs;
 
@@ -83,11 +81,7 @@ public sealed class VariantHubTests
             "UpdateRequest", sessionId, new RequestPatchMessage { ModelVariant = variant }, cancellationToken);
         var frame = await frames.WaitForRequestAsync(accepted.RequestId, Timeout);
         Assert.Equal(variant, frame.Request.ModelVariant);
-        var png = await connection.InvokeAsync<byte[]>("DownloadPng", sessionId, frame.Sequence, cancellationToken);
-        using var shown = Image.Load<Rgb24>(png);
-        var pixels = new byte[shown.Width * shown.Height * 3];
-        shown.CopyPixelDataTo(pixels);
-        return pixels;
+        return await connection.DownloadPixelsAsync(sessionId, frame.Sequence, cancellationToken);
     }
 
     private static byte[] Reference(string modelDirectory, string prompt)
