@@ -10,10 +10,10 @@ internal sealed class ReadyQueue : IDisposable
     private readonly Lock _gate = new();
     private readonly LinkedList<LiveSession> _queue = new();
 
-    // One count per enqueue, so that each of several generate stages waiting here wakes for a session of its own (an
-    // auto-reset event would drop the second signal and leave a stage asleep beside a waiting session). Sessions taken
-    // by TakeWhere leave their counts behind: a waiter uses each up in one empty look. The count is bounded by the
-    // number of sessions that can be queued plus those takes, never by the rate of requests.
+    // One count per queued session, so that each of several generate stages waiting here wakes for a session of its
+    // own (an auto-reset event would drop the second signal and leave a stage asleep beside a waiting session).
+    // TakeWhere takes back the counts of the sessions it removes; a count left over by a race (a session taken between
+    // its enqueue and its release) costs a waiter one empty look, so the count stays at the queue's length or just above.
     private readonly SemaphoreSlim _signal = new(0);
 
     public int Count
@@ -77,6 +77,16 @@ internal sealed class ReadyQueue : IDisposable
                 }
 
                 node = next;
+            }
+        }
+
+        // Without a waiter holding it already, each removed session's count goes too: under constant load the queue
+        // never empties, and counts left behind would pile up with every batch.
+        for (var i = 0; i < taken.Count; i++)
+        {
+            if (!_signal.Wait(0))
+            {
+                break;
             }
         }
 
