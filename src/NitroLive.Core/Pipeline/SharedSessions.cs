@@ -117,15 +117,14 @@ internal sealed class SharedSessions : IDisposable
 
     private static bool SameBytes(string first, string second)
     {
-        using var a = File.OpenHandle(first);
-        using var b = File.OpenHandle(second);
+        using var a = File.OpenRead(first);
+        using var b = File.OpenRead(second);
         var bufferA = new byte[CompareBufferBytes];
         var bufferB = new byte[CompareBufferBytes];
-        long offset = 0;
         while (true)
         {
-            var readA = ReadFully(a, bufferA, offset);
-            var readB = ReadFully(b, bufferB, offset);
+            var readA = a.ReadAtLeast(bufferA, bufferA.Length, throwOnEndOfStream: false);
+            var readB = b.ReadAtLeast(bufferB, bufferB.Length, throwOnEndOfStream: false);
             if (readA != readB || !bufferA.AsSpan(0, readA).SequenceEqual(bufferB.AsSpan(0, readB)))
             {
                 return false;
@@ -135,26 +134,7 @@ internal sealed class SharedSessions : IDisposable
             {
                 return true;
             }
-
-            offset += readA;
         }
-    }
-
-    private static int ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] buffer, long offset)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var read = RandomAccess.Read(handle, buffer.AsSpan(total), offset + total);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
     }
 
     private sealed record Entry(string RelativePath, string Directory, InferenceSession Session);
