@@ -31,8 +31,7 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
         foreach (var generator in _generators)
         {
             var model = generator.Model;
-            if (!string.Equals(model.Provider, first.Provider, StringComparison.Ordinal) || model.MaxBatch != first.MaxBatch
-                || !model.Sizes.SequenceEqual(first.Sizes) || !model.SupportedSteps.SequenceEqual(first.SupportedSteps)
+            if (!model.OffersTheSameAs(first) || model.MaxBatch != first.MaxBatch
                 || !model.Variants.Select(v => v.Name).SequenceEqual(first.Variants.Select(v => v.Name), StringComparer.Ordinal))
             {
                 // A pool must be interchangeable: a request may land on any instance.

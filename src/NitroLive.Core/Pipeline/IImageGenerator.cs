@@ -92,6 +92,15 @@ public sealed record ModelDescription(
         get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License)];
         init => _variants = value;
     }
+
+    /// <summary>
+    /// True when <paramref name="other"/> offers what this model offers to the live service: the same sizes, steps and
+    /// native size on the same provider (what generators behind one composite generator must share).
+    /// </summary>
+    internal bool OffersTheSameAs(ModelDescription other) =>
+        Sizes.SequenceEqual(other.Sizes) && SupportedSteps.SequenceEqual(other.SupportedSteps)
+        && (NativeWidth, NativeHeight) == (other.NativeWidth, other.NativeHeight)
+        && string.Equals(Provider, other.Provider, StringComparison.Ordinal);
 }
 
 /// <summary>One variant a generator offers.</summary>

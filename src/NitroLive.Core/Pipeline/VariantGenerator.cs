@@ -41,9 +41,7 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
         foreach (var generator in _generators)
         {
             var model = generator.Model;
-            if (!model.Sizes.SequenceEqual(first.Sizes) || !model.SupportedSteps.SequenceEqual(first.SupportedSteps)
-                || (model.NativeWidth, model.NativeHeight) != (first.NativeWidth, first.NativeHeight)
-                || !string.Equals(model.Provider, first.Provider, StringComparison.Ordinal))
+            if (!model.OffersTheSameAs(first))
             {
                 throw new ArgumentException(
                     $"The variant '{model.Variant}' ({Describe(model)}) does not match '{first.Variant}' ({Describe(first)}): " +
