@@ -67,14 +67,19 @@ def shape_mask(shape, cx, cy, s, W, H):
     return (t >= 0) & (t <= 1) & (np.abs(xx - cx) <= t * h)
 
 
-def render(scene, orig=NATIVE, crop=(0, 0), out=NATIVE):
+def object_masks(scene, orig=NATIVE):
+    """(layout entry, boolean mask) for each object drawn on the orig x orig canvas, in drawing order."""
     objs = layout(scene, orig, orig)
     if objs is None:
         raise ValueError("objects overlap")
+    for o in objs:
+        yield o, shape_mask(o["shape"], o["cx"], o["cy"], o["size"], orig, orig)
+
+
+def render(scene, orig=NATIVE, crop=(0, 0), out=NATIVE):
     img = np.empty((orig, orig, 3), np.uint8)
     img[:] = COLOURS[scene["background"]]
-    for o in objs:
-        m = shape_mask(o["shape"], o["cx"], o["cy"], o["size"], orig, orig)
+    for o, m in object_masks(scene, orig):
         img[m] = o["rgb"]
     t, l = crop
     return img[t:t + out, l:l + out]

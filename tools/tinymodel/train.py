@@ -76,9 +76,8 @@ def object_weight_map(scene, orig, crop, small_weight):
     out = np.zeros((orig, orig), np.float32)
     scale = orig / render.NATIVE
     small_px = render.SIZE_PX[scene["kind"]]["small"] * scale
-    for o in render.layout(scene, orig, orig):
+    for o, m in render.object_masks(scene, orig):
         w = small_weight if abs(o["size"] - small_px) < 1e-6 else 1.0
-        m = render.shape_mask(o["shape"], o["cx"], o["cy"], o["size"], orig, orig)
         out[m] = np.maximum(out[m], w)
     t, l = crop
     return out[t:t + render.NATIVE, l:l + render.NATIVE]
