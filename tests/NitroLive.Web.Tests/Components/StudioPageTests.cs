@@ -175,7 +175,10 @@ public sealed class StudioPageTests : UiTestContext
         load.SetResult(null);
         await page.InvokeAsync(connection.Up);
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
-        Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "load"));
+
+        // Read through WaitForAssertion: the opened studio goes on calling into JS on the renderer's thread, and bUnit's
+        // invocation list must not be enumerated while it grows (measured: "Collection was modified" in one CI run).
+        page.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "load")));
         Assert.NotNull(Live.OnlySession());
     }
 
