@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import types
 import unittest
 import warnings
 from pathlib import Path
@@ -445,6 +446,55 @@ class OrtPath(unittest.TestCase):
         message = str(caught.exception)
         for part in ("1.30.0", "unet", "numpy<2.5", "--no-ort-optimize", "TypeError"):
             self.assertIn(part, message)
+
+
+class OneElementConstantsUnderNumpy25(unittest.TestCase):
+    """ORT 1.30's UNet and VAE attention fusions call ``int()`` on one-element constants, an error since NumPy 2.5."""
+
+    @staticmethod
+    def fake_onnx_model_module(constants):
+        class OnnxModel:
+            def get_constant_value(self, name):
+                return constants.get(name)
+
+        return types.SimpleNamespace(OnnxModel=OnnxModel)
+
+    def test_constants_convert_like_scalars_when_they_hold_one_element_and_keep_their_values_and_shapes(self):
+        import numpy
+        module = self.fake_onnx_model_module({"heads": numpy.array([10], dtype=numpy.int64),
+                                              "shape": numpy.array([0, 0, 10, 64], dtype=numpy.int64),
+                                              "scale": numpy.array([[0.125]], dtype=numpy.float32)})
+        self.assertEqual(precision.tolerate_one_element_constants([module]), 1)
+        model = module.OnnxModel()
+
+        heads, shape, scale = (model.get_constant_value(n) for n in ("heads", "shape", "scale"))
+
+        # What NumPy 2.5 refuses for a plain array; the mended one answers as NumPy 1.x and 2.4 did. (This machine's
+        # NumPy still converts plain arrays, so the test also checks that the conversion is the mended one.)
+        self.assertIsNot(type(heads).__int__, numpy.ndarray.__int__)
+        self.assertIsNot(type(scale).__float__, numpy.ndarray.__float__)
+        self.assertEqual((int(heads), float(scale)), (10, 0.125))
+        self.assertEqual(list(heads.shape), [1])
+        self.assertIsInstance(heads, numpy.ndarray)
+        self.assertEqual(shape.tolist(), [0, 0, 10, 64])
+        self.assertEqual(int(shape[2]), 10)
+        with self.assertRaises(TypeError):
+            int(shape)  # more than one element stays an error
+
+    def test_what_is_not_an_array_passes_through_unchanged(self):
+        import numpy
+        scalar = numpy.int64(3)
+        module = self.fake_onnx_model_module({"scalar": scalar})
+        precision.tolerate_one_element_constants([module])
+        self.assertIs(module.OnnxModel().get_constant_value("scalar"), scalar)
+        self.assertIsNone(module.OnnxModel().get_constant_value("missing"))
+
+    def test_mending_twice_wraps_once_and_modules_without_the_class_are_skipped(self):
+        module = self.fake_onnx_model_module({})
+        self.assertEqual(precision.tolerate_one_element_constants([module, types.SimpleNamespace()]), 1)
+        once = module.OnnxModel.get_constant_value
+        self.assertEqual(precision.tolerate_one_element_constants([module]), 0)
+        self.assertIs(module.OnnxModel.get_constant_value, once)
 
 
 if __name__ == "__main__":

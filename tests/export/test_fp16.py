@@ -129,6 +129,49 @@ class ContribDomains(unittest.TestCase):
         self.assertEqual(fp16.sinusoidal_region(m, ()), set())
 
 
+class TopologicalOrder(unittest.TestCase):
+    def test_an_input_cast_appended_after_its_readers_moves_before_them_and_the_checker_accepts_the_graph(self):
+        # What ORT 1.30's fp16 converter left in the fused SDXL VAE decoder: the graph input's Cast last.
+        nodes = [helper.make_node("Transpose", ["x16"], ["t"], name="transpose", perm=[1, 0]),
+                 helper.make_node("Relu", ["t"], ["r"], name="relu"),
+                 helper.make_node("Cast", ["r"], ["y"], name="output_cast", to=FLOAT),
+                 helper.make_node("Cast", ["x"], ["x16"], name="graph_input_cast_0", to=FLOAT16)]
+        m = model(nodes, [vi("x", shape=(2, 2))], [vi("y", shape=(2, 2))])
+        with self.assertRaises(onnx.checker.ValidationError):
+            onnx.checker.check_model(m)
+
+        moved = fp16.sort_topologically(m.graph)
+
+        self.assertEqual([n.name for n in m.graph.node], ["graph_input_cast_0", "transpose", "relu", "output_cast"])
+        self.assertEqual(moved, 4)
+        onnx.checker.check_model(m)
+
+    def test_a_sorted_graph_keeps_its_order_even_where_other_orders_would_do(self):
+        nodes = [helper.make_node("Relu", ["x"], ["b"], name="b"),
+                 helper.make_node("Relu", ["x"], ["a"], name="a"),
+                 helper.make_node("Add", ["a", "b"], ["y"], name="add")]
+        m = model(nodes, [vi("x")], [vi("y")])
+        self.assertEqual(fp16.sort_topologically(m.graph), 0)
+        self.assertEqual([n.name for n in m.graph.node], ["b", "a", "add"])
+
+    def test_a_subgraph_reading_an_outer_value_waits_for_its_producer(self):
+        then_graph = helper.make_graph([helper.make_node("Identity", ["late"], ["then_out"])], "then", [],
+                                       [vi("then_out")])
+        else_graph = helper.make_graph([helper.make_node("Identity", ["x"], ["else_out"])], "else", [],
+                                       [vi("else_out")])
+        nodes = [helper.make_node("If", ["flag"], ["y"], name="if", then_branch=then_graph, else_branch=else_graph),
+                 helper.make_node("Relu", ["x"], ["late"], name="late")]
+        m = model(nodes, [vi("x"), vi("flag", TensorProto.BOOL, ())], [vi("y")])
+        fp16.sort_topologically(m.graph)
+        self.assertEqual([n.name for n in m.graph.node], ["late", "if"])
+
+    def test_a_cycle_is_refused(self):
+        nodes = [helper.make_node("Relu", ["b"], ["a"], name="a"), helper.make_node("Relu", ["a"], ["b"], name="b")]
+        m = model(nodes, [vi("x")], [vi("a")])
+        with self.assertRaisesRegex(ValueError, "cycle"):
+            fp16.sort_topologically(m.graph)
+
+
 class SinusoidalRegion(unittest.TestCase):
     def build(self):
         # t (int64) -> Cast -> Mul(freq) -> Sin -> MatMul(w) -> Add(activations) ; activations from x

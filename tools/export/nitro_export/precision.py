@@ -40,7 +40,67 @@ def load_ort_tools() -> Optional[OrtTools]:
         from onnxruntime.transformers.optimizer import optimize_model  # noqa: PLC0415
     except ImportError:
         return None
+    tolerate_one_element_constants()
     return OrtTools(optimize_model, FusionOptions, onnxruntime.__version__)
+
+
+_NUMPY_SCALAR_ERROR = "only 0-dimensional arrays can be converted to Python scalars"
+
+
+def _one_element_tolerant_type() -> type:
+    import numpy  # noqa: PLC0415
+
+    class OneElementTolerantArray(numpy.ndarray):
+        """An array whose ``int()``/``float()`` accept one element in any shape, as NumPy did before 2.5."""
+
+        def __int__(self) -> int:
+            return int(self.reshape(-1)[0]) if self.size == 1 else super().__int__()
+
+        def __float__(self) -> float:
+            return float(self.reshape(-1)[0]) if self.size == 1 else super().__float__()
+
+        def __index__(self) -> int:
+            return int(self.reshape(-1)[0]) if self.size == 1 else super().__index__()
+
+    return OneElementTolerantArray
+
+
+def tolerate_one_element_constants(modules: Optional[Sequence[Any]] = None) -> int:
+    """Lets ORT's diffusion fusions read head counts stored as one-element arrays under NumPy 2.5.
+
+    ORT 1.30's attention fusions (UNet and VAE alike) take a constant from the graph with
+    ``OnnxModel.get_constant_value`` and convert a ``[1]``-shaped result with ``int()``; NumPy 2.5 made that an error,
+    and every fusion of a UNet or VAE failed on the GPU test machine. Constants are handed out as a view whose
+    ``int()``/``float()`` accept one element in any shape; the values, shapes and everything else stay NumPy's.
+    ``modules`` are the loaded copies of ORT's ``onnx_model`` module (ORT imports it under two names); the default
+    finds them. Returns how many classes were mended; idempotent.
+    """
+    import importlib  # noqa: PLC0415
+
+    if modules is None:
+        modules = []
+        for name in ("onnxruntime.transformers.onnx_model", "onnx_model"):  # ORT puts its folder on sys.path
+            try:
+                modules.append(importlib.import_module(name))
+            except ImportError:
+                continue
+    tolerant = _one_element_tolerant_type()
+    mended = 0
+    for module in modules:
+        model_class = getattr(module, "OnnxModel", None)
+        original = getattr(model_class, "get_constant_value", None)
+        if original is None or getattr(original, "_nitrolive_tolerant", False):
+            continue
+
+        def get_constant_value(self: Any, output_name: str, _original: Any = original) -> Any:
+            value = _original(self, output_name)
+            return value.view(tolerant) if type(value).__module__ == "numpy" and hasattr(value, "view") \
+                and getattr(value, "ndim", 0) > 0 else value
+
+        get_constant_value._nitrolive_tolerant = True  # type: ignore[attr-defined]
+        model_class.get_constant_value = get_constant_value
+        mended += 1
+    return mended
 
 
 @dataclass
@@ -119,6 +179,9 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
             node_block_list=node_block_list,
         )
         summary += f", fp16 by ORT's converter ({len(node_block_list)} embedding nodes kept fp32)"
+    moved = own_fp16.sort_topologically(optimized.model.graph)
+    if moved:
+        summary += f", {moved} nodes reordered"
     fused = _fused_op_counts(optimized.model)
     if fused:
         summary += ", fused: " + ", ".join(f"{k}={v}" for k, v in sorted(fused.items()))
@@ -130,8 +193,8 @@ def _fusion_failure(model_type: str, ort_version: str, error: BaseException) -> 
 
     hint = ""
     if "0-dimensional arrays" in str(error):
-        hint = (f" NumPy {numpy.__version__} refuses a conversion that this onnxruntime's fusion code makes: install "
-                "numpy<2.5 (tools/export/requirements.txt) and export again.")
+        hint = (f" NumPy {numpy.__version__} refuses a conversion that this onnxruntime's fusion code makes (one this "
+                "tool does not mend yet): install numpy<2.5 (tools/export/requirements.txt) and export again.")
     return (f"ONNX Runtime {ort_version}'s diffusion fusions failed on the {model_type} ({type(error).__name__}: "
             f"{error}).{hint} Or export without them: --no-ort-optimize (a portable graph, slower on CUDA).")
 
