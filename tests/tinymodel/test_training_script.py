@@ -85,14 +85,18 @@ class DataParallelQuickRun(unittest.TestCase):
             out = os.path.join(tmp, "nitro-tiny")
             result = subprocess.run(
                 ["/usr/bin/python3", os.path.join(TOOLS, "train.py"), "--out", out, "--quick", "--threads", "2",
-                 "--procs", "2", "--late-mix", "pair=1", "--late-pair-positioned", "1", "--late-from", "0.5"],
+                 "--procs", "2", "--late-mix", "pair=1", "--late-pair-positioned", "1", "--late-from", "0.5",
+                 "--cycles", "1@1.5e-3,1@5e-4"],
                 cwd=REPO, capture_output=True, text=True, timeout=600)
             self.assertEqual(result.returncode, 0, result.stdout[-2000:] + result.stderr[-2000:])
             self.assertIn("late scene mix pair=1", result.stdout)
+            # Both replicas restart together, or the script's own weight comparison at the end fails the run.
+            self.assertIn("cycle 2 of 2 (peak lr 5.00e-04), restarted from the averaged weights", result.stdout)
             with open(os.path.join(out, "eval", "torch_metrics.json"), encoding="utf-8") as f:
                 meta = json.load(f)
             self.assertEqual(meta["procs"], 2)
             self.assertEqual(meta["late_mix"], "pair=1")
+            self.assertEqual(meta["cycles"], "1@1.5e-3,1@5e-4")
             self.assertTrue(os.path.isfile(os.path.join(out, "unet", "model.onnx")))
 
     def test_a_batch_that_does_not_split_evenly_is_refused(self):
@@ -101,6 +105,37 @@ class DataParallelQuickRun(unittest.TestCase):
              "--batch", "16"], cwd=REPO, capture_output=True, text=True, timeout=120)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("--procs must be >= 1 and divide --batch", result.stderr)
+
+
+class WarmRestarts(unittest.TestCase):
+    """--cycles: the learning-rate schedule of a chain of stages inside one run."""
+
+    @classmethod
+    def setUpClass(cls):
+        import train  # noqa: PLC0415  (imports torch: only the tests that need it pay for it)
+        cls.train = train
+
+    def test_shares_become_consecutive_fractions_of_the_run(self):
+        cycles = self.train.parse_cycles("3@1.5e-3,1@1e-3,1@5e-4")
+        self.assertEqual([lr for _, _, lr in cycles], [1.5e-3, 1e-3, 5e-4])
+        self.assertEqual([(round(a, 6), round(b, 6)) for a, b, _ in cycles], [(0, 0.6), (0.6, 0.8), (0.8, 1)])
+
+    def test_each_cycle_decays_from_its_own_peak_and_the_next_one_starts_high_again(self):
+        cycles = self.train.parse_cycles("1@1e-3,1@5e-4")
+        index, inner, peak = self.train.cycle_at(0.49, cycles)
+        self.assertEqual((index, peak), (0, 1e-3))
+        end_of_first = self.train.lr_at(1000, None, peak, progress=inner)
+        index, inner, peak = self.train.cycle_at(0.5, cycles)
+        self.assertEqual((index, inner, peak), (1, 0.0, 5e-4))
+        after_warm_up = self.train.lr_at(50, None, peak, progress=inner)
+        self.assertAlmostEqual(end_of_first, 1e-4, delta=2e-6)  # 0.1 of the peak at the end of a cycle
+        self.assertAlmostEqual(after_warm_up, 5e-4)
+        self.assertEqual(self.train.cycle_at(1.0, cycles)[:2], (1, 1.0))
+
+    def test_a_malformed_spec_is_refused(self):
+        for spec in ("", "1@", "0@1e-3", "1@-1", "a@b", "1e-3"):
+            with self.assertRaises(SystemExit, msg=spec):
+                self.train.parse_cycles(spec)
 
 
 class SmallObjectWeight(unittest.TestCase):

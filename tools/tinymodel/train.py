@@ -118,6 +118,32 @@ def make_batch(rng, n, crop_p, with_weights=False, kinds=grammar.DEFAULT_KINDS, 
     return prompts, to_tensor(imgs), torch.tensor(tids, dtype=torch.float32)
 
 
+def parse_cycles(text):
+    """'0.3@1.5e-3,0.2@1e-3' -> ((0.0, 0.6, 1.5e-3), (0.6, 1.0, 1e-3)): each cycle's start and end as fractions of the
+    UNet phase (the shares normalised to sum 1) and its peak learning rate."""
+    try:
+        parts = [(float(share), float(lr)) for share, lr in (p.split("@") for p in text.split(",") if p.strip())]
+    except ValueError:
+        parts = []
+    if not parts or any(share <= 0 or lr <= 0 for share, lr in parts):
+        raise SystemExit(f"--cycles: expected SHARE@LR,... with positive numbers, got {text!r}")
+    total = sum(share for share, _ in parts)
+    cycles, start = [], 0.0
+    for i, (share, lr) in enumerate(parts):
+        end = 1.0 if i == len(parts) - 1 else start + share / total
+        cycles.append((start, end, lr))
+        start = end
+    return tuple(cycles)
+
+
+def cycle_at(progress, cycles):
+    """(index, progress inside that cycle in [0, 1], peak lr) of the cycle that holds `progress` (in [0, 1])."""
+    for i, (start, end, lr) in enumerate(cycles):
+        if progress < end or i == len(cycles) - 1:
+            return i, min(1.0, max(0.0, (progress - start) / (end - start))), lr
+    raise AssertionError("unreachable: the last cycle takes everything")
+
+
 def lr_at(step, total, base, warm=50, progress=None):
     """linear warm-up, then cosine to 0.1*base over the run (progress in [0,1] overrides step/total)"""
     if step < warm:
@@ -238,6 +264,11 @@ def main():
                     help="--pair-positioned from --late-from on (default: unchanged)")
     ap.add_argument("--late-from", type=float, default=0.5,
                     help="fraction of the UNet phase (steps, or time with --minutes) after which --late-mix applies")
+    ap.add_argument("--cycles", default=None,
+                    help="warm restarts inside one run, SHARE@LR,...: the UNet phase is cut into cycles (shares of its "
+                         "steps, or time with --minutes); each starts from the averaged (EMA) weights with a fresh "
+                         "optimizer and averaging, warms up, and decays its peak LR by a cosine, as a chain of "
+                         "--init-ckpt stages does (default: one cycle at --lr)")
     ap.add_argument("--small-weight", type=float, default=1.0,
                     help="multiplies the extra loss weight on objects drawn small (1 = the original weighting)")
     ap.add_argument("--procs", type=int, default=1,
@@ -245,6 +276,8 @@ def main():
                          "2 on a 2-core machine halves the step time")
     a = ap.parse_args()
     parse_mix(a.mix)
+    if a.cycles:
+        parse_cycles(a.cycles)
     if a.late_mix:
         parse_mix(a.late_mix)
     if a.small_weight <= 0:
@@ -337,10 +370,31 @@ def run(rank, a, port):
     alphas = ALPHAS_CUMPROD
 
     switched = []
+    cycles = parse_cycles(a.cycles) if a.cycles else None
+    cycle = {"index": 0, "start": 0}
+
+    def restart(s, index):
+        # What a new --init-ckpt stage does: continue from the averaged weights, forget Adam's moments and the average.
+        nonlocal opt
+        with torch.no_grad():
+            for e, p in zip(ema, params):
+                p.copy_(e)
+        opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01)
+        cycle.update(index=index, start=s)
+        log("step %d: cycle %d of %d (peak lr %.2e), restarted from the averaged weights" % (
+            s, index + 1, len(cycles), cycles[index][2]))
 
     def step_fn(s, total, progress=None):
+        if cycles is None:
+            lr, local = lr_at(s, total, a.lr, progress=progress), s
+        else:
+            index, inner, peak = cycle_at(s / total if progress is None else progress, cycles)
+            if index != cycle["index"]:
+                restart(s, index)
+            local = s - cycle["start"]
+            lr = lr_at(local, None, peak, progress=inner)
         for g in opt.param_groups:
-            g["lr"] = lr_at(s, total, a.lr, progress=progress)
+            g["lr"] = lr
         late = (s / total if progress is None else progress) >= a.late_from
         if late and not switched and (a.late_mix or a.late_pair_positioned is not None):
             switched.append(s)
@@ -374,7 +428,7 @@ def run(rank, a, port):
         ranks.average_grads(params)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        d = min(0.99, (1 + s) / (10 + s))
+        d = min(0.99, (1 + local) / (10 + local))
         with torch.no_grad():
             for e, p in zip(ema, params):
                 e.mul_(d).add_(p.detach(), alpha=1 - d)
@@ -432,7 +486,7 @@ def run(rank, a, port):
     meta = {"seed": a.seed, "vae_steps": vae_steps, "init_ckpt": a.init_ckpt, "unet_steps": total, "batch": a.batch, "lr": a.lr,
             "crop_p": a.crop_p, "mix": a.mix, "pair_positioned": a.pair_positioned, "train_seconds": round(time.time() - T0), "vae_seconds": round(t_vae),
             "unet_seconds": round(t_unet), "torch": torch.__version__, "threads": a.threads,
-            "procs": a.procs, "small_weight": a.small_weight, "late_mix": a.late_mix, "late_pair_positioned": a.late_pair_positioned,
+            "procs": a.procs, "cycles": a.cycles, "small_weight": a.small_weight, "late_mix": a.late_mix, "late_pair_positioned": a.late_pair_positioned,
             "late_from": a.late_from if a.late_mix or a.late_pair_positioned is not None else None,
             "command": " ".join(["tools/tinymodel/train.py"] + sys.argv[1:])}
     os.makedirs(a.out, exist_ok=True)
