@@ -29,6 +29,11 @@ for clip in transformers torch; do
     exit 0
   fi
   echo "failed $(date +%s) text-encoders=$clip: $(grep -E 'Error|error' export-$kind-$clip.log | tail -1 | cut -c1-200)" >> status-$kind
+  # The other CLIP tower only helps when the text encoders were what failed (run 3 spent two minutes re-failing).
+  if grep -q 'text_encoder_2: ' export-$kind-$clip.log; then
+    echo "failed $(date +%s) not retried: both text encoders had exported" >> status-$kind
+    exit 1
+  fi
 done
 JOB
 for kind in ${1:-plain fused}; do
