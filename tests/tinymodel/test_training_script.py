@@ -138,6 +138,37 @@ class WarmRestarts(unittest.TestCase):
                 self.train.parse_cycles(spec)
 
 
+class SceneMixSwitches(unittest.TestCase):
+    """--late-from/--late-mix/--late-pair-positioned: one switch as before, or a ';' list of them."""
+
+    @classmethod
+    def setUpClass(cls):
+        import train  # noqa: PLC0415
+        cls.train = train
+
+    def test_one_switch_behaves_as_before(self):
+        switches = self.train.parse_switches("0.5", "pair=1", None, "single=1", 0.5)
+        self.assertEqual([(f, m, p) for f, _, m, p in switches], [(0.0, "single=1", 0.5), (0.5, "pair=1", 0.5)])
+        self.assertEqual(self.train.switch_at(0.49, switches), 0)
+        self.assertEqual(self.train.switch_at(0.5, switches), 1)
+
+    def test_no_late_mix_means_no_switch(self):
+        self.assertEqual(len(self.train.parse_switches("0.5", None, None, "single=1", 0.5)), 1)
+
+    def test_several_switches_apply_in_order_and_a_single_entry_applies_to_all(self):
+        switches = self.train.parse_switches("0.52;0.68", "pair=0.55,single=0.45;pair=0.5,single=0.5", "0.8",
+                                             "single=1", 0.5)
+        self.assertEqual([(f, p) for f, _, _, p in switches], [(0.0, 0.5), (0.52, 0.8), (0.68, 0.8)])
+        self.assertEqual([self.train.switch_at(x, switches) for x in (0.1, 0.6, 0.99)], [0, 1, 2])
+        self.assertEqual(dict(switches[2][1])["pair"], 0.5)
+
+    def test_mismatched_or_unordered_lists_are_refused(self):
+        for args in (("0.5;0.6", "pair=1;pair=1;pair=1", None), ("0.6;0.5", "pair=1", None), ("1.5", "pair=1", None),
+                     ("0.5", "pair=1", "x")):
+            with self.assertRaises(SystemExit, msg=args):
+                self.train.parse_switches(*args, "single=1", 0.5)
+
+
 class SmallObjectWeight(unittest.TestCase):
     """--small-weight raises the loss weight on objects drawn small, and only on them."""
 

@@ -94,6 +94,38 @@ def parse_mix(text):
     return tuple((k, w / total) for k, w in kinds)
 
 
+def parse_switches(late_from, late_mix, late_positioned, mix, pair_positioned):
+    """The scene-mix switches of --late-from/--late-mix/--late-pair-positioned, each a ';' list (one entry applies to
+    every switch): ((from, kinds, mix text, positioned), ...) in order, starting with (0, the first mix)."""
+    if late_mix is None and late_positioned is None:
+        return ((0.0, parse_mix(mix), mix, pair_positioned),)
+    froms = [f for f in str(late_from).split(";")]
+    count = len(froms)
+    mixes = late_mix.split(";") if late_mix else [mix]
+    positioned = str(late_positioned).split(";") if late_positioned is not None else [str(pair_positioned)]
+    if len(mixes) == 1:
+        mixes *= count
+    if len(positioned) == 1:
+        positioned *= count
+    try:
+        froms = [float(f) for f in froms]
+        positioned = [float(p) for p in positioned]
+    except ValueError:
+        raise SystemExit(f"--late-from/--late-pair-positioned: expected numbers, got {late_from!r}, {late_positioned!r}")
+    if len(mixes) != count or len(positioned) != count:
+        raise SystemExit("--late-mix, --late-pair-positioned and --late-from need one entry per switch (or one for all)")
+    if any(not 0 < f < 1 for f in froms) or froms != sorted(froms) or len(set(froms)) != count:
+        raise SystemExit(f"--late-from: expected increasing fractions between 0 and 1, got {late_from!r}")
+    switches = [(0.0, parse_mix(mix), mix, pair_positioned)]
+    switches += [(f, parse_mix(m), m, p) for f, m, p in zip(froms, mixes, positioned)]
+    return tuple(switches)
+
+
+def switch_at(progress, switches):
+    """index of the switch in force at `progress`"""
+    return max(i for i, sw in enumerate(switches) if sw[0] <= progress)
+
+
 def make_batch(rng, n, crop_p, with_weights=False, kinds=grammar.DEFAULT_KINDS, pair_positioned=0.5,
                small_weight=1.0):
     prompts, imgs, tids, bgs, maps = [], [], [], [], []
@@ -259,11 +291,13 @@ def main():
                     help="share of two-object scenes that give both objects a position")
     ap.add_argument("--late-mix", default=None,
                     help="scene mix from --late-from on (one run can start on the default mix and then lean on "
-                         "positioned pairs, as the committed model's later stages did)")
-    ap.add_argument("--late-pair-positioned", type=float, default=None,
-                    help="--pair-positioned from --late-from on (default: unchanged)")
-    ap.add_argument("--late-from", type=float, default=0.5,
-                    help="fraction of the UNet phase (steps, or time with --minutes) after which --late-mix applies")
+                         "positioned pairs, as the committed model's later stages did); several switches: "
+                         "'MIX;MIX' with as many --late-from fractions")
+    ap.add_argument("--late-pair-positioned", default=None,
+                    help="--pair-positioned from --late-from on (default: unchanged); 'P;P' for several switches")
+    ap.add_argument("--late-from", default="0.5",
+                    help="fraction of the UNet phase (steps, or time with --minutes) after which --late-mix applies; "
+                         "'F;F' for several switches")
     ap.add_argument("--cycles", default=None,
                     help="warm restarts inside one run, SHARE@LR,...: the UNet phase is cut into cycles (shares of its "
                          "steps, or time with --minutes); each starts from the averaged (EMA) weights with a fresh "
@@ -278,8 +312,7 @@ def main():
     parse_mix(a.mix)
     if a.cycles:
         parse_cycles(a.cycles)
-    if a.late_mix:
-        parse_mix(a.late_mix)
+    parse_switches(a.late_from, a.late_mix, a.late_pair_positioned, a.mix, a.pair_positioned)
     if a.small_weight <= 0:
         raise SystemExit("--small-weight must be > 0")
     if a.procs < 1 or a.batch % a.procs != 0:
@@ -307,9 +340,7 @@ def run(rank, a, port):
     ranks = Ranks(rank, a.procs)
     if ranks.world > 1:
         dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank, world_size=ranks.world)
-    kinds = parse_mix(a.mix)
-    late_kinds = parse_mix(a.late_mix) if a.late_mix else kinds
-    late_positioned = a.pair_positioned if a.late_pair_positioned is None else a.late_pair_positioned
+    switches = parse_switches(a.late_from, a.late_mix, a.late_pair_positioned, a.mix, a.pair_positioned)
     torch.set_num_threads(max(1, a.threads // ranks.world))
     # As the weights train, activations, gradients and Adam's moments drift into subnormal floats, which x86 handles
     # in microcode: measured on a trained checkpoint, a step cost 34% more than on fresh weights, and a 10,000-step
@@ -369,7 +400,7 @@ def run(rank, a, port):
     ema = [p.detach().clone() for p in params]
     alphas = ALPHAS_CUMPROD
 
-    switched = []
+    in_force = [0]
     cycles = parse_cycles(a.cycles) if a.cycles else None
     cycle = {"index": 0, "start": 0}
 
@@ -395,13 +426,13 @@ def run(rank, a, port):
             lr = lr_at(local, None, peak, progress=inner)
         for g in opt.param_groups:
             g["lr"] = lr
-        late = (s / total if progress is None else progress) >= a.late_from
-        if late and not switched and (a.late_mix or a.late_pair_positioned is not None):
-            switched.append(s)
-            log("step %d: late scene mix %s, pair_positioned %.2f" % (s, a.late_mix or a.mix, late_positioned))
+        now = switch_at(s / total if progress is None else progress, switches)
+        if now != in_force[0]:
+            in_force[0] = now
+            log("step %d: late scene mix %s, pair_positioned %.2f" % (s, switches[now][2], switches[now][3]))
+        _, kinds_now, _, positioned_now = switches[now]
         prompts, imgs, tids, wmap = make_batch(rng, a.batch // ranks.world, a.crop_p, with_weights=True,
-                                               kinds=late_kinds if late else kinds,
-                                               pair_positioned=late_positioned if late else a.pair_positioned,
+                                               kinds=kinds_now, pair_positioned=positioned_now,
                                                small_weight=a.small_weight)
         with torch.no_grad():
             z0 = enc(imgs) * sf
@@ -486,8 +517,11 @@ def run(rank, a, port):
     meta = {"seed": a.seed, "vae_steps": vae_steps, "init_ckpt": a.init_ckpt, "unet_steps": total, "batch": a.batch, "lr": a.lr,
             "crop_p": a.crop_p, "mix": a.mix, "pair_positioned": a.pair_positioned, "train_seconds": round(time.time() - T0), "vae_seconds": round(t_vae),
             "unet_seconds": round(t_unet), "torch": torch.__version__, "threads": a.threads,
-            "procs": a.procs, "cycles": a.cycles, "small_weight": a.small_weight, "late_mix": a.late_mix, "late_pair_positioned": a.late_pair_positioned,
-            "late_from": a.late_from if a.late_mix or a.late_pair_positioned is not None else None,
+            "procs": a.procs, "cycles": a.cycles, "small_weight": a.small_weight, "late_mix": a.late_mix,
+            "late_pair_positioned": (float(a.late_pair_positioned) if ";" not in a.late_pair_positioned
+                                     else a.late_pair_positioned) if a.late_pair_positioned is not None else None,
+            "late_from": (float(a.late_from) if ";" not in str(a.late_from) else a.late_from)
+            if a.late_mix or a.late_pair_positioned is not None else None,
             "command": " ".join(["tools/tinymodel/train.py"] + sys.argv[1:])}
     os.makedirs(a.out, exist_ok=True)
     export.export_all(a.out, te1, te2, unet, enc, dec, sf, vocab, merges, meta)
