@@ -7,11 +7,11 @@ namespace NitroLive.Core.Tests.Pipeline;
 /// Regression guard on what the embedded model draws through the real C# pipeline: the first 40 single-object held-out
 /// prompts, 1 step, seeds 0..39 (prompt i gets seed i, as in <c>nitrolive eval-model --kind single --limit 40 --seed 0</c>),
 /// judged by <see cref="SceneJudge"/>. The floors sit below what the healthy pipeline scores and above what each of these
-/// broken pipelines scores (same subset, seeds and judge). The healthy row is the committed stage-6 model; the broken
+/// broken pipelines scores (same subset, seeds and judge). The healthy row is the committed model (the one-hour run U; the staged model before it scored the same); the broken
 /// rows were measured on the weaker stage-2 model (2026-11-26), where the healthy row read 60 / 100 / 37.5 / 87.5 / 40 / 15:
 /// <code>
 ///   pipeline                                   colour  background  position  count  shape  all
-///   healthy (stage 6, committed)                100.0       100.0     100.0  100.0   97.5  97.5
+///   healthy (run U, committed)                  100.0       100.0     100.0  100.0   97.5  97.5
 ///   TE2 hidden states before TE1's (swapped)     17.5        22.5      35.0    0.0   32.5   0.0
 ///   UNet given the origin timestep, not shifted   5.0        12.5      47.5    0.0   20.0   0.0
 ///   time_ids all zeros                           62.5       100.0      42.5   82.5   37.5  15.0
