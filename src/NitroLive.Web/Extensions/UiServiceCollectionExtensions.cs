@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using MudBlazor;
 using MudBlazor.Services;
 using NitroLive.Web.Components;
 using NitroLive.Web.Components.Services;
@@ -26,7 +27,14 @@ public static class UiServiceCollectionExtensions
                 // its own circuit (and session) instead of starting over.
                 options.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(5);
             });
-        services.AddMudServices();
+        services.AddMudServices(config =>
+        {
+            // Bottom centre: the top right is where the demo banner's "How to run a real model" link sits, and a
+            // confirmation such as "Share link copied." covered it. Repeated clicks show one toast, not a stack.
+            config.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomCenter;
+            config.SnackbarConfiguration.PreventDuplicates = true;
+            config.SnackbarConfiguration.VisibleStateDuration = 3000;
+        });
 
         services.AddOptions<UiOptions>()
             .BindConfiguration(UiOptions.SectionName)

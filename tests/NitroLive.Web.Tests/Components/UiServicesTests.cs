@@ -1,4 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using MudBlazor;
+using NitroLive.Web.Extensions;
 using NitroLive.Web.Components.Pages;
 using NitroLive.Web.Components.Services;
 using NitroLive.Web.Live;
@@ -69,6 +73,20 @@ public sealed class UiServicesTests
         Assert.StartsWith("<svg", svg.TrimStart(), StringComparison.Ordinal);
         Assert.Contains("viewBox", svg, StringComparison.Ordinal);
         Assert.NotEqual(JoinQrCode.Svg("http://127.0.0.1:5000/s/other"), svg);
+    }
+
+    [Fact]
+    public void ToastsAppearAtTheBottomCentreOnceEach()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddNitroUi();
+        using var provider = services.BuildServiceProvider();
+
+        var toasts = provider.GetRequiredService<IOptions<SnackbarConfiguration>>().Value;
+
+        Assert.Equal(Defaults.Classes.Position.BottomCenter, toasts.PositionClass);
+        Assert.True(toasts.PreventDuplicates);
     }
 
     [Theory]
