@@ -29,9 +29,10 @@ public static class UiServiceCollectionExtensions
             });
         services.AddMudServices(config =>
         {
-            // Bottom centre: the top right is where the demo banner's "How to run a real model" link sits, and a
-            // confirmation such as "Share link copied." covered it. Repeated clicks show one toast, not a stack.
-            config.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomCenter;
+            // Bottom right: at the top right (MudBlazor's default) "Share link copied." covered the demo banner's
+            // "How to run a real model" link, and at the bottom centre the frame's buttons; the bottom of the settings
+            // column is empty. Repeated clicks show one toast, not a stack.
+            config.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
             config.SnackbarConfiguration.PreventDuplicates = true;
             config.SnackbarConfiguration.VisibleStateDuration = 3000;
         });

@@ -76,7 +76,7 @@ public sealed class UiServicesTests
     }
 
     [Fact]
-    public void ToastsAppearAtTheBottomCentreOnceEach()
+    public void ToastsAppearAtTheBottomRightOnceEach()
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -85,7 +85,7 @@ public sealed class UiServicesTests
 
         var toasts = provider.GetRequiredService<IOptions<SnackbarConfiguration>>().Value;
 
-        Assert.Equal(Defaults.Classes.Position.BottomCenter, toasts.PositionClass);
+        Assert.Equal(Defaults.Classes.Position.BottomRight, toasts.PositionClass);
         Assert.True(toasts.PreventDuplicates);
     }
 
