@@ -99,7 +99,7 @@ def parse_switches(late_from, late_mix, late_positioned, mix, pair_positioned):
     every switch): ((from, kinds, mix text, positioned), ...) in order, starting with (0, the first mix)."""
     if late_mix is None and late_positioned is None:
         return ((0.0, parse_mix(mix), mix, pair_positioned),)
-    froms = [f for f in str(late_from).split(";")]
+    froms = str(late_from).split(";")
     count = len(froms)
     mixes = late_mix.split(";") if late_mix else [mix]
     positioned = str(late_positioned).split(";") if late_positioned is not None else [str(pair_positioned)]
@@ -119,6 +119,11 @@ def parse_switches(late_from, late_mix, late_positioned, mix, pair_positioned):
     switches = [(0.0, parse_mix(mix), mix, pair_positioned)]
     switches += [(f, parse_mix(m), m, p) for f, m, p in zip(froms, mixes, positioned)]
     return tuple(switches)
+
+
+def number_or_list(text):
+    """a ';' list option as recorded in the model's metadata: the number itself when it holds one entry"""
+    return float(text) if ";" not in str(text) else text
 
 
 def switch_at(progress, switches):
@@ -400,7 +405,7 @@ def run(rank, a, port):
     ema = [p.detach().clone() for p in params]
     alphas = ALPHAS_CUMPROD
 
-    in_force = [0]
+    in_force = 0
     cycles = parse_cycles(a.cycles) if a.cycles else None
     cycle = {"index": 0, "start": 0}
 
@@ -416,19 +421,21 @@ def run(rank, a, port):
             s, index + 1, len(cycles), cycles[index][2]))
 
     def step_fn(s, total, progress=None):
+        nonlocal in_force
+        where = s / total if progress is None else progress
         if cycles is None:
             lr, local = lr_at(s, total, a.lr, progress=progress), s
         else:
-            index, inner, peak = cycle_at(s / total if progress is None else progress, cycles)
+            index, inner, peak = cycle_at(where, cycles)
             if index != cycle["index"]:
                 restart(s, index)
             local = s - cycle["start"]
             lr = lr_at(local, None, peak, progress=inner)
         for g in opt.param_groups:
             g["lr"] = lr
-        now = switch_at(s / total if progress is None else progress, switches)
-        if now != in_force[0]:
-            in_force[0] = now
+        now = switch_at(where, switches)
+        if now != in_force:
+            in_force = now
             log("step %d: late scene mix %s, pair_positioned %.2f" % (s, switches[now][2], switches[now][3]))
         _, kinds_now, _, positioned_now = switches[now]
         prompts, imgs, tids, wmap = make_batch(rng, a.batch // ranks.world, a.crop_p, with_weights=True,
@@ -518,10 +525,8 @@ def run(rank, a, port):
             "crop_p": a.crop_p, "mix": a.mix, "pair_positioned": a.pair_positioned, "train_seconds": round(time.time() - T0), "vae_seconds": round(t_vae),
             "unet_seconds": round(t_unet), "torch": torch.__version__, "threads": a.threads,
             "procs": a.procs, "cycles": a.cycles, "small_weight": a.small_weight, "late_mix": a.late_mix,
-            "late_pair_positioned": (float(a.late_pair_positioned) if ";" not in a.late_pair_positioned
-                                     else a.late_pair_positioned) if a.late_pair_positioned is not None else None,
-            "late_from": (float(a.late_from) if ";" not in str(a.late_from) else a.late_from)
-            if a.late_mix or a.late_pair_positioned is not None else None,
+            "late_pair_positioned": number_or_list(a.late_pair_positioned) if a.late_pair_positioned is not None else None,
+            "late_from": number_or_list(a.late_from) if a.late_mix or a.late_pair_positioned is not None else None,
             "command": " ".join(["tools/tinymodel/train.py"] + sys.argv[1:])}
     os.makedirs(a.out, exist_ok=True)
     export.export_all(a.out, te1, te2, unet, enc, dec, sf, vocab, merges, meta)

@@ -44,9 +44,6 @@ def load_ort_tools() -> Optional[OrtTools]:
     return OrtTools(optimize_model, FusionOptions, onnxruntime.__version__)
 
 
-_NUMPY_SCALAR_ERROR = "only 0-dimensional arrays can be converted to Python scalars"
-
-
 def _one_element_tolerant_type() -> type:
     import numpy  # noqa: PLC0415
 
@@ -77,6 +74,8 @@ def tolerate_one_element_constants(modules: Optional[Sequence[Any]] = None) -> i
     """
     import importlib  # noqa: PLC0415
 
+    import numpy  # noqa: PLC0415
+
     if modules is None:
         modules = []
         for name in ("onnxruntime.transformers.onnx_model", "onnx_model"):  # ORT puts its folder on sys.path
@@ -94,8 +93,7 @@ def tolerate_one_element_constants(modules: Optional[Sequence[Any]] = None) -> i
 
         def get_constant_value(self: Any, output_name: str, _original: Any = original) -> Any:
             value = _original(self, output_name)
-            return value.view(tolerant) if type(value).__module__ == "numpy" and hasattr(value, "view") \
-                and getattr(value, "ndim", 0) > 0 else value
+            return value.view(tolerant) if isinstance(value, numpy.ndarray) and value.ndim > 0 else value
 
         get_constant_value._nitrolive_tolerant = True  # type: ignore[attr-defined]
         model_class.get_constant_value = get_constant_value
