@@ -6,12 +6,14 @@
 #   bash bench/live/run.sh bench/results/run7-parallel "1 4 16" one="" two="NitroLive__Model__ParallelGenerators=2"
 #
 # SETTINGS are space-separated VAR=value pairs for the server (on top of the defaults below); each NAME gets its own
-# fresh server and files OUT_DIR/NAME-live-N.json. DURATION (default 60) sets the seconds per row.
+# fresh server and files OUT_DIR/NAME-live-N.json. DURATION (default 60) sets the seconds per row; BENCH_ARGS adds
+# options to every `bench live` call (BENCH_ARGS="--jitter 0 --warmup 0" types as runs 1 to 8 did: in lockstep, cold).
 set -euo pipefail
 out=$1
 clients=$2
 shift 2
 duration=${DURATION:-60}
+read -r -a bench_args <<<"${BENCH_ARGS:-}"
 port=5099
 mkdir -p "$out"
 
@@ -36,7 +38,7 @@ for series in "$@"; do
   done
   curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready, see $out/$name-server.log"; exit 1; }
   for n in $clients; do
-    "$cli" bench live --url "http://127.0.0.1:$port/" --clients "$n" --duration "$duration" --mode latest \
+    "$cli" bench live --url "http://127.0.0.1:$port/" --clients "$n" --duration "$duration" --mode latest "${bench_args[@]}" \
       >"$out/$name-live-$n.json"
     echo "$name clients=$n: $(grep -o '"overhead_ratio": [0-9.]*' "$out/$name-live-$n.json")"
   done

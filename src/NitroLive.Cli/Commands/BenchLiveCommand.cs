@@ -22,19 +22,31 @@ namespace NitroLive.Cli.Commands;
 internal static class BenchLiveCommand
 {
     private const string UsageLine =
-        "usage: bench live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both] [--pause-ms MS] " +
+        "usage: bench live --url URL [--clients N] [--duration S] [--warmup S] [--cadence-ms MS] [--jitter PCT] [--mode latest|fifo|both] [--pause-ms MS] " +
         "[--frame-timeout-s S] [--protocol messagepack|json] [--allow-remote]";
+
+    /// <summary>Each interval drawn from cadence x (1 +/- 50%), typists out of step, unless --jitter says otherwise.</summary>
+    internal const int DefaultJitterPercent = 50;
+
+    /// <summary>
+    /// Seconds of typing before measuring, thrown away: a fresh client process compiles its SignalR and MessagePack
+    /// code while it starts typing, and on a machine it shares with the server that costs the server the CPU it needs
+    /// (measured: the first 3 to 4 seconds of a run had queue waits ten times the rest).
+    /// </summary>
+    internal const int DefaultWarmupSeconds = 5;
 
     private static readonly CliOption<Uri?> Url = new("--url", "an http(s) URL such as http://127.0.0.1:5000", TryReadUrl, required: true);
     private static readonly CliOption<int?> Clients = CliOptions.Int("--clients", 1, 1024);
     private static readonly CliOption<int?> Duration = CliOptions.Int("--duration", 1, 86_400);
+    private static readonly CliOption<int?> Warmup = CliOptions.Int("--warmup", 0, 3600);
     private static readonly CliOption<int?> CadenceMs = CliOptions.Int("--cadence-ms", 0, 10_000);
+    private static readonly CliOption<int?> Jitter = CliOptions.Int("--jitter", 0, 100);
     private static readonly CliOption<string?> Mode = CliOptions.Choice("--mode", ["latest", "fifo", "both"]);
     private static readonly CliOption<int?> PauseMs = CliOptions.Int("--pause-ms", 0, 60_000);
     private static readonly CliOption<int?> FrameTimeout = CliOptions.Int("--frame-timeout-s", 1, 3600);
     private static readonly CliOption<string?> Protocol = CliOptions.Choice("--protocol", ["messagepack", "json"]);
     private static readonly CliOption AllowRemote = CliOptions.Flag("--allow-remote");
-    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, CadenceMs, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote);
+    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, Warmup, CadenceMs, Jitter, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote);
 
     /// <summary>Prompts in the embedded model's grammar (colours, shapes, counts, sizes, positions, backgrounds).</summary>
     internal static readonly string[] Prompts =
@@ -78,7 +90,7 @@ internal static class BenchLiveCommand
         var runs = new List<LiveRunResult>();
         foreach (var mode in settings.Modes)
         {
-            await error.WriteLineAsync($"nitrolive bench live: {mode}, {settings.Clients} clients, {settings.Duration.TotalSeconds:F0} s, one keystroke every {settings.CadenceMs} ms");
+            await error.WriteLineAsync($"nitrolive bench live: {mode}, {settings.Clients} clients, {settings.Warmup.TotalSeconds:F0} s warm-up + {settings.Duration.TotalSeconds:F0} s, one keystroke every {settings.CadenceMs} ms +/- {settings.JitterPercent}%");
             runs.Add(await RunModeAsync(settings, mode, http, cancellationToken));
         }
 
@@ -98,11 +110,17 @@ internal static class BenchLiveCommand
             var samples = new List<ServerMemory>();
             var sampler = SampleMemoryAsync(http, samples, sampling.Token);
 
+            if (settings.Warmup > TimeSpan.Zero)
+            {
+                await TypeAsync(typists, mode, settings.Warmup, cancellationToken);
+                foreach (var typist in typists)
+                {
+                    typist.ForgetMeasurements();
+                }
+            }
+
             var clock = Stopwatch.StartNew();
-            var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(typists.Select(t => mode == "fifo"
-                ? t.TypeFifoAsync(deadline, cancellationToken)
-                : t.TypeLatestWinsAsync(deadline, cancellationToken)));
+            await TypeAsync(typists, mode, settings.Duration, cancellationToken);
             var elapsed = clock.Elapsed;
 
             await sampling.CancelAsync();
@@ -124,6 +142,14 @@ internal static class BenchLiveCommand
                 await typist.DisposeAsync();
             }
         }
+    }
+
+    private static Task TypeAsync(List<LiveTypist> typists, string mode, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        return Task.WhenAll(typists.Select(t => mode == "fifo"
+            ? t.TypeFifoAsync(deadline, cancellationToken)
+            : t.TypeLatestWinsAsync(deadline, cancellationToken)));
     }
 
     private static async Task SampleMemoryAsync(HttpClient http, List<ServerMemory> samples, CancellationToken cancellationToken)
@@ -210,7 +236,8 @@ internal static class BenchLiveCommand
             _ => ["latest"],
         };
         settings = new LiveBenchSettings(options.Get(Url)!, options.Get(Clients) ?? 4, TimeSpan.FromSeconds(options.Get(Duration) ?? 30),
-            options.Get(CadenceMs) ?? 80, options.Get(PauseMs) ?? 300, TimeSpan.FromSeconds(options.Get(FrameTimeout) ?? 60), modes,
+            TimeSpan.FromSeconds(options.Get(Warmup) ?? DefaultWarmupSeconds),
+            options.Get(CadenceMs) ?? 80, options.Get(Jitter) ?? DefaultJitterPercent, options.Get(PauseMs) ?? 300, TimeSpan.FromSeconds(options.Get(FrameTimeout) ?? 60), modes,
             options.Get(Protocol) ?? "messagepack", options.Has(AllowRemote));
         return true;
     }
@@ -252,7 +279,7 @@ internal static class BenchLiveCommand
 
 /// <summary>What <c>bench live</c> runs.</summary>
 internal sealed record LiveBenchSettings(
-    Uri Url, int Clients, TimeSpan Duration, int CadenceMs, int PauseMs, TimeSpan FrameTimeout, IReadOnlyList<string> Modes,
+    Uri Url, int Clients, TimeSpan Duration, TimeSpan Warmup, int CadenceMs, int JitterPercent, int PauseMs, TimeSpan FrameTimeout, IReadOnlyList<string> Modes,
     string Protocol, bool AllowRemote);
 
 /// <summary>A frame as one typist saw it.</summary>
@@ -266,6 +293,7 @@ internal sealed class LiveTypist : IAsyncDisposable
 {
     private readonly int _index;
     private readonly LiveBenchSettings _settings;
+    private readonly TypingRhythm _rhythm;
     private readonly HubConnection _connection;
     private readonly Lock _gate = new();
     private readonly Dictionary<long, SeenFrame> _seen = [];
@@ -283,6 +311,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         _index = index;
         _settings = settings;
+        _rhythm = new TypingRhythm(index, settings.CadenceMs, settings.JitterPercent);
         var builder = new HubConnectionBuilder()
             .WithUrl(new Uri(settings.Url, LiveHubContract.Path.TrimStart('/')), o => o.Transports = HttpTransportType.WebSockets);
         if (settings.Protocol == "messagepack")
@@ -335,9 +364,10 @@ internal sealed class LiveTypist : IAsyncDisposable
         _reader = ReadFramesAsync(_stop.Token);
     }
 
-    /// <summary>Types at the cadence whatever the frames do; the server keeps only the newest request.</summary>
+    /// <summary>Types on its rhythm whatever the frames do; the server keeps only the newest request.</summary>
     public async Task TypeLatestWinsAsync(long deadline, CancellationToken cancellationToken)
     {
+        await DelayUntilAsync(Stopwatch.GetTimestamp() + MsToTicks(_rhythm.StartOffsetMs()), cancellationToken);
         for (var n = 0; Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested; n++)
         {
             var prompt = BenchLiveCommand.Prompts[(_index + n) % BenchLiveCommand.Prompts.Length];
@@ -357,7 +387,7 @@ internal sealed class LiveTypist : IAsyncDisposable
                     lastKeystroke = sentAt;
                 }
 
-                next = sentAt + MsToTicks(_settings.CadenceMs);
+                next = sentAt + MsToTicks(_rhythm.NextIntervalMs());
             }
 
             if (lastId >= 0 && await WaitForFrameAsync(lastId, cancellationToken) is { } final)
@@ -370,11 +400,12 @@ internal sealed class LiveTypist : IAsyncDisposable
     }
 
     /// <summary>
-    /// What a FIFO server would give the same typist: keystroke k still happens at start + k * cadence, but its request
+    /// What a FIFO server would give the same typist: keystroke k still happens on the typist's rhythm, but its request
     /// is sent only once the previous keystroke's frame is back, so every keystroke is generated, in order.
     /// </summary>
     public async Task TypeFifoAsync(long deadline, CancellationToken cancellationToken)
     {
+        await DelayUntilAsync(Stopwatch.GetTimestamp() + MsToTicks(_rhythm.StartOffsetMs()), cancellationToken);
         for (var n = 0; Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested; n++)
         {
             var prompt = BenchLiveCommand.Prompts[(_index + n) % BenchLiveCommand.Prompts.Length];
@@ -385,7 +416,7 @@ internal sealed class LiveTypist : IAsyncDisposable
             SeenFrame? final = null;
             for (var length = 1; length <= prompt.Length; length++)
             {
-                typedAt = start + MsToTicks((length - 1) * (double)_settings.CadenceMs);
+                typedAt = length == 1 ? start : typedAt + MsToTicks(_rhythm.NextIntervalMs());
                 await DelayUntilAsync(typedAt, cancellationToken);
                 var id = await SendAsync(prompt[..length], typedAt, cancellationToken);
                 if (id < 0)
@@ -431,6 +462,25 @@ internal sealed class LiveTypist : IAsyncDisposable
 
         await _connection.DisposeAsync();
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Starts the counts and samples afresh after the warm-up (its errors stay: they are worth seeing). The newest
+    /// sequence and request id seen stay too, so a stale frame is still caught across the boundary.
+    /// </summary>
+    public void ForgetMeasurements()
+    {
+        lock (_gate)
+        {
+            Frames = StaleFrames = WrongPromptFrames = Keystrokes = SkippedRequests = RejectedCalls = 0;
+            PromptsCompleted = PromptsTimedOut = MaxBatch = 0;
+            KeystrokeToFrameMs.Clear();
+            FinalPipelineMs.Clear();
+            PipelineMs.Clear();
+            RequestToFrameMs.Clear();
+            QueueWaitMs.Clear();
+            TransportMs.Clear();
+        }
     }
 
     private void BeginPrompt()
@@ -534,40 +584,44 @@ internal sealed class LiveTypist : IAsyncDisposable
         }
     }
 
+    /// <summary>Counts one frame from the stream, received at <paramref name="receivedAt"/> (a Stopwatch timestamp).</summary>
+    internal void Observe(FrameMessage frame, long receivedAt, long receivedAtUnixMs)
+    {
+        lock (_gate)
+        {
+            Frames++;
+            if (frame.Sequence <= _lastSequence || frame.RequestId < _lastRequestId)
+            {
+                StaleFrames++;
+            }
+
+            _lastSequence = Math.Max(_lastSequence, frame.Sequence);
+            _lastRequestId = Math.Max(_lastRequestId, frame.RequestId);
+            MaxBatch = Math.Max(MaxBatch, frame.Timings.BatchSize);
+            PipelineMs.Add(frame.Timings.GenerateMs);
+            QueueWaitMs.Add(frame.Timings.QueueWaitMs);
+            TransportMs.Add(receivedAtUnixMs - frame.CreatedAtUnixMs);
+            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Request.Prompt, frame.Timings.BatchSize);
+            _seen[frame.RequestId] = seen;
+            if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
+            {
+                RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));
+            }
+
+            if (frame.RequestId == _awaitedRequestId)
+            {
+                _awaited?.TrySetResult(seen);
+            }
+        }
+    }
+
     private async Task ReadFramesAsync(CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var frame in _connection.StreamAsync<FrameMessage>(LiveHubContract.Frames, _sessionId, cancellationToken))
             {
-                var receivedAt = Stopwatch.GetTimestamp();
-                var transport = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - frame.CreatedAtUnixMs;
-                lock (_gate)
-                {
-                    Frames++;
-                    if (frame.Sequence <= _lastSequence || frame.RequestId < _lastRequestId)
-                    {
-                        StaleFrames++;
-                    }
-
-                    _lastSequence = Math.Max(_lastSequence, frame.Sequence);
-                    _lastRequestId = Math.Max(_lastRequestId, frame.RequestId);
-                    MaxBatch = Math.Max(MaxBatch, frame.Timings.BatchSize);
-                    PipelineMs.Add(frame.Timings.GenerateMs);
-                    QueueWaitMs.Add(frame.Timings.QueueWaitMs);
-                    TransportMs.Add(transport);
-                    var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Request.Prompt, frame.Timings.BatchSize);
-                    _seen[frame.RequestId] = seen;
-                    if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
-                    {
-                        RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));
-                    }
-
-                    if (frame.RequestId == _awaitedRequestId)
-                    {
-                        _awaited?.TrySetResult(seen);
-                    }
-                }
+                Observe(frame, Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -657,7 +711,9 @@ internal sealed record LiveRunResult(
         json.WriteString("protocol", settings.Protocol);
         json.WriteNumber("clients", Clients);
         json.WriteNumber("duration_s", BenchSummary.Round(ElapsedSeconds));
+        json.WriteNumber("warmup_s", settings.Warmup.TotalSeconds);
         json.WriteNumber("cadence_ms", settings.CadenceMs);
+        json.WriteNumber("jitter_percent", settings.JitterPercent);
         json.WriteNumber("pause_ms", settings.PauseMs);
         json.WriteNumber("frames", Frames);
         json.WriteNumber("fps_total", BenchSummary.Round(Frames / ElapsedSeconds));

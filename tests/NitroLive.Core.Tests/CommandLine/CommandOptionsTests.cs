@@ -145,7 +145,9 @@ public sealed class CommandOptionsTests
         Assert.Equal(new Uri("http://127.0.0.1:5000/"), settings.Url);
         Assert.Equal(4, settings.Clients);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.Duration);
+        Assert.Equal(TimeSpan.FromSeconds(BenchLiveCommand.DefaultWarmupSeconds), settings.Warmup);
         Assert.Equal(80, settings.CadenceMs);
+        Assert.Equal(BenchLiveCommand.DefaultJitterPercent, settings.JitterPercent);
         Assert.Equal(300, settings.PauseMs);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.FrameTimeout);
         Assert.Equal(["latest"], settings.Modes);
@@ -157,13 +159,15 @@ public sealed class CommandOptionsTests
     public void BenchLiveReadsEveryOption()
     {
         Assert.True(BenchLiveCommand.TryParse(
-            ["--url", "https://example.test/app/", "--clients", "8", "--duration", "5", "--cadence-ms", "0", "--mode", "both", "--pause-ms", "10",
+            ["--url", "https://example.test/app/", "--clients", "8", "--duration", "5", "--warmup", "0", "--cadence-ms", "0", "--jitter", "0", "--mode", "both", "--pause-ms", "10",
              "--frame-timeout-s", "3", "--protocol", "json", "--allow-remote"], out var settings, out var error), error);
 
         Assert.Equal(new Uri("https://example.test/app/"), settings.Url);
         Assert.Equal(8, settings.Clients);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Duration);
+        Assert.Equal(TimeSpan.Zero, settings.Warmup);
         Assert.Equal(0, settings.CadenceMs);
+        Assert.Equal(0, settings.JitterPercent);
         Assert.Equal(10, settings.PauseMs);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.FrameTimeout);
         Assert.Equal(["latest", "fifo"], settings.Modes);
@@ -177,6 +181,8 @@ public sealed class CommandOptionsTests
     [InlineData(new[] { "--url", "http://127.0.0.1", "--clients", "0" }, "--clients")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--duration", "soon" }, "--duration")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--mode", "lifo" }, "--mode")]
+    [InlineData(new[] { "--url", "http://127.0.0.1", "--jitter", "101" }, "--jitter")]
+    [InlineData(new[] { "--url", "http://127.0.0.1", "--warmup", "-1" }, "--warmup")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--protocol", "xml" }, "--protocol")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--bogus", "1" }, "unknown option '--bogus'")]
     [InlineData(new[] { "--url" }, "--url needs a value")]

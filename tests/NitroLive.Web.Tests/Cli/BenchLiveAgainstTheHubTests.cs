@@ -28,7 +28,7 @@ public sealed class BenchLiveAgainstTheHubTests
         using var error = new StringWriter();
 
         var exit = await BenchLiveCommand.RunAsync(
-            ["--url", host.BaseAddress.ToString(), "--clients", "2", "--duration", "1", "--cadence-ms", "0", "--pause-ms", "0",
+            ["--url", host.BaseAddress.ToString(), "--clients", "2", "--duration", "1", "--warmup", "1", "--cadence-ms", "0", "--pause-ms", "0",
              "--frame-timeout-s", "20", "--protocol", protocol],
             output, error, cts.Token);
 
@@ -36,6 +36,7 @@ public sealed class BenchLiveAgainstTheHubTests
         using var json = JsonDocument.Parse(output.ToString());
         var run = json.RootElement;
         Assert.Equal(protocol, run.GetProperty("protocol").GetString());
+        Assert.Equal(1, run.GetProperty("warmup_s").GetDouble());
         Assert.True(run.GetProperty("frames").GetInt32() > 0, output.ToString());
         Assert.True(run.GetProperty("prompts_completed").GetInt32() > 0, output.ToString());
         Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using NitroLive.Cli.Commands;
+using NitroLive.Web.Hubs;
+
+namespace NitroLive.Core.Tests.CommandLine;
+
+/// <summary>What one simulated typist of <c>bench live</c> counts, without a server (frames handed in directly).</summary>
+public sealed class LiveTypistTests
+{
+    private static readonly LiveBenchSettings Settings = new(
+        new Uri("http://127.0.0.1:5000/"), Clients: 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), CadenceMs: 80, JitterPercent: 50,
+        PauseMs: 300, TimeSpan.FromSeconds(5), ["latest"], "messagepack", AllowRemote: false);
+
+    [Fact]
+    public async Task TheWarmUpsFramesAreForgottenButAStaleFrameAfterItIsStillCaught()
+    {
+        await using var typist = new LiveTypist(0, Settings);
+        typist.Observe(Frame(sequence: 1, requestId: 1, generateMs: 50), Stopwatch.GetTimestamp(), 0);
+        typist.Observe(Frame(sequence: 2, requestId: 3, generateMs: 60), Stopwatch.GetTimestamp(), 0);
+        Assert.Equal(2, typist.Frames);
+
+        typist.ForgetMeasurements();
+
+        Assert.Equal(0, typist.Frames);
+        Assert.Empty(typist.PipelineMs);
+        Assert.Empty(typist.QueueWaitMs);
+        Assert.Empty(typist.TransportMs);
+
+        typist.Observe(Frame(sequence: 2, requestId: 2, generateMs: 7), Stopwatch.GetTimestamp(), 0);
+
+        Assert.Equal(1, typist.Frames);
+        Assert.Equal(1, typist.StaleFrames);
+        Assert.Equal([7.0], typist.PipelineMs);
+    }
+
+    private static FrameMessage Frame(long sequence, long requestId, double generateMs) => new()
+    {
+        SessionId = "s",
+        Sequence = sequence,
+        RequestId = requestId,
+        Request = new RequestMessage { Prompt = "a red circle" },
+        Timings = new TimingsMessage { GenerateMs = generateMs, QueueWaitMs = 1, BatchSize = 1 },
+    };
+}
