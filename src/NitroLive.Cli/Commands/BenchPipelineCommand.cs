@@ -142,16 +142,19 @@ internal static class BenchPipelineCommand
                 requests[i] = new GenerationRequest(prompt, shape.Steps, Seed: 1234 + (run * shape.Batch) + i, shape.Width, shape.Height);
             }
 
+            // The whole process's count: the generation runs on the pipeline's own thread. Read outside the timing.
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             var result = (await pipeline.GenerateAsync(requests, cancellationToken))[0];
             var wallMs = clock.Elapsed.TotalMilliseconds;
+            var allocatedKb = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0;
 
             clock.Restart();
             var jpeg = encoder.Encode(result.Rgb, result.Width, result.Height);
             var encodeMs = clock.Elapsed.TotalMilliseconds;
             if (run >= 0)
             {
-                samples.Add(new PipelineSample(result.Timings, wallMs, encodeMs, jpeg.Length));
+                samples.Add(new PipelineSample(result.Timings, wallMs, allocatedKb, encodeMs, jpeg.Length));
             }
         }
 
@@ -281,7 +284,7 @@ internal sealed record PipelineBenchSettings(
 internal sealed record BenchShape(int Steps, int Width, int Height, int Batch);
 
 /// <summary>One measured generation.</summary>
-internal sealed record PipelineSample(StageTimings Timings, double WallMs, double JpegEncodeMs, int JpegBytes);
+internal sealed record PipelineSample(StageTimings Timings, double WallMs, double AllocatedKb, double JpegEncodeMs, int JpegBytes);
 
 /// <summary>The runs of one prompt scenario and their per-stage summaries.</summary>
 internal sealed record PipelineScenario(string Kind, IReadOnlyList<PipelineSample> Samples)
@@ -299,6 +302,7 @@ internal sealed record PipelineScenario(string Kind, IReadOnlyList<PipelineSampl
         BenchSummary.Write(json, "decode_ms", BenchSummary.Of(Samples.Select(s => s.Timings.DecodeMs)));
         BenchSummary.Write(json, "total_ms", Total);
         BenchSummary.Write(json, "wall_ms", BenchSummary.Of(Samples.Select(s => s.WallMs)));
+        BenchSummary.Write(json, "managed_kb_allocated", BenchSummary.Of(Samples.Select(s => s.AllocatedKb)));
         BenchSummary.Write(json, "jpeg_q85_encode_ms", BenchSummary.Of(Samples.Select(s => s.JpegEncodeMs)));
         json.WriteNumber("jpeg_q85_bytes_mean", Samples.Count == 0 ? 0 : Math.Round(Samples.Average(s => s.JpegBytes)));
         json.WriteEndObject();

@@ -268,7 +268,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         var batch = requests.Count;
 
         // Text: cached per prompt; only misses are tokenized and encoded (one prompt at a time, batch 1).
-        var embeddings = new PromptEmbedding[batch];
+        var embeddings = new PromptEmbedding?[batch];
         var hits = new bool[batch];
         double tokenizeMs = 0, encodeMs = 0;
         for (var i = 0; i < batch; i++)
@@ -284,14 +284,15 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             _text.Tokenize(requests[i].Prompt, _tokenizer1, _tokenizer2);
             tokenizeMs += clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            embeddings[i] = _text.Encode(_textEncoder1, _textEncoder2, runOptions);
+            var embedding = _text.Encode(_textEncoder1, _textEncoder2, runOptions, _cache.TakeOldestIfFull(embeddings));
             encodeMs += clock.Elapsed.TotalMilliseconds;
-            _cache.Add(requests[i].Prompt, embeddings[i]);
+            embeddings[i] = embedding;
+            _cache.Add(requests[i].Prompt, embedding);
             cancellationToken.ThrowIfCancellationRequested();
         }
 
         var set = BuffersFor(batch, first.Width, first.Height);
-        set.SetConditioning(embeddings, first.Width, first.Height);
+        set.SetConditioning(embeddings!, first.Width, first.Height);
 
         // Noise: each image has its own stream, so a batch gives the same images as the same requests one by one.
         var noise = new GaussianNoise[batch];

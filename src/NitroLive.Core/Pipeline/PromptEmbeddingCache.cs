@@ -8,6 +8,9 @@ internal sealed record PromptEmbedding(float[] Hidden, float[] Pooled);
 /// <summary>
 /// Least-recently-used prompt embeddings, bounded: typing revisits prompts (backspace, undo), and a hit skips the
 /// tokenizer and both text encoders. Not thread-safe; the pipeline runs one generation at a time.
+/// Once full, the evicted entry's arrays are handed back for the next prompt's encoding (<see cref="TakeOldestIfFull"/>):
+/// typing misses on almost every keystroke, and a fresh pair of arrays each time would be garbage that lived long
+/// enough to be promoted, so a busy server would pay for old-generation collections it never needed.
 /// </summary>
 internal sealed class PromptEmbeddingCache(int capacity)
 {
@@ -28,6 +31,30 @@ internal sealed class PromptEmbeddingCache(int capacity)
 
         embedding = null!;
         return false;
+    }
+
+    /// <summary>
+    /// When the cache is full, removes its least recently used entry and returns that embedding for reuse, unless
+    /// it is one of <paramref name="inUse"/> (the embeddings of the generation in progress); otherwise null.
+    /// </summary>
+    public PromptEmbedding? TakeOldestIfFull(ReadOnlySpan<PromptEmbedding?> inUse)
+    {
+        if (capacity <= 0 || _index.Count < capacity || _order.Last is not { } oldest)
+        {
+            return null;
+        }
+
+        foreach (var used in inUse)
+        {
+            if (ReferenceEquals(used, oldest.Value.Embedding))
+            {
+                return null;
+            }
+        }
+
+        _order.RemoveLast();
+        _index.Remove(oldest.Value.Prompt);
+        return oldest.Value.Embedding;
     }
 
     public void Add(string prompt, PromptEmbedding embedding)

@@ -71,22 +71,26 @@ internal sealed class TextEncoderBuffers : IDisposable
         _input2.WriteIds(_ids2);
     }
 
-    public PromptEmbedding Encode(InferenceSession textEncoder1, InferenceSession textEncoder2, RunOptions runOptions)
+    /// <summary>Runs both encoders on the tokenized prompt; the result lands in <paramref name="reuse"/>'s arrays when they fit.</summary>
+    public PromptEmbedding Encode(InferenceSession textEncoder1, InferenceSession textEncoder2, RunOptions runOptions, PromptEmbedding? reuse = null)
     {
         textEncoder1.Run(runOptions, _inputNames, _inputs1, _outputNames1, _outputs1);
         textEncoder2.Run(runOptions, _inputNames, _inputs2, _outputNames2, _outputs2);
 
+        var embedding = reuse is not null && reuse.Hidden.Length == Tokens * HiddenWidth && reuse.Pooled.Length == PooledWidth
+            ? reuse
+            : new PromptEmbedding(new float[Tokens * HiddenWidth], new float[PooledWidth]);
+
         // encoder_hidden_states = concat(TE1 hidden_states[-2], TE2 hidden_states[-2]) along the last axis.
-        var hidden = new float[Tokens * HiddenWidth];
+        var hidden = embedding.Hidden;
         for (var t = 0; t < Tokens; t++)
         {
             _hidden1.ReadFloats(t * Width1, hidden.AsSpan(t * HiddenWidth, Width1));
             _hidden2.ReadFloats(t * Width2, hidden.AsSpan((t * HiddenWidth) + Width1, Width2));
         }
 
-        var pooled = new float[PooledWidth];
-        _pooled.ReadFloats(0, pooled);
-        return new PromptEmbedding(hidden, pooled);
+        _pooled.ReadFloats(0, embedding.Pooled);
+        return embedding;
     }
 
     public void Dispose()

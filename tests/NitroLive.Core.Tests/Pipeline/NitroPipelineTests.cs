@@ -29,6 +29,34 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
         Assert.InRange(model.MaxBatch, 1, 4);
     }
 
+    // A full cache hands its oldest entry's arrays to the next prompt's encoding. With room for one prompt that happens
+    // on every miss, so any embedding overwritten while in use (the batch's other prompt) or left stale shows in pixels.
+    [Fact]
+    public async Task APromptCacheThatRecyclesItsArraysDrawsWhatAnAmpleOneDraws()
+    {
+        using var recycling = new NitroPipeline(fixture.Options() with { EmbeddingCacheSize = 1 });
+        var size = Native;
+        GenerationRequest[][] calls =
+        [
+            [new("a red circle on a blue background", 1, 3, size, size), new("two yellow triangles", 1, 4, size, size)],
+            [new("a big green square at the top left", 1, 5, size, size)],
+            [new("a red circle on a blue background", 1, 3, size, size)],
+            [new("two yellow triangles", 1, 4, size, size), new("a big green square at the top left", 1, 5, size, size)],
+        ];
+
+        foreach (var requests in calls)
+        {
+            var expected = await Pipeline.GenerateAsync(requests, CancellationToken.None).WaitAsync(Timeout);
+            var actual = await recycling.GenerateAsync(requests, CancellationToken.None).WaitAsync(Timeout);
+            for (var i = 0; i < requests.Length; i++)
+            {
+                Assert.True(expected[i].Rgb.AsSpan().SequenceEqual(actual[i].Rgb), $"'{requests[i].Prompt}' in a call of {requests.Length}");
+            }
+        }
+
+        Assert.Equal(1, recycling.CachedPrompts);
+    }
+
     [Fact]
     public async Task TheSameSeedGivesIdenticalPixels()
     {

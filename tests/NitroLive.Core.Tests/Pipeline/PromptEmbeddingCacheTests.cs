@@ -54,4 +54,38 @@ public sealed class PromptEmbeddingCacheTests
         Assert.False(cache.TryGet("a", out _));
         Assert.Equal(0, cache.Count);
     }
+
+    [Fact]
+    public void AFullCacheHandsOverItsLeastRecentlyUsedEntry()
+    {
+        var cache = new PromptEmbeddingCache(2);
+        var a = Embedding(1);
+        cache.Add("a", a);
+        Assert.Null(cache.TakeOldestIfFull([]));
+
+        cache.Add("b", Embedding(2));
+        var taken = cache.TakeOldestIfFull([]);
+
+        Assert.Same(a, taken);
+        Assert.Equal(1, cache.Count);
+        Assert.False(cache.TryGet("a", out _));
+        Assert.True(cache.TryGet("b", out _));
+    }
+
+    [Fact]
+    public void AnEntryInUseIsNotHandedOver()
+    {
+        var cache = new PromptEmbeddingCache(1);
+        var a = Embedding(1);
+        cache.Add("a", a);
+
+        Assert.Null(cache.TakeOldestIfFull([null, a]));
+        Assert.True(cache.TryGet("a", out _));
+    }
+
+    [Fact]
+    public void AZeroSizedCacheHandsOverNothing()
+    {
+        Assert.Null(new PromptEmbeddingCache(0).TakeOldestIfFull([]));
+    }
 }
