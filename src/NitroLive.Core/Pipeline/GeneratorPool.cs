@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace NitroLive.Core.Pipeline;
 
@@ -9,8 +10,17 @@ namespace NitroLive.Core.Pipeline;
 /// parallel generations: a busy demo's final keystrokes no longer wait behind other typists' frames. Each instance
 /// holds a whole model in memory, so on a GPU one instance (no pool) is the right choice.
 /// </summary>
-public sealed class GeneratorPool : IImageGenerator, IDisposable
+public sealed partial class GeneratorPool : IImageGenerator, IDisposable
 {
+    /// <summary>The instance count that asks <see cref="Open"/> to choose (see <see cref="AutoInstances"/>).</summary>
+    public const int Auto = 0;
+
+    /// <summary>Models up to this size (all files of the model folder) may be opened more than once by <see cref="Auto"/>.</summary>
+    public const long SmallModelBytes = 1L << 30;
+
+    /// <summary>The most instances <see cref="Auto"/> opens.</summary>
+    public const int MaxAutoInstances = 4;
+
     private readonly IImageGenerator[] _generators;
     private readonly Stack<IImageGenerator> _idle;
     private readonly SemaphoreSlim _available;
@@ -52,20 +62,42 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
     public int Concurrency => _generators.Length;
 
     /// <summary>
+    /// How many instances <see cref="Auto"/> opens: one per processor, up to <see cref="MaxAutoInstances"/>, for a small
+    /// model on the CPU, where one instance's kernels cannot use the cores and typists would wait behind each other's
+    /// frames (docs/performance.md, live runs 7 and 9); one on a GPU, which batching and CUDA graphs serve better, and one
+    /// for a large model, which each instance would hold in memory again.
+    /// </summary>
+    public static int AutoInstances(string provider, long modelBytes, int processorCount) =>
+        string.Equals(provider, "CPU", StringComparison.OrdinalIgnoreCase) && modelBytes <= SmallModelBytes
+            ? Math.Clamp(processorCount, 1, MaxAutoInstances)
+            : 1;
+
+    /// <summary>
     /// What the app runs for <paramref name="options"/>: the model directory's generator (see
-    /// <see cref="VariantGenerator.OpenModelDirectory"/>) when <paramref name="instances"/> is 1, else a pool of that many.
+    /// <see cref="VariantGenerator.OpenModelDirectory"/>) when <paramref name="instances"/> is 1, else a pool of that many;
+    /// <see cref="Auto"/> chooses by <see cref="AutoInstances"/> once the first instance has told the provider.
     /// When <see cref="PipelineOptions.IntraOpThreads"/> is 0 each pooled instance gets an equal share of the
     /// processors, because every instance's own default of all of them would oversubscribe the machine.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="instances"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="instances"/> is below 0.</exception>
     /// <exception cref="Models.ModelValidationException">The model directory is not a usable model (see the generator).</exception>
     public static IImageGenerator Open(PipelineOptions options, int instances, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(instances);
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GeneratorPool>();
+        var auto = instances == Auto;
+        if (auto)
+        {
+            // The provider is known only once a session opened; a CPU share of the cores is harmless if it is CUDA.
+            instances = AutoInstances("CPU", FolderBytes(options.ModelDirectory), Environment.ProcessorCount);
+        }
+
         if (instances == 1)
         {
-            return VariantGenerator.OpenModelDirectory(options, loggerFactory);
+            var single = VariantGenerator.OpenModelDirectory(options, loggerFactory);
+            Log.Instances(logger, 1, auto ? "chosen" : "configured", single.Model.Provider);
+            return single;
         }
 
         var perInstance = options with
@@ -75,11 +107,19 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
         var opened = new List<IImageGenerator>(instances);
         try
         {
-            for (var i = 0; i < instances; i++)
+            opened.Add(VariantGenerator.OpenModelDirectory(perInstance, loggerFactory));
+            if (auto && !string.Equals(opened[0].Model.Provider, "CPU", StringComparison.OrdinalIgnoreCase))
+            {
+                Log.Instances(logger, 1, "chosen", opened[0].Model.Provider);
+                return opened[0];
+            }
+
+            for (var i = 1; i < instances; i++)
             {
                 opened.Add(VariantGenerator.OpenModelDirectory(perInstance, loggerFactory));
             }
 
+            Log.Instances(logger, instances, auto ? "chosen" : "configured", opened[0].Model.Provider);
             return new GeneratorPool(opened);
         }
         catch
@@ -116,6 +156,19 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
         }
     }
 
+    private static long FolderBytes(string directory)
+    {
+        try
+        {
+            return new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Opening the model reports a missing or unreadable folder properly; here it only means "not known small".
+            return long.MaxValue;
+        }
+    }
+
     /// <summary>Disposes every instance.</summary>
     public void Dispose()
     {
@@ -127,5 +180,11 @@ public sealed class GeneratorPool : IImageGenerator, IDisposable
         _disposed = true;
         OwnedGenerators.DisposeAll(_generators);
         _available.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1113, Level = LogLevel.Information, Message = "Generator instances: {Count} ({How}) on {Provider}")]
+        public static partial void Instances(ILogger logger, int count, string how, string provider);
     }
 }

@@ -67,10 +67,12 @@ public sealed class NitroModelOptions
     /// <summary>
     /// Independent generator instances that run generations side by side (each a whole model in memory, with
     /// <see cref="IntraOpThreads"/> threads, or an equal share of the processors when that is 0). More than 1 suits a
-    /// CPU serving several typists at once (docs/performance.md, live run 7); keep 1 on a GPU.
+    /// CPU serving several typists at once (docs/performance.md, live runs 7 and 9); keep 1 on a GPU. 0 (the default)
+    /// chooses: one per processor, up to 4, for a model of at most 1 GiB on the CPU, otherwise 1
+    /// (<see cref="GeneratorPool.AutoInstances"/>).
     /// </summary>
-    [Range(1, 64)]
-    public int ParallelGenerators { get; set; } = 1;
+    [Range(0, 64)]
+    public int ParallelGenerators { get; set; } = GeneratorPool.Auto;
 
     /// <summary>Where TensorRT caches its engines; a relative path is taken relative to the app's base directory.</summary>
     public string TensorRtCacheDirectory { get; set; } = string.Empty;
@@ -107,7 +109,7 @@ public static class GeneratorServiceCollectionExtensions
     /// <summary>
     /// Registers the app's one <see cref="IImageGenerator"/>, configured from <c>NitroLive:Model</c>: a
     /// <see cref="NitroPipeline"/> on a model folder, or a <see cref="VariantGenerator"/> with one pipeline per variant
-    /// on a folder of model folders; a <see cref="GeneratorPool"/> of those with <c>ParallelGenerators</c> above 1.
+    /// on a folder of model folders; a <see cref="GeneratorPool"/> of those with <c>ParallelGenerators</c> above 1 (0 chooses).
     /// It is built when the app starts (the generation loop needs it), so a bad model folder stops startup with an
     /// <see cref="OptionsValidationException"/> listing every problem by file and reason.
     /// Replacing the <see cref="IImageGenerator"/> registration (tests) skips the model entirely.

@@ -33,7 +33,38 @@ public sealed class GeneratorPoolTests(EmbeddedPipelineFixture fixture) : IClass
 
         Assert.IsType<NitroPipeline>(generator);
         Assert.Equal(1, ((IImageGenerator)generator).Concurrency);
-        Assert.Throws<ArgumentOutOfRangeException>(() => GeneratorPool.Open(fixture.Options(), instances: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GeneratorPool.Open(fixture.Options(), instances: -1));
+    }
+
+    [Fact]
+    public void AutoOpensOneInstancePerProcessorForTheSmallModelOnTheCpu()
+    {
+        var expected = Math.Min(Environment.ProcessorCount, GeneratorPool.MaxAutoInstances);
+
+        using var generator = (IDisposable)GeneratorPool.Open(fixture.Options(), GeneratorPool.Auto);
+
+        Assert.Equal(expected, ((IImageGenerator)generator).Concurrency);
+        Assert.Equal(expected > 1, generator is GeneratorPool);
+    }
+
+    [Theory]
+    [InlineData("CPU", 6_000_000L, 2, 2)]
+    [InlineData("CPU", 6_000_000L, 1, 1)]
+    [InlineData("CPU", 6_000_000L, 64, GeneratorPool.MaxAutoInstances)]
+    [InlineData("CPU", GeneratorPool.SmallModelBytes, 8, GeneratorPool.MaxAutoInstances)]
+    [InlineData("CPU", GeneratorPool.SmallModelBytes + 1, 8, 1)]
+    [InlineData("CUDA", 6_000_000L, 8, 1)]
+    public void AutoKeepsOneInstanceOnAGpuOrForALargeModel(string provider, long modelBytes, int processors, int expected)
+    {
+        Assert.Equal(expected, GeneratorPool.AutoInstances(provider, modelBytes, processors));
+    }
+
+    [Fact]
+    public void AutoOnAMissingFolderLeavesTheErrorToTheModelCheck()
+    {
+        var options = fixture.Options() with { ModelDirectory = Path.Combine(Path.GetTempPath(), "nitrolive-no-such-model-" + Guid.NewGuid().ToString("N")) };
+
+        Assert.ThrowsAny<Exception>(() => GeneratorPool.Open(options, GeneratorPool.Auto));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class StartupTests
 
     [Theory]
     [InlineData("NitroLive:Live:JpegQuality", "0", "JpegQuality")]
-    [InlineData("NitroLive:Model:ParallelGenerators", "0", "ParallelGenerators")]
+    [InlineData("NitroLive:Model:ParallelGenerators", "-1", "ParallelGenerators")]
     public void InvalidOptionsStopStartupNamingTheKey(string key, string value, string named)
     {
         using var factory = new LiveAppFactory(settings: new() { [key] = value });
