@@ -282,8 +282,8 @@ internal sealed record LiveBenchSettings(
     Uri Url, int Clients, TimeSpan Duration, TimeSpan Warmup, int CadenceMs, int JitterPercent, int PauseMs, TimeSpan FrameTimeout, IReadOnlyList<string> Modes,
     string Protocol, bool AllowRemote);
 
-/// <summary>A frame as one typist saw it.</summary>
-internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, string Prompt, int BatchSize);
+/// <summary>A frame as one typist saw it; ServerMs is the server's own part, request accepted to frame ready to send.</summary>
+internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, double QueueWaitMs, double ServerMs, string Prompt, int BatchSize);
 
 /// <summary>
 /// One simulated person: one connection, one session of their own, a frame reader on the hub's Frames stream and a
@@ -344,6 +344,12 @@ internal sealed class LiveTypist : IAsyncDisposable
     public List<double> KeystrokeToFrameMs { get; } = [];
 
     public List<double> FinalPipelineMs { get; } = [];
+
+    public List<double> FinalQueueWaitMs { get; } = [];
+
+    public List<double> FinalServerMs { get; } = [];
+
+    public List<double> FinalOutsideServerMs { get; } = [];
 
     public List<double> PipelineMs { get; } = [];
 
@@ -476,6 +482,9 @@ internal sealed class LiveTypist : IAsyncDisposable
             PromptsCompleted = PromptsTimedOut = MaxBatch = 0;
             KeystrokeToFrameMs.Clear();
             FinalPipelineMs.Clear();
+            FinalQueueWaitMs.Clear();
+            FinalServerMs.Clear();
+            FinalOutsideServerMs.Clear();
             PipelineMs.Clear();
             RequestToFrameMs.Clear();
             QueueWaitMs.Clear();
@@ -573,8 +582,12 @@ internal sealed class LiveTypist : IAsyncDisposable
         lock (_gate)
         {
             PromptsCompleted++;
-            KeystrokeToFrameMs.Add(TicksToMs(final.ReceivedAt - lastKeystroke));
+            var keystrokeToFrame = TicksToMs(final.ReceivedAt - lastKeystroke);
+            KeystrokeToFrameMs.Add(keystrokeToFrame);
             FinalPipelineMs.Add(final.GenerateMs);
+            FinalQueueWaitMs.Add(final.QueueWaitMs);
+            FinalServerMs.Add(final.ServerMs);
+            FinalOutsideServerMs.Add(keystrokeToFrame - final.ServerMs);
             if (!string.Equals(final.Prompt, prompt, StringComparison.Ordinal))
             {
                 WrongPromptFrames++;
@@ -601,7 +614,7 @@ internal sealed class LiveTypist : IAsyncDisposable
             PipelineMs.Add(frame.Timings.GenerateMs);
             QueueWaitMs.Add(frame.Timings.QueueWaitMs);
             TransportMs.Add(receivedAtUnixMs - frame.CreatedAtUnixMs);
-            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Request.Prompt, frame.Timings.BatchSize);
+            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Timings.QueueWaitMs, frame.Timings.TotalMs, frame.Request.Prompt, frame.Timings.BatchSize);
             _seen[frame.RequestId] = seen;
             if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
@@ -668,6 +681,9 @@ internal sealed record LiveRunResult(
     int MaxBatch,
     BenchSummary? KeystrokeToFrame,
     BenchSummary? FinalPipeline,
+    BenchSummary? FinalQueueWait,
+    BenchSummary? FinalServer,
+    BenchSummary? FinalOutsideServer,
     BenchSummary? Pipeline,
     BenchSummary? RequestToFrame,
     BenchSummary? QueueWait,
@@ -694,6 +710,9 @@ internal sealed record LiveRunResult(
         typists.Max(t => t.MaxBatch),
         BenchSummary.Of(typists.SelectMany(t => t.KeystrokeToFrameMs)),
         BenchSummary.Of(typists.SelectMany(t => t.FinalPipelineMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.FinalQueueWaitMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.FinalServerMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.FinalOutsideServerMs)),
         BenchSummary.Of(typists.SelectMany(t => t.PipelineMs)),
         BenchSummary.Of(typists.SelectMany(t => t.RequestToFrameMs)),
         BenchSummary.Of(typists.SelectMany(t => t.QueueWaitMs)),
@@ -728,6 +747,14 @@ internal sealed record LiveRunResult(
         json.WriteNumber("max_batch", MaxBatch);
         BenchSummary.Write(json, "keystroke_to_frame_ms", KeystrokeToFrame);
         BenchSummary.Write(json, "pipeline_ms_of_final_frames", FinalPipeline);
+
+        // Where a final keystroke's time went: waiting for a generator, the server's whole part (queue, generation,
+        // encoding), and the rest (the hub call in and the frame out, both ends' scheduling included).
+        json.WriteStartObject("final_frames_ms");
+        BenchSummary.Write(json, "queue_wait", FinalQueueWait);
+        BenchSummary.Write(json, "server_accept_to_ready", FinalServer);
+        BenchSummary.Write(json, "outside_server", FinalOutsideServer);
+        json.WriteEndObject();
         BenchSummary.Write(json, "pipeline_ms_all_frames", Pipeline);
         BenchSummary.Write(json, "request_to_frame_ms", RequestToFrame);
         BenchSummary.Write(json, "queue_wait_ms", QueueWait);

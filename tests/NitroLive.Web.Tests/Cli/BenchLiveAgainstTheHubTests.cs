@@ -39,6 +39,9 @@ public sealed class BenchLiveAgainstTheHubTests
         Assert.Equal(1, run.GetProperty("warmup_s").GetDouble());
         Assert.True(run.GetProperty("frames").GetInt32() > 0, output.ToString());
         Assert.True(run.GetProperty("prompts_completed").GetInt32() > 0, output.ToString());
+        Assert.Equal(
+            run.GetProperty("prompts_completed").GetInt32(),
+            run.GetProperty("final_frames_ms").GetProperty("outside_server").GetProperty("count").GetInt32());
         Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
         Assert.Equal(0, run.GetProperty("rejected_calls").GetInt32());
         Assert.Equal(0, run.GetProperty("errors").GetArrayLength());
