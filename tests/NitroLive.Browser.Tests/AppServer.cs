@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace NitroLive.Browser.Tests;
 
@@ -32,6 +33,9 @@ internal sealed class AppServer : WebApplicationFactory<Program>
     public Uri BaseAddress { get; private set; } = default!;
 
     public int Port => BaseAddress.Port;
+
+    /// <summary>The server's latest log lines, for a failing test to show.</summary>
+    public RecentLogs Logs { get; } = new();
 
     /// <summary>Starts Kestrel and waits until the generator is ready (the embedded model loaded and warmed up).</summary>
     public async Task<AppServer> StartAsync(CancellationToken cancellationToken)
@@ -72,6 +76,7 @@ internal sealed class AppServer : WebApplicationFactory<Program>
     {
         // Development serves the static web assets from their source folders (wwwroot/ at the repository root).
         builder.UseEnvironment("Development");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -110,7 +110,8 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await kiosk.GotoAsync(App.Url("kiosk").ToString());
 
         // A fresh kiosk gets its own session and moves to /kiosk/{id}, so a reload keeps it.
-        await kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.ExplainTimeoutAsync(kiosk, App, "kiosk-session", () =>
+            kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) }));
         var qr = kiosk.Locator("[data-testid=kiosk-qr]");
         await Expect(qr).ToBeVisibleAsync(new() { Timeout = Ms(UiTimeout) });
         await PageProbe.WaitForAsync(kiosk, "() => document.querySelector('[data-testid=kiosk-qr]').naturalWidth > 0", UiTimeout, "the QR code image");
@@ -199,7 +200,8 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await using var context = await NewContextAsync(width: 1280, height: 720);
         var kiosk = await context.NewPageAsync();
         await kiosk.GotoAsync(first.Url("kiosk").ToString());
-        await kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.ExplainTimeoutAsync(kiosk, first, "kiosk-before-restart", () =>
+            kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) }));
         await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "a kiosk frame");
         var before = kiosk.Url;
 
@@ -209,7 +211,8 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await using var second = await new AppServer(port).StartAsync(startup.Token);
 
         // The circuit is gone with the old server: the kiosk reloads, starts a fresh session and draws again.
-        await kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal) && url != before, new() { Timeout = Ms(TimeSpan.FromSeconds(60)) });
+        await PageProbe.ExplainTimeoutAsync(kiosk, second, "kiosk-after-restart-session", () =>
+            kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal) && url != before, new() { Timeout = Ms(TimeSpan.FromSeconds(60)) }));
         await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "a frame from the new server");
         Assert.False(await kiosk.Locator("#blazor-error-ui").IsVisibleAsync());
         await PageProbe.ScreenshotAsync(kiosk, "kiosk-after-restart");

@@ -89,6 +89,34 @@ internal static class PageProbe
         throw new TimeoutException($"Timed out waiting for {what} ({expression}).");
     }
 
+    /// <summary>
+    /// Runs a Playwright wait; when it times out, fails with what the page shows, a screenshot
+    /// (<c>failed-{name}.png</c>) and the server's latest log lines, so a CI failure says what the server was doing.
+    /// </summary>
+    public static async Task ExplainTimeoutAsync(IPage page, AppServer app, string name, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (TimeoutException ex)
+        {
+            string text;
+            try
+            {
+                await ScreenshotAsync(page, "failed-" + name);
+                text = await page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 5_000 });
+            }
+            catch (PlaywrightException inner)
+            {
+                text = "(page unreadable: " + inner.Message + ")";
+            }
+
+            throw new TimeoutException(
+                $"{name}: {ex.Message}\npage {page.Url} shows:\n{text}\nserver log, latest lines:\n{app.Logs.Snapshot()}", ex);
+        }
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
