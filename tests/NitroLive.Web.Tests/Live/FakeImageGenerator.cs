@@ -51,6 +51,9 @@ internal sealed class FakeImageGenerator : IImageGenerator
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>The pixels of the image rendered last, the very array handed out in its result.</summary>
+    public byte[]? LastRgb { get; private set; }
+
     /// <summary>When set, each call waits for one release before it proceeds.</summary>
     public SemaphoreSlim? Gate { get; set; }
 
@@ -168,6 +171,7 @@ internal sealed class FakeImageGenerator : IImageGenerator
         }
 
         var timings = new StageTimings(0.1, 1, false, Enumerable.Repeat(Delay.TotalMilliseconds / request.Steps, request.Steps).ToArray(), 0.5, Delay.TotalMilliseconds, "Fake");
+        LastRgb = rgb;
         return new GenerationResult(request, rgb, request.Width, request.Height, timings);
     }
 

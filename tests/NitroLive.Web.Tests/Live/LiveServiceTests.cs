@@ -587,6 +587,23 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task TheFullQualityPixelsAreTheSessionsOwnNotTheGeneratorsArray()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.NewSession("png");
+        var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
+        using var cts = new CancellationTokenSource(Timeout);
+
+        // Whatever becomes of the array the generator returned (a pool may hand it out again), the download stays.
+        Array.Clear(host.Generator.LastRgb!);
+        var png = await owner.EncodePngAsync(null, cts.Token);
+
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(png);
+        var (r, g, b) = FakeImageGenerator.ColorOf("png", frame.Request.Seed);
+        Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(r, g, b), image[10, 10]);
+    }
+
+    [Fact]
     public async Task AJoiningMemberGetsTheNewestFrameAtOnce()
     {
         await using var host = await LiveTestHost.StartAsync();
