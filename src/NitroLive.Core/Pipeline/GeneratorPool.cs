@@ -12,7 +12,7 @@ namespace NitroLive.Core.Pipeline;
 /// </summary>
 public sealed partial class GeneratorPool : IImageGenerator, IDisposable
 {
-    /// <summary>The instance count that asks <see cref="Open"/> to choose (see <see cref="AutoInstances"/>).</summary>
+    /// <summary>The instance count that asks <see cref="Open(PipelineOptions, int, ILoggerFactory?)"/> to choose (see <see cref="AutoInstances"/>).</summary>
     public const int Auto = 0;
 
     /// <summary>Models up to this size (all files of the model folder) may be opened more than once by <see cref="Auto"/>.</summary>
@@ -81,7 +81,11 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="instances"/> is below 0.</exception>
     /// <exception cref="Models.ModelValidationException">The model directory is not a usable model (see the generator).</exception>
-    public static IImageGenerator Open(PipelineOptions options, int instances, ILoggerFactory? loggerFactory = null)
+    public static IImageGenerator Open(PipelineOptions options, int instances, ILoggerFactory? loggerFactory = null) =>
+        Open(options, instances, loggerFactory, o => VariantGenerator.OpenModelDirectory(o, loggerFactory));
+
+    /// <summary><see cref="Open(PipelineOptions, int, ILoggerFactory?)"/> with the opening of one instance given (for tests).</summary>
+    internal static IImageGenerator Open(PipelineOptions options, int instances, ILoggerFactory? loggerFactory, Func<PipelineOptions, IImageGenerator> openInstance)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(instances);
@@ -95,7 +99,7 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
 
         if (instances == 1)
         {
-            var single = VariantGenerator.OpenModelDirectory(options, loggerFactory);
+            var single = openInstance(options);
             Log.Instances(logger, 1, auto ? "chosen" : "configured", single.Model.Provider);
             return single;
         }
@@ -107,7 +111,7 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
         var opened = new List<IImageGenerator>(instances);
         try
         {
-            opened.Add(VariantGenerator.OpenModelDirectory(perInstance, loggerFactory));
+            opened.Add(openInstance(perInstance));
             if (auto && !string.Equals(opened[0].Model.Provider, "CPU", StringComparison.OrdinalIgnoreCase))
             {
                 Log.Instances(logger, 1, "chosen", opened[0].Model.Provider);
@@ -116,7 +120,7 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
 
             for (var i = 1; i < instances; i++)
             {
-                opened.Add(VariantGenerator.OpenModelDirectory(perInstance, loggerFactory));
+                opened.Add(openInstance(perInstance));
             }
 
             Log.Instances(logger, instances, auto ? "chosen" : "configured", opened[0].Model.Provider);

@@ -60,6 +60,41 @@ public sealed class GeneratorPoolTests(EmbeddedPipelineFixture fixture) : IClass
     }
 
     [Fact]
+    public void AutoStopsAtOneInstanceWhenTheFirstLandsOnAGpu()
+    {
+        var opened = new List<PipelineOptions>();
+        var generator = GeneratorPool.Open(fixture.Options(), GeneratorPool.Auto, null, options =>
+        {
+            opened.Add(options);
+            return new GatedGenerator(provider: "CUDA");
+        });
+        using var disposable = (IDisposable)generator;
+
+        Assert.IsType<GatedGenerator>(generator);
+        Assert.Single(opened);
+    }
+
+    [Fact]
+    public void AutoOpensTheRestWithAnEqualShareOfTheCoresWhenTheFirstIsOnTheCpu()
+    {
+        var opened = new List<PipelineOptions>();
+        var generator = GeneratorPool.Open(fixture.Options(), GeneratorPool.Auto, null, options =>
+        {
+            opened.Add(options);
+            return new GatedGenerator();
+        });
+        using var disposable = (IDisposable)generator;
+
+        var expected = Math.Min(Environment.ProcessorCount, GeneratorPool.MaxAutoInstances);
+        Assert.Equal(expected, generator.Concurrency);
+        Assert.Equal(expected, opened.Count);
+        if (expected > 1)
+        {
+            Assert.All(opened, o => Assert.Equal(Math.Max(1, Environment.ProcessorCount / expected), o.IntraOpThreads));
+        }
+    }
+
+    [Fact]
     public void AutoOnAMissingFolderLeavesTheErrorToTheModelCheck()
     {
         var options = fixture.Options() with { ModelDirectory = Path.Combine(Path.GetTempPath(), "nitrolive-no-such-model-" + Guid.NewGuid().ToString("N")) };
