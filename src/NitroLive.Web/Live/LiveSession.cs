@@ -49,7 +49,8 @@ internal sealed class LiveSession
 
     // The newest frame's pixels, for full-quality downloads, copied into one buffer the session keeps: the generator's
     // own array then dies young, where holding it until the next frame made it live long enough to be promoted, and a
-    // busy server's old generation filled with 48 KB (3 MB at 1024x1024) of dead pixels per frame.
+    // busy server's old generation filled with dead pixels (48 KB a frame for the embedded model; measured in the
+    // 32-client soak, docs/performance.md). Frames of 85 KB and more start on the large object heap either way.
     private byte[] _latestRgb = [];
     private CancellationTokenSource _interest = new();
     private long _emptySince;
