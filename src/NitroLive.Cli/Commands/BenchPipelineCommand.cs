@@ -54,8 +54,11 @@ internal static class BenchPipelineCommand
         using var logging = CliLogging.Create(LogLevel.Warning);
         try
         {
+            // As the web app runs it: result pixels come from a pool and go back once the frame is encoded.
+            var resultBuffers = new RgbBufferPool();
             using var pipeline = new NitroPipeline(new PipelineOptions
             {
+                ResultBuffers = resultBuffers,
                 ModelDirectory = settings.Model,
                 Provider = settings.Provider,
                 IntraOpThreads = settings.Threads,
@@ -83,7 +86,7 @@ internal static class BenchPipelineCommand
                         {
                             await error.WriteLineAsync(
                                 $"nitrolive bench pipeline: {kind}, {settings.Warmup} warm-up + {settings.Runs} runs, {steps} step(s) at {width}x{height}, batch {batch} on {pipeline.Provider}");
-                            scenarios.Add(await MeasureAsync(pipeline, encoder, kind, settings, shape, uniquePrompts, cancellationToken));
+                            scenarios.Add(await MeasureAsync(pipeline, encoder, resultBuffers, kind, settings, shape, uniquePrompts, cancellationToken));
                         }
 
                         var json = ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, pipeline.KeepsLatentsOnDevice,
@@ -127,7 +130,7 @@ internal static class BenchPipelineCommand
         return $"a {colour} {shape} at the {position} on a {background} background";
     }
 
-    private static async Task<PipelineScenario> MeasureAsync(NitroPipeline pipeline, FrameEncoder encoder, string kind,
+    private static async Task<PipelineScenario> MeasureAsync(NitroPipeline pipeline, FrameEncoder encoder, RgbBufferPool resultBuffers, string kind,
         PipelineBenchSettings settings, BenchShape shape, StrongBox<int> uniquePrompts, CancellationToken cancellationToken)
     {
         // The miss scenario starts past every prompt the hit scenario or an earlier run could have cached.
@@ -145,13 +148,19 @@ internal static class BenchPipelineCommand
             // The whole process's count: the generation runs on the pipeline's own thread. Read outside the timing.
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
-            var result = (await pipeline.GenerateAsync(requests, cancellationToken))[0];
+            var results = await pipeline.GenerateAsync(requests, cancellationToken);
+            var result = results[0];
             var wallMs = clock.Elapsed.TotalMilliseconds;
             var allocatedKb = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0;
 
             clock.Restart();
             var jpeg = encoder.Encode(result.Rgb, result.Width, result.Height);
             var encodeMs = clock.Elapsed.TotalMilliseconds;
+            foreach (var done in results)
+            {
+                resultBuffers.Return(done.Rgb);
+            }
+
             if (run >= 0)
             {
                 samples.Add(new PipelineSample(result.Timings, wallMs, allocatedKb, encodeMs, jpeg.Length));

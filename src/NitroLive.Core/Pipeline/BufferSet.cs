@@ -117,14 +117,14 @@ internal sealed class BufferSet : IDisposable
         }
     }
 
-    /// <summary>Decoder output to one interleaved RGB byte array per image.</summary>
-    public byte[][] ToRgb(VaeOutputRange range)
+    /// <summary>Decoder output to one interleaved RGB byte array per image (from <paramref name="pool"/> when given; every byte is written).</summary>
+    public byte[][] ToRgb(VaeOutputRange range, RgbBufferPool? pool = null)
     {
         var plane = 3 * Width * Height;
         var images = new byte[Batch][];
         for (var i = 0; i < Batch; i++)
         {
-            var rgb = new byte[plane];
+            var rgb = pool?.Rent(plane) ?? new byte[plane];
             if (DecoderOut.ElementType == TensorElementType.Float)
             {
                 var chw = DecoderOut.As<float>().Slice(i * plane, plane);

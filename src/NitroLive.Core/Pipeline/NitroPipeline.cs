@@ -38,6 +38,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly bool _shapeSessions;
     private readonly Action<SessionOptions>? _configureShapeSession;
     private readonly bool _fixShapeDimensions;
+    private readonly RgbBufferPool? _resultBuffers;
     private readonly OrtMemoryInfo? _deviceMemory;
     private readonly GeneratorThread _thread;
     private int _running;
@@ -117,6 +118,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
         _configureShapeSession = options.ConfigureShapeSession;
         _fixShapeDimensions = options.FixShapeDimensions;
+        _resultBuffers = options.ResultBuffers;
         _shapeSessions = _stepGraphs is not null && (options.ForceShapeSessions || (options.UseCudaGraphs && _providers.IsCuda && !_providers.UsesTensorRt));
         if (options.UseCudaGraphs && !_shapeSessions)
         {
@@ -328,7 +330,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
             var decodeClock = Stopwatch.StartNew();
             device.Decode(_decoder, runOptions);
-            rgbs = set.ToRgb(config.OutputRange);
+            rgbs = set.ToRgb(config.OutputRange, _resultBuffers);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
         }
         else
@@ -377,7 +379,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             // ONNX Runtime looks at Terminate between nodes only: a cancel that lands in the decoder's last node lets the
             // run finish, and a cancelled generation must still never hand back a result.
             cancellationToken.ThrowIfCancellationRequested();
-            rgbs = set.ToRgb(config.OutputRange);
+            rgbs = set.ToRgb(config.OutputRange, _resultBuffers);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
         }
 

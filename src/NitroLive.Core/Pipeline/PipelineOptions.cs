@@ -50,6 +50,13 @@ public sealed record PipelineOptions
     /// </summary>
     public bool? KeepLatentsOnDevice { get; init; }
 
+    /// <summary>
+    /// Where the results' RGB arrays come from; null for a new array per image. A caller that sets it owns each result's
+    /// array and hands it back with <see cref="RgbBufferPool.Return"/> once nothing reads it (the web app does after
+    /// sending the frame); arrays never handed back simply go to the garbage collector.
+    /// </summary>
+    public RgbBufferPool? ResultBuffers { get; init; }
+
     /// <summary>Prompt embeddings kept (least recently used evicted first).</summary>
     public int EmbeddingCacheSize { get; init; } = 256;
 

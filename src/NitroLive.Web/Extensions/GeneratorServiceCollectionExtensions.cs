@@ -122,17 +122,20 @@ public static class GeneratorServiceCollectionExtensions
             .BindConfiguration(NitroModelOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<RgbBufferPool>();
         services.TryAddSingleton(sp => CreateGenerator(
             sp.GetRequiredService<IOptions<NitroModelOptions>>().Value,
+            sp.GetRequiredService<RgbBufferPool>(),
             sp.GetRequiredService<ILoggerFactory>()));
         return services;
     }
 
-    private static IImageGenerator CreateGenerator(NitroModelOptions options, ILoggerFactory loggerFactory)
+    private static IImageGenerator CreateGenerator(NitroModelOptions options, RgbBufferPool resultBuffers, ILoggerFactory loggerFactory)
     {
         try
         {
-            return GeneratorPool.Open(options.ToPipelineOptions(), options.ParallelGenerators, loggerFactory);
+            // The generation loop hands each frame's pixels back to the pool once the frame is out.
+            return GeneratorPool.Open(options.ToPipelineOptions() with { ResultBuffers = resultBuffers }, options.ParallelGenerators, loggerFactory);
         }
         catch (ModelValidationException ex)
         {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NitroLive.Core.Pipeline;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
 using NitroLive.Web.Telemetry;
@@ -38,6 +39,7 @@ public static class LiveServiceCollectionExtensions
         services.TryAddSingleton<ReadyQueue>();
         services.TryAddSingleton<LiveSessionRegistry>();
         services.TryAddSingleton<IFrameEncoder>(sp => new FrameEncoder(sp.GetRequiredService<IOptions<LiveOptions>>().Value));
+        services.TryAddSingleton<RgbBufferPool>();
         services.TryAddSingleton<PromptBlocklist>();
         services.TryAddSingleton<LiveService>();
         services.TryAddSingleton<ILiveService>(sp => sp.GetRequiredService<LiveService>());

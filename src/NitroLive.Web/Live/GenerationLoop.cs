@@ -17,6 +17,7 @@ internal sealed class GenerationLoop : BackgroundService
     private readonly IImageGenerator _generator;
     private readonly ReadyQueue _ready;
     private readonly IFrameEncoder _encoder;
+    private readonly RgbBufferPool _resultBuffers;
     private readonly LiveReadiness _readiness;
     private readonly LiveStats _stats;
     private readonly TimeProvider _time;
@@ -29,6 +30,7 @@ internal sealed class GenerationLoop : BackgroundService
         IImageGenerator generator,
         ReadyQueue ready,
         IFrameEncoder encoder,
+        RgbBufferPool resultBuffers,
         LiveReadiness readiness,
         LiveStats stats,
         TimeProvider time,
@@ -38,6 +40,7 @@ internal sealed class GenerationLoop : BackgroundService
         _generator = generator;
         _ready = ready;
         _encoder = encoder;
+        _resultBuffers = resultBuffers;
         _readiness = readiness;
         _stats = stats;
         _time = time;
@@ -315,6 +318,12 @@ internal sealed class GenerationLoop : BackgroundService
                         EncodeAndPublish(batch, i);
                         return ValueTask.CompletedTask;
                     });
+                }
+
+                // Nothing reads the pixels any more: the frame is encoded and its session kept a copy of its own.
+                foreach (var result in batch.Results)
+                {
+                    _resultBuffers.Return(result.Rgb);
                 }
             }
         }

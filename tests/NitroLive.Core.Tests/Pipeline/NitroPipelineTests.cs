@@ -58,6 +58,24 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task PooledResultArraysAreDrawnIntoAgainWithNothingLeftOfTheirLastPicture()
+    {
+        var pool = new RgbBufferPool();
+        using var pooled = new NitroPipeline(fixture.Options() with { ResultBuffers = pool });
+        var size = Native;
+        var first = (await pooled.GenerateAsync([new GenerationRequest("a red circle on a blue background", 1, 3, size, size)], CancellationToken.None).WaitAsync(Timeout))[0];
+        Array.Fill(first.Rgb, (byte)0xAB);
+        pool.Return(first.Rgb);
+
+        var request = new GenerationRequest("two yellow triangles", 1, 4, size, size);
+        var second = (await pooled.GenerateAsync([request], CancellationToken.None).WaitAsync(Timeout))[0];
+
+        Assert.Same(first.Rgb, second.Rgb);
+        var expected = (await Pipeline.GenerateAsync([request], CancellationToken.None).WaitAsync(Timeout))[0];
+        Assert.Equal(expected.Rgb, second.Rgb);
+    }
+
+    [Fact]
     public async Task TheSameSeedGivesIdenticalPixels()
     {
         var first = await GenerateOne("a green square", seed: 11, steps: 2);

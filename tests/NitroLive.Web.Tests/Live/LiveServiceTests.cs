@@ -576,8 +576,13 @@ public sealed class LiveServiceTests
         var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
         using var cts = new CancellationTokenSource(Timeout);
 
-        // Whatever becomes of the array the generator returned, the session kept its own copy of the pixels.
-        Array.Clear(host.Generator.LastRgb!);
+        // The generator's array went back to the pool once the frame was out (the next frame may be drawn into it)...
+        var generated = host.Generator.LastRgb!;
+        Assert.True(await LiveTestExtensions.WaitUntilAsync(() => host.ResultBuffers.Available(generated.Length) > 0, Timeout), "the pixels were not handed back");
+        Assert.Equal(generated, host.ResultBuffers.Rent(generated.Length));
+
+        // ...and whatever becomes of it, the session kept its own copy of the pixels.
+        Array.Clear(generated);
         var png = await owner.EncodePngAsync(null, cts.Token);
 
         using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(png);

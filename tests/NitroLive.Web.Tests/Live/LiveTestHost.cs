@@ -26,6 +26,8 @@ internal sealed class LiveTestHost : IAsyncDisposable
 
     public LiveStats Stats => _host.Services.GetRequiredService<LiveStats>();
 
+    public RgbBufferPool ResultBuffers => _host.Services.GetRequiredService<RgbBufferPool>();
+
     public LiveSessionRegistry Registry => _host.Services.GetRequiredService<LiveSessionRegistry>();
 
     /// <summary>A new session whose first request is <paramref name="prompt"/>; the caller owns it.</summary>
@@ -74,6 +76,23 @@ internal sealed class LiveTestHost : IAsyncDisposable
 
 internal static class LiveTestExtensions
 {
+    /// <summary>Polls <paramref name="condition"/> every 10 ms; false if it never held within <paramref name="timeout"/>.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+
     /// <summary>Reads frames until one answers <paramref name="requestId"/> (or a newer one), checking order on the way.</summary>
     public static async Task<List<LiveFrame>> ReadUntilRequestAsync(this ILiveMember member, long requestId, TimeSpan timeout)
     {
