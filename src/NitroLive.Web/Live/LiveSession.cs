@@ -47,10 +47,10 @@ internal sealed class LiveSession
     private LiveFrame? _latestFrame;
     private GenerationResult? _latestResult;
 
-    // The newest frame's pixels, for full-quality downloads, copied into one buffer the session keeps: the generator's
-    // own array then dies young, where holding it until the next frame made it live long enough to be promoted, and a
-    // busy server's old generation filled with dead pixels (48 KB a frame for the embedded model; measured in the
-    // 32-client soak, docs/performance.md). Frames of 85 KB and more start on the large object heap either way.
+    // The newest frame's pixels, for full-quality downloads, copied into one buffer the session keeps, so that nothing
+    // holds the generator's array once the frame is encoded and the generation loop can hand it back to the pool. Held
+    // until the next frame instead, it lived long enough to be promoted and a busy server's old generation filled with
+    // dead pixels (the 32-client soak, docs/performance.md).
     private byte[] _latestRgb = [];
     private CancellationTokenSource _interest = new();
     private long _emptySince;
