@@ -91,10 +91,11 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(instances);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GeneratorPool>();
         var auto = instances == Auto;
+        var modelBytes = auto ? FolderBytes(options.ModelDirectory) : 0;
         if (auto)
         {
             // The provider is known only once a session opened; a CPU share of the cores is harmless if it is CUDA.
-            instances = AutoInstances("CPU", FolderBytes(options.ModelDirectory), Environment.ProcessorCount);
+            instances = AutoInstances("CPU", modelBytes, Environment.ProcessorCount);
         }
 
         if (instances == 1)
@@ -112,7 +113,7 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
         try
         {
             opened.Add(openInstance(perInstance));
-            if (auto && !string.Equals(opened[0].Model.Provider, "CPU", StringComparison.OrdinalIgnoreCase))
+            if (auto && AutoInstances(opened[0].Model.Provider, modelBytes, Environment.ProcessorCount) == 1)
             {
                 Log.Instances(logger, 1, "chosen", opened[0].Model.Provider);
                 return opened[0];

@@ -45,13 +45,12 @@ internal sealed class LiveSession
     private long _lastPublishedRequestId;
     private long _sequence;
     private LiveFrame? _latestFrame;
-    private GenerationResult? _latestResult;
 
-    // The newest frame's pixels, for full-quality downloads, copied into one buffer the session keeps, so that nothing
-    // holds the generator's array once the frame is encoded and the generation loop can hand it back to the pool. Held
-    // until the next frame instead, it lived long enough to be promoted and a busy server's old generation filled with
-    // dead pixels (the 32-client soak, docs/performance.md).
-    private byte[] _latestRgb = [];
+    // The newest frame for full-quality downloads, its pixels copied into one buffer the session keeps (reused from frame
+    // to frame), so that nothing holds the generator's array once the frame is encoded and the generation loop can hand
+    // it back to the pool. Held until the next frame instead, it lived long enough to be promoted and a busy server's
+    // old generation filled with dead pixels (the 32-client soak, docs/performance.md).
+    private GenerationResult? _latestResult;
     private CancellationTokenSource _interest = new();
     private long _emptySince;
 
@@ -384,13 +383,9 @@ internal sealed class LiveSession
             _lastPublishedRequestId = work.RequestId;
             var frame = createFrame(++_sequence);
             _latestFrame = frame;
-            if (_latestRgb.Length != result.Rgb.Length)
-            {
-                _latestRgb = new byte[result.Rgb.Length];
-            }
-
-            result.Rgb.CopyTo(_latestRgb, 0);
-            _latestResult = result with { Rgb = _latestRgb };
+            var pixels = _latestResult?.Rgb is { } kept && kept.Length == result.Rgb.Length ? kept : new byte[result.Rgb.Length];
+            result.Rgb.CopyTo(pixels, 0);
+            _latestResult = result with { Rgb = pixels };
             foreach (var member in _members)
             {
                 if (member.Offer(frame))
@@ -516,7 +511,7 @@ internal sealed class LiveSession
             }
 
             // A copy: the session's buffer takes the next frame's pixels while the caller encodes these.
-            return (_latestFrame, _latestResult with { Rgb = (byte[])_latestRgb.Clone() });
+            return (_latestFrame, _latestResult with { Rgb = (byte[])_latestResult.Rgb.Clone() });
         }
     }
 
@@ -534,7 +529,6 @@ internal sealed class LiveSession
             _closed = true;
             _pending = null;
             _latestResult = null;
-            _latestRgb = [];
             _version++;
             BroadcastStateLocked();
             foreach (var member in _members)
