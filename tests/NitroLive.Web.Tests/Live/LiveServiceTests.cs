@@ -578,7 +578,7 @@ public sealed class LiveServiceTests
 
         // The generator's array went back to the pool once the frame was out (the next frame may be drawn into it)...
         var generated = host.Generator.LastRgb!;
-        Assert.True(await LiveTestExtensions.WaitUntilAsync(() => host.ResultBuffers.Available(generated.Length) > 0, Timeout), "the pixels were not handed back");
+        await LiveTestExtensions.WaitUntilAsync(() => host.ResultBuffers.Available(generated.Length) > 0, "the pixels to be handed back", Timeout);
         Assert.Equal(generated, host.ResultBuffers.Rent(generated.Length));
 
         // ...and whatever becomes of it, the session kept its own copy of the pixels.

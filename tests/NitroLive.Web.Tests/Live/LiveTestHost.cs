@@ -76,21 +76,22 @@ internal sealed class LiveTestHost : IAsyncDisposable
 
 internal static class LiveTestExtensions
 {
-    /// <summary>Polls <paramref name="condition"/> every 10 ms; false if it never held within <paramref name="timeout"/>.</summary>
-    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    /// <summary>Polls <paramref name="condition"/> until it holds; a <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            try
             {
-                return false;
+                await Task.Delay(10, deadline.Token);
             }
-
-            await Task.Delay(10);
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:F0} s waiting for {what}.");
+            }
         }
-
-        return true;
     }
 
     /// <summary>Reads frames until one answers <paramref name="requestId"/> (or a newer one), checking order on the way.</summary>

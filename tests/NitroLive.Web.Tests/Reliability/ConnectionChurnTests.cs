@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
+using NitroLive.Web.Tests.Live;
 using Xunit.Abstractions;
 
 namespace NitroLive.Web.Tests.Reliability;
@@ -25,12 +26,12 @@ public sealed class ConnectionChurnTests(ITestOutputHelper output)
 
         // Warm-up cycles first, so JIT, pools and caches are not counted as growth.
         await CyclesAsync(host, registry, 50, [], cts.Token);
-        await WaitUntilAsync(() => registry.Count == 0, cts.Token);
+        await LiveTestExtensions.WaitUntilAsync(() => registry.Count == 0, "the warm-up sessions to end", ReliabilityHost.Timeout, cts.Token);
         var before = SettledManagedBytes();
 
         var sessions = new List<WeakReference>(500);
         await CyclesAsync(host, registry, 500, sessions, cts.Token);
-        await WaitUntilAsync(() => registry.Count == 0 && ready.Count == 0, cts.Token);
+        await LiveTestExtensions.WaitUntilAsync(() => registry.Count == 0 && ready.Count == 0, "every session to end", ReliabilityHost.Timeout, cts.Token);
         var alive = await AliveAfterCollectionsAsync(sessions, cts.Token);
         var after = SettledManagedBytes();
 
@@ -103,15 +104,5 @@ public sealed class ConnectionChurnTests(ITestOutputHelper output)
         }
 
         return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ReliabilityHost.Timeout);
-        while (!condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
+using NitroLive.Web.Tests.Live;
 using Xunit.Abstractions;
 
 namespace NitroLive.Web.Tests.Reliability;
@@ -63,7 +64,7 @@ public sealed class HubFuzzTests(ITestOutputHelper output)
         Assert.Equal("a green square at the top left", (await observer.FrameForAsync(last.RequestId, ReliabilityHost.Timeout)).Request.Prompt);
 
         // Every fuzzing connection's sessions ended with it: only the observer's remains.
-        await WaitUntilAsync(() => registry!.Count == 1, cts.Token);
+        await LiveTestExtensions.WaitUntilAsync(() => registry!.Count == 1, "the fuzzing connections' sessions to end", ReliabilityHost.Timeout, cts.Token);
     }
 
     private static async Task<int> KeepTypingAsync(HubClient observer, CancellationToken cancellationToken)
@@ -307,15 +308,5 @@ public sealed class HubFuzzTests(ITestOutputHelper output)
         var bytes = new byte[length];
         random.NextBytes(bytes);
         return bytes;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ReliabilityHost.Timeout);
-        while (!condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
     }
 }
