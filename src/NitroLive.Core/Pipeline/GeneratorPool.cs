@@ -61,6 +61,11 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
     /// <summary>How many calls run at once: one per instance.</summary>
     public int Concurrency => _generators.Length;
 
+    /// <inheritdoc />
+    /// <remarks>Every instance loaded the same tokenizers, so the first one answers.</remarks>
+    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
+        _generators[0].PromptsReadAlike(first, second, variant);
+
     /// <summary>
     /// How many instances <see cref="Auto"/> opens: one per processor, up to <see cref="MaxAutoInstances"/>, for a small
     /// model on the CPU, where one instance's kernels cannot use the cores and typists would wait behind each other's

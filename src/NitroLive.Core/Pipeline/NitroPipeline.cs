@@ -166,6 +166,29 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     public int CachedPrompts => _cache.Count;
 
     /// <inheritdoc />
+    /// <remarks>Tokenizes both prompts with both of the model's tokenizers on the calling thread (they are thread-safe).</remarks>
+    public bool PromptsReadAlike(string first, string second, string? variant = null)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (string.Equals(first, second, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return TokenizeAlike(_tokenizer1, first, second) && TokenizeAlike(_tokenizer2, first, second);
+    }
+
+    private static bool TokenizeAlike(ClipTokenizer tokenizer, string first, string second)
+    {
+        Span<long> a = stackalloc long[tokenizer.MaxLength];
+        Span<long> b = stackalloc long[tokenizer.MaxLength];
+        tokenizer.Encode(first, a);
+        tokenizer.Encode(second, b);
+        return a.SequenceEqual(b);
+    }
+
+    /// <inheritdoc />
     /// <remarks>The run happens on the pipeline's own thread, never on a thread-pool thread (see <see cref="GeneratorThread"/>).</remarks>
     public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken) =>
         _thread.Run(() => Generate(requests, cancellationToken), cancellationToken);

@@ -131,6 +131,13 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
         return await generator.GenerateAsync(requests, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    /// <remarks>The named variant's tokenizers decide; for a variant not offered only equal strings read alike.</remarks>
+    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
+        _byVariant.TryGetValue(variant ?? Model.Variant, out var generator)
+            ? generator.PromptsReadAlike(first, second, variant)
+            : string.Equals(first, second, StringComparison.Ordinal);
+
     /// <summary>Disposes every variant's generator.</summary>
     public void Dispose()
     {

@@ -1,0 +1,69 @@
+using NitroLive.Core.Pipeline;
+using NitroLive.Testing;
+
+namespace NitroLive.Core.Tests.Pipeline;
+
+/// <summary>
+/// What the live service relies on to answer a request with the picture on screen: prompts the tokenizers read alike
+/// really do draw the same pixels, and prompts that differ by one token do not read alike.
+/// </summary>
+public sealed class PromptsReadAlikeTests(EmbeddedPipelineFixture fixture) : IClassFixture<EmbeddedPipelineFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    // 80 words, each one CLIP token: more than the 75 a prompt keeps.
+    private static readonly string LongPrompt = string.Join(' ', Enumerable.Repeat("red blue green yellow", 20));
+
+    private NitroPipeline Pipeline => fixture.Pipeline;
+
+    public static TheoryData<string, string> Alike => new()
+    {
+        { "a red circle on a blue background", "a red circle on a blue background " },
+        { "a red circle on a blue background", "  A Red  circle on a BLUE background" },
+        { "a red circle & a blue square", "a red circle &amp; a blue square" },
+        { LongPrompt, LongPrompt + " and a purple triangle" },
+    };
+
+    public static TheoryData<string, string> Different => new()
+    {
+        { "a red circle", "a red circles" },
+        { "a red circle", "a red circle." },
+        { "a red circle", "a blue circle" },
+        { "a red circle", "a redcircle" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Alike))]
+    public async Task PromptsThatReadAlikeDrawTheSamePixels(string first, string second)
+    {
+        Assert.True(Pipeline.PromptsReadAlike(first, second));
+        Assert.True(Pipeline.PromptsReadAlike(second, first));
+
+        var size = Pipeline.Model.NativeWidth;
+        var a = await Pipeline.GenerateAsync([new GenerationRequest(first, 1, 5, size, size)], CancellationToken.None).WaitAsync(Timeout);
+        var b = await Pipeline.GenerateAsync([new GenerationRequest(second, 1, 5, size, size)], CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(a[0].Rgb, b[0].Rgb);
+    }
+
+    [Theory]
+    [MemberData(nameof(Different))]
+    public void PromptsThatDifferInATokenDoNotReadAlike(string first, string second)
+    {
+        Assert.False(Pipeline.PromptsReadAlike(first, second));
+        Assert.False(Pipeline.PromptsReadAlike(second, first));
+    }
+
+    [Fact]
+    public void APoolAndAVariantGeneratorAskTheirModelsTokenizers()
+    {
+        using var pool = Assert.IsType<GeneratorPool>(GeneratorPool.Open(fixture.Options(), instances: 2));
+        Assert.True(pool.PromptsReadAlike("a red circle", "A red circle "));
+        Assert.False(pool.PromptsReadAlike("a red circle", "a red circles"));
+
+        using var folder = TwoVariantModelFolder.Create(fixture.ModelDirectory);
+        using var variants = VariantGenerator.Open(fixture.Options() with { ModelDirectory = folder.Directory });
+        Assert.True(variants.PromptsReadAlike("a red circle", "a red circle ", "vibrant"));
+        Assert.True(variants.PromptsReadAlike("a red circle", "a red circle "));
+        Assert.False(variants.PromptsReadAlike("a red circle", "a red circle ", "no-such-variant"));
+    }
+}
