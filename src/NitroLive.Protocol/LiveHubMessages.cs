@@ -252,6 +252,13 @@ public sealed class TimingsMessage
     /// <summary>Execution provider.</summary>
     [DataMember(Name = "provider")]
     public string Provider { get; set; } = string.Empty;
+
+    /// <summary>
+    /// No generation ran: the request reads exactly as the previous frame's (a trailing space, a change of case, text
+    /// past CLIP's 75 tokens), so that picture answers it; every stage time is then 0.
+    /// </summary>
+    [DataMember(Name = "reused")]
+    public bool Reused { get; set; }
 }
 
 /// <summary>One frame. With MessagePack <see cref="Image"/> is binary; with JSON it is base64 (JSON has no bytes).</summary>

@@ -46,6 +46,11 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await page.Locator("[data-testid=hud] button").ClickAsync();
         await Expect(page.Locator("[data-testid=hud-details]")).ToContainTextAsync("UNet");
 
+        // A space after the last word changes nothing the model sees: a frame comes back without a generation.
+        await TypeAsync(page, " ");
+        await Expect(page.Locator("[data-testid=hud-reused]")).ToContainTextAsync("none");
+        await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the red centre on blue, still");
+
         // Frames came as binary and were measured by the frame module.
         var samples = await page.EvaluateAsync<JsonElement>("() => globalThis.__nitroFrames.samples");
         Assert.True(samples.GetArrayLength() >= 1);

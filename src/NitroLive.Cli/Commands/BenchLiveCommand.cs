@@ -283,7 +283,7 @@ internal sealed record LiveBenchSettings(
     string Protocol, bool AllowRemote);
 
 /// <summary>A frame as one typist saw it; ServerMs is the server's own part, request accepted to frame ready to send.</summary>
-internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, double QueueWaitMs, double ServerMs, string Prompt, int BatchSize);
+internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, double QueueWaitMs, double ServerMs, string Prompt, int BatchSize, bool Reused = false);
 
 /// <summary>
 /// One simulated person: one connection, one session of their own, a frame reader on the hub's Frames stream and a
@@ -326,6 +326,9 @@ internal sealed class LiveTypist : IAsyncDisposable
     public int Frames { get; private set; }
 
     public int StaleFrames { get; private set; }
+
+    /// <summary>Frames the server answered with the picture already shown (the prompt read alike): no generation, so no pipeline time.</summary>
+    public int ReusedFrames { get; private set; }
 
     public int WrongPromptFrames { get; private set; }
 
@@ -478,7 +481,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         lock (_gate)
         {
-            Frames = StaleFrames = WrongPromptFrames = Keystrokes = SkippedRequests = RejectedCalls = 0;
+            Frames = StaleFrames = ReusedFrames = WrongPromptFrames = Keystrokes = SkippedRequests = RejectedCalls = 0;
             PromptsCompleted = PromptsTimedOut = MaxBatch = 0;
             KeystrokeToFrameMs.Clear();
             FinalPipelineMs.Clear();
@@ -582,12 +585,19 @@ internal sealed class LiveTypist : IAsyncDisposable
         lock (_gate)
         {
             PromptsCompleted++;
-            var keystrokeToFrame = TicksToMs(final.ReceivedAt - lastKeystroke);
-            KeystrokeToFrameMs.Add(keystrokeToFrame);
-            FinalPipelineMs.Add(final.GenerateMs);
-            FinalQueueWaitMs.Add(final.QueueWaitMs);
-            FinalServerMs.Add(final.ServerMs);
-            FinalOutsideServerMs.Add(keystrokeToFrame - final.ServerMs);
+
+            // A final frame that reused the picture before it cost no generation: left out of the latency figures,
+            // which compare end-to-end time with the pipeline's time for the same frames.
+            if (!final.Reused)
+            {
+                var keystrokeToFrame = TicksToMs(final.ReceivedAt - lastKeystroke);
+                KeystrokeToFrameMs.Add(keystrokeToFrame);
+                FinalPipelineMs.Add(final.GenerateMs);
+                FinalQueueWaitMs.Add(final.QueueWaitMs);
+                FinalServerMs.Add(final.ServerMs);
+                FinalOutsideServerMs.Add(keystrokeToFrame - final.ServerMs);
+            }
+
             if (!string.Equals(final.Prompt, prompt, StringComparison.Ordinal))
             {
                 WrongPromptFrames++;
@@ -610,11 +620,18 @@ internal sealed class LiveTypist : IAsyncDisposable
 
             _lastSequence = Math.Max(_lastSequence, frame.Sequence);
             _lastRequestId = Math.Max(_lastRequestId, frame.RequestId);
-            MaxBatch = Math.Max(MaxBatch, frame.Timings.BatchSize);
-            PipelineMs.Add(frame.Timings.GenerateMs);
-            QueueWaitMs.Add(frame.Timings.QueueWaitMs);
+            if (frame.Timings.Reused)
+            {
+                ReusedFrames++;
+            }
+            else
+            {
+                MaxBatch = Math.Max(MaxBatch, frame.Timings.BatchSize);
+                PipelineMs.Add(frame.Timings.GenerateMs);
+                QueueWaitMs.Add(frame.Timings.QueueWaitMs);
+            }
             TransportMs.Add(receivedAtUnixMs - frame.CreatedAtUnixMs);
-            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Timings.QueueWaitMs, frame.Timings.TotalMs, frame.Request.Prompt, frame.Timings.BatchSize);
+            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Timings.QueueWaitMs, frame.Timings.TotalMs, frame.Request.Prompt, frame.Timings.BatchSize, frame.Timings.Reused);
             _seen[frame.RequestId] = seen;
             if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
@@ -677,6 +694,7 @@ internal sealed record LiveRunResult(
     int SkippedRequests,
     int RejectedCalls,
     int StaleFrames,
+    int ReusedFrames,
     int WrongPromptFrames,
     int MaxBatch,
     BenchSummary? KeystrokeToFrame,
@@ -706,6 +724,7 @@ internal sealed record LiveRunResult(
         typists.Sum(t => t.SkippedRequests),
         typists.Sum(t => t.RejectedCalls),
         typists.Sum(t => t.StaleFrames),
+        typists.Sum(t => t.ReusedFrames),
         typists.Sum(t => t.WrongPromptFrames),
         typists.Max(t => t.MaxBatch),
         BenchSummary.Of(typists.SelectMany(t => t.KeystrokeToFrameMs)),
@@ -743,6 +762,7 @@ internal sealed record LiveRunResult(
         json.WriteNumber("skipped_requests", SkippedRequests);
         json.WriteNumber("rejected_calls", RejectedCalls);
         json.WriteNumber("stale_frames", StaleFrames);
+        json.WriteNumber("reused_frames", ReusedFrames);
         json.WriteNumber("wrong_prompt_frames", WrongPromptFrames);
         json.WriteNumber("max_batch", MaxBatch);
         BenchSummary.Write(json, "keystroke_to_frame_ms", KeystrokeToFrame);

@@ -104,6 +104,7 @@ internal static class LiveHubMapping
             TotalMs = frame.Timings.TotalMs,
             BatchSize = frame.Timings.BatchSize,
             TextCacheHit = frame.Timings.TextCacheHit,
+            Reused = frame.Timings.Reused,
             Provider = frame.Timings.Provider,
         },
         CreatedAtUnixMs = frame.CreatedAt.ToUnixTimeMilliseconds(),

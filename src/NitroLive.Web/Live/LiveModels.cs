@@ -95,6 +95,10 @@ public sealed record LiveRequestAccepted(long RequestId, LiveRequest Request);
 /// <param name="BatchSize">How many requests shared the generator call.</param>
 /// <param name="TextCacheHit">Whether the prompt embeddings came from the cache.</param>
 /// <param name="Provider">The execution provider that ran it ("CPU", "CUDA").</param>
+/// <param name="Reused">
+/// True when no generation ran: the request reads exactly as the one of the frame before it, whose picture answers it
+/// (see <see cref="LiveOptions.ReuseFrameForAlikePrompt"/>); every time but <paramref name="TotalMs"/> is then 0.
+/// </param>
 public sealed record FrameTimings(
     double QueueWaitMs,
     double TokenizeMs,
@@ -106,7 +110,8 @@ public sealed record FrameTimings(
     double TotalMs,
     int BatchSize,
     bool TextCacheHit,
-    string Provider);
+    string Provider,
+    bool Reused = false);
 
 /// <summary>
 /// One encoded picture of a session. Frames of a session are published in increasing <see cref="Sequence"/> and

@@ -84,6 +84,13 @@ public sealed class LiveOptions
     /// </summary>
     public bool CancelSupersededRuns { get; set; } = true;
 
+    /// <summary>
+    /// Whether a request that would make exactly the picture on screen is answered with that picture at once instead of
+    /// a generation: same seed (fixed-seed mode), size, steps and variant, and a prompt the model's tokenizers read the
+    /// same (a trailing space, a change of case, letters past CLIP's 75 tokens).
+    /// </summary>
+    public bool ReuseFrameForAlikePrompt { get; set; } = true;
+
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]
     public int EncoderParallelism { get; set; } = 2;

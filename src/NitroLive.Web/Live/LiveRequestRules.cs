@@ -11,12 +11,21 @@ internal sealed class LiveRequestRules
     public const int MaxDisplayNameLength = 64;
 
     private readonly PromptBlocklist _blocklist;
+    private readonly IImageGenerator? _reader;
 
-    public LiveRequestRules(LiveOptions options, ModelDescription model, PromptBlocklist? blocklist = null)
+    /// <param name="options">The live options.</param>
+    /// <param name="model">What the loaded model offers.</param>
+    /// <param name="blocklist">The kiosk blocklist, or none.</param>
+    /// <param name="reader">
+    /// The generator whose tokenizers tell prompts that read alike (<see cref="IImageGenerator.PromptsReadAlike"/>), or
+    /// null to answer no request with the picture on screen.
+    /// </param>
+    public LiveRequestRules(LiveOptions options, ModelDescription model, PromptBlocklist? blocklist = null, IImageGenerator? reader = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
         _blocklist = blocklist ?? new PromptBlocklist([]);
+        _reader = options.ReuseFrameForAlikePrompt ? reader : null;
 
         int[] configured = options.AllowedSteps.Length == 0 ? [1, 2, 3, 4] : options.AllowedSteps;
         var steps = configured
@@ -59,6 +68,17 @@ internal sealed class LiveRequestRules
     public LiveLimits Limits { get; }
 
     private int MaxPromptLength { get; }
+
+    /// <summary>
+    /// True when <paramref name="next"/> would make exactly the picture made for <paramref name="shown"/>: fixed-seed
+    /// mode, the same seed, size, steps and variant, and prompts the model reads alike. Tokenizes both prompts when
+    /// everything else matches (tens of microseconds, on the caller's thread).
+    /// </summary>
+    public bool MakesSamePicture(LiveRequest shown, LiveRequest next) =>
+        _reader is not null
+        && next.SeedMode == SeedMode.Fixed
+        && shown with { Prompt = next.Prompt } == next
+        && _reader.PromptsReadAlike(shown.Prompt, next.Prompt, next.ModelVariant);
 
     /// <summary>
     /// Applies a patch to a request; throws <see cref="LiveException"/> and leaves nothing changed on bad input, and on a

@@ -30,7 +30,7 @@ internal sealed class LiveService : ILiveService
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _rules = new LiveRequestRules(_options, generator.Model, blocklist);
+        _rules = new LiveRequestRules(_options, generator.Model, blocklist, generator);
     }
 
     public ModelDescription Model => _rules.Model;

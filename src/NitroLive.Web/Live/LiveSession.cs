@@ -273,19 +273,32 @@ internal sealed class LiveSession
                 return new LiveRequestAccepted(_requestId, _request);
             }
 
+            var acceptedAt = _time.GetTimestamp();
             _requestId++;
             _request = next;
             _version++;
             accepted = new LiveRequestAccepted(_requestId, next);
-            signal = SetPendingLocked(new PendingWork(_requestId, next, _time.GetTimestamp()));
-            BroadcastStateLocked();
-
-            // Cancel only when the newer request would start at once: with other sessions waiting it would queue
-            // behind them anyway, and the cancelled work would be lost for nothing (measured: fewer frames, no gain).
-            supersede = _ready.Count == 0 ? _supersede : null;
-            if (supersede is not null)
+            if (_latestFrame is { } shown && _rules.MakesSamePicture(shown.Request, next))
             {
+                // The picture on screen is exactly what a generation would make (a space typed after a word, letters
+                // past CLIP's 75 tokens): it answers at once, and a run still out for an older request is moot.
+                PublishSamePictureLocked(shown, acceptedAt);
+                signal = false;
+                supersede = _supersede;
                 _supersede = null;
+            }
+            else
+            {
+                signal = SetPendingLocked(new PendingWork(_requestId, next, acceptedAt));
+                BroadcastStateLocked();
+
+                // Cancel only when the newer request would start at once: with other sessions waiting it would queue
+                // behind them anyway, and the cancelled work would be lost for nothing (measured: fewer frames, no gain).
+                supersede = _ready.Count == 0 ? _supersede : null;
+                if (supersede is not null)
+                {
+                    _supersede = null;
+                }
             }
         }
 
@@ -406,6 +419,46 @@ internal sealed class LiveSession
             _stats.FramePublished(frame.Timings);
             return frame;
         }
+    }
+
+    /// <summary>Publishes the shown frame's picture again as the frame of the current request, which reads alike.</summary>
+    private void PublishSamePictureLocked(LiveFrame shown, long acceptedAt)
+    {
+        _pending = null;
+        _lastPublishedRequestId = _requestId;
+        var timings = new FrameTimings(
+            QueueWaitMs: 0,
+            TokenizeMs: 0,
+            TextEncodeMs: 0,
+            UnetMs: 0,
+            DecodeMs: 0,
+            GenerateMs: 0,
+            ImageEncodeMs: 0,
+            TotalMs: _time.GetElapsedTime(acceptedAt).TotalMilliseconds,
+            BatchSize: 0,
+            TextCacheHit: false,
+            Provider: shown.Timings.Provider,
+            Reused: true);
+        var frame = shown with
+        {
+            Sequence = ++_sequence,
+            RequestId = _requestId,
+            Request = _request,
+            Timings = timings,
+            CreatedAt = _time.GetUtcNow(),
+        };
+        _latestFrame = frame;
+        foreach (var member in _members)
+        {
+            if (member.Offer(frame))
+            {
+                _stats.FrameSuperseded();
+            }
+        }
+
+        _lastError = null;
+        BroadcastStateLocked();
+        _stats.FrameReused(timings);
     }
 
     public long LastPublishedRequestId

@@ -18,6 +18,7 @@ internal sealed class LiveStats : IDisposable
     private long _requestsGenerated;
     private long _framesPublished;
     private long _framesStale;
+    private long _framesReused;
     private long _batches;
     private long _generationFailures;
     private long _generationsCancelled;
@@ -29,6 +30,7 @@ internal sealed class LiveStats : IDisposable
         _meter.CreateObservableCounter("nitrolive.live.requests_accepted", () => RequestsAccepted, description: "Request changes accepted from members.");
         _meter.CreateObservableCounter("nitrolive.live.requests_generated", () => RequestsGenerated, description: "Requests the generator ran (superseded ones never are).");
         _meter.CreateObservableCounter("nitrolive.live.frames_published", () => FramesPublished, description: "Frames published to sessions.");
+        _meter.CreateObservableCounter("nitrolive.live.frames_reused", () => FramesReused, description: "Frames that reused the picture on screen for a prompt that reads alike (also in frames_published).");
         _meter.CreateObservableCounter("nitrolive.live.frames_stale", () => FramesStale, description: "Frames dropped because a newer one was already out.");
         _meter.CreateObservableCounter("nitrolive.live.batches", () => Batches, description: "Generator calls.");
         _meter.CreateObservableCounter("nitrolive.live.generation_failures", () => GenerationFailures, description: "Generator calls that failed.");
@@ -42,6 +44,8 @@ internal sealed class LiveStats : IDisposable
     public long FramesPublished => Interlocked.Read(ref _framesPublished);
 
     public long FramesStale => Interlocked.Read(ref _framesStale);
+
+    public long FramesReused => Interlocked.Read(ref _framesReused);
 
     public long Batches => Interlocked.Read(ref _batches);
 
@@ -68,6 +72,14 @@ internal sealed class LiveStats : IDisposable
         Interlocked.Increment(ref _framesPublished);
         _metrics.FrameDelivered(timings.TotalMs);
         _metrics.StagesTimed(timings.QueueWaitMs, timings.TokenizeMs, timings.TextEncodeMs, timings.UnetMs, timings.DecodeMs, timings.GenerateMs, timings.ImageEncodeMs);
+    }
+
+    /// <summary>A frame went out that reused the picture on screen (no generation, so no stage timings).</summary>
+    public void FrameReused(FrameTimings timings)
+    {
+        Interlocked.Increment(ref _framesPublished);
+        Interlocked.Increment(ref _framesReused);
+        _metrics.FrameReused(timings.TotalMs);
     }
 
     /// <summary>A generated frame was not published: a frame of the same or a newer request was already out, or nobody is left.</summary>

@@ -26,6 +26,7 @@ internal sealed class NitroMetrics : IDisposable
     private readonly Histogram<double> _keystrokeToFrame;
     private readonly Histogram<double> _stage;
     private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _framesReused;
 
     public NitroMetrics(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -34,6 +35,8 @@ internal sealed class NitroMetrics : IDisposable
         _frames = _meter.CreateCounter<long>("nitrolive.frames", "{frame}", "Frames published to sessions.");
         _framesDropped = _meter.CreateCounter<long>("nitrolive.frames.dropped", "{frame}",
             "Frames not delivered to a member, by reason: stale (a newer frame was already out), superseded (a newer frame replaced it before a slow member read it).");
+        _framesReused = _meter.CreateCounter<long>("nitrolive.frames.reused", "{frame}",
+            "Frames that answered a request with the picture already on screen, no generation (the prompt reads alike; also counted in nitrolive.frames).");
         _requests = _meter.CreateCounter<long>("nitrolive.requests", "{request}", "Request changes (keystrokes) accepted from members.");
         _generationFailures = _meter.CreateCounter<long>("nitrolive.generation.failures", "{call}", "Generator calls that threw.");
         _generationsCancelled = _meter.CreateCounter<long>("nitrolive.generation.cancelled", "{call}",
@@ -65,6 +68,13 @@ internal sealed class NitroMetrics : IDisposable
     {
         _frames.Add(1);
         _keystrokeToFrame.Record(keystrokeToFrameMs / 1000.0);
+    }
+
+    /// <summary>A frame that reused the picture on screen was published; <paramref name="keystrokeToFrameMs"/> as for any frame.</summary>
+    public void FrameReused(double keystrokeToFrameMs)
+    {
+        FrameDelivered(keystrokeToFrameMs);
+        _framesReused.Add(1);
     }
 
     /// <summary>The stage timings of one frame (all in milliseconds; negative or NaN values are skipped).</summary>

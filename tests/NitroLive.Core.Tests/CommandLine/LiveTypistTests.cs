@@ -33,12 +33,29 @@ public sealed class LiveTypistTests
         Assert.Equal([7.0], typist.PipelineMs);
     }
 
-    private static FrameMessage Frame(long sequence, long requestId, double generateMs) => new()
+    [Fact]
+    public async Task AFrameThatReusedThePictureIsCountedButAddsNoPipelineTime()
+    {
+        await using var typist = new LiveTypist(0, Settings);
+        typist.Observe(Frame(sequence: 1, requestId: 1, generateMs: 8), Stopwatch.GetTimestamp(), 0);
+        typist.Observe(Frame(sequence: 2, requestId: 2, generateMs: 0, reused: true), Stopwatch.GetTimestamp(), 0);
+
+        Assert.Equal(2, typist.Frames);
+        Assert.Equal(1, typist.ReusedFrames);
+        Assert.Equal(0, typist.StaleFrames);
+        Assert.Equal([8.0], typist.PipelineMs);
+        Assert.Equal([1.0], typist.QueueWaitMs);
+        Assert.Equal(2, typist.TransportMs.Count);
+    }
+
+    private static FrameMessage Frame(long sequence, long requestId, double generateMs, bool reused = false) => new()
     {
         SessionId = "s",
         Sequence = sequence,
         RequestId = requestId,
         Request = new RequestMessage { Prompt = "a red circle" },
-        Timings = new TimingsMessage { GenerateMs = generateMs, QueueWaitMs = 1, BatchSize = 1 },
+        Timings = reused
+            ? new TimingsMessage { Reused = true }
+            : new TimingsMessage { GenerateMs = generateMs, QueueWaitMs = 1, BatchSize = 1 },
     };
 }

@@ -46,6 +46,41 @@ public sealed class RealPipelineHubTests
     }
 
     [Fact]
+    public async Task ASpaceAndACaseChangeOnTheRealPipelineShowThePictureAgainWithoutAGeneration()
+    {
+        await using var app = await StartAsync();
+        await using var connection = await app.ConnectAsync(messagePack: true);
+        var session = await connection.InvokeAsync<JoinedMessage>(
+            "CreateSession",
+            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        var stats = app.GetService<LiveStats>();
+
+        var first = await connection.SetPromptAsync(session.SessionId, "a red circle on a blue background");
+        var shown = await frames.WaitForRequestAsync(first.RequestId, Timeout);
+        var generated = stats.RequestsGenerated;
+        const string alike = "A red circle on a  blue background ";
+        var again = await connection.SetPromptAsync(session.SessionId, alike);
+        var reused = await frames.WaitForRequestAsync(again.RequestId, Timeout);
+
+        Assert.False(shown.Timings.Reused);
+        Assert.True(reused.Timings.Reused);
+        Assert.Equal(alike, reused.Request.Prompt);
+        Assert.Equal(0, reused.Timings.UnetMs);
+        Assert.Equal(shown.Image, reused.Image);
+        Assert.Equal(generated, stats.RequestsGenerated);
+
+        // It is the engine's own picture for the new text, which the tokenizers read as the old one.
+        var pixels = await connection.DownloadPixelsAsync(session.SessionId, reused.Sequence);
+        using var reference = OpenReference();
+        var expected = reference.Generate([new GenerationRequest(alike, reused.Request.Steps, 7, reused.Width, reused.Height)], CancellationToken.None)[0];
+        AssertIsTheEnginesPicture(app, expected.Rgb, pixels);
+
+        var next = await connection.SetPromptAsync(session.SessionId, "a red circle on a blue background!");
+        Assert.False((await frames.WaitForRequestAsync(next.RequestId, Timeout)).Timings.Reused);
+    }
+
+    [Fact]
     public async Task ViewersSeeTheSameFramesAndADisconnectMidGenerationDisturbsNobody()
     {
         await using var app = await StartAsync();

@@ -63,6 +63,9 @@ internal sealed class FakeImageGenerator : IImageGenerator
     /// <summary>Fill frames with per-pixel noise (so JPEGs are large) instead of a flat colour.</summary>
     public bool Noisy { get; set; }
 
+    /// <summary>When set, which prompts read alike (as a real model's tokenizers decide); otherwise only equal strings.</summary>
+    public Func<string, string, bool>? AlikeRule { get; set; }
+
     public ConcurrentQueue<IReadOnlyList<GenerationRequest>> Calls { get; } = new();
 
     public ConcurrentQueue<DateTime> CallStarts { get; } = new();
@@ -140,6 +143,9 @@ internal sealed class FakeImageGenerator : IImageGenerator
             Interlocked.Decrement(ref _active);
         }
     }
+
+    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
+        AlikeRule?.Invoke(first, second) ?? string.Equals(first, second, StringComparison.Ordinal);
 
     public static (byte R, byte G, byte B) ColorOf(string prompt, long seed)
     {

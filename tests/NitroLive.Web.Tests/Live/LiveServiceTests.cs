@@ -344,7 +344,10 @@ public sealed class LiveServiceTests
         await using var host = await LiveTestHost.StartAsync();
         await using var owner = host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("cat", Seed: 42)));
         var first = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
-        owner.SetPrompt("dog");
+
+        // "dog" is shown before "cat" comes back, so the generator draws "cat" again (not the session reusing its picture).
+        var dog = owner.SetPrompt("dog");
+        await owner.ReadUntilRequestAsync(dog.RequestId, Timeout);
         var back = owner.SetPrompt("cat");
         var again = (await owner.ReadUntilRequestAsync(back.RequestId, Timeout))[^1];
 

@@ -71,7 +71,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task LiveTrafficMovesTheFrameLatencyDropFailureAndGaugeInstruments()
     {
-        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0), AlikeRule = (a, b) => a.Trim() == b.Trim() };
         await using var host = ReliabilityHost.Start(generator);
         using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
         await using var typist = await host.NewSessionAsync(cts.Token);
@@ -89,6 +89,10 @@ public sealed class MetricsEndpointTests
         await typist.FrameForAsync(red.RequestId, ReliabilityHost.Timeout);
         var circle = await typist.SetPromptAsync("a red circle", cts.Token);
         await typist.FrameForAsync(circle.RequestId, ReliabilityHost.Timeout);
+
+        // A space after the word reads alike: the picture goes out again without a generation (no stage times).
+        var spaced = await typist.SetPromptAsync("a red circle ", cts.Token);
+        await typist.FrameForAsync(spaced.RequestId, ReliabilityHost.Timeout);
         await typist.SetPromptAsync("a boom", cts.Token);
         while ((await typist.Connection.InvokeAsync<SessionStateMessage>("GetState", typist.SessionId, cts.Token)).LastError is null)
         {
@@ -97,9 +101,10 @@ public sealed class MetricsEndpointTests
 
         var text = await ScrapeAsync(host, cts.Token);
 
-        Assert.Equal(4, Value(text, "nitrolive_requests_total"));
-        Assert.Equal(2, Value(text, "nitrolive_frames_total"));
-        Assert.Equal(2, Value(text, "nitrolive_keystroke_to_frame_duration_seconds_count"));
+        Assert.Equal(5, Value(text, "nitrolive_requests_total"));
+        Assert.Equal(3, Value(text, "nitrolive_frames_total"));
+        Assert.Equal(1, Value(text, "nitrolive_frames_reused_total"));
+        Assert.Equal(3, Value(text, "nitrolive_keystroke_to_frame_duration_seconds_count"));
         Assert.True(Value(text, "nitrolive_keystroke_to_frame_duration_seconds_sum") > 0);
         Assert.Contains("nitrolive_stage_duration_seconds_count{otel_scope_name=\"NitroLive\",stage=\"unet\"} 2", text, StringComparison.Ordinal);
         Assert.Contains("nitrolive_stage_duration_seconds_count{otel_scope_name=\"NitroLive\",stage=\"image_encode\"} 2", text, StringComparison.Ordinal);

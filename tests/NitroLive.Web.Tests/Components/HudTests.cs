@@ -1,0 +1,35 @@
+using Bunit;
+using NitroLive.Web.Components.Parts;
+using NitroLive.Web.Components.Services;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Components;
+
+public sealed class HudTests : UiTestContext
+{
+    [Fact]
+    public void AGeneratedFrameShowsItsStagesAndAReusedOneSaysNothingWasGenerated()
+    {
+        var stats = new FrameStats(Clock);
+        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
+        hud.Find("[data-testid=hud] button").Click();
+
+        stats.FrameShown(Frame(1, reused: false), deliveryMs: 3);
+        hud.Render();
+        Assert.Contains("UNet", hud.Find("[data-testid=hud-details]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(hud.FindAll("[data-testid=hud-reused]"));
+
+        stats.FrameShown(Frame(2, reused: true), deliveryMs: 3);
+        hud.Render();
+        Assert.Contains("reads this prompt as the last one", hud.Find("[data-testid=hud-reused]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("UNet", hud.Find("[data-testid=hud-details]").TextContent, StringComparison.Ordinal);
+    }
+
+    private static LiveFrame Frame(long requestId, bool reused) => new(
+        "s", requestId, requestId, new LiveRequest("a red circle", 1, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
+        [1, 2, 3, 4], 64, 64,
+        reused
+            ? new FrameTimings(0, 0, 0, 0, 0, 0, 0, 0.1, 0, false, "CPU", Reused: true)
+            : new FrameTimings(1, 2, 3, 40, 5, 50, 4, 60, 1, false, "CPU"),
+        DateTimeOffset.UnixEpoch);
+}
