@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "schedule" => ScheduleCommand.Run(args[1..], Console.Out, Console.Error),
     "tokenize" => TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
     "eval-model" => await EvalModelCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
+    "eval-transitions" => await EvalTransitionsCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
     "bench" => await BenchCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
     "-h" or "--help" or "help" => Usage(null, exitCode: 0),
     _ => Usage(args.FirstOrDefault()),
@@ -36,6 +37,8 @@ static int Usage(string? command, int exitCode = 2)
                         --tokenizer DIR [--raw] TEXT
           eval-model    Generate the held-out prompts and judge them (accuracy overall and per kind); JSON.
                         [--model DIR] [--heldout FILE] [--steps N] [--seed N] [--limit N] [--kind K] [--markdown]
+          eval-transitions  Type the bench prompts with prompt embeddings blended between keystrokes; JSON of
+                        frame-to-frame change and final-frame error per weight. [--model DIR] [--weights PCT,...]
           bench         Measure the pipeline (per-stage timings) or a live server (typists over /hubs/live); JSON.
                         pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N]
                         live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both]

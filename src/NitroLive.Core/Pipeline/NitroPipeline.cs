@@ -225,7 +225,15 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     /// The batch is empty, too large, mixes sizes or steps, or asks for an unsupported size, step count or another variant.
     /// </exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; ONNX Runtime was told to stop.</exception>
-    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken)
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken) =>
+        Generate(requests, blend: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Generate(IReadOnlyList{GenerationRequest}, CancellationToken)"/> with every request's prompt embeddings
+    /// blended towards <paramref name="blend"/>'s prompt: the measurement of smooth transitions between consecutive
+    /// prompts (<c>nitrolive eval-transitions</c>, docs/engine.md), not a product path.
+    /// </summary>
+    internal IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, PromptBlend? blend, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var schedule = Validate(requests);
@@ -241,7 +249,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
             try
             {
-                return Run(requests, schedule, runOptions, cancellationToken);
+                return Run(requests, schedule, blend, runOptions, cancellationToken);
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
             {
@@ -286,7 +294,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     public bool KeepsLatentsOnDevice => _stepGraphs is not null;
 
     private GenerationResult[] Run(
-        IReadOnlyList<GenerationRequest> requests, LcmSchedule schedule, RunOptions runOptions, CancellationToken cancellationToken)
+        IReadOnlyList<GenerationRequest> requests, LcmSchedule schedule, PromptBlend? blend, RunOptions runOptions, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         var first = requests[0];
@@ -314,6 +322,23 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             embeddings[i] = embedding;
             _cache.Add(requests[i].Prompt, embedding);
             cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (blend is not null)
+        {
+            var other = _cache.TryGet(blend.Prompt, out var cachedOther) ? cachedOther : null;
+            if (other is null)
+            {
+                _text.Tokenize(blend.Prompt, _tokenizer1, _tokenizer2);
+                other = _text.Encode(_textEncoder1, _textEncoder2, runOptions, _cache.TakeOldestIfFull(embeddings));
+                _cache.Add(blend.Prompt, other);
+            }
+
+            // New arrays: the cache's entries stay the prompts' own embeddings.
+            for (var i = 0; i < batch; i++)
+            {
+                embeddings[i] = embeddings[i]!.Lerp(other, blend.Weight);
+            }
         }
 
         var set = BuffersFor(batch, first.Width, first.Height);

@@ -3,7 +3,33 @@ namespace NitroLive.Core.Pipeline;
 /// <summary>Both text encoders' outputs for one prompt, in float32.</summary>
 /// <param name="Hidden">[tokens, D1 + D2]: TE1's and TE2's penultimate hidden states side by side.</param>
 /// <param name="Pooled">[P]: TE2's text_embeds.</param>
-internal sealed record PromptEmbedding(float[] Hidden, float[] Pooled);
+internal sealed record PromptEmbedding(float[] Hidden, float[] Pooled)
+{
+    /// <summary>(1 - <paramref name="weight"/>) x this + <paramref name="weight"/> x <paramref name="other"/>, in new arrays.</summary>
+    public PromptEmbedding Lerp(PromptEmbedding other, float weight)
+    {
+        // (1 - w) a + w b, not a + w (b - a): the ends give exactly a and b.
+        var keep = 1f - weight;
+        var hidden = new float[Hidden.Length];
+        var pooled = new float[Pooled.Length];
+        for (var i = 0; i < hidden.Length; i++)
+        {
+            hidden[i] = (keep * Hidden[i]) + (weight * other.Hidden[i]);
+        }
+
+        for (var i = 0; i < pooled.Length; i++)
+        {
+            pooled[i] = (keep * Pooled[i]) + (weight * other.Pooled[i]);
+        }
+
+        return new PromptEmbedding(hidden, pooled);
+    }
+}
+
+/// <summary>Conditioning blended towards another prompt's: (1 - Weight) x the request's own + Weight x <paramref name="Prompt"/>'s.</summary>
+/// <param name="Prompt">The prompt blended towards (the one shown before, when measuring transitions).</param>
+/// <param name="Weight">0 = the request's own prompt, 1 = <paramref name="Prompt"/>'s.</param>
+internal sealed record PromptBlend(string Prompt, float Weight);
 
 /// <summary>
 /// Least-recently-used prompt embeddings, bounded: typing revisits prompts (backspace, undo), and a hit skips the
