@@ -395,17 +395,10 @@ internal sealed class LiveSession
 
             _lastPublishedRequestId = work.RequestId;
             var frame = createFrame(++_sequence);
-            _latestFrame = frame;
             var pixels = _latestResult?.Rgb is { } kept && kept.Length == result.Rgb.Length ? kept : new byte[result.Rgb.Length];
             result.Rgb.CopyTo(pixels, 0);
             _latestResult = result with { Rgb = pixels };
-            foreach (var member in _members)
-            {
-                if (member.Offer(frame))
-                {
-                    _stats.FrameSuperseded();
-                }
-            }
+            OfferLocked(frame);
 
             // Snapshots carry the newest frame's sequence and clear the last error, unless the error belongs to a newer
             // request than this frame's (its frame was being encoded when the newer request failed): publish one, latest-wins.
@@ -447,6 +440,15 @@ internal sealed class LiveSession
             Timings = timings,
             CreatedAt = _time.GetUtcNow(),
         };
+        OfferLocked(frame);
+        _lastError = null;
+        BroadcastStateLocked();
+        _stats.FrameReused(timings);
+    }
+
+    /// <summary>Makes <paramref name="frame"/> the newest and puts it in every member's one-frame mailbox.</summary>
+    private void OfferLocked(LiveFrame frame)
+    {
         _latestFrame = frame;
         foreach (var member in _members)
         {
@@ -455,10 +457,6 @@ internal sealed class LiveSession
                 _stats.FrameSuperseded();
             }
         }
-
-        _lastError = null;
-        BroadcastStateLocked();
-        _stats.FrameReused(timings);
     }
 
     public long LastPublishedRequestId
