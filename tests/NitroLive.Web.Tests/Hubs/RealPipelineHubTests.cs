@@ -24,9 +24,7 @@ public sealed class RealPipelineHubTests
     {
         await using var app = await StartAsync();
         await using var connection = await app.ConnectAsync(messagePack: true);
-        var session = await connection.InvokeAsync<JoinedMessage>(
-            "CreateSession",
-            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
+        var session = await CreateSeededSessionAsync(connection);
         await using var frames = new FrameRecorder(connection, session.SessionId);
         const string text = "a red circle on a blue background";
 
@@ -50,9 +48,7 @@ public sealed class RealPipelineHubTests
     {
         await using var app = await StartAsync();
         await using var connection = await app.ConnectAsync(messagePack: true);
-        var session = await connection.InvokeAsync<JoinedMessage>(
-            "CreateSession",
-            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
+        var session = await CreateSeededSessionAsync(connection);
         await using var frames = new FrameRecorder(connection, session.SessionId);
         var stats = app.GetService<LiveStats>();
 
@@ -144,9 +140,7 @@ public sealed class RealPipelineHubTests
         async Task<(byte[] Expected, byte[] Shown)> TypistAsync(string text)
         {
             await using var connection = await app.ConnectAsync();
-            var session = await connection.InvokeAsync<JoinedMessage>(
-                "CreateSession",
-                new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
+            var session = await CreateSeededSessionAsync(connection);
             await using var frames = new FrameRecorder(connection, session.SessionId);
             var last = await connection.TypeAsync(session.SessionId, text, TimeSpan.FromMilliseconds(20));
             var final = await frames.WaitForRequestAsync(last.RequestId, Timeout);
@@ -161,6 +155,12 @@ public sealed class RealPipelineHubTests
 
         Assert.All(results, r => AssertIsTheEnginesPicture(app, r.Expected, r.Shown));
     }
+
+    /// <summary>A session with a fixed seed of 7, so its pictures can be compared with the engine's.</summary>
+    private static Task<JoinedMessage> CreateSeededSessionAsync(HubConnection connection) =>
+        connection.InvokeAsync<JoinedMessage>(
+            "CreateSession",
+            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed" } });
 
     private static NitroPipeline OpenReference() =>
         new(new PipelineOptions { ModelDirectory = ModelDirectory, Provider = ProviderPreference.Cpu }, NullLoggerFactory.Instance);
