@@ -72,13 +72,25 @@ internal sealed class LiveRequestRules
     /// <summary>
     /// True when <paramref name="next"/> would make exactly the picture made for <paramref name="shown"/>: fixed-seed
     /// mode, the same seed, size, steps and variant, and prompts the model reads alike. Tokenizes both prompts when
-    /// everything else matches (tens of microseconds, on the caller's thread).
+    /// everything else matches (tens of microseconds, on the caller's thread). False when the tokenizers fail: reusing
+    /// is only a saving, and the generation reports any real problem with the prompt as the request's error.
     /// </summary>
-    public bool MakesSamePicture(LiveRequest shown, LiveRequest next) =>
-        _reader is not null
-        && next.SeedMode == SeedMode.Fixed
-        && shown with { Prompt = next.Prompt } == next
-        && _reader.PromptsReadAlike(shown.Prompt, next.Prompt, next.ModelVariant);
+    public bool MakesSamePicture(LiveRequest shown, LiveRequest next)
+    {
+        if (_reader is null || next.SeedMode != SeedMode.Fixed || shown with { Prompt = next.Prompt } != next)
+        {
+            return false;
+        }
+
+        try
+        {
+            return _reader.PromptsReadAlike(shown.Prompt, next.Prompt, next.ModelVariant);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Applies a patch to a request; throws <see cref="LiveException"/> and leaves nothing changed on bad input, and on a

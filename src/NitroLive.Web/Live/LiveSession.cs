@@ -273,16 +273,17 @@ internal sealed class LiveSession
                 return new LiveRequestAccepted(_requestId, _request);
             }
 
+            var samePicture = _latestFrame is { } shown && _rules.MakesSamePicture(shown.Request, next);
             var acceptedAt = _time.GetTimestamp();
             _requestId++;
             _request = next;
             _version++;
             accepted = new LiveRequestAccepted(_requestId, next);
-            if (_latestFrame is { } shown && _rules.MakesSamePicture(shown.Request, next))
+            if (samePicture)
             {
                 // The picture on screen is exactly what a generation would make (a space typed after a word, letters
                 // past CLIP's 75 tokens): it answers at once, and a run still out for an older request is moot.
-                PublishSamePictureLocked(shown, acceptedAt);
+                PublishSamePictureLocked(_latestFrame!, acceptedAt);
                 signal = false;
                 supersede = _supersede;
                 _supersede = null;

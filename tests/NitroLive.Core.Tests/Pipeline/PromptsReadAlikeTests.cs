@@ -53,6 +53,22 @@ public sealed class PromptsReadAlikeTests(EmbeddedPipelineFixture fixture) : ICl
         Assert.False(Pipeline.PromptsReadAlike(second, first));
     }
 
+    [Theory]
+    [InlineData("\uD800 lone high surrogate", "\uD800 lone high surrogate ")]
+    [InlineData("lone low \uDC00", "lone low \uDC00\uDC00")]
+    [InlineData("\0\u0001\u001F\u007F controls", "controls")]
+    [InlineData("\u200B\uFEFF\u2028 zero width", "zero width")]
+    [InlineData("😀😀😀 emoji 🎨", "😀😀😀 emoji 🎨 ")]
+    [InlineData("&amp;amp;&lt;script&gt;", "<script>")]
+    [InlineData("", " ")]
+    public void OddTextIsAnsweredWithoutAThrow(string first, string second)
+    {
+        // The live service asks this on every keystroke, with whatever a client sent.
+        var alike = Pipeline.PromptsReadAlike(first, second);
+        Assert.Equal(alike, Pipeline.PromptsReadAlike(second, first));
+        Assert.True(Pipeline.PromptsReadAlike(first, first));
+    }
+
     [Fact]
     public void APoolAndAVariantGeneratorAskTheirModelsTokenizers()
     {

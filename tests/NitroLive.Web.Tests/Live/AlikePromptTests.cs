@@ -94,6 +94,30 @@ public sealed class AlikePromptTests
     }
 
     [Fact]
+    public async Task ATokenizerThatFailsMeansTheRequestIsGeneratedAndTheGenerationReportsTheProblem()
+    {
+        var generator = new FakeImageGenerator
+        {
+            AlikeRule = (a, b) => a.Contains("boom", StringComparison.Ordinal) || b.Contains("boom", StringComparison.Ordinal)
+                ? throw new InvalidOperationException("the tokenizer failed")
+                : a.Trim() == b.Trim(),
+        };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var owner = host.NewSession("a red circle");
+        await owner.ReadUntilRequestAsync(1, Timeout);
+
+        var failing = owner.SetPrompt("a red boom");
+        var state = await owner.ReadStateUntilAsync(s => s.LastError is not null, Timeout);
+        Assert.Equal(failing.RequestId, state.RequestId);
+        Assert.Contains("a red boom", generator.GeneratedRequests.Select(r => r.Prompt));
+
+        // Back to the text on screen: its picture answers again, and the error is gone.
+        var back = owner.SetPrompt("a red circle ");
+        Assert.True((await owner.ReadUntilRequestAsync(back.RequestId, Timeout))[^1].Timings.Reused);
+        Assert.Null(owner.State.LastError);
+    }
+
+    [Fact]
     public async Task WithTheOptionOffEveryChangedPromptIsGenerated()
     {
         var generator = Generator();
