@@ -22,7 +22,8 @@ const frames = hub.stream("Frames", sessionId).subscribe({
   next: (f) => {
     if (f.requestId <= newest) throw new Error(`older frame ${f.requestId} after ${newest}`);
     newest = f.requestId;
-    console.log(`frame #${f.sequence} for "${f.request.prompt}" ${f.image.length} B, total ${f.timings.totalMs.toFixed(0)} ms`);
+    const how = f.timings.reused ? "same picture, not generated" : `total ${f.timings.totalMs.toFixed(0)} ms`;
+    console.log(`frame #${f.sequence} for "${f.request.prompt}" ${f.image.length} B, ${how}`);
     if (f.requestId >= lastRequestId) done(f);
   },
   error: (e) => console.error("stream error:", e),
