@@ -63,8 +63,7 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
 
     /// <inheritdoc />
     /// <remarks>Every instance loaded the same tokenizers, so the first one answers.</remarks>
-    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
-        _generators[0].PromptsReadAlike(first, second, variant);
+    public string PromptKey(string prompt, string? variant = null) => _generators[0].PromptKey(prompt, variant);
 
     /// <summary>
     /// How many instances <see cref="Auto"/> opens: one per processor, up to <see cref="MaxAutoInstances"/>, for a small

@@ -14,16 +14,21 @@ public interface IImageGenerator
     int Concurrency => 1;
 
     /// <summary>
-    /// True when the text encoders of <paramref name="variant"/> see exactly the same tokens for both prompts, so that
-    /// the same seed, size and steps give the same picture: CLIP lower-cases, collapses and trims whitespace, unescapes
+    /// The prompt as the text encoders of <paramref name="variant"/> read it: equal keys mean exactly the same tokens, so
+    /// the same seed, size and steps give the same picture. CLIP lower-cases, collapses and trims whitespace, unescapes
     /// HTML and keeps only the first 75 tokens, so a trailing space, a change of case or a letter past the limit changes
-    /// nothing. The default knows only that equal strings read alike.
+    /// nothing. The default is the prompt itself (only equal strings read alike).
     /// </summary>
+    /// <param name="prompt">The prompt as typed.</param>
+    /// <param name="variant">The variant whose tokenizers read it, or null for the default variant.</param>
+    string PromptKey(string prompt, string? variant = null) => prompt;
+
+    /// <summary>True when both prompts have the same <see cref="PromptKey"/>.</summary>
     /// <param name="first">One prompt.</param>
     /// <param name="second">The other prompt.</param>
     /// <param name="variant">The variant whose tokenizers decide, or null for the default variant.</param>
     bool PromptsReadAlike(string first, string second, string? variant = null) =>
-        string.Equals(first, second, StringComparison.Ordinal);
+        string.Equals(PromptKey(first, variant), PromptKey(second, variant), StringComparison.Ordinal);
 
     /// <summary>Generates one image per request; all requests in a batch share width, height, steps and variant.</summary>
     /// <param name="requests">One or more requests; more than one only when <see cref="ModelDescription.MaxBatch"/> allows.</param>

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -166,26 +168,36 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     public int CachedPrompts => _cache.Count;
 
     /// <inheritdoc />
-    /// <remarks>Tokenizes both prompts with both of the model's tokenizers on the calling thread (they are thread-safe).</remarks>
-    public bool PromptsReadAlike(string first, string second, string? variant = null)
+    /// <remarks>
+    /// Both tokenizers' ids up to their end token (what follows is padding, fixed by the length), on the calling thread
+    /// (the tokenizers are thread-safe; tens of microseconds warm).
+    /// </remarks>
+    public string PromptKey(string prompt, string? variant = null)
     {
-        ArgumentNullException.ThrowIfNull(first);
-        ArgumentNullException.ThrowIfNull(second);
-        if (string.Equals(first, second, StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        return TokenizeAlike(_tokenizer1, first, second) && TokenizeAlike(_tokenizer2, first, second);
+        ArgumentNullException.ThrowIfNull(prompt);
+        var key = new StringBuilder(96);
+        AppendIds(key, _tokenizer1, prompt);
+        key.Append('|');
+        AppendIds(key, _tokenizer2, prompt);
+        return key.ToString();
     }
 
-    private static bool TokenizeAlike(ClipTokenizer tokenizer, string first, string second)
+    /// <summary>True when both prompts have the same <see cref="PromptKey"/>.</summary>
+    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
+        string.Equals(PromptKey(first, variant), PromptKey(second, variant), StringComparison.Ordinal);
+
+    private static void AppendIds(StringBuilder key, ClipTokenizer tokenizer, string prompt)
     {
-        Span<long> a = stackalloc long[tokenizer.MaxLength];
-        Span<long> b = stackalloc long[tokenizer.MaxLength];
-        tokenizer.Encode(first, a);
-        tokenizer.Encode(second, b);
-        return a.SequenceEqual(b);
+        Span<long> ids = stackalloc long[tokenizer.MaxLength];
+        tokenizer.Encode(prompt, ids);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            key.Append(CultureInfo.InvariantCulture, $"{ids[i]} ");
+            if (i > 0 && ids[i] == tokenizer.EosId)
+            {
+                break;
+            }
+        }
     }
 
     /// <inheritdoc />

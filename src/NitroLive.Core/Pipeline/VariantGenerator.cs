@@ -132,11 +132,9 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>The named variant's tokenizers decide; for a variant not offered only equal strings read alike.</remarks>
-    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
-        _byVariant.TryGetValue(variant ?? Model.Variant, out var generator)
-            ? generator.PromptsReadAlike(first, second, variant)
-            : string.Equals(first, second, StringComparison.Ordinal);
+    /// <remarks>The named variant's tokenizers read it; for a variant not offered the key is the prompt itself.</remarks>
+    public string PromptKey(string prompt, string? variant = null) =>
+        _byVariant.TryGetValue(variant ?? Model.Variant, out var generator) ? generator.PromptKey(prompt, variant) : prompt;
 
     /// <summary>Disposes every variant's generator.</summary>
     public void Dispose()

@@ -70,16 +70,32 @@ public sealed class PromptsReadAlikeTests(EmbeddedPipelineFixture fixture) : ICl
     }
 
     [Fact]
+    public void TheKeyIsBothTokenizersIdsUpToTheirEndToken()
+    {
+        var key = Pipeline.PromptKey("A red circle ");
+        var parts = key.Split('|');
+
+        Assert.Equal(2, parts.Length);
+        // Start token, the three words, end token: no padding.
+        Assert.All(parts, p => Assert.Equal(5, p.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length));
+        Assert.Equal(key, Pipeline.PromptKey("a red circle"));
+        Assert.NotEqual(key, Pipeline.PromptKey("a red circles"));
+    }
+
+    [Fact]
     public void APoolAndAVariantGeneratorAskTheirModelsTokenizers()
     {
         using var pool = Assert.IsType<GeneratorPool>(GeneratorPool.Open(fixture.Options(), instances: 2));
-        Assert.True(pool.PromptsReadAlike("a red circle", "A red circle "));
-        Assert.False(pool.PromptsReadAlike("a red circle", "a red circles"));
+        IImageGenerator pooled = pool;
+        Assert.True(pooled.PromptsReadAlike("a red circle", "A red circle "));
+        Assert.False(pooled.PromptsReadAlike("a red circle", "a red circles"));
+        Assert.Equal(Pipeline.PromptKey("a red circle"), pool.PromptKey("A red circle "));
 
         using var folder = TwoVariantModelFolder.Create(fixture.ModelDirectory);
         using var variants = VariantGenerator.Open(fixture.Options() with { ModelDirectory = folder.Directory });
-        Assert.True(variants.PromptsReadAlike("a red circle", "a red circle ", "vibrant"));
-        Assert.True(variants.PromptsReadAlike("a red circle", "a red circle "));
-        Assert.False(variants.PromptsReadAlike("a red circle", "a red circle ", "no-such-variant"));
+        IImageGenerator either = variants;
+        Assert.True(either.PromptsReadAlike("a red circle", "a red circle ", "vibrant"));
+        Assert.True(either.PromptsReadAlike("a red circle", "a red circle "));
+        Assert.False(either.PromptsReadAlike("a red circle", "a red circle ", "no-such-variant"));
     }
 }
