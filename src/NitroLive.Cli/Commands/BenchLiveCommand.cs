@@ -292,6 +292,10 @@ internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, do
 internal sealed class LiveTypist : IAsyncDisposable
 {
     private readonly int _index;
+
+    // Seeds of this typist's prompts start here: random, so that no two runs, modes or typists share one.
+    private readonly long _seedBase = Random.Shared.NextInt64(1, 1L << 50);
+    private long _promptsStarted;
     private readonly LiveBenchSettings _settings;
     private readonly TypingRhythm _rhythm;
     private readonly HubConnection _connection;
@@ -388,7 +392,7 @@ internal sealed class LiveTypist : IAsyncDisposable
             {
                 await DelayUntilAsync(next, cancellationToken);
                 var sentAt = Stopwatch.GetTimestamp();
-                var id = await SendAsync(prompt[..length], sentAt, cancellationToken);
+                var id = await SendAsync(prompt[..length], sentAt, cancellationToken, length == 1 ? NextSeed() : null);
                 if (id >= 0)
                 {
                     ids.Add(id);
@@ -427,7 +431,7 @@ internal sealed class LiveTypist : IAsyncDisposable
             {
                 typedAt = length == 1 ? start : typedAt + MsToTicks(_rhythm.NextIntervalMs());
                 await DelayUntilAsync(typedAt, cancellationToken);
-                var id = await SendAsync(prompt[..length], typedAt, cancellationToken);
+                var id = await SendAsync(prompt[..length], typedAt, cancellationToken, length == 1 ? NextSeed() : null);
                 if (id < 0)
                 {
                     continue;
@@ -504,11 +508,23 @@ internal sealed class LiveTypist : IAsyncDisposable
         }
     }
 
-    private async Task<long> SendAsync(string text, long typedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// The seed of the prompt this typist starts, sent with its first keystroke: every prompt typed is a
+    /// new picture, so the server's frame cache (which holds pictures by prompt and seed, for every session) never
+    /// answers a prompt typed again, whether later in the run (the prompts repeat every twelve), by the other mode or by
+    /// an earlier run against the same server; the bench measures generations. Within a prompt the seed stays, as in the
+    /// studio's fixed-seed mode (the warm-up and the measured typing are two calls, so the count lives here).
+    /// </summary>
+    private long NextSeed() => _seedBase + _promptsStarted++;
+
+    private async Task<long> SendAsync(string text, long typedAt, CancellationToken cancellationToken, long? seed = null)
     {
         try
         {
-            var accepted = await _connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.SetPrompt, _sessionId, text, cancellationToken);
+            var accepted = seed is { } newSeed
+                ? await _connection.InvokeAsync<RequestAcceptedMessage>(
+                    LiveHubContract.UpdateRequest, _sessionId, new RequestPatchMessage { Prompt = text, Seed = newSeed }, cancellationToken)
+                : await _connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.SetPrompt, _sessionId, text, cancellationToken);
             lock (_gate)
             {
                 Keystrokes++;

@@ -18,6 +18,7 @@ internal sealed class GenerationLoop : BackgroundService
     private readonly ReadyQueue _ready;
     private readonly IFrameEncoder _encoder;
     private readonly RgbBufferPool _resultBuffers;
+    private readonly FrameCache _frames;
     private readonly LiveReadiness _readiness;
     private readonly LiveStats _stats;
     private readonly TimeProvider _time;
@@ -31,6 +32,7 @@ internal sealed class GenerationLoop : BackgroundService
         ReadyQueue ready,
         IFrameEncoder encoder,
         RgbBufferPool resultBuffers,
+        FrameCache frames,
         LiveReadiness readiness,
         LiveStats stats,
         TimeProvider time,
@@ -41,6 +43,7 @@ internal sealed class GenerationLoop : BackgroundService
         _ready = ready;
         _encoder = encoder;
         _resultBuffers = resultBuffers;
+        _frames = frames;
         _readiness = readiness;
         _stats = stats;
         _time = time;
@@ -307,23 +310,28 @@ internal sealed class GenerationLoop : BackgroundService
         {
             await foreach (var batch in handoff.ReadAllAsync(stoppingToken))
             {
+                var cached = new bool[batch.Items.Count];
                 if (batch.Items.Count == 1)
                 {
-                    EncodeAndPublish(batch, 0);
+                    cached[0] = EncodeAndPublish(batch, 0);
                 }
                 else
                 {
                     await Parallel.ForAsync(0, batch.Items.Count, parallel, (i, _) =>
                     {
-                        EncodeAndPublish(batch, i);
+                        cached[i] = EncodeAndPublish(batch, i);
                         return ValueTask.CompletedTask;
                     });
                 }
 
-                // Nothing reads the pixels any more: the frame is encoded and its session kept a copy of its own.
-                foreach (var result in batch.Results)
+                // Nothing reads the pixels any more (the frame is encoded and its session kept a copy of its own), unless
+                // the frame cache took them over: it hands them back when it lets the picture go.
+                for (var i = 0; i < batch.Results.Count; i++)
                 {
-                    _resultBuffers.Return(result.Rgb);
+                    if (!cached[i])
+                    {
+                        _resultBuffers.Return(batch.Results[i].Rgb);
+                    }
                 }
             }
         }
@@ -332,7 +340,8 @@ internal sealed class GenerationLoop : BackgroundService
         }
     }
 
-    private void EncodeAndPublish(GeneratedBatch batch, int index)
+    /// <summary>Encodes one result and publishes it to its session; true when the frame cache took its pixels over.</summary>
+    private bool EncodeAndPublish(GeneratedBatch batch, int index)
     {
         var (session, work, _, _) = batch.Items[index];
         var result = batch.Results[index];
@@ -341,7 +350,7 @@ internal sealed class GenerationLoop : BackgroundService
         if (session.IsClosed || session.LastPublishedRequestId >= work.RequestId)
         {
             _stats.FrameStale();
-            return;
+            return false;
         }
 
         try
@@ -374,11 +383,13 @@ internal sealed class GenerationLoop : BackgroundService
                 result.Height,
                 timings,
                 _time.GetUtcNow()));
+            return work.Key is { } key && _frames.Enabled && _frames.TryAdd(key, _encoder.Format, image, result.Rgb, result.Width, result.Height);
         }
         catch (Exception ex)
         {
             LiveLog.EncodeFailed(_logger, ex, LiveIds.ForLog(session.Id));
             session.ReportError(work, $"encode_failed: {ex.Message}");
+            return false;
         }
     }
 

@@ -96,8 +96,9 @@ public sealed record LiveRequestAccepted(long RequestId, LiveRequest Request);
 /// <param name="TextCacheHit">Whether the prompt embeddings came from the cache.</param>
 /// <param name="Provider">The execution provider that ran it ("CPU", "CUDA").</param>
 /// <param name="Reused">
-/// True when no generation ran: the request reads exactly as the one of the frame before it, whose picture answers it
-/// (see <see cref="LiveOptions.ReuseFrameForAlikePrompt"/>); every time but <paramref name="TotalMs"/> is then 0.
+/// True when no generation ran: the request reads exactly as one whose picture was made already (the frame on screen,
+/// or one the frame cache holds), and that picture answers it (see <see cref="LiveOptions.ReuseFrameForAlikePrompt"/>);
+/// every time but <paramref name="TotalMs"/> is then 0.
 /// </param>
 public sealed record FrameTimings(
     double QueueWaitMs,

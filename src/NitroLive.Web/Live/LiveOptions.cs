@@ -85,11 +85,20 @@ public sealed class LiveOptions
     public bool CancelSupersededRuns { get; set; } = true;
 
     /// <summary>
-    /// Whether a request that would make exactly the picture on screen is answered with that picture at once instead of
-    /// a generation: same seed (fixed-seed mode), size, steps and variant, and a prompt the model's tokenizers read the
-    /// same (a trailing space, a change of case, letters past CLIP's 75 tokens).
+    /// Whether a request that would make exactly a picture already made is answered with that picture at once instead
+    /// of a generation: same seed (fixed-seed mode), size, steps and variant, and a prompt the model's tokenizers read
+    /// the same (the same text, a trailing space, a change of case, letters past CLIP's 75 tokens). The picture on screen
+    /// always counts; earlier ones while the <see cref="FrameCacheMegabytes"/> hold them.
     /// </summary>
     public bool ReuseFrameForAlikePrompt { get; set; } = true;
+
+    /// <summary>
+    /// Memory for recently generated pictures (encoded frame plus full-quality pixels), so a backspace to a prompt typed a
+    /// moment ago or a kiosk playlist coming round needs no generation; 0 keeps only each session's picture on screen.
+    /// A 128x128 picture of the embedded model takes about 50 KB, a 1024x1024 one about 3.2 MB: raise it for real models.
+    /// </summary>
+    [Range(0, 1_048_576)]
+    public int FrameCacheMegabytes { get; set; } = 64;
 
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]

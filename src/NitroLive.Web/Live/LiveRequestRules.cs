@@ -17,8 +17,8 @@ internal sealed class LiveRequestRules
     /// <param name="model">What the loaded model offers.</param>
     /// <param name="blocklist">The kiosk blocklist, or none.</param>
     /// <param name="reader">
-    /// The generator whose tokenizers tell prompts that read alike (<see cref="IImageGenerator.PromptsReadAlike"/>), or
-    /// null to answer no request with the picture on screen.
+    /// The generator whose tokenizers read prompts (<see cref="IImageGenerator.PromptKey"/>), or null to answer no request
+    /// with a picture already made.
     /// </param>
     public LiveRequestRules(LiveOptions options, ModelDescription model, PromptBlocklist? blocklist = null, IImageGenerator? reader = null)
     {
@@ -70,25 +70,26 @@ internal sealed class LiveRequestRules
     private int MaxPromptLength { get; }
 
     /// <summary>
-    /// True when <paramref name="next"/> would make exactly the picture made for <paramref name="shown"/>: fixed-seed
-    /// mode, the same seed, size, steps and variant, and prompts the model reads alike. Tokenizes both prompts when
-    /// everything else matches (tens of microseconds, on the caller's thread). False when the tokenizers fail: reusing
-    /// is only a saving, and the generation reports any real problem with the prompt as the request's error.
+    /// What makes <paramref name="request"/>'s picture (<see cref="FrameKey"/>), so that a request with the key of a picture
+    /// already made is answered with it; null in new-seed-per-request mode (every request is meant to be a new picture),
+    /// when reuse is off, or when the tokenizers fail (reuse is only a saving: the generation then reports any real
+    /// problem with the prompt as the request's error). Tokenizes the prompt (tens of microseconds, on the caller's thread).
     /// </summary>
-    public bool MakesSamePicture(LiveRequest shown, LiveRequest next)
+    public FrameKey? KeyOf(LiveRequest request)
     {
-        if (_reader is null || next.SeedMode != SeedMode.Fixed || shown with { Prompt = next.Prompt } != next)
+        if (_reader is null || request.SeedMode != SeedMode.Fixed)
         {
-            return false;
+            return null;
         }
 
         try
         {
-            return _reader.PromptsReadAlike(shown.Prompt, next.Prompt, next.ModelVariant);
+            return new FrameKey(
+                _reader.PromptKey(request.Prompt, request.ModelVariant), request.Seed, request.Steps, request.Width, request.Height, request.ModelVariant);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return false;
+            return null;
         }
     }
 

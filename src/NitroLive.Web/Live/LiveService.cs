@@ -12,6 +12,7 @@ internal sealed class LiveService : ILiveService
     private readonly TimeProvider _time;
     private readonly LiveOptions _options;
     private readonly LiveRequestRules _rules;
+    private readonly FrameCache _frames;
     private readonly ILogger<LiveService> _logger;
 
     public LiveService(
@@ -22,8 +23,10 @@ internal sealed class LiveService : ILiveService
         TimeProvider time,
         IOptions<LiveOptions> options,
         PromptBlocklist blocklist,
+        FrameCache frames,
         ILogger<LiveService> logger)
     {
+        _frames = frames;
         _registry = registry;
         _ready = ready;
         _stats = stats;
@@ -61,7 +64,8 @@ internal sealed class LiveService : ILiveService
                 _options.MaxMembersPerSession,
                 _registry.OnEmptied,
                 _options.CancelSupersededRuns,
-                options.ApplyBlocklist);
+                options.ApplyBlocklist,
+                _frames);
 
             // The owner joins before the session is listed, so the janitor never sees it empty.
             owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);

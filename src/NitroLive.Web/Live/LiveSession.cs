@@ -3,7 +3,11 @@ using NitroLive.Core.Pipeline;
 namespace NitroLive.Web.Live;
 
 /// <summary>A request the generator has not started yet. Replaced (never queued) when a newer one arrives.</summary>
-internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp);
+/// <param name="RequestId">The request's id in its session.</param>
+/// <param name="Request">The request.</param>
+/// <param name="AcceptedTimestamp">When it was accepted (a <see cref="TimeProvider"/> timestamp).</param>
+/// <param name="Key">What makes its picture, when its picture may be reused (see <see cref="LiveRequestRules.KeyOf"/>).</param>
+internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp, FrameKey? Key = null);
 
 /// <summary>
 /// A request the generation loop has taken, with the token that fires when nobody wants its frame any more (the
@@ -23,6 +27,8 @@ internal readonly record struct TakenWork(LiveSession Session, PendingWork Work,
     Justification = "The interest source is handed to the generation loop, which may register on its token after the session ends; it owns no timer, so the GC reclaims it.")]
 internal sealed class LiveSession
 {
+    private static readonly StageTimings NoStages = new(0, 0, false, [], 0, 0, string.Empty);
+
     private readonly Lock _gate = new();
     private readonly LiveRequestRules _rules;
     private readonly ReadyQueue _ready;
@@ -34,8 +40,10 @@ internal sealed class LiveSession
     private readonly Action<LiveSession> _onEmptied;
     private readonly bool _cancelSupersededRuns;
     private readonly bool _applyBlocklist;
+    private readonly FrameCache? _frames;
 
     private LiveRequest _request;
+    private FrameKey? _requestKey;
     private long _requestId;
     private long _version;
     private bool _typingOpen;
@@ -45,6 +53,7 @@ internal sealed class LiveSession
     private long _lastPublishedRequestId;
     private long _sequence;
     private LiveFrame? _latestFrame;
+    private FrameKey? _latestFrameKey;
 
     // The newest frame for full-quality downloads, its pixels copied into one buffer the session keeps (reused from frame
     // to frame), so that nothing holds the generator's array once the frame is encoded and the generation loop can hand
@@ -63,8 +72,9 @@ internal sealed class LiveSession
     private PendingWork? _pending;
     private bool _queued;
 
-    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true, bool applyBlocklist = false)
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true, bool applyBlocklist = false, FrameCache? frames = null)
     {
+        _frames = frames;
         _applyBlocklist = applyBlocklist;
         _cancelSupersededRuns = cancelSupersededRuns;
         _onEmptied = onEmptied;
@@ -189,7 +199,7 @@ internal sealed class LiveSession
                 // The last request may have been abandoned when the session emptied: ask for it again.
                 if (_lastPublishedRequestId < _requestId && _pending is null)
                 {
-                    signal = SetPendingLocked(new PendingWork(_requestId, _request, _time.GetTimestamp()));
+                    signal = SetPendingLocked(new PendingWork(_requestId, _request, _time.GetTimestamp(), _requestKey));
                 }
             }
 
@@ -273,24 +283,42 @@ internal sealed class LiveSession
                 return new LiveRequestAccepted(_requestId, _request);
             }
 
-            var samePicture = _latestFrame is { } shown && _rules.MakesSamePicture(shown.Request, next);
+            // A picture already made answers at once when a generation would make exactly it: the one on screen (a space
+            // typed after a word, letters past CLIP's 75 tokens) or one the frame cache holds (a backspace to a prompt
+            // typed a moment ago). Looked up before anything changes; the cache copies its pixels into the session's own
+            // buffer, which is about to show that picture anyway.
+            var key = _rules.KeyOf(next);
+            var onScreen = key is not null && key == _latestFrameKey;
+            var cached = !onScreen && key is { } k && _frames is { Enabled: true } ? _frames.TryCopy(k, _latestResult?.Rgb) : null;
             var acceptedAt = _time.GetTimestamp();
             _requestId++;
             _request = next;
+            _requestKey = key;
             _version++;
             accepted = new LiveRequestAccepted(_requestId, next);
-            if (samePicture)
+            if (onScreen || cached is not null)
             {
-                // The picture on screen is exactly what a generation would make (a space typed after a word, letters
-                // past CLIP's 75 tokens): it answers at once, and a run still out for an older request is moot.
-                PublishSamePictureLocked(_latestFrame!, acceptedAt);
+                if (cached is not null)
+                {
+                    _latestResult = new GenerationResult(
+                        new GenerationRequest(next.Prompt, next.Steps, next.Seed, cached.Width, cached.Height, next.ModelVariant),
+                        cached.Rgb, cached.Width, cached.Height, NoStages);
+                    PublishReusedLocked(cached.Format, cached.Image, cached.Width, cached.Height, acceptedAt);
+                }
+                else
+                {
+                    var shown = _latestFrame!;
+                    PublishReusedLocked(shown.Format, shown.Image, shown.Width, shown.Height, acceptedAt);
+                }
+
+                // A run still out for an older request is moot: its frame could only be older than this one.
                 signal = false;
                 supersede = _supersede;
                 _supersede = null;
             }
             else
             {
-                signal = SetPendingLocked(new PendingWork(_requestId, next, acceptedAt));
+                signal = SetPendingLocked(new PendingWork(_requestId, next, acceptedAt, key));
                 BroadcastStateLocked();
 
                 // Cancel only when the newer request would start at once: with other sessions waiting it would queue
@@ -395,6 +423,7 @@ internal sealed class LiveSession
             }
 
             _lastPublishedRequestId = work.RequestId;
+            _latestFrameKey = work.Key;
             var frame = createFrame(++_sequence);
             var pixels = _latestResult?.Rgb is { } kept && kept.Length == result.Rgb.Length ? kept : new byte[result.Rgb.Length];
             result.Rgb.CopyTo(pixels, 0);
@@ -415,11 +444,12 @@ internal sealed class LiveSession
         }
     }
 
-    /// <summary>Publishes the shown frame's picture again as the frame of the current request, which reads alike.</summary>
-    private void PublishSamePictureLocked(LiveFrame shown, long acceptedAt)
+    /// <summary>Publishes a picture already made as the frame of the current request, which reads alike.</summary>
+    private void PublishReusedLocked(FrameFormat format, byte[] image, int width, int height, long acceptedAt)
     {
         _pending = null;
         _lastPublishedRequestId = _requestId;
+        _latestFrameKey = _requestKey;
         var timings = new FrameTimings(
             QueueWaitMs: 0,
             TokenizeMs: 0,
@@ -431,16 +461,9 @@ internal sealed class LiveSession
             TotalMs: _time.GetElapsedTime(acceptedAt).TotalMilliseconds,
             BatchSize: 0,
             TextCacheHit: false,
-            Provider: shown.Timings.Provider,
+            Provider: _rules.Model.Provider,
             Reused: true);
-        var frame = shown with
-        {
-            Sequence = ++_sequence,
-            RequestId = _requestId,
-            Request = _request,
-            Timings = timings,
-            CreatedAt = _time.GetUtcNow(),
-        };
+        var frame = new LiveFrame(Id, ++_sequence, _requestId, _request, format, image, width, height, timings, _time.GetUtcNow());
         OfferLocked(frame);
         _lastError = null;
         BroadcastStateLocked();

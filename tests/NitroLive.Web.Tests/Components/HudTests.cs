@@ -21,7 +21,7 @@ public sealed class HudTests : UiTestContext
 
         stats.FrameShown(Frame(2, reused: true), deliveryMs: 3);
         hud.Render();
-        Assert.Contains("reads this prompt as the last one", hud.Find("[data-testid=hud-reused]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("reads this prompt as one it has drawn already", hud.Find("[data-testid=hud-reused]").TextContent, StringComparison.Ordinal);
         Assert.DoesNotContain("UNet", hud.Find("[data-testid=hud-details]").TextContent, StringComparison.Ordinal);
     }
 

@@ -44,7 +44,7 @@ public sealed class RealPipelineHubTests
     }
 
     [Fact]
-    public async Task ASpaceAndACaseChangeOnTheRealPipelineShowThePictureAgainWithoutAGeneration()
+    public async Task ASpaceACaseChangeAndABackspaceOnTheRealPipelineShowPicturesAlreadyMadeWithoutAGeneration()
     {
         await using var app = await StartAsync();
         await using var connection = await app.ConnectAsync(messagePack: true);
@@ -74,6 +74,14 @@ public sealed class RealPipelineHubTests
 
         var next = await connection.SetPromptAsync(session.SessionId, "a red circle on a blue background!");
         Assert.False((await frames.WaitForRequestAsync(next.RequestId, Timeout)).Timings.Reused);
+
+        // A backspace back to the first text: the frame cache answers with that picture and its full-quality pixels.
+        var back = await connection.SetPromptAsync(session.SessionId, "a red circle on a blue background");
+        var cached = await frames.WaitForRequestAsync(back.RequestId, Timeout);
+        Assert.True(cached.Timings.Reused);
+        Assert.Equal(shown.Image, cached.Image);
+        Assert.Equal(generated + 1, stats.RequestsGenerated);
+        AssertIsTheEnginesPicture(app, expected.Rgb, await connection.DownloadPixelsAsync(session.SessionId, cached.Sequence));
     }
 
     [Fact]

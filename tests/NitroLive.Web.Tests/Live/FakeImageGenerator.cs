@@ -63,8 +63,8 @@ internal sealed class FakeImageGenerator : IImageGenerator
     /// <summary>Fill frames with per-pixel noise (so JPEGs are large) instead of a flat colour.</summary>
     public bool Noisy { get; set; }
 
-    /// <summary>When set, which prompts read alike (as a real model's tokenizers decide); otherwise only equal strings.</summary>
-    public Func<string, string, bool>? AlikeRule { get; set; }
+    /// <summary>When set, how the fake model reads a prompt (as a real model's tokenizers do); otherwise as typed.</summary>
+    public Func<string, string>? KeyRule { get; set; }
 
     public ConcurrentQueue<IReadOnlyList<GenerationRequest>> Calls { get; } = new();
 
@@ -144,8 +144,7 @@ internal sealed class FakeImageGenerator : IImageGenerator
         }
     }
 
-    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
-        AlikeRule?.Invoke(first, second) ?? string.Equals(first, second, StringComparison.Ordinal);
+    public string PromptKey(string prompt, string? variant = null) => KeyRule?.Invoke(prompt) ?? prompt;
 
     public static (byte R, byte G, byte B) ColorOf(string prompt, long seed)
     {

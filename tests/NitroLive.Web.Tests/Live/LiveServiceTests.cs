@@ -574,7 +574,8 @@ public sealed class LiveServiceTests
     [Fact]
     public async Task TheNewestFrameDownloadsAsFullQualityPngFromTheSessionsOwnPixels()
     {
-        await using var host = await LiveTestHost.StartAsync();
+        // Without the frame cache, which would keep the generator's array (FrameCacheTests cover that path).
+        await using var host = await LiveTestHost.StartAsync(settings: new() { ["NitroLive:Live:FrameCacheMegabytes"] = "0" });
         await using var owner = host.NewSession("png");
         var frame = (await owner.ReadUntilRequestAsync(1, Timeout))[^1];
         using var cts = new CancellationTokenSource(Timeout);

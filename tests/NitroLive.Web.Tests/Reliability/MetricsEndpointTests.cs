@@ -71,7 +71,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task LiveTrafficMovesTheFrameLatencyDropFailureAndGaugeInstruments()
     {
-        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0), AlikeRule = (a, b) => a.Trim() == b.Trim() };
+        var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0), KeyRule = p => p.Trim() };
         await using var host = ReliabilityHost.Start(generator);
         using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
         await using var typist = await host.NewSessionAsync(cts.Token);
