@@ -84,7 +84,7 @@ internal sealed class LiveRequestRules
 
         try
         {
-            return new FrameKey(
+            return FrameKey.Of(
                 _reader.PromptKey(request.Prompt, request.ModelVariant), request.Seed, request.Steps, request.Width, request.Height, request.ModelVariant);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -2,8 +2,8 @@ using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Telemetry;
 
-/// <summary>Reads the gauges from the live service's registry and ready queue when Prometheus scrapes.</summary>
-internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue ready) : ILiveGaugeSource
+/// <summary>Reads the gauges from the live service's registry, ready queue and frame cache when Prometheus scrapes.</summary>
+internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue ready, FrameCache frames) : ILiveGaugeSource
 {
     public LiveGauges Read()
     {
@@ -13,6 +13,6 @@ internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue r
             members += session.MemberCount;
         }
 
-        return new LiveGauges(registry.Count, members, ready.Count);
+        return new LiveGauges(registry.Count, members, ready.Count, frames.Bytes, frames.Count);
     }
 }

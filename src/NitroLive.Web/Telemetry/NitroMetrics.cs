@@ -58,6 +58,10 @@ internal sealed class NitroMetrics : IDisposable
         _meter.CreateObservableGauge("nitrolive.members", () => Observe(source, g => g.Members), "{member}", "Members of all open sessions.");
         _meter.CreateObservableGauge("nitrolive.requests.pending", () => Observe(source, g => g.PendingRequests), "{request}",
             "Sessions whose newest request waits for the generator (at most one each: latest wins).");
+        _meter.CreateObservableGauge("nitrolive.frame_cache.size", () => ObserveLong(source, g => g.FrameCacheBytes), "By",
+            "Bytes of pictures the frame cache holds (encoded frames and full-quality pixels), at most NitroLive:Live:FrameCacheMegabytes.");
+        _meter.CreateObservableGauge("nitrolive.frame_cache.pictures", () => Observe(source, g => g.FrameCachePictures), "{picture}",
+            "Pictures the frame cache holds.");
     }
 
     /// <summary>A member changed the request (one keystroke that reached the server).</summary>
@@ -126,13 +130,18 @@ internal sealed class NitroMetrics : IDisposable
 
     private static IEnumerable<Measurement<int>> Observe(Lazy<ILiveGaugeSource?> source, Func<LiveGauges, int> pick) =>
         source.Value is { } live ? [new Measurement<int>(pick(live.Read()))] : [];
+
+    private static IEnumerable<Measurement<long>> ObserveLong(Lazy<ILiveGaugeSource?> source, Func<LiveGauges, long> pick) =>
+        source.Value is { } live ? [new Measurement<long>(pick(live.Read()))] : [];
 }
 
 /// <summary>Counts the live service reports for the gauges of <see cref="NitroMetrics"/>.</summary>
 /// <param name="Sessions">Open sessions.</param>
 /// <param name="Members">Members over all open sessions.</param>
 /// <param name="PendingRequests">Sessions waiting for the generator.</param>
-internal readonly record struct LiveGauges(int Sessions, int Members, int PendingRequests);
+/// <param name="FrameCacheBytes">Bytes the frame cache holds (encoded frames and pixels).</param>
+/// <param name="FrameCachePictures">Pictures the frame cache holds.</param>
+internal readonly record struct LiveGauges(int Sessions, int Members, int PendingRequests, long FrameCacheBytes = 0, int FrameCachePictures = 0);
 
 /// <summary>Reads the live service's current counts; registered by whoever owns them.</summary>
 internal interface ILiveGaugeSource

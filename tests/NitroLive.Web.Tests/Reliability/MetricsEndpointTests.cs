@@ -116,6 +116,10 @@ public sealed class MetricsEndpointTests
         Assert.Equal(1, Value(text, "nitrolive_sessions"));
         Assert.Equal(2, Value(text, "nitrolive_members"));
         Assert.Equal(0, Value(text, "nitrolive_requests_pending"));
+
+        // "a red" and "a red circle" were generated and kept ("a boom" failed): 64x64 RGB plus the encoded frame each.
+        Assert.Equal(2, Value(text, "nitrolive_frame_cache_pictures"));
+        Assert.InRange(Value(text, "nitrolive_frame_cache_size_bytes"), 2 * 64 * 64 * 3, 2 * ((64 * 64 * 3) + 4096));
     }
 
     private static async Task<string> ScrapeAsync(ReliabilityHost host, CancellationToken cancellationToken)
