@@ -42,12 +42,14 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         Assert.Equal(pixels.Width, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)));
         Assert.Equal(pixels.Height, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
 
-        // The HUD opens to the breakdown of the newest frame.
+        // The HUD opens to the breakdown of the newest frame. A new letter makes sure that frame is generated here: another
+        // test may have drawn the red circle with the same seed, and the server's frame cache would answer with that.
         await page.Locator("[data-testid=hud] button").ClickAsync();
+        await TypeAsync(page, "x");
         await Expect(page.Locator("[data-testid=hud-details]")).ToContainTextAsync("UNet");
 
-        // A space after the last word changes nothing the model sees: a frame comes back without a generation.
-        await TypeAsync(page, " ");
+        // A backspace returns to a prompt whose picture was made a moment ago: it comes back without a generation.
+        await page.Locator("#prompt").PressAsync("Backspace");
         await Expect(page.Locator("[data-testid=hud-reused]")).ToContainTextAsync("none");
         await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the red centre on blue, still");
 
