@@ -22,7 +22,7 @@ namespace NitroLive.Cli.Commands;
 internal static class BenchLiveCommand
 {
     private const string UsageLine =
-        "usage: bench live --url URL [--clients N] [--duration S] [--warmup S] [--cadence-ms MS] [--jitter PCT] [--mode latest|fifo|both] [--pause-ms MS] " +
+        "usage: bench live --url URL [--clients N] [--duration S] [--warmup S] [--cadence-ms MS] [--jitter PCT] [--typos PCT] [--mode latest|fifo|both] [--pause-ms MS] " +
         "[--frame-timeout-s S] [--protocol messagepack|json] [--allow-remote]";
 
     /// <summary>Each interval drawn from cadence x (1 +/- 50%), typists out of step, unless --jitter says otherwise.</summary>
@@ -41,12 +41,13 @@ internal static class BenchLiveCommand
     private static readonly CliOption<int?> Warmup = CliOptions.Int("--warmup", 0, 3600);
     private static readonly CliOption<int?> CadenceMs = CliOptions.Int("--cadence-ms", 0, 10_000);
     private static readonly CliOption<int?> Jitter = CliOptions.Int("--jitter", 0, 100);
+    private static readonly CliOption<int?> Typos = CliOptions.Int("--typos", 0, 50);
     private static readonly CliOption<string?> Mode = CliOptions.Choice("--mode", ["latest", "fifo", "both"]);
     private static readonly CliOption<int?> PauseMs = CliOptions.Int("--pause-ms", 0, 60_000);
     private static readonly CliOption<int?> FrameTimeout = CliOptions.Int("--frame-timeout-s", 1, 3600);
     private static readonly CliOption<string?> Protocol = CliOptions.Choice("--protocol", ["messagepack", "json"]);
     private static readonly CliOption AllowRemote = CliOptions.Flag("--allow-remote");
-    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, Warmup, CadenceMs, Jitter, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote);
+    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, Warmup, CadenceMs, Jitter, Typos, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote);
 
     /// <summary>Prompts in the embedded model's grammar (colours, shapes, counts, sizes, positions, backgrounds).</summary>
     internal static readonly string[] Prompts =
@@ -238,7 +239,7 @@ internal static class BenchLiveCommand
         settings = new LiveBenchSettings(options.Get(Url)!, options.Get(Clients) ?? 4, TimeSpan.FromSeconds(options.Get(Duration) ?? 30),
             TimeSpan.FromSeconds(options.Get(Warmup) ?? DefaultWarmupSeconds),
             options.Get(CadenceMs) ?? 80, options.Get(Jitter) ?? DefaultJitterPercent, options.Get(PauseMs) ?? 300, TimeSpan.FromSeconds(options.Get(FrameTimeout) ?? 60), modes,
-            options.Get(Protocol) ?? "messagepack", options.Has(AllowRemote));
+            options.Get(Protocol) ?? "messagepack", options.Has(AllowRemote), options.Get(Typos) ?? 0);
         return true;
     }
 
@@ -278,9 +279,11 @@ internal static class BenchLiveCommand
 }
 
 /// <summary>What <c>bench live</c> runs.</summary>
+// TyposPercent: the chance per keystroke (after a prompt's first) that a typist hits a wrong letter and takes it back
+// with a backspace before typing the right one, each on the typist's rhythm; latest-wins mode only.
 internal sealed record LiveBenchSettings(
     Uri Url, int Clients, TimeSpan Duration, TimeSpan Warmup, int CadenceMs, int JitterPercent, int PauseMs, TimeSpan FrameTimeout, IReadOnlyList<string> Modes,
-    string Protocol, bool AllowRemote);
+    string Protocol, bool AllowRemote, int TyposPercent = 0);
 
 /// <summary>A frame as one typist saw it; ServerMs is the server's own part, request accepted to frame ready to send.</summary>
 internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, double QueueWaitMs, double ServerMs, string Prompt, int BatchSize, bool Reused = false);
@@ -302,6 +305,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<long, SeenFrame> _seen = [];
     private readonly Dictionary<long, long> _sentAt = [];
+    private readonly HashSet<long> _backspaces = [];
     private readonly CancellationTokenSource _stop = new();
     private string _sessionId = string.Empty;
     private Task _reader = Task.CompletedTask;
@@ -331,8 +335,17 @@ internal sealed class LiveTypist : IAsyncDisposable
 
     public int StaleFrames { get; private set; }
 
-    /// <summary>Frames the server answered with the picture already shown (the prompt read alike): no generation, so no pipeline time.</summary>
+    /// <summary>Frames the server answered with a picture already made (on screen or cached): no generation, so no pipeline time.</summary>
     public int ReusedFrames { get; private set; }
+
+    /// <summary>Wrong letters typed and taken back (<c>--typos</c>).</summary>
+    public int Typos { get; private set; }
+
+    /// <summary>Frames of backspaces that reused a picture already made.</summary>
+    public int BackspaceFramesReused { get; private set; }
+
+    /// <summary>From a backspace's keystroke to the frame of exactly the text it left, in ms.</summary>
+    public List<double> BackspaceToFrameMs { get; } = [];
 
     public int WrongPromptFrames { get; private set; }
 
@@ -390,6 +403,23 @@ internal sealed class LiveTypist : IAsyncDisposable
             var next = Stopwatch.GetTimestamp();
             for (var length = 1; length <= prompt.Length; length++)
             {
+                if (length > 1 && _rhythm.Typo(_settings.TyposPercent))
+                {
+                    // A wrong letter, then a backspace back to text typed a moment ago, each on the rhythm.
+                    foreach (var text in new[] { prompt[..(length - 1)] + WrongLetter(prompt[length - 1]), prompt[..(length - 1)] })
+                    {
+                        await DelayUntilAsync(next, cancellationToken);
+                        var typedAt = Stopwatch.GetTimestamp();
+                        var typoId = await SendAsync(text, typedAt, cancellationToken, backspace: text.Length == length - 1);
+                        if (typoId >= 0)
+                        {
+                            ids.Add(typoId);
+                        }
+
+                        next = typedAt + MsToTicks(_rhythm.NextIntervalMs());
+                    }
+                }
+
                 await DelayUntilAsync(next, cancellationToken);
                 var sentAt = Stopwatch.GetTimestamp();
                 var id = await SendAsync(prompt[..length], sentAt, cancellationToken, length == 1 ? NextSeed() : null);
@@ -494,6 +524,8 @@ internal sealed class LiveTypist : IAsyncDisposable
             FinalOutsideServerMs.Clear();
             PipelineMs.Clear();
             RequestToFrameMs.Clear();
+            BackspaceToFrameMs.Clear();
+            Typos = BackspaceFramesReused = 0;
             QueueWaitMs.Clear();
             TransportMs.Clear();
         }
@@ -505,6 +537,7 @@ internal sealed class LiveTypist : IAsyncDisposable
         {
             _seen.Clear();
             _sentAt.Clear();
+            _backspaces.Clear();
         }
     }
 
@@ -517,7 +550,19 @@ internal sealed class LiveTypist : IAsyncDisposable
     /// </summary>
     private long NextSeed() => _seedBase + _promptsStarted++;
 
-    private async Task<long> SendAsync(string text, long typedAt, CancellationToken cancellationToken, long? seed = null)
+    private void CountBackspaceFrame(double ms, bool reused)
+    {
+        BackspaceToFrameMs.Add(ms);
+        if (reused)
+        {
+            BackspaceFramesReused++;
+        }
+    }
+
+    /// <summary>A letter that is not <paramref name="right"/>.</summary>
+    private static char WrongLetter(char right) => right == 'q' ? 'z' : 'q';
+
+    private async Task<long> SendAsync(string text, long typedAt, CancellationToken cancellationToken, long? seed = null, bool backspace = false)
     {
         try
         {
@@ -529,11 +574,20 @@ internal sealed class LiveTypist : IAsyncDisposable
             {
                 Keystrokes++;
                 _sentAt[accepted.RequestId] = typedAt;
+                if (backspace)
+                {
+                    Typos++;
+                    _backspaces.Add(accepted.RequestId);
+                }
 
                 // The frame can beat the invocation's answer back; its latency is known only now.
                 if (_seen.TryGetValue(accepted.RequestId, out var early))
                 {
                     RequestToFrameMs.Add(TicksToMs(early.ReceivedAt - typedAt));
+                    if (backspace)
+                    {
+                        CountBackspaceFrame(TicksToMs(early.ReceivedAt - typedAt), early.Reused);
+                    }
                 }
             }
 
@@ -646,12 +700,17 @@ internal sealed class LiveTypist : IAsyncDisposable
                 PipelineMs.Add(frame.Timings.GenerateMs);
                 QueueWaitMs.Add(frame.Timings.QueueWaitMs);
             }
+
             TransportMs.Add(receivedAtUnixMs - frame.CreatedAtUnixMs);
             var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Timings.QueueWaitMs, frame.Timings.TotalMs, frame.Request.Prompt, frame.Timings.BatchSize, frame.Timings.Reused);
             _seen[frame.RequestId] = seen;
             if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
                 RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));
+                if (_backspaces.Contains(frame.RequestId))
+                {
+                    CountBackspaceFrame(TicksToMs(receivedAt - sentAt), frame.Timings.Reused);
+                }
             }
 
             if (frame.RequestId == _awaitedRequestId)
@@ -711,6 +770,9 @@ internal sealed record LiveRunResult(
     int RejectedCalls,
     int StaleFrames,
     int ReusedFrames,
+    int Typos,
+    int BackspaceFramesReused,
+    BenchSummary? BackspaceToFrame,
     int WrongPromptFrames,
     int MaxBatch,
     BenchSummary? KeystrokeToFrame,
@@ -741,6 +803,9 @@ internal sealed record LiveRunResult(
         typists.Sum(t => t.RejectedCalls),
         typists.Sum(t => t.StaleFrames),
         typists.Sum(t => t.ReusedFrames),
+        typists.Sum(t => t.Typos),
+        typists.Sum(t => t.BackspaceFramesReused),
+        BenchSummary.Of(typists.SelectMany(t => t.BackspaceToFrameMs)),
         typists.Sum(t => t.WrongPromptFrames),
         typists.Max(t => t.MaxBatch),
         BenchSummary.Of(typists.SelectMany(t => t.KeystrokeToFrameMs)),
@@ -779,6 +844,10 @@ internal sealed record LiveRunResult(
         json.WriteNumber("rejected_calls", RejectedCalls);
         json.WriteNumber("stale_frames", StaleFrames);
         json.WriteNumber("reused_frames", ReusedFrames);
+        json.WriteNumber("typos_percent", settings.TyposPercent);
+        json.WriteNumber("typos", Typos);
+        BenchSummary.Write(json, "backspace_to_frame_ms", BackspaceToFrame);
+        json.WriteNumber("backspace_frames_reused", BackspaceFramesReused);
         json.WriteNumber("wrong_prompt_frames", WrongPromptFrames);
         json.WriteNumber("max_batch", MaxBatch);
         BenchSummary.Write(json, "keystroke_to_frame_ms", KeystrokeToFrame);

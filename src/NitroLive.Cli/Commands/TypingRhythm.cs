@@ -26,6 +26,9 @@ internal sealed class TypingRhythm
     /// <summary>How long this typist waits before its first keystroke: anywhere in one cadence, or 0 in lockstep.</summary>
     public double StartOffsetMs() => _jitter > 0 ? _random.NextDouble() * _cadenceMs : 0;
 
+    /// <summary>Whether the next keystroke is a wrong letter first, with a chance of <paramref name="percent"/>%; no draw at 0.</summary>
+    public bool Typo(int percent) => percent > 0 && _random.Next(100) < percent;
+
     /// <summary>The time from one keystroke to the next.</summary>
     public double NextIntervalMs() =>
         _jitter > 0 ? _cadenceMs * (1 + (_jitter * ((2 * _random.NextDouble()) - 1))) : _cadenceMs;

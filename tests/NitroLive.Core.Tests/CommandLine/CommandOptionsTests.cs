@@ -153,6 +153,7 @@ public sealed class CommandOptionsTests
         Assert.Equal(["latest"], settings.Modes);
         Assert.Equal("messagepack", settings.Protocol);
         Assert.False(settings.AllowRemote);
+        Assert.Equal(0, settings.TyposPercent);
     }
 
     [Fact]
@@ -160,7 +161,7 @@ public sealed class CommandOptionsTests
     {
         Assert.True(BenchLiveCommand.TryParse(
             ["--url", "https://example.test/app/", "--clients", "8", "--duration", "5", "--warmup", "0", "--cadence-ms", "0", "--jitter", "0", "--mode", "both", "--pause-ms", "10",
-             "--frame-timeout-s", "3", "--protocol", "json", "--allow-remote"], out var settings, out var error), error);
+             "--frame-timeout-s", "3", "--protocol", "json", "--allow-remote", "--typos", "5"], out var settings, out var error), error);
 
         Assert.Equal(new Uri("https://example.test/app/"), settings.Url);
         Assert.Equal(8, settings.Clients);
@@ -173,6 +174,7 @@ public sealed class CommandOptionsTests
         Assert.Equal(["latest", "fifo"], settings.Modes);
         Assert.Equal("json", settings.Protocol);
         Assert.True(settings.AllowRemote);
+        Assert.Equal(5, settings.TyposPercent);
     }
 
     [Theory]
@@ -182,6 +184,7 @@ public sealed class CommandOptionsTests
     [InlineData(new[] { "--url", "http://127.0.0.1", "--duration", "soon" }, "--duration")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--mode", "lifo" }, "--mode")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--jitter", "101" }, "--jitter")]
+    [InlineData(new[] { "--url", "http://127.0.0.1", "--typos", "51" }, "--typos")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--warmup", "-1" }, "--warmup")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--protocol", "xml" }, "--protocol")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--bogus", "1" }, "unknown option '--bogus'")]

@@ -46,4 +46,38 @@ public sealed class BenchLiveAgainstTheHubTests
         Assert.Equal(0, run.GetProperty("rejected_calls").GetInt32());
         Assert.Equal(0, run.GetProperty("errors").GetArrayLength());
     }
+
+    [Fact]
+    public async Task TyposAreTakenBackWithABackspaceWhosePictureIsOneAlreadyMade()
+    {
+        await using var host = ReliabilityHost.Start(settings: new()
+        {
+            ["NitroLive:Security:HubCallsPerSecond"] = "10000",
+            ["NitroLive:Security:HubCallBurst"] = "100000",
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await BenchLiveCommand.RunAsync(
+            ["--url", host.BaseAddress.ToString(), "--clients", "2", "--duration", "2", "--warmup", "0", "--cadence-ms", "5", "--pause-ms", "0",
+             "--typos", "20", "--frame-timeout-s", "20"],
+            output, error, cts.Token);
+
+        Assert.True(exit == 0, $"exit {exit}\n{error}\n{output}");
+        using var json = JsonDocument.Parse(output.ToString());
+        var run = json.RootElement;
+        var typos = run.GetProperty("typos").GetInt32();
+        Assert.True(typos > 0, output.ToString());
+        Assert.Equal(20, run.GetProperty("typos_percent").GetInt32());
+
+        // A backspace goes back to text typed a moment ago: its picture is on screen or in the frame cache, unless that
+        // keystroke was superseded before it was drawn.
+        var backspaceFrames = run.GetProperty("backspace_to_frame_ms").GetProperty("count").GetInt32();
+        Assert.InRange(backspaceFrames, 1, typos);
+        Assert.InRange(run.GetProperty("backspace_frames_reused").GetInt32(), 1, backspaceFrames);
+        Assert.True(run.GetProperty("reused_frames").GetInt32() >= run.GetProperty("backspace_frames_reused").GetInt32(), output.ToString());
+        Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
+        Assert.Equal(0, run.GetProperty("stale_frames").GetInt32());
+    }
 }
