@@ -18,27 +18,13 @@ public sealed class BenchLiveAgainstTheHubTests
     [InlineData("json")]
     public async Task BenchLiveTypesPromptsAndReadsTheirFrames(string protocol)
     {
-        await using var host = ReliabilityHost.Start(settings: new()
-        {
-            ["NitroLive:Security:HubCallsPerSecond"] = "10000",
-            ["NitroLive:Security:HubCallBurst"] = "100000",
-        });
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-
-        var exit = await BenchLiveCommand.RunAsync(
-            ["--url", host.BaseAddress.ToString(), "--clients", "2", "--duration", "1", "--warmup", "1", "--cadence-ms", "0", "--pause-ms", "0",
-             "--frame-timeout-s", "20", "--protocol", protocol],
-            output, error, cts.Token);
-
-        Assert.True(exit == 0, $"exit {exit}\n{error}\n{output}");
-        using var json = JsonDocument.Parse(output.ToString());
+        using var json = await RunBenchAsync(
+            "--clients", "2", "--duration", "1", "--warmup", "1", "--cadence-ms", "0", "--pause-ms", "0", "--frame-timeout-s", "20", "--protocol", protocol);
         var run = json.RootElement;
         Assert.Equal(protocol, run.GetProperty("protocol").GetString());
         Assert.Equal(1, run.GetProperty("warmup_s").GetDouble());
-        Assert.True(run.GetProperty("frames").GetInt32() > 0, output.ToString());
-        Assert.True(run.GetProperty("prompts_completed").GetInt32() > 0, output.ToString());
+        Assert.True(run.GetProperty("frames").GetInt32() > 0, run.ToString());
+        Assert.True(run.GetProperty("prompts_completed").GetInt32() > 0, run.ToString());
         Assert.Equal(
             run.GetProperty("prompts_completed").GetInt32(),
             run.GetProperty("final_frames_ms").GetProperty("outside_server").GetProperty("count").GetInt32());
@@ -50,6 +36,26 @@ public sealed class BenchLiveAgainstTheHubTests
     [Fact]
     public async Task TyposAreTakenBackWithABackspaceWhosePictureIsOneAlreadyMade()
     {
+        using var json = await RunBenchAsync(
+            "--clients", "2", "--duration", "2", "--warmup", "0", "--cadence-ms", "5", "--pause-ms", "0", "--typos", "20", "--frame-timeout-s", "20");
+        var run = json.RootElement;
+        var typos = run.GetProperty("typos").GetInt32();
+        Assert.True(typos > 0, run.ToString());
+        Assert.Equal(20, run.GetProperty("typos_percent").GetInt32());
+
+        // A backspace goes back to text typed a moment ago: its picture is on screen or in the frame cache, unless that
+        // keystroke was superseded before it was drawn.
+        var backspaceFrames = run.GetProperty("backspace_to_frame_ms").GetProperty("count").GetInt32();
+        Assert.InRange(backspaceFrames, 1, typos);
+        Assert.InRange(run.GetProperty("backspace_frames_reused").GetInt32(), 1, backspaceFrames);
+        Assert.True(run.GetProperty("reused_frames").GetInt32() >= run.GetProperty("backspace_frames_reused").GetInt32(), run.ToString());
+        Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
+        Assert.Equal(0, run.GetProperty("stale_frames").GetInt32());
+    }
+
+    /// <summary>Runs <c>bench live</c> with <paramref name="args"/> against a fresh app on loopback; its JSON.</summary>
+    private static async Task<JsonDocument> RunBenchAsync(params string[] args)
+    {
         await using var host = ReliabilityHost.Start(settings: new()
         {
             ["NitroLive:Security:HubCallsPerSecond"] = "10000",
@@ -59,25 +65,9 @@ public sealed class BenchLiveAgainstTheHubTests
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var exit = await BenchLiveCommand.RunAsync(
-            ["--url", host.BaseAddress.ToString(), "--clients", "2", "--duration", "2", "--warmup", "0", "--cadence-ms", "5", "--pause-ms", "0",
-             "--typos", "20", "--frame-timeout-s", "20"],
-            output, error, cts.Token);
+        var exit = await BenchLiveCommand.RunAsync(["--url", host.BaseAddress.ToString(), .. args], output, error, cts.Token);
 
         Assert.True(exit == 0, $"exit {exit}\n{error}\n{output}");
-        using var json = JsonDocument.Parse(output.ToString());
-        var run = json.RootElement;
-        var typos = run.GetProperty("typos").GetInt32();
-        Assert.True(typos > 0, output.ToString());
-        Assert.Equal(20, run.GetProperty("typos_percent").GetInt32());
-
-        // A backspace goes back to text typed a moment ago: its picture is on screen or in the frame cache, unless that
-        // keystroke was superseded before it was drawn.
-        var backspaceFrames = run.GetProperty("backspace_to_frame_ms").GetProperty("count").GetInt32();
-        Assert.InRange(backspaceFrames, 1, typos);
-        Assert.InRange(run.GetProperty("backspace_frames_reused").GetInt32(), 1, backspaceFrames);
-        Assert.True(run.GetProperty("reused_frames").GetInt32() >= run.GetProperty("backspace_frames_reused").GetInt32(), output.ToString());
-        Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
-        Assert.Equal(0, run.GetProperty("stale_frames").GetInt32());
+        return JsonDocument.Parse(output.ToString());
     }
 }
