@@ -67,12 +67,13 @@ internal static class EvalTransitionsCommand
         var row = new TransitionRow(weightPercent, [], []);
         foreach (var prompt in prompts)
         {
-            string? previous = null;
+            string? previous = null, previousKey = null;
             byte[]? shown = null;
             for (var length = 1; length <= prompt.Length; length++)
             {
                 var text = prompt[..length];
-                if (previous is not null && pipeline.PromptsReadAlike(previous, text))
+                var key = pipeline.PromptKey(text);
+                if (string.Equals(key, previousKey, StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -86,6 +87,7 @@ internal static class EvalTransitionsCommand
 
                 shown = frame;
                 previous = text;
+                previousKey = key;
             }
 
             var exact = pipeline.Generate([Request(prompt)], cancellationToken)[0].Rgb;

@@ -182,10 +182,6 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         return key.ToString();
     }
 
-    /// <summary>True when both prompts have the same <see cref="PromptKey"/>.</summary>
-    public bool PromptsReadAlike(string first, string second, string? variant = null) =>
-        string.Equals(PromptKey(first, variant), PromptKey(second, variant), StringComparison.Ordinal);
-
     private static void AppendIds(StringBuilder key, ClipTokenizer tokenizer, string prompt)
     {
         Span<long> ids = stackalloc long[tokenizer.MaxLength];
@@ -305,6 +301,29 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     /// <summary>True when latents stay in device memory between the models (see <see cref="PipelineOptions.KeepLatentsOnDevice"/>).</summary>
     public bool KeepsLatentsOnDevice => _stepGraphs is not null;
 
+    /// <summary>
+    /// A prompt's embeddings from the cache, or tokenized and encoded (into the arrays of the entry a full cache evicts,
+    /// never one of <paramref name="inUse"/>) and cached; the time each stage took is added to the counters.
+    /// </summary>
+    private PromptEmbedding EmbeddingOf(
+        string prompt, PromptEmbedding?[] inUse, RunOptions runOptions, ref double tokenizeMs, ref double encodeMs, out bool hit)
+    {
+        hit = _cache.TryGet(prompt, out var cached);
+        if (hit)
+        {
+            return cached;
+        }
+
+        var clock = Stopwatch.StartNew();
+        _text.Tokenize(prompt, _tokenizer1, _tokenizer2);
+        tokenizeMs += clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var embedding = _text.Encode(_textEncoder1, _textEncoder2, runOptions, _cache.TakeOldestIfFull(inUse));
+        encodeMs += clock.Elapsed.TotalMilliseconds;
+        _cache.Add(prompt, embedding);
+        return embedding;
+    }
+
     private GenerationResult[] Run(
         IReadOnlyList<GenerationRequest> requests, LcmSchedule schedule, PromptBlend? blend, RunOptions runOptions, CancellationToken cancellationToken)
     {
@@ -318,33 +337,18 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         double tokenizeMs = 0, encodeMs = 0;
         for (var i = 0; i < batch; i++)
         {
-            if (_cache.TryGet(requests[i].Prompt, out var cached))
+            embeddings[i] = EmbeddingOf(requests[i].Prompt, embeddings, runOptions, ref tokenizeMs, ref encodeMs, out hits[i]);
+            if (!hits[i])
             {
-                embeddings[i] = cached;
-                hits[i] = true;
-                continue;
+                cancellationToken.ThrowIfCancellationRequested();
             }
-
-            var clock = Stopwatch.StartNew();
-            _text.Tokenize(requests[i].Prompt, _tokenizer1, _tokenizer2);
-            tokenizeMs += clock.Elapsed.TotalMilliseconds;
-            clock.Restart();
-            var embedding = _text.Encode(_textEncoder1, _textEncoder2, runOptions, _cache.TakeOldestIfFull(embeddings));
-            encodeMs += clock.Elapsed.TotalMilliseconds;
-            embeddings[i] = embedding;
-            _cache.Add(requests[i].Prompt, embedding);
-            cancellationToken.ThrowIfCancellationRequested();
         }
 
         if (blend is not null)
         {
-            var other = _cache.TryGet(blend.Prompt, out var cachedOther) ? cachedOther : null;
-            if (other is null)
-            {
-                _text.Tokenize(blend.Prompt, _tokenizer1, _tokenizer2);
-                other = _text.Encode(_textEncoder1, _textEncoder2, runOptions, _cache.TakeOldestIfFull(embeddings));
-                _cache.Add(blend.Prompt, other);
-            }
+            // The blend's own encoding is not the request's text cost: timed apart and left out.
+            double blendTokenizeMs = 0, blendEncodeMs = 0;
+            var other = EmbeddingOf(blend.Prompt, embeddings, runOptions, ref blendTokenizeMs, ref blendEncodeMs, out _);
 
             // New arrays: the cache's entries stay the prompts' own embeddings.
             for (var i = 0; i < batch; i++)

@@ -14,7 +14,7 @@ public sealed class PromptsReadAlikeTests(EmbeddedPipelineFixture fixture) : ICl
     // 80 words, each one CLIP token: more than the 75 a prompt keeps.
     private static readonly string LongPrompt = string.Join(' ', Enumerable.Repeat("red blue green yellow", 20));
 
-    private NitroPipeline Pipeline => fixture.Pipeline;
+    private IImageGenerator Pipeline => fixture.Pipeline;
 
     public static TheoryData<string, string> Alike => new()
     {
