@@ -57,8 +57,6 @@ internal sealed class FrameCache
 
     public long CapacityBytes { get; }
 
-    public bool Enabled => CapacityBytes > 0;
-
     public long Bytes
     {
         get

@@ -383,7 +383,7 @@ internal sealed class GenerationLoop : BackgroundService
                 result.Height,
                 timings,
                 _time.GetUtcNow()));
-            return work.Key is { } key && _frames.Enabled && _frames.TryAdd(key, _encoder.Format, image, result.Rgb, result.Width, result.Height);
+            return work.Key is { } key && _frames.TryAdd(key, _encoder.Format, image, result.Rgb, result.Width, result.Height);
         }
         catch (Exception ex)
         {

@@ -85,10 +85,10 @@ internal sealed class LiveMember : ILiveMember
 
     public async Task<byte[]> EncodePngAsync(long? sequence, CancellationToken cancellationToken)
     {
-        var (_, result) = _session.GetFullQuality(this, sequence);
+        var (frame, rgb) = _session.GetFullQuality(this, sequence);
 
         // PNG of a full frame takes tens of milliseconds: keep it off the caller's (circuit or hub) thread.
-        return await Task.Run(() => FrameEncoder.EncodePng(result.Rgb, result.Width, result.Height), cancellationToken);
+        return await Task.Run(() => FrameEncoder.EncodePng(rgb, frame.Width, frame.Height), cancellationToken);
     }
 
     /// <summary>Marks the frame mailbox as read by one consumer (the hub allows one frame stream per membership).</summary>

@@ -89,8 +89,8 @@ internal sealed class LiveService : ILiveService
     /// <summary>The newest frame of a session as PNG, for the download endpoint (no membership needed).</summary>
     public async Task<(LiveFrame Frame, byte[] Png)> EncodePngAsync(string sessionId, long? sequence, CancellationToken cancellationToken)
     {
-        var (frame, result) = FindOrThrow(sessionId).GetFullQuality(null, sequence);
-        var png = await Task.Run(() => FrameEncoder.EncodePng(result.Rgb, result.Width, result.Height), cancellationToken);
+        var (frame, rgb) = FindOrThrow(sessionId).GetFullQuality(null, sequence);
+        var png = await Task.Run(() => FrameEncoder.EncodePng(rgb, frame.Width, frame.Height), cancellationToken);
         return (frame, png);
     }
 

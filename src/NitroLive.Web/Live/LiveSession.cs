@@ -27,8 +27,6 @@ internal readonly record struct TakenWork(LiveSession Session, PendingWork Work,
     Justification = "The interest source is handed to the generation loop, which may register on its token after the session ends; it owns no timer, so the GC reclaims it.")]
 internal sealed class LiveSession
 {
-    private static readonly StageTimings NoStages = new(0, 0, false, [], 0, 0, string.Empty);
-
     private readonly Lock _gate = new();
     private readonly LiveRequestRules _rules;
     private readonly ReadyQueue _ready;
@@ -55,11 +53,11 @@ internal sealed class LiveSession
     private LiveFrame? _latestFrame;
     private FrameKey? _latestFrameKey;
 
-    // The newest frame for full-quality downloads, its pixels copied into one buffer the session keeps (reused from frame
-    // to frame), so that nothing holds the generator's array once the frame is encoded and the generation loop can hand
-    // it back to the pool. Held until the next frame instead, it lived long enough to be promoted and a busy server's
-    // old generation filled with dead pixels (the 32-client soak, docs/performance.md).
-    private GenerationResult? _latestResult;
+    // The newest frame's pixels for full-quality downloads (its size is the frame's), copied into one buffer the session
+    // keeps (reused from frame to frame), so that nothing holds the generator's array once the frame is encoded and the
+    // generation loop can hand it back to the pool. Held until the next frame instead, it lived long enough to be
+    // promoted and a busy server's old generation filled with dead pixels (the 32-client soak, docs/performance.md).
+    private byte[]? _latestPixels;
     private CancellationTokenSource _interest = new();
     private long _emptySince;
 
@@ -289,7 +287,7 @@ internal sealed class LiveSession
             // buffer, which is about to show that picture anyway.
             var key = _rules.KeyOf(next);
             var onScreen = key is not null && key == _latestFrameKey;
-            var cached = !onScreen && key is { } k && _frames is { Enabled: true } ? _frames.TryCopy(k, _latestResult?.Rgb) : null;
+            var cached = !onScreen && key is { } k && _frames is not null ? _frames.TryCopy(k, _latestPixels) : null;
             var acceptedAt = _time.GetTimestamp();
             _requestId++;
             _request = next;
@@ -300,9 +298,7 @@ internal sealed class LiveSession
             {
                 if (cached is not null)
                 {
-                    _latestResult = new GenerationResult(
-                        new GenerationRequest(next.Prompt, next.Steps, next.Seed, cached.Width, cached.Height, next.ModelVariant),
-                        cached.Rgb, cached.Width, cached.Height, NoStages);
+                    _latestPixels = cached.Rgb;
                     PublishReusedLocked(cached.Format, cached.Image, cached.Width, cached.Height, acceptedAt);
                 }
                 else
@@ -425,9 +421,9 @@ internal sealed class LiveSession
             _lastPublishedRequestId = work.RequestId;
             _latestFrameKey = work.Key;
             var frame = createFrame(++_sequence);
-            var pixels = _latestResult?.Rgb is { } kept && kept.Length == result.Rgb.Length ? kept : new byte[result.Rgb.Length];
+            var pixels = _latestPixels is { } kept && kept.Length == result.Rgb.Length ? kept : new byte[result.Rgb.Length];
             result.Rgb.CopyTo(pixels, 0);
-            _latestResult = result with { Rgb = pixels };
+            _latestPixels = pixels;
             OfferLocked(frame);
 
             // Snapshots carry the newest frame's sequence and clear the last error, unless the error belongs to a newer
@@ -560,7 +556,7 @@ internal sealed class LiveSession
     }
 
     /// <summary>The newest frame with its RGB; <paramref name="actor"/> is null for the download endpoint.</summary>
-    public (LiveFrame Frame, GenerationResult Result) GetFullQuality(LiveMember? actor, long? sequence)
+    public (LiveFrame Frame, byte[] Rgb) GetFullQuality(LiveMember? actor, long? sequence)
     {
         lock (_gate)
         {
@@ -573,7 +569,7 @@ internal sealed class LiveSession
                 throw new LiveException(LiveErrorCode.UnknownSession, "The session has ended.");
             }
 
-            if (_latestFrame is null || _latestResult is null)
+            if (_latestFrame is null || _latestPixels is null)
             {
                 throw new LiveException(LiveErrorCode.FrameUnavailable, "The session has no frame yet.");
             }
@@ -586,7 +582,7 @@ internal sealed class LiveSession
             }
 
             // A copy: the session's buffer takes the next frame's pixels while the caller encodes these.
-            return (_latestFrame, _latestResult with { Rgb = (byte[])_latestResult.Rgb.Clone() });
+            return (_latestFrame, (byte[])_latestPixels.Clone());
         }
     }
 
@@ -603,7 +599,7 @@ internal sealed class LiveSession
 
             _closed = true;
             _pending = null;
-            _latestResult = null;
+            _latestPixels = null;
             _version++;
             BroadcastStateLocked();
             foreach (var member in _members)

@@ -63,7 +63,7 @@ public sealed class FrameCacheTests
         Assert.True(cache.TryAdd(Key("a"), FrameFormat.Jpeg, [1], new byte[48], 4, 4));
         Assert.False(cache.TryAdd(Key("a"), FrameFormat.Jpeg, [1], new byte[48], 4, 4));
         Assert.Equal(1, cache.Count);
-        Assert.False(new FrameCache(0, new RgbBufferPool()).Enabled);
+        Assert.False(new FrameCache(0, new RgbBufferPool()).TryAdd(Key("a"), FrameFormat.Jpeg, [1], new byte[48], 4, 4));
     }
 
     [Fact]
