@@ -401,36 +401,37 @@ internal sealed class LiveTypist : IAsyncDisposable
             var ids = new List<long>(prompt.Length);
             long lastKeystroke = 0, lastId = -1;
             var next = Stopwatch.GetTimestamp();
+
+            // One keystroke on the rhythm: the text it leaves in the field, sent when its time comes.
+            async Task<(long Id, long SentAt)> PressAsync(string text, long? seed = null, bool backspace = false)
+            {
+                await DelayUntilAsync(next, cancellationToken);
+                var sentAt = Stopwatch.GetTimestamp();
+                var id = await SendAsync(text, sentAt, cancellationToken, seed, backspace);
+                if (id >= 0)
+                {
+                    ids.Add(id);
+                }
+
+                next = sentAt + MsToTicks(_rhythm.NextIntervalMs());
+                return (id, sentAt);
+            }
+
             for (var length = 1; length <= prompt.Length; length++)
             {
                 if (length > 1 && _rhythm.Typo(_settings.TyposPercent))
                 {
-                    // A wrong letter, then a backspace back to text typed a moment ago, each on the rhythm.
-                    foreach (var text in new[] { prompt[..(length - 1)] + WrongLetter(prompt[length - 1]), prompt[..(length - 1)] })
-                    {
-                        await DelayUntilAsync(next, cancellationToken);
-                        var typedAt = Stopwatch.GetTimestamp();
-                        var typoId = await SendAsync(text, typedAt, cancellationToken, backspace: text.Length == length - 1);
-                        if (typoId >= 0)
-                        {
-                            ids.Add(typoId);
-                        }
-
-                        next = typedAt + MsToTicks(_rhythm.NextIntervalMs());
-                    }
+                    // A wrong letter, then a backspace back to text typed a moment ago.
+                    await PressAsync(prompt[..(length - 1)] + WrongLetter(prompt[length - 1]));
+                    await PressAsync(prompt[..(length - 1)], backspace: true);
                 }
 
-                await DelayUntilAsync(next, cancellationToken);
-                var sentAt = Stopwatch.GetTimestamp();
-                var id = await SendAsync(prompt[..length], sentAt, cancellationToken, length == 1 ? NextSeed() : null);
+                var (id, sentAt) = await PressAsync(prompt[..length], length == 1 ? NextSeed() : null);
                 if (id >= 0)
                 {
-                    ids.Add(id);
                     lastId = id;
                     lastKeystroke = sentAt;
                 }
-
-                next = sentAt + MsToTicks(_rhythm.NextIntervalMs());
             }
 
             if (lastId >= 0 && await WaitForFrameAsync(lastId, cancellationToken) is { } final)
