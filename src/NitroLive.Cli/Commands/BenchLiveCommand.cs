@@ -101,14 +101,14 @@ internal static class BenchLiveCommand
 
     internal static async Task<LiveRunResult> RunModeAsync(LiveBenchSettings settings, string mode, HttpClient http, CancellationToken cancellationToken)
     {
-        var memoryBefore = await ServerMemory.ScrapeAsync(http, cancellationToken);
+        var memoryBefore = await ServerScrape.ScrapeAsync(http, cancellationToken);
         var typists = Enumerable.Range(0, settings.Clients).Select(i => new LiveTypist(i, settings)).ToList();
         try
         {
             await Task.WhenAll(typists.Select(t => t.ConnectAsync(cancellationToken)));
 
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var samples = new List<ServerMemory>();
+            var samples = new List<ServerScrape>();
             var sampler = SampleMemoryAsync(http, samples, sampling.Token);
 
             if (settings.Warmup > TimeSpan.Zero)
@@ -120,9 +120,13 @@ internal static class BenchLiveCommand
                 }
             }
 
+            // The generators' busy seconds around exactly the measured typing: how loaded the server was.
+            var measuredStart = await ServerScrape.ScrapeAsync(http, cancellationToken);
             var clock = Stopwatch.StartNew();
             await TypeAsync(typists, mode, settings.Duration, cancellationToken);
             var elapsed = clock.Elapsed;
+            var measuredEnd = await ServerScrape.ScrapeAsync(http, cancellationToken);
+            var utilization = ServerScrape.GeneratorUtilization(measuredStart, measuredEnd, clock.Elapsed);
 
             await sampling.CancelAsync();
             await sampler;
@@ -133,8 +137,8 @@ internal static class BenchLiveCommand
 
             // Let the server notice the disconnects before its memory is read again.
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            var memoryAfter = await ServerMemory.ScrapeAsync(http, cancellationToken);
-            return LiveRunResult.From(mode, settings, typists, elapsed, memoryBefore, memoryAfter, samples);
+            var memoryAfter = await ServerScrape.ScrapeAsync(http, cancellationToken);
+            return LiveRunResult.From(mode, settings, typists, elapsed, memoryBefore, memoryAfter, samples, utilization);
         }
         finally
         {
@@ -153,14 +157,14 @@ internal static class BenchLiveCommand
             : t.TypeLatestWinsAsync(deadline, cancellationToken)));
     }
 
-    private static async Task SampleMemoryAsync(HttpClient http, List<ServerMemory> samples, CancellationToken cancellationToken)
+    private static async Task SampleMemoryAsync(HttpClient http, List<ServerScrape> samples, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (await ServerMemory.ScrapeAsync(http, cancellationToken) is { } sample)
+                if (await ServerScrape.ScrapeAsync(http, cancellationToken) is { } sample)
                 {
                     samples.Add(sample);
                 }
@@ -785,13 +789,14 @@ internal sealed record LiveRunResult(
     BenchSummary? RequestToFrame,
     BenchSummary? QueueWait,
     BenchSummary? Transport,
-    ServerMemory? MemoryBefore,
-    ServerMemory? MemoryAfter,
-    IReadOnlyList<ServerMemory> MemorySamples,
+    ServerScrape? MemoryBefore,
+    ServerScrape? MemoryAfter,
+    IReadOnlyList<ServerScrape> MemorySamples,
+    double? GeneratorUtilization,
     IReadOnlyList<string> Errors)
 {
     public static LiveRunResult From(string mode, LiveBenchSettings settings, IReadOnlyList<LiveTypist> typists, TimeSpan elapsed,
-        ServerMemory? before, ServerMemory? after, IReadOnlyList<ServerMemory> samples) => new(
+        ServerScrape? before, ServerScrape? after, IReadOnlyList<ServerScrape> samples, double? generatorUtilization = null) => new(
         mode,
         settings.Clients,
         elapsed.TotalSeconds,
@@ -821,6 +826,7 @@ internal sealed record LiveRunResult(
         before,
         after,
         samples,
+        generatorUtilization,
         typists.SelectMany(t => t.Errors).Distinct(StringComparer.Ordinal).Take(10).ToList());
 
     public void Write(Utf8JsonWriter json, LiveBenchSettings settings)
@@ -870,6 +876,17 @@ internal sealed record LiveRunResult(
         BenchSummary.WriteRatio(json, "overhead_ratio", KeystrokeToFrame?.P50, FinalPipeline?.P50);
         BenchSummary.WriteRatio(json, "request_overhead_ratio", RequestToFrame?.P50, Pipeline?.P50);
 
+        // The share of the measured time the server's generators were busy (its metrics, null when not scraped):
+        // where it nears 1 a keystroke usually waits for a generator, whatever the live path does.
+        if (GeneratorUtilization is { } busy)
+        {
+            json.WriteNumber("generator_utilization", Math.Round(busy, 3));
+        }
+        else
+        {
+            json.WriteNull("generator_utilization");
+        }
+
         // Issue 3's fairness target: each typist's final frame within (clients / batch + 1) generation times.
         var batch = Math.Max(1, MaxBatch);
         json.WriteNumber("final_frame_target_generations", BenchSummary.Round(((double)Clients / batch) + 1));
@@ -877,8 +894,8 @@ internal sealed record LiveRunResult(
         BenchSummary.WriteRatio(json, "final_frame_generations_max", KeystrokeToFrame?.Max, Pipeline?.P50);
 
         json.WriteStartObject("server_memory");
-        ServerMemory.Write(json, "before", MemoryBefore);
-        ServerMemory.Write(json, "after", MemoryAfter);
+        ServerScrape.Write(json, "before", MemoryBefore);
+        ServerScrape.Write(json, "after", MemoryAfter);
         json.WriteStartArray("working_set_mb_every_10s");
         foreach (var sample in MemorySamples)
         {
@@ -899,10 +916,29 @@ internal sealed record LiveRunResult(
     }
 }
 
-/// <summary>The server's memory as its Prometheus endpoint reports it (the runtime's own System.Runtime meter).</summary>
-internal sealed record ServerMemory(double? WorkingSetMb, double? GcHeapMb, double? Sessions)
+/// <summary>
+/// What the bench reads off the server's Prometheus endpoint: its memory (the runtime's own System.Runtime meter),
+/// sessions, and the generators' busy seconds and instance count.
+/// </summary>
+internal sealed record ServerScrape(double? WorkingSetMb, double? GcHeapMb, double? Sessions, double? GeneratorBusySeconds = null, double? GeneratorInstances = null)
 {
-    public static async Task<ServerMemory?> ScrapeAsync(HttpClient http, CancellationToken cancellationToken)
+    /// <summary>
+    /// The share of <paramref name="elapsed"/> the generators spent in calls between two scrapes (calls are counted when
+    /// they end, so each end may be off by one call); null when either scrape lacks the figures.
+    /// </summary>
+    public static double? GeneratorUtilization(ServerScrape? start, ServerScrape? end, TimeSpan elapsed)
+    {
+        if (start is null || end is not { GeneratorInstances: > 0 and var instances } || elapsed <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        // Before the first call ends the busy counter has no series yet: it stands at zero.
+        var busy = (end.GeneratorBusySeconds ?? 0) - (start.GeneratorBusySeconds ?? 0);
+        return Math.Max(0, busy) / (elapsed.TotalSeconds * instances);
+    }
+
+    public static async Task<ServerScrape?> ScrapeAsync(HttpClient http, CancellationToken cancellationToken)
     {
         string text;
         try
@@ -921,10 +957,12 @@ internal sealed record ServerMemory(double? WorkingSetMb, double? GcHeapMb, doub
         }
 
         var sums = Parse(text);
-        return new ServerMemory(
+        return new ServerScrape(
             sums.TryGetValue("dotnet_process_memory_working_set_bytes", out var ws) ? ws / 1048576.0 : null,
             sums.TryGetValue("dotnet_gc_last_collection_heap_size_bytes", out var heap) ? heap / 1048576.0 : null,
-            sums.TryGetValue("nitrolive_sessions", out var sessions) ? sessions : null);
+            sums.TryGetValue("nitrolive_sessions", out var sessions) ? sessions : null,
+            sums.TryGetValue("nitrolive_generator_busy_seconds_total", out var busy) ? busy : null,
+            sums.TryGetValue("nitrolive_generator_instances", out var instances) ? instances : null);
     }
 
     /// <summary>Sums every sample of each metric in the Prometheus text format (labels are summed over).</summary>
@@ -968,7 +1006,7 @@ internal sealed record ServerMemory(double? WorkingSetMb, double? GcHeapMb, doub
         return sums;
     }
 
-    public static void Write(Utf8JsonWriter json, string name, ServerMemory? memory)
+    public static void Write(Utf8JsonWriter json, string name, ServerScrape? memory)
     {
         if (memory is null)
         {

@@ -235,6 +235,11 @@ internal sealed class GenerationLoop : BackgroundService
             RunEnded(batch, cancelled: false);
             return (null, ex);
         }
+        finally
+        {
+            // Every call counts, the cancelled and failed ones too: they held a generator as long as they ran.
+            _stats.GeneratorBusy(_time.GetElapsedTime(started));
+        }
 
         RunEnded(batch, cancelled: false);
 

@@ -92,6 +92,9 @@ internal sealed class LiveStats : IDisposable
     /// <summary>A member's unread frame was replaced by a newer one (the member reads slower than frames come).</summary>
     public void FrameSuperseded() => _metrics.FrameDropped(NitroMetrics.DropReasons.Superseded);
 
+    /// <summary>A generator call ended (generated, failed or cancelled) after <paramref name="elapsed"/>.</summary>
+    public void GeneratorBusy(TimeSpan elapsed) => _metrics.GeneratorBusy(elapsed);
+
     public void GenerationFailed()
     {
         Interlocked.Increment(ref _generationFailures);

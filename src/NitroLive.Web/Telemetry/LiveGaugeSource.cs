@@ -1,9 +1,10 @@
+using NitroLive.Core.Pipeline;
 using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Telemetry;
 
-/// <summary>Reads the gauges from the live service's registry, ready queue and frame cache when Prometheus scrapes.</summary>
-internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue ready, FrameCache frames) : ILiveGaugeSource
+/// <summary>Reads the gauges from the live service's registry, ready queue and frame cache, and the generator's instance count, when Prometheus scrapes.</summary>
+internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue ready, FrameCache frames, IImageGenerator generator) : ILiveGaugeSource
 {
     public LiveGauges Read()
     {
@@ -13,6 +14,6 @@ internal sealed class LiveGaugeSource(LiveSessionRegistry registry, ReadyQueue r
             members += session.MemberCount;
         }
 
-        return new LiveGauges(registry.Count, members, ready.Count, frames.Bytes, frames.Count);
+        return new LiveGauges(registry.Count, members, ready.Count, frames.Bytes, frames.Count, Math.Max(1, generator.Concurrency));
     }
 }

@@ -27,6 +27,7 @@ internal sealed class NitroMetrics : IDisposable
     private readonly Histogram<double> _stage;
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _framesReused;
+    private readonly Counter<double> _generatorBusy;
 
     public NitroMetrics(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -48,6 +49,8 @@ internal sealed class NitroMetrics : IDisposable
         _stage = _meter.CreateHistogram("nitrolive.stage.duration", "s",
             "Time of one pipeline stage of one frame, by stage: queue_wait, tokenize, text_encode, unet, decode, generate, image_encode.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _generatorBusy = _meter.CreateCounter<double>("nitrolive.generator.busy", "s",
+            "Seconds the generators spent in live generator calls (cancelled and failed calls included), summed over instances. Its rate over nitrolive.generator.instances is the share of time they were busy: near 1, new keystrokes wait for a free generator.");
         _batchSize = _meter.CreateHistogram<int>("nitrolive.batch.size", "{request}", "Requests per generator call.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32] });
 
@@ -58,6 +61,8 @@ internal sealed class NitroMetrics : IDisposable
         _meter.CreateObservableGauge("nitrolive.members", () => Observe(source, g => g.Members), "{member}", "Members of all open sessions.");
         _meter.CreateObservableGauge("nitrolive.requests.pending", () => Observe(source, g => g.PendingRequests), "{request}",
             "Sessions whose newest request waits for the generator (at most one each: latest wins).");
+        _meter.CreateObservableGauge("nitrolive.generator.instances", () => Observe(source, g => g.GeneratorInstances), "{instance}",
+            "Generator calls that can run at once (one per generator instance).");
         _meter.CreateObservableGauge("nitrolive.frame_cache.size", () => ObserveLong(source, g => g.FrameCacheBytes), "By",
             "Bytes of pictures the frame cache holds (encoded frames and full-quality pixels), at most NitroLive:Live:FrameCacheMegabytes.");
         _meter.CreateObservableGauge("nitrolive.frame_cache.pictures", () => Observe(source, g => g.FrameCachePictures), "{picture}",
@@ -95,6 +100,9 @@ internal sealed class NitroMetrics : IDisposable
 
     /// <summary>One generator call of <paramref name="size"/> requests.</summary>
     public void BatchGenerated(int size) => _batchSize.Record(size);
+
+    /// <summary>One generator call ran for <paramref name="elapsed"/>, whatever its outcome.</summary>
+    public void GeneratorBusy(TimeSpan elapsed) => _generatorBusy.Add(elapsed.TotalSeconds);
 
     /// <summary>A frame was not delivered (see the counter's description for the reasons).</summary>
     public void FrameDropped(string reason) => _framesDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
@@ -141,7 +149,8 @@ internal sealed class NitroMetrics : IDisposable
 /// <param name="PendingRequests">Sessions waiting for the generator.</param>
 /// <param name="FrameCacheBytes">Bytes the frame cache holds (encoded frames and pixels).</param>
 /// <param name="FrameCachePictures">Pictures the frame cache holds.</param>
-internal readonly record struct LiveGauges(int Sessions, int Members, int PendingRequests, long FrameCacheBytes = 0, int FrameCachePictures = 0);
+/// <param name="GeneratorInstances">Generator calls that can run at once.</param>
+internal readonly record struct LiveGauges(int Sessions, int Members, int PendingRequests, long FrameCacheBytes = 0, int FrameCachePictures = 0, int GeneratorInstances = 1);
 
 /// <summary>Reads the live service's current counts; registered by whoever owns them.</summary>
 internal interface ILiveGaugeSource

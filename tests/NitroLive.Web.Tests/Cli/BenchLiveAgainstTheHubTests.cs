@@ -31,6 +31,27 @@ public sealed class BenchLiveAgainstTheHubTests
         Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
         Assert.Equal(0, run.GetProperty("rejected_calls").GetInt32());
         Assert.Equal(0, run.GetProperty("errors").GetArrayLength());
+
+        // Read off the server's own busy-seconds counter around the measured second: some calls ran, and the share
+        // cannot pass one (calls are counted as they end, so one call may straddle the window's edge).
+        Assert.InRange(run.GetProperty("generator_utilization").GetDouble(), 1e-6, 1.05);
+    }
+
+    [Fact]
+    public void GeneratorUtilizationIsTheBusySecondsBetweenTwoScrapesOverTimeAndInstances()
+    {
+        var window = TimeSpan.FromSeconds(20);
+        Assert.Equal(0.75, ServerScrape.GeneratorUtilization(Scrape(busy: 10, instances: 2), Scrape(busy: 40, instances: 2), window)!.Value, 9);
+
+        // No call had ended before the window: the counter had no series yet and stood at zero.
+        Assert.Equal(0.5, ServerScrape.GeneratorUtilization(Scrape(busy: null, instances: 2), Scrape(busy: 20, instances: 2), window)!.Value, 9);
+
+        // A server without the metrics, or no scrape at one end: no figure rather than a wrong one.
+        Assert.Null(ServerScrape.GeneratorUtilization(Scrape(busy: 10, instances: null), Scrape(busy: 40, instances: null), window));
+        Assert.Null(ServerScrape.GeneratorUtilization(null, Scrape(busy: 40, instances: 2), window));
+        Assert.Null(ServerScrape.GeneratorUtilization(Scrape(busy: 10, instances: 2), null, window));
+
+        static ServerScrape Scrape(double? busy, double? instances) => new(100, 50, 1, busy, instances);
     }
 
     [Fact]

@@ -122,6 +122,33 @@ public sealed class MetricsEndpointTests
         Assert.InRange(Value(text, "nitrolive_frame_cache_size_bytes"), 2 * 64 * 64 * 3, 2 * ((64 * 64 * 3) + 4096));
     }
 
+    [Fact]
+    public async Task GeneratorBusySecondsCountEachCallForAsLongAsItHeldTheGenerator()
+    {
+        var generator = new FakeImageGenerator(concurrency: 2) { Gate = new SemaphoreSlim(0) };
+        await using var host = ReliabilityHost.Start(generator);
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+        await using var typist = await host.NewSessionAsync(cts.Token);
+        await generator.NextCallAsync(ReliabilityHost.Timeout);
+        var before = Value(await ScrapeAsync(host, cts.Token), "nitrolive_generator_busy_seconds_total");
+
+        // The session's first request holds a generator for at least this long before it may finish.
+        var held = TimeSpan.FromMilliseconds(600);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(held, cts.Token);
+        generator.Gate.Release(10);
+        var state = await typist.Connection.InvokeAsync<SessionStateMessage>("GetState", typist.SessionId, cts.Token);
+        await typist.FrameForAsync(state.RequestId, ReliabilityHost.Timeout);
+        var text = await ScrapeAsync(host, cts.Token);
+        var elapsed = clock.Elapsed;
+
+        // Nothing had ended before the first scrape (the call was still held; the series may not exist yet, NaN): the
+        // whole call is counted once it ends.
+        Assert.False(before > 0);
+        Assert.InRange(Value(text, "nitrolive_generator_busy_seconds_total"), held.TotalSeconds, elapsed.TotalSeconds + 1);
+        Assert.Equal(2, Value(text, "nitrolive_generator_instances"));
+    }
+
     private static async Task<string> ScrapeAsync(ReliabilityHost host, CancellationToken cancellationToken)
     {
         using var http = host.NewHttpClient();
