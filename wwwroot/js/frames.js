@@ -72,6 +72,9 @@ export async function show(canvas, bytes, type, frameId, keepThumb) {
     decodeMs: decoded - received,
     drawMs: drawn - decoded,
     toPaintMs: null,
+    // Page-clock times (performance.now()), so a benchmark can line a frame up with the keystroke before it.
+    receivedAt: received,
+    paintedAt: null,
   };
   stats.shown++;
   stats.last = sample;
@@ -80,7 +83,10 @@ export async function show(canvas, bytes, type, frameId, keepThumb) {
     stats.samples.shift();
   }
   // The next animation frame is when the browser paints what was just drawn.
-  requestAnimationFrame(() => { sample.toPaintMs = performance.now() - received; });
+  requestAnimationFrame(() => {
+    sample.paintedAt = performance.now();
+    sample.toPaintMs = sample.paintedAt - received;
+  });
 
   return drawn - received;
 }
