@@ -359,7 +359,10 @@ public sealed class ServerInfoMessage
     [DataMember(Name = "sizes")]
     public List<SizeMessage> Sizes { get; set; } = [];
 
-    /// <summary>Suggested keystroke debounce, milliseconds.</summary>
+    /// <summary>
+    /// Suggested shortest time between two prompt sends while typing, milliseconds: send a keystroke after a pause at
+    /// once, coalesce faster ones (a throttle, despite the name, which is kept for existing clients).
+    /// </summary>
     [DataMember(Name = "clientDebounceMs")]
     public int ClientDebounceMs { get; set; }
 

@@ -181,7 +181,7 @@ public sealed record LiveSessionState(
 /// offers <c>realism</c> and <c>vibrant</c>; the embedded demo model is one variant under its own name.
 /// </param>
 /// <param name="DefaultRequest">The request a new session starts with.</param>
-/// <param name="ClientDebounceMs">How long clients should debounce keystrokes before sending (the server is latest-wins).</param>
+/// <param name="ClientDebounceMs">Shortest time clients should leave between two prompt sends while typing (a throttle; the server is latest-wins).</param>
 /// <param name="MaxMembersPerSession">Most members one session holds.</param>
 /// <param name="FrameFormat">The format frames are encoded in.</param>
 public sealed record LiveLimits(

@@ -45,8 +45,10 @@ public sealed class LiveOptions
     public int WebpQuality { get; set; } = 80;
 
     /// <summary>
-    /// Debounce clients should apply to keystrokes, in milliseconds. Short, because the server keeps only the newest
-    /// request per session: extra requests cost nothing but a slot overwrite.
+    /// Shortest time clients should leave between two prompt sends while typing, in milliseconds: a throttle, so a
+    /// keystroke after a pause goes out at once and faster keystrokes are coalesced (the newest text at the end of the
+    /// interval). Short, because the server keeps only the newest request per session: extra requests cost nothing but
+    /// a slot overwrite. The name is the protocol's (<c>clientDebounceMs</c>), kept for existing clients.
     /// </summary>
     [Range(0, 1000)]
     public int ClientDebounceMs { get; set; } = 40;

@@ -9,40 +9,59 @@ public sealed class PromptBoxTests : UiTestContext
     private readonly List<string> _sent = [];
 
     [Fact]
-    public async Task TypingSendsOnceWhenTypingPauses()
+    public async Task AKeystrokeAfterAPauseIsSentAtOnce()
     {
         var box = RenderBox(canType: true);
         var input = box.Find("input");
 
-        foreach (var text in new[] { "a", "a r", "a re", "a red" })
-        {
-            await input.InputAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = text });
-            await AdvanceAsync(TimeSpan.FromMilliseconds(20));
-        }
+        // No time passes on the clock: a debounce would still be waiting for typing to pause.
+        await input.InputAsync(new ChangeEventArgs { Value = "a" });
+        box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
 
-        Assert.Empty(_sent);
-
-        await AdvanceAsync(TimeSpan.FromMilliseconds(60));
-        box.WaitForAssertion(() => Assert.Equal(["a red"], _sent), Timeout);
+        // After a pause longer than the interval, the next keystroke goes out at once too.
+        await AdvanceAsync(TimeSpan.FromMilliseconds(300));
+        await input.InputAsync(new ChangeEventArgs { Value = "a r" });
+        box.WaitForAssertion(() => Assert.Equal(["a", "a r"], _sent), Timeout);
     }
 
     [Fact]
-    public async Task FastTypingStillSendsWithinMaxWait()
+    public async Task KeystrokesWithinTheIntervalAreCoalescedIntoTheNewestText()
+    {
+        var box = RenderBox(canType: true);
+        var input = box.Find("input");
+        await input.InputAsync(new ChangeEventArgs { Value = "a" });
+        box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
+
+        // Three keystrokes inside the 40 ms after that send: none goes out before the interval is over, then the newest.
+        foreach (var text in new[] { "a r", "a re", "a red" })
+        {
+            await AdvanceAsync(TimeSpan.FromMilliseconds(10));
+            await input.InputAsync(new ChangeEventArgs { Value = text });
+        }
+
+        Assert.Equal(["a"], _sent);
+        await AdvanceAsync(TimeSpan.FromMilliseconds(20));
+        box.WaitForAssertion(() => Assert.Equal(["a", "a red"], _sent), Timeout);
+    }
+
+    [Fact]
+    public async Task FastTypingSendsOncePerIntervalInOrder()
     {
         var box = RenderBox(canType: true);
         var input = box.Find("input");
 
-        // A keystroke every 20 ms never leaves a 40 ms pause; the 150 ms max wait still sends while typing goes on.
+        // A keystroke every 10 ms for 400 ms against a 40 ms interval: about one send per 40 ms, never one per keystroke.
         var text = string.Empty;
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 40; i++)
         {
             text += "x";
             await input.InputAsync(new ChangeEventArgs { Value = text });
-            await AdvanceAsync(TimeSpan.FromMilliseconds(20));
+            await AdvanceAsync(TimeSpan.FromMilliseconds(10));
         }
 
-        box.WaitForAssertion(() => Assert.InRange(_sent.Count, 2, 4), Timeout);
-        Assert.All(_sent, s => Assert.StartsWith("x", s, StringComparison.Ordinal));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+        box.WaitForAssertion(() => Assert.Equal(text, _sent[^1]), Timeout);
+        Assert.InRange(_sent.Count, 8, 12);
         Assert.True(_sent.SequenceEqual(_sent.OrderBy(s => s.Length)), "sends follow the typing in order");
     }
 
@@ -51,15 +70,17 @@ public sealed class PromptBoxTests : UiTestContext
     {
         var box = RenderBox(canType: true);
         var input = box.Find("input");
+        await input.InputAsync(new ChangeEventArgs { Value = "a blue" });
+        box.WaitForAssertion(() => Assert.Equal(["a blue"], _sent), Timeout);
 
+        // Typed inside the interval, the text would wait for its end; Enter does not.
         await input.InputAsync(new ChangeEventArgs { Value = "a blue square" });
         await input.KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        Assert.Equal(["a blue", "a blue square"], _sent);
 
-        Assert.Equal(["a blue square"], _sent);
-
-        // The debounced send that follows is the same text and is not sent twice.
+        // The throttled send that follows is the same text and is not sent twice.
         await AdvanceAsync(TimeSpan.FromMilliseconds(200));
-        Assert.Equal(["a blue square"], _sent);
+        Assert.Equal(["a blue", "a blue square"], _sent);
     }
 
     [Fact]
@@ -105,7 +126,6 @@ public sealed class PromptBoxTests : UiTestContext
         Render<PromptBox>(p => p
             .Add(b => b.CanType, canType)
             .Add(b => b.SessionPrompt, sessionPrompt)
-            .Add(b => b.DebounceMs, 40)
-            .Add(b => b.MaxWaitMs, 150)
+            .Add(b => b.SendIntervalMs, 40)
             .Add(b => b.OnSend, (string text) => _sent.Add(text)));
 }

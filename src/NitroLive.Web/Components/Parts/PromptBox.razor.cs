@@ -6,7 +6,7 @@ using NitroLive.Web.Components.Services;
 namespace NitroLive.Web.Components.Parts;
 
 /// <summary>
-/// The prompt field. Typing sends the prompt by itself (debounced, see <see cref="PromptDebouncer"/>); Enter sends at
+/// The prompt field. Typing sends the prompt by itself (at most one send per interval, see <see cref="PromptThrottle"/>); Enter sends at
 /// once. People who may not type see the session's prompt change live as the typists type.
 /// </summary>
 public sealed partial class PromptBox : IAsyncDisposable
@@ -15,7 +15,7 @@ public sealed partial class PromptBox : IAsyncDisposable
     // would otherwise move the caret back).
     private static readonly TimeSpan LocalEditHold = TimeSpan.FromMilliseconds(1500);
 
-    private PromptDebouncer? _debouncer;
+    private PromptThrottle? _throttle;
     private MudTextField<string>? _field;
     private string _text = string.Empty;
     private string? _lastRemote;
@@ -39,13 +39,9 @@ public sealed partial class PromptBox : IAsyncDisposable
     [Parameter]
     public int MaxLength { get; set; } = 500;
 
-    /// <summary>Quiet time after the last keystroke before the prompt is sent, in ms.</summary>
+    /// <summary>Shortest time between two sends while typing, in ms: a keystroke after a pause goes out at once.</summary>
     [Parameter]
-    public int DebounceMs { get; set; } = 40;
-
-    /// <summary>Longest time a prompt waits while typing goes on, in ms.</summary>
-    [Parameter]
-    public int MaxWaitMs { get; set; } = 150;
+    public int SendIntervalMs { get; set; } = 40;
 
     /// <summary>The field's label.</summary>
     [Parameter]
@@ -63,7 +59,7 @@ public sealed partial class PromptBox : IAsyncDisposable
     [Parameter]
     public bool AutoFocus { get; set; }
 
-    /// <summary>Called with a prompt to send; the debouncer calls it at most once per pause or max-wait.</summary>
+    /// <summary>Called with a prompt to send; at most once per <see cref="SendIntervalMs"/> while typing.</summary>
     [Parameter]
     public EventCallback<string> OnSend { get; set; }
 
@@ -108,9 +104,9 @@ public sealed partial class PromptBox : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_debouncer is not null)
+        if (_throttle is not null)
         {
-            await _debouncer.DisposeAsync();
+            await _throttle.DisposeAsync();
         }
     }
 
@@ -131,11 +127,7 @@ public sealed partial class PromptBox : IAsyncDisposable
     /// <inheritdoc />
     protected override void OnInitialized()
     {
-        _debouncer = new PromptDebouncer(
-            text => InvokeAsync(() => SendAsync(text)),
-            TimeSpan.FromMilliseconds(DebounceMs),
-            TimeSpan.FromMilliseconds(Math.Max(MaxWaitMs, DebounceMs)),
-            Time);
+        _throttle = new PromptThrottle(text => InvokeAsync(() => SendAsync(text)), TimeSpan.FromMilliseconds(SendIntervalMs), Time);
     }
 
     /// <inheritdoc />
@@ -167,7 +159,7 @@ public sealed partial class PromptBox : IAsyncDisposable
         _text = value ?? string.Empty;
         _lastEdit = Time.GetTimestamp();
         _editedOnce = true;
-        _debouncer?.Push(_text);
+        _throttle?.Push(_text);
     }
 
     private async Task OnKeyDown(KeyboardEventArgs e)
