@@ -81,7 +81,7 @@ try {
         const key = globalThis.__keys[n];
         if (key === undefined) return null;
         const frame = globalThis.__nitroFrames.samples.find((s) => s.receivedAt > key && s.paintedAt !== null);
-        return frame ? { key, paint: frame.paintedAt } : null;
+        return frame ? { key, arrived: frame.receivedAt, decodeMs: frame.decodeMs, paint: frame.paintedAt } : null;
       },
       index,
       { timeout: timeoutMs, polling: "raf" },
@@ -95,13 +95,18 @@ try {
 
   const letters = [];
   const spaces = [];
+  const parts = { letters: { arrive: [], decode: [], toPaint: [] }, spaces: { arrive: [], decode: [], toPaint: [] } };
   for (const prompt of prompts) {
     await startPrompt();
     for (const ch of prompt) {
       const index = await page.evaluate(() => globalThis.__keys.length);
       await page.keyboard.type(ch);
-      const { key, paint } = await paintAfterKey(index);
+      const { key, arrived, decodeMs, paint } = await paintAfterKey(index);
       (ch === " " ? spaces : letters).push(paint - key);
+      const part = ch === " " ? parts.spaces : parts.letters;
+      part.arrive.push(arrived - key);
+      part.decode.push(decodeMs);
+      part.toPaint.push(paint - arrived);
       await sleep(pauseMs);
     }
   }
@@ -142,6 +147,11 @@ try {
     prompts: prompts.length,
     frames: info.frames,
     isolated_key_to_paint_ms: { letters: summary(letters), spaces: summary(spaces) },
+    // Where the time went: key to the frame's arrival in the page (the keystroke's trip to the server, its send policy,
+    // the generation for a letter, the frame's trip back), the image decode, and arrival to paint (decode, draw and the
+    // wait for the browser's next paint).
+    isolated_parts_ms: Object.fromEntries(Object.entries(parts).map(([kind, p]) => [kind,
+      { key_to_frame_arrival: summary(p.arrive), decode: summary(p.decode), arrival_to_paint: summary(p.toPaint) }])),
     burst_last_key_to_last_paint_ms: summary(finals),
   }, null, 2));
 } finally {

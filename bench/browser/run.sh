@@ -8,6 +8,7 @@
 # SETTINGS are space-separated VAR=value pairs for the server (on top of the defaults below). ARGS adds options to
 # key-to-paint.mjs (e.g. ARGS="--prompts 4 --cadence-ms 120").
 set -euo pipefail
+. "$(dirname "$0")/../server.sh"
 out=$1
 shift
 read -r -a bench_args <<<"${ARGS:-}"
@@ -23,19 +24,8 @@ for series in "${@:-defaults=}"; do
   name=${series%%=*}
   settings=${series#*=}
   echo "== $name: ${settings:-defaults}"
-  # shellcheck disable=SC2086 # settings are VAR=value words on purpose
-  (cd "$web" && exec env ASPNETCORE_URLS=http://127.0.0.1:$port NitroLive__Model__Provider=Cpu \
-    Logging__LogLevel__Default=Warning $settings dotnet NitroLive.Web.dll) >"$out/$name-server.log" 2>&1 &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 120); do
-    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready, see $out/$name-server.log"; exit 1; }
+  start_server "$web" "$port" "$out/$name-server.log" "$settings"
   node bench/browser/key-to-paint.mjs --url "http://127.0.0.1:$port/" "${bench_args[@]}" >"$out/$name-browser.json"
-  echo "$name: $(tr -d '\n ' <"$out/$name-browser.json" | grep -o '"letters":{[^}]*}')"
-  kill "$server"
-  wait "$server" 2>/dev/null || true
-  trap - EXIT
+  echo "$name: letters key to paint $(tr -d '\n ' <"$out/$name-browser.json" | grep -o '"letters":{[^}]*}' | head -1)"
+  stop_server
 done

@@ -9,6 +9,7 @@
 # fresh server and files OUT_DIR/NAME-live-N.json. DURATION (default 60) sets the seconds per row; BENCH_ARGS adds
 # options to every `bench live` call (BENCH_ARGS="--jitter 0 --warmup 0" types as runs 1 to 8 did: in lockstep, cold).
 set -euo pipefail
+. "$(dirname "$0")/../server.sh"
 out=$1
 clients=$2
 shift 2
@@ -26,23 +27,11 @@ for series in "$@"; do
   name=${series%%=*}
   settings=${series#*=}
   echo "== $name: ${settings:-defaults}"
-  # shellcheck disable=SC2086 # settings are VAR=value words on purpose
-  (cd "$web" && exec env ASPNETCORE_URLS=http://127.0.0.1:$port NitroLive__Model__Provider=Cpu \
-    NitroLive__Model__IntraOpThreads=1 Logging__LogLevel__Default=Warning $settings dotnet NitroLive.Web.dll) \
-    >"$out/$name-server.log" 2>&1 &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 120); do
-    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready, see $out/$name-server.log"; exit 1; }
+  start_server "$web" "$port" "$out/$name-server.log" "NitroLive__Model__IntraOpThreads=1 $settings"
   for n in $clients; do
     "$cli" bench live --url "http://127.0.0.1:$port/" --clients "$n" --duration "$duration" --mode latest "${bench_args[@]}" \
       >"$out/$name-live-$n.json"
     echo "$name clients=$n: $(grep -o '"overhead_ratio": [0-9.]*' "$out/$name-live-$n.json")"
   done
-  kill "$server"
-  wait "$server" 2>/dev/null || true
-  trap - EXIT
+  stop_server
 done
