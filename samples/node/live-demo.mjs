@@ -14,7 +14,7 @@ await hub.start();
 
 const info = await hub.invoke("GetServerInfo");
 const { sessionId } = await hub.invoke("CreateSession", { displayName: "node-demo" });
-console.log(`model ${info.model} on ${info.provider}; session ${sessionId}; debounce ${info.clientDebounceMs} ms`);
+console.log(`model ${info.model} on ${info.provider}; session ${sessionId}; one send per ${info.clientDebounceMs} ms at most`);
 
 let lastRequestId = Infinity, newest = 0, done;
 const finished = new Promise((resolve) => (done = resolve));
@@ -30,6 +30,7 @@ const frames = hub.stream("Frames", sessionId).subscribe({
   complete: () => {},
 });
 
+// One keystroke per send interval: each goes out at once, as a person typing at that speed would send it.
 for (let i = 1; i <= text.length; i++) {
   const accepted = await hub.invoke("SetPrompt", sessionId, text.slice(0, i));
   if (i === text.length) lastRequestId = accepted.requestId;
