@@ -66,6 +66,22 @@ public sealed class PromptBoxTests : UiTestContext
     }
 
     [Fact]
+    public async Task AKeystrokeWaitingForTheIntervalIsNotSentAfterTheFieldIsGone()
+    {
+        var box = RenderBox(canType: true);
+        var input = box.Find("input");
+        await input.InputAsync(new ChangeEventArgs { Value = "a" });
+        box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
+        await input.InputAsync(new ChangeEventArgs { Value = "a r" });
+
+        // The page goes away while "a r" waits for the interval's end: the wait ends with it, quietly.
+        await box.Instance.DisposeAsync();
+        await AdvanceAsync(TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(["a"], _sent);
+    }
+
+    [Fact]
     public async Task EnterSendsAtOnce()
     {
         var box = RenderBox(canType: true);

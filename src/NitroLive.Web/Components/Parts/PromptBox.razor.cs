@@ -104,9 +104,11 @@ public sealed partial class PromptBox : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_throttle is not null)
+        // Once only: the renderer disposes the component too when a page goes away after an explicit dispose.
+        if (_throttle is { } throttle)
         {
-            await _throttle.DisposeAsync();
+            _throttle = null;
+            await throttle.DisposeAsync();
         }
     }
 
