@@ -6,8 +6,9 @@ using NitroLive.Web.Components.Services;
 namespace NitroLive.Web.Components.Parts;
 
 /// <summary>
-/// The prompt field. Typing sends the prompt by itself (at most one send per interval, see <see cref="PromptThrottle"/>); Enter sends at
-/// once. People who may not type see the session's prompt change live as the typists type.
+/// The prompt field. Typing sends the prompt by itself, a keystroke after a pause at once and at most one send per
+/// interval while typing goes on (see <see cref="PromptThrottle"/>); Enter sends at once. People who may not type see
+/// the session's prompt change live as the typists type.
 /// </summary>
 public sealed partial class PromptBox : IAsyncDisposable
 {
