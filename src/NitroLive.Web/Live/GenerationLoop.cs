@@ -213,6 +213,7 @@ internal sealed class GenerationLoop : BackgroundService
         using var interest = BatchInterest.Create(batch, stoppingToken);
         var started = _time.GetTimestamp();
         IReadOnlyList<GenerationResult> results;
+        TimeSpan elapsed;
         try
         {
             results = await _generator.GenerateAsync(requests, interest.Token);
@@ -238,12 +239,12 @@ internal sealed class GenerationLoop : BackgroundService
         finally
         {
             // Every call counts, the cancelled and failed ones too: they held a generator as long as they ran.
-            _stats.GeneratorBusy(_time.GetElapsedTime(started));
+            elapsed = _time.GetElapsedTime(started);
+            _stats.GeneratorBusy(elapsed);
         }
 
         RunEnded(batch, cancelled: false);
 
-        var generateMs = _time.GetElapsedTime(started).TotalMilliseconds;
         if (results.Count != batch.Count)
         {
             _stats.GenerationFailed();
@@ -252,7 +253,7 @@ internal sealed class GenerationLoop : BackgroundService
         }
 
         _stats.BatchGenerated(batch.Count);
-        return (new GeneratedBatch(batch, results, started, generateMs), null);
+        return (new GeneratedBatch(batch, results, started, elapsed.TotalMilliseconds), null);
     }
 
     private static void RunEnded(List<TakenWork> batch, bool cancelled)
