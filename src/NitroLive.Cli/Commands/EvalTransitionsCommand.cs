@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NitroLive.Cli.CommandLine;
+using NitroLive.Cli.Evaluation;
 using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
 
@@ -45,7 +46,7 @@ internal static class EvalTransitionsCommand
         try
         {
             using var pipeline = new NitroPipeline(new PipelineOptions { ModelDirectory = parsed.Model, Provider = parsed.Provider }, logging);
-            var prompts = BenchLiveCommand.Prompts.Take(parsed.Limit ?? BenchLiveCommand.Prompts.Length).ToArray();
+            var prompts = DemoPrompts.All.Take(parsed.Limit ?? DemoPrompts.All.Length).ToArray();
             var rows = parsed.Weights.Select(w => Measure(pipeline, prompts, w, parsed.Seed, cancellationToken)).ToList();
             await output.WriteLineAsync(ToJson(pipeline.Model, parsed.Seed, prompts.Length, rows));
             return 0;

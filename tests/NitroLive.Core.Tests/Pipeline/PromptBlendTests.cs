@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NitroLive.Cli.Commands;
+using NitroLive.Cli.Evaluation;
 using NitroLive.Core.Pipeline;
 
 namespace NitroLive.Core.Tests.Pipeline;
@@ -57,6 +58,6 @@ public sealed class PromptBlendTests(EmbeddedPipelineFixture fixture) : IClassFi
         // Both typed the same keystrokes (those the model reads alike skipped): one change per frame after the first.
         var changes = rows.Select(r => r.GetProperty("frame_to_frame_change").GetProperty("count").GetInt32()).ToArray();
         Assert.Equal(changes[0], changes[1]);
-        Assert.InRange(changes[0], 20, BenchLiveCommand.Prompts[0].Length - 1);
+        Assert.InRange(changes[0], 20, DemoPrompts.All[0].Length - 1);
     }
 }

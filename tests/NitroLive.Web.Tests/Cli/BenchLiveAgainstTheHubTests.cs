@@ -2,6 +2,7 @@ extern alias cli;
 
 using System.Text.Json;
 using cli::NitroLive.Cli.Commands;
+using cli::NitroLive.Cli.LiveBench;
 using NitroLive.Web.Tests.Reliability;
 
 namespace NitroLive.Web.Tests.Cli;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using NitroLive.Cli.Commands;
+using NitroLive.Cli.LiveBench;
 using NitroLive.Web.Hubs;
 
-namespace NitroLive.Core.Tests.CommandLine;
+namespace NitroLive.Core.Tests.LiveBench;
 
 /// <summary>What one simulated typist of <c>bench live</c> counts, without a server (frames handed in directly).</summary>
 public sealed class LiveTypistTests

@@ -1,6 +1,6 @@
-using NitroLive.Cli.Commands;
+using NitroLive.Cli.LiveBench;
 
-namespace NitroLive.Core.Tests.CommandLine;
+namespace NitroLive.Core.Tests.LiveBench;
 
 public sealed class TypingRhythmTests
 {

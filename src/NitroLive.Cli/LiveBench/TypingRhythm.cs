@@ -1,4 +1,4 @@
-namespace NitroLive.Cli.Commands;
+namespace NitroLive.Cli.LiveBench;
 
 /// <summary>
 /// When one simulated typist presses keys. People are not metronomes and do not start together: with a jitter above 0
