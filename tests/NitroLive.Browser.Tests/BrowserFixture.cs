@@ -10,6 +10,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>How long a UI expectation waits on this slow CPU-only machine.</summary>
+    internal static readonly TimeSpan UiTimeout = TimeSpan.FromSeconds(30);
+
     private IPlaywright? _playwright;
 
     internal AppServer App { get; private set; } = default!;
@@ -43,6 +46,28 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             await App.DisposeAsync();
         }
+    }
+
+    /// <summary>A fresh browser context: its own cookies and storage, dark colour scheme, desktop unless told.</summary>
+    internal async Task<IBrowserContext> NewContextAsync(int width = 1440, int height = 900, bool mobile = false) =>
+        await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = mobile,
+            HasTouch = mobile,
+            DeviceScaleFactor = 1,
+            ColorScheme = ColorScheme.Dark,
+        });
+
+    /// <summary>The studio in a new page of <paramref name="context"/>, once its session is up and the prompt has the focus.</summary>
+    internal async Task<IPage> OpenStudioAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout((float)UiTimeout.TotalMilliseconds);
+        await page.GotoAsync(App.BaseAddress.ToString());
+        await Assertions.Expect(page.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner", new() { Timeout = (float)UiTimeout.TotalMilliseconds });
+        await Assertions.Expect(page.Locator("#prompt")).ToBeFocusedAsync();
+        return page;
     }
 
     internal static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>

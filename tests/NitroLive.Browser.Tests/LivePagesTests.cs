@@ -12,15 +12,15 @@ namespace NitroLive.Browser.Tests;
 public sealed class LivePagesTests(BrowserFixture fixture)
 {
     internal const string RedCircle = "a red circle on a blue background";
-    private static readonly TimeSpan UiTimeout = TimeSpan.FromSeconds(30);
+    private static TimeSpan UiTimeout => BrowserFixture.UiTimeout;
 
     private AppServer App => fixture.App;
 
     [Fact]
     public async Task TypingInTheStudioDrawsTheRedCircleOnBlue()
     {
-        await using var context = await NewContextAsync();
-        var page = await OpenStudioAsync(context);
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.OpenStudioAsync(context);
         await UseGoodSeedAsync(page);
 
         await TypeAsync(page, RedCircle);
@@ -62,9 +62,9 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     [Fact]
     public async Task ASecondBrowserOpensTheShareLinkAsViewerAndSeesTheSameFrame()
     {
-        await using var ownerContext = await NewContextAsync();
+        await using var ownerContext = await fixture.NewContextAsync();
         await ownerContext.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
-        var owner = await OpenStudioAsync(ownerContext);
+        var owner = await fixture.OpenStudioAsync(ownerContext);
         await UseGoodSeedAsync(owner);
         await TypeAsync(owner, RedCircle);
         var ownerPixels = await PageProbe.WaitForPixelsAsync(owner, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
@@ -77,7 +77,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await PageProbe.WaitForAsync(owner, $"async () => (await navigator.clipboard.readText()) === {JsonSerializer.Serialize(shareUrl)}",
             UiTimeout, "the share link on the clipboard");
 
-        await using var viewerContext = await NewContextAsync();
+        await using var viewerContext = await fixture.NewContextAsync();
         var viewer = await viewerContext.NewPageAsync();
         await viewer.GotoAsync(shareUrl);
         await Expect(viewer.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Viewer", new() { Timeout = Ms(UiTimeout) });
@@ -112,7 +112,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     [Fact]
     public async Task TheKioskShowsFramesAndAQrCodeAndCyclesItsPlaylistWhenIdle()
     {
-        await using var kioskContext = await NewContextAsync(width: 1280, height: 720);
+        await using var kioskContext = await fixture.NewContextAsync(width: 1280, height: 720);
         var kiosk = await kioskContext.NewPageAsync();
         await kiosk.GotoAsync(App.Url("kiosk").ToString());
 
@@ -131,7 +131,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await PageProbe.ScreenshotAsync(kiosk, "kiosk-attract");
 
         // A phone scans the code and types: the playlist stops, the kiosk shows the phone's prompt and picture.
-        await using var phoneContext = await NewContextAsync(width: 390, height: 844, mobile: true);
+        await using var phoneContext = await fixture.NewContextAsync(width: 390, height: 844, mobile: true);
         var phone = await phoneContext.NewPageAsync();
         await phone.GotoAsync(joinUrl);
         await Expect(phone.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
@@ -159,7 +159,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     [Fact]
     public async Task KillingTheConnectionRecoversTheStudioAndTheKiosk()
     {
-        await using var context = await NewContextAsync();
+        await using var context = await fixture.NewContextAsync();
         var sockets = new List<IWebSocketRoute>();
         await context.RouteWebSocketAsync(url => url.Contains("/_blazor", StringComparison.Ordinal), ws =>
         {
@@ -170,7 +170,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
             }
         });
 
-        var studio = await OpenStudioAsync(context);
+        var studio = await fixture.OpenStudioAsync(context);
         await UseGoodSeedAsync(studio);
         await TypeAsync(studio, RedCircle);
         await PageProbe.WaitForPixelsAsync(studio, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
@@ -204,7 +204,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var first = await new AppServer().StartAsync(startup.Token);
         var port = first.Port;
-        await using var context = await NewContextAsync(width: 1280, height: 720);
+        await using var context = await fixture.NewContextAsync(width: 1280, height: 720);
         var kiosk = await context.NewPageAsync();
         await kiosk.GotoAsync(first.Url("kiosk").ToString());
         await PageProbe.ExplainTimeoutAsync(kiosk, first, "kiosk-before-restart", () =>
@@ -228,8 +228,8 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     [Fact]
     public async Task TheStudioWorksOnAPhoneByKeyboardAndInTheLightTheme()
     {
-        await using var context = await NewContextAsync(width: 390, height: 844, mobile: true);
-        var page = await OpenStudioAsync(context);
+        await using var context = await fixture.NewContextAsync(width: 390, height: 844, mobile: true);
+        var page = await fixture.OpenStudioAsync(context);
 
         // Keyboard typing into the prompt; Enter sends at once.
         await UseGoodSeedAsync(page);
@@ -292,25 +292,5 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         {
             await ws.CloseAsync(new() { Code = 1011, Reason = "test: connection killed" });
         }
-    }
-
-    private async Task<IBrowserContext> NewContextAsync(int width = 1440, int height = 900, bool mobile = false) =>
-        await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-            IsMobile = mobile,
-            HasTouch = mobile,
-            DeviceScaleFactor = 1,
-            ColorScheme = ColorScheme.Dark,
-        });
-
-    private async Task<IPage> OpenStudioAsync(IBrowserContext context)
-    {
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(Ms(UiTimeout));
-        await page.GotoAsync(App.BaseAddress.ToString());
-        await Expect(page.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner", new() { Timeout = Ms(UiTimeout) });
-        await Expect(page.Locator("#prompt")).ToBeFocusedAsync();
-        return page;
     }
 }

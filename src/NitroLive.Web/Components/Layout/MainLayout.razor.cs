@@ -17,7 +17,15 @@ public sealed partial class MainLayout : IAsyncDisposable
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
-    private string SkipTarget => Navigation.ToBaseRelativePath(Navigation.Uri).Split('?', '#')[0] + "#prompt";
+    private string PagePath => Navigation.ToBaseRelativePath(Navigation.Uri).Split('?', '#')[0];
+
+    // On the studio and a shared session the prompt is what a keyboard user came for, past the banner's link; other
+    // pages have no prompt, and a skip link to nothing strands the focus.
+    private bool HasPrompt => PagePath.Length == 0 || PagePath.StartsWith("s/", StringComparison.Ordinal);
+
+    private string SkipTarget => PagePath + (HasPrompt ? "#prompt" : "#main");
+
+    private string SkipText => HasPrompt ? "Skip to the prompt" : "Skip to the content";
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -1,0 +1,75 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace NitroLive.Browser.Tests;
+
+/// <summary>
+/// axe-core (Deque's engine, the one browsers' accessibility audits use) over every page in the states people see
+/// them in: the studio with a picture in both themes and on a phone, the HUD opened, a viewer of a shared session, the
+/// kiosk and the README. Any rule it reports fails the test, with the rule, the elements and what to fix.
+/// </summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class AccessibilityTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task EveryPagePassesAnAxeAuditInBothThemesAndOnAPhone()
+    {
+        var problems = new List<string>();
+
+        await using (var context = await fixture.NewContextAsync())
+        {
+            var studio = await fixture.OpenStudioAsync(context);
+            await LivePagesTests.TypeAsync(studio, LivePagesTests.RedCircle);
+            await PageProbe.WaitForPixelsAsync(studio, p => p.Width > 0, "a picture");
+            await AuditAsync(studio, "studio, dark", problems);
+
+            await studio.Locator("[data-testid=hud] button").ClickAsync();
+            await LivePagesTests.Expect(studio.Locator("[data-testid=hud-details]")).ToBeVisibleAsync();
+            await studio.Locator("[data-testid=theme-toggle]").ClickAsync();
+            await LivePagesTests.Expect(studio.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+            await AuditAsync(studio, "studio, light, HUD open", problems);
+
+            var shareUrl = await studio.Locator("[data-testid=share-url]").GetAttributeAsync("href");
+            Assert.NotNull(shareUrl);
+            await using var viewerContext = await fixture.NewContextAsync();
+            var viewer = await viewerContext.NewPageAsync();
+            await viewer.GotoAsync(shareUrl);
+            await LivePagesTests.Expect(viewer.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Viewer");
+            await PageProbe.WaitForPixelsAsync(viewer, p => p.Width > 0, "the owner's picture");
+            await AuditAsync(viewer, "shared session, viewer", problems);
+
+            var readme = await context.NewPageAsync();
+            await readme.GotoAsync(fixture.App.BaseAddress + "readme");
+            await LivePagesTests.Expect(readme.Locator("[data-testid=readme] h1").First).ToContainTextAsync("NitroLive");
+            await AuditAsync(readme, "README", problems);
+
+            var kiosk = await context.NewPageAsync();
+            await kiosk.GotoAsync(fixture.App.BaseAddress + "kiosk");
+            await LivePagesTests.Expect(kiosk.Locator("[data-testid=kiosk-qr]")).ToBeVisibleAsync();
+            await AuditAsync(kiosk, "kiosk", problems);
+        }
+
+        await using (var phone = await fixture.NewContextAsync(width: 390, height: 844, mobile: true))
+        {
+            var studio = await fixture.OpenStudioAsync(phone);
+            await LivePagesTests.TypeAsync(studio, LivePagesTests.RedCircle);
+            await PageProbe.WaitForPixelsAsync(studio, p => p.Width > 0, "a picture");
+            await AuditAsync(studio, "studio, phone", problems);
+        }
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    private static async Task AuditAsync(IPage page, string where, List<string> problems)
+    {
+        // Colours are judged as painted: a theme switch fades for a moment, and its middle frames are nobody's theme.
+        await PageProbe.WaitForAsync(page, "() => document.getAnimations().every(a => !(a instanceof CSSTransition))",
+            BrowserFixture.UiTimeout, "colour transitions to end");
+        var result = await page.RunAxe();
+        foreach (var rule in result.Violations)
+        {
+            var elements = string.Join("; ", rule.Nodes.Take(3).Select(n => $"{n.Target}: {n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message).FirstOrDefault()}"));
+            problems.Add($"{where}: [{rule.Impact}] {rule.Id}: {rule.Help} ({rule.Nodes.Length}) {elements}");
+        }
+    }
+}
