@@ -5,8 +5,8 @@ namespace NitroLive.Browser.Tests;
 
 /// <summary>
 /// axe-core (Deque's engine, the one browsers' accessibility audits use) over every page in the states people see
-/// them in: the studio with a picture in both themes and on a phone, the HUD opened, a viewer of a shared session, the
-/// kiosk and the README. Any rule it reports fails the test, with the rule, the elements and what to fix.
+/// them in: the studio with a picture in both themes and on a phone, the HUD opened, with a viewer and a typist, a viewer
+/// of a shared session, the kiosk, the README and the pages for an unknown address or session; and the skip links work. Any rule it reports fails the test, with the rule, the elements and what to fix.
 /// </summary>
 [Collection(BrowserTestGroup.Name)]
 public sealed class AccessibilityTests(BrowserFixture fixture)
@@ -37,11 +37,28 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
             await LivePagesTests.Expect(viewer.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Viewer");
             await PageProbe.WaitForPixelsAsync(viewer, p => p.Width > 0, "the owner's picture");
             await AuditAsync(viewer, "shared session, viewer", problems);
+            await LivePagesTests.Expect(studio.Locator("[data-testid=grant]")).ToBeVisibleAsync();
+            await AuditAsync(studio, "studio with a viewer", problems);
+            await studio.Locator("[data-testid=grant]").ClickAsync();
+            await LivePagesTests.Expect(studio.Locator("[data-testid=revoke]")).ToBeVisibleAsync();
+            await AuditAsync(studio, "studio with a typist", problems);
+
+            // The page's first focusable elements are its skip links, to the prompt where there is one, then to the content.
+            await FollowFirstSkipLinkAsync(viewer, "Skip to the prompt", "#prompt");
 
             var readme = await context.NewPageAsync();
             await readme.GotoAsync(fixture.App.BaseAddress + "readme");
             await LivePagesTests.Expect(readme.Locator("[data-testid=readme] h1").First).ToContainTextAsync("NitroLive");
             await AuditAsync(readme, "README", problems);
+            await FollowFirstSkipLinkAsync(readme, "Skip to the content", "main");
+
+            foreach (var (path, what) in new[] { ("no-such-page", "an unknown address"), ("s/AAAAAAAAAAAAAAAAAAAAAA", "an unknown session") })
+            {
+                var missing = await context.NewPageAsync();
+                await missing.GotoAsync(fixture.App.BaseAddress + path);
+                await LivePagesTests.Expect(missing.Locator("main h1, main h2").First).ToBeVisibleAsync();
+                await AuditAsync(missing, what, problems);
+            }
 
             var kiosk = await context.NewPageAsync();
             await kiosk.GotoAsync(fixture.App.BaseAddress + "kiosk");
@@ -58,6 +75,16 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
         }
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    private static async Task FollowFirstSkipLinkAsync(IPage page, string text, string target)
+    {
+        var first = page.Locator("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").First;
+        await LivePagesTests.Expect(first).ToHaveTextAsync(text);
+        await first.FocusAsync();
+        await LivePagesTests.Expect(first).ToBeInViewportAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await LivePagesTests.Expect(page.Locator(target)).ToBeFocusedAsync();
     }
 
     private static async Task AuditAsync(IPage page, string where, List<string> problems)

@@ -11,3 +11,16 @@
     },
   });
 })();
+
+// Skip links must move the keyboard focus. Blazor's router takes a same-page #link and only scrolls to it, so the next
+// Tab would start from the top again; this runs first (capture) and focuses the target itself.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a.nl-skip") : null;
+  const target = link && document.getElementById(new URL(link.href).hash.slice(1));
+  if (!target) {
+    return;
+  }
+  event.preventDefault();
+  event.stopPropagation();
+  target.focus();
+}, true);

@@ -17,15 +17,17 @@ public sealed partial class MainLayout : IAsyncDisposable
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
-    private string PagePath => Navigation.ToBaseRelativePath(Navigation.Uri).Split('?', '#')[0];
+    /// <summary>Where a page renders skip links of its own, ahead of the layout's link to the page's main content.</summary>
+    public const string SkipLinksSection = "skip-links";
 
-    // On the studio and a shared session the prompt is what a keyboard user came for, past the banner's link; other
-    // pages have no prompt, and a skip link to nothing strands the focus.
-    private bool HasPrompt => PagePath.Length == 0 || PagePath.StartsWith("s/", StringComparison.Ordinal);
+    private string SkipTarget => SkipLinkTo(Navigation, "main");
 
-    private string SkipTarget => PagePath + (HasPrompt ? "#prompt" : "#main");
-
-    private string SkipText => HasPrompt ? "Skip to the prompt" : "Skip to the content";
+    /// <summary>
+    /// A skip link's address for an element of the current page: the page's own path and the element's id, since a bare
+    /// <c>#id</c> resolves against the document's base address (the studio), not the page.
+    /// </summary>
+    internal static string SkipLinkTo(NavigationManager navigation, string id) =>
+        navigation.ToBaseRelativePath(navigation.Uri).Split('?', '#')[0] + "#" + id;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
