@@ -22,6 +22,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
             await LivePagesTests.TypeAsync(studio, LivePagesTests.RedCircle);
             await PageProbe.WaitForPixelsAsync(studio, p => p.Width > 0, "a picture");
             await AuditAsync(studio, "studio, dark", problems);
+            Assert.Equal("NitroLive studio", await studio.TitleAsync());
 
             await studio.Locator("[data-testid=hud] button").ClickAsync();
             await LivePagesTests.Expect(studio.Locator("[data-testid=hud-details]")).ToBeVisibleAsync();
