@@ -78,6 +78,32 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    [Fact]
+    public async Task NothingMovesForSomeoneWhoAsksForLessMotion()
+    {
+        await using var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            ReducedMotion = ReducedMotion.Reduce,
+        });
+        var studio = await fixture.OpenStudioAsync(context);
+        const string Motion = """
+            () => [...document.querySelectorAll("button, a, .mud-toggle-item, .mud-switch *, .mud-input *")].map(e => getComputedStyle(e))
+                .reduce((sum, s) => sum + parseFloat(s.transitionDuration) + parseFloat(s.animationDuration), 0)
+            """;
+        Assert.Equal(0, await studio.EvaluateAsync<double>(Motion));
+
+        // Nothing fades on a theme switch: the new colours are there at once.
+        await studio.Locator("[data-testid=theme-toggle]").ClickAsync();
+        await LivePagesTests.Expect(studio.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+        Assert.Equal(0, await studio.EvaluateAsync<int>("() => document.getAnimations().filter(a => a instanceof CSSTransition).length"));
+
+        // The same page for everybody else does animate, so the check above can fail.
+        await using var usual = await fixture.NewContextAsync();
+        var moving = await fixture.OpenStudioAsync(usual);
+        Assert.True(await moving.EvaluateAsync<double>(Motion) > 0);
+    }
+
     private static async Task FollowFirstSkipLinkAsync(IPage page, string text, string target)
     {
         var first = page.Locator("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").First;
