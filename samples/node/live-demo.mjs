@@ -16,15 +16,18 @@ const info = await hub.invoke("GetServerInfo");
 const { sessionId } = await hub.invoke("CreateSession", { displayName: "node-demo" });
 console.log(`model ${info.model} on ${info.provider}; session ${sessionId}; one send per ${info.clientDebounceMs} ms at most`);
 
-let lastRequestId = Infinity, newest = 0, done;
+let lastRequestId = Infinity, newest = 0, newestWasDraft = false, done;
 const finished = new Promise((resolve) => (done = resolve));
 const frames = hub.stream("Frames", sessionId).subscribe({
   next: (f) => {
-    if (f.requestId <= newest) throw new Error(`older frame ${f.requestId} after ${newest}`);
+    // Request ids never go back; one repeats only when a draft's full-step picture follows it (steps above 1).
+    const fullAfterDraft = f.requestId === newest && newestWasDraft && !f.draft;
+    if (f.requestId < newest || (f.requestId === newest && !fullAfterDraft)) throw new Error(`older frame ${f.requestId} after ${newest}`);
     newest = f.requestId;
+    newestWasDraft = f.draft;
     const how = f.timings.reused ? "same picture, not generated" : `total ${f.timings.totalMs.toFixed(0)} ms`;
-    console.log(`frame #${f.sequence} for "${f.request.prompt}" ${f.image.length} B, ${how}`);
-    if (f.requestId >= lastRequestId) done(f);
+    console.log(`frame #${f.sequence} for "${f.request.prompt}" ${f.image.length} B, ${how}${f.draft ? ", a draft" : ""}`);
+    if (f.requestId >= lastRequestId && !f.draft) done(f);
   },
   error: (e) => console.error("stream error:", e),
   complete: () => {},

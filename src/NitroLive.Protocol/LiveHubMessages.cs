@@ -74,6 +74,10 @@ public sealed class RequestPatchMessage
     /// <summary>Model variant; must be the loaded one.</summary>
     [DataMember(Name = "modelVariant")]
     public string? ModelVariant { get; set; }
+
+    /// <summary>Turns drafts while typing on or off (see <see cref="RequestMessage.DraftWhileTyping"/>).</summary>
+    [DataMember(Name = "draftWhileTyping")]
+    public bool? DraftWhileTyping { get; set; }
 }
 
 /// <summary>A request as the server holds it.</summary>
@@ -107,6 +111,13 @@ public sealed class RequestMessage
     /// <summary>Model variant.</summary>
     [DataMember(Name = "modelVariant")]
     public string ModelVariant { get; set; } = string.Empty;
+
+    /// <summary>
+    /// At more than one step, a new prompt is drawn in one step first (a frame with <see cref="FrameMessage.Draft"/>
+    /// set) and in all its steps once typing pauses.
+    /// </summary>
+    [DataMember(Name = "draftWhileTyping")]
+    public bool DraftWhileTyping { get; set; }
 }
 
 /// <summary>The answer to a request change.</summary>
@@ -308,6 +319,13 @@ public sealed class FrameMessage
     /// <summary>When the frame was ready, Unix milliseconds.</summary>
     [DataMember(Name = "createdAtUnixMs")]
     public long CreatedAtUnixMs { get; set; }
+
+    /// <summary>
+    /// A one-step draft of a request with more steps: a frame of the same request id, in all its steps, follows unless
+    /// a newer request comes first.
+    /// </summary>
+    [DataMember(Name = "draft")]
+    public bool Draft { get; set; }
 }
 
 /// <summary>A model variant a request may name.</summary>

@@ -39,7 +39,7 @@ internal static class LiveHubMapping
             throw new LiveException(LiveErrorCode.InvalidArgument, "The request change is missing.");
         }
 
-        return new LiveRequestPatch(patch.Prompt, patch.Steps, ParseSeedMode(patch.SeedMode), patch.Seed, patch.Width, patch.Height, patch.ModelVariant);
+        return new LiveRequestPatch(patch.Prompt, patch.Steps, ParseSeedMode(patch.SeedMode), patch.Seed, patch.Width, patch.Height, patch.ModelVariant, patch.DraftWhileTyping);
     }
 
     public static RequestMessage ToMessage(this LiveRequest request) => new()
@@ -51,6 +51,7 @@ internal static class LiveHubMapping
         Width = request.Width,
         Height = request.Height,
         ModelVariant = request.ModelVariant,
+        DraftWhileTyping = request.DraftWhileTyping,
     };
 
     public static RequestAcceptedMessage ToMessage(this LiveRequestAccepted accepted) => new()
@@ -92,6 +93,7 @@ internal static class LiveHubMapping
         Image = frame.Image,
         Width = frame.Width,
         Height = frame.Height,
+        Draft = frame.IsDraft,
         Timings = new TimingsMessage
         {
             QueueWaitMs = frame.Timings.QueueWaitMs,

@@ -206,8 +206,9 @@ internal sealed class GenerationLoop : BackgroundService
         var requests = new GenerationRequest[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            var r = batch[i].Work.Request;
-            requests[i] = new GenerationRequest(r.Prompt, r.Steps, r.Seed, r.Width, r.Height, r.ModelVariant);
+            var work = batch[i].Work;
+            var r = work.Request;
+            requests[i] = new GenerationRequest(r.Prompt, work.Steps, r.Seed, r.Width, r.Height, r.ModelVariant);
         }
 
         using var interest = BatchInterest.Create(batch, stoppingToken);
@@ -282,7 +283,7 @@ internal sealed class GenerationLoop : BackgroundService
             return batch;
         }
 
-        var shape = head.Work.Request;
+        var shape = head.Work;
         var more = _ready.TakeWhere(s => s.PeekPending() is { } p && SameShape(p, shape), _maxBatch - 1);
         foreach (var session in more)
         {
@@ -291,7 +292,7 @@ internal sealed class GenerationLoop : BackgroundService
                 continue;
             }
 
-            if (SameShape(taken.Work.Request, shape))
+            if (SameShape(taken.Work, shape))
             {
                 batch.Add(taken);
             }
@@ -306,8 +307,9 @@ internal sealed class GenerationLoop : BackgroundService
     }
 
     /// <summary>What one generator call must share: steps, size and the variant (each variant is its own pipeline).</summary>
-    private static bool SameShape(LiveRequest a, LiveRequest b) =>
-        a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height && string.Equals(a.ModelVariant, b.ModelVariant, StringComparison.Ordinal);
+    private static bool SameShape(PendingWork a, PendingWork b) =>
+        a.Steps == b.Steps && a.Request.Width == b.Request.Width && a.Request.Height == b.Request.Height
+        && string.Equals(a.Request.ModelVariant, b.Request.ModelVariant, StringComparison.Ordinal);
 
     private async Task EncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationToken stoppingToken)
     {
@@ -353,7 +355,7 @@ internal sealed class GenerationLoop : BackgroundService
         var result = batch.Results[index];
 
         // A newer frame of this session is already out (or nobody is left): encoding would be wasted.
-        if (session.IsClosed || session.LastPublishedRequestId >= work.RequestId)
+        if (session.IsAnswered(work))
         {
             _stats.FrameStale();
             return false;
@@ -388,7 +390,8 @@ internal sealed class GenerationLoop : BackgroundService
                 result.Width,
                 result.Height,
                 timings,
-                _time.GetUtcNow()));
+                _time.GetUtcNow(),
+                work.DraftSteps));
             return work.Key is { } key && _frames.TryAdd(key, _encoder.Format, image, result.Rgb, result.Width, result.Height);
         }
         catch (Exception ex)

@@ -49,6 +49,11 @@ public enum FrameFormat
 /// <param name="Width">Image width in pixels, one of <see cref="LiveLimits.Sizes"/>.</param>
 /// <param name="Height">Image height in pixels, one of <see cref="LiveLimits.Sizes"/>.</param>
 /// <param name="ModelVariant">The model variant to use; one of <see cref="LiveLimits.ModelVariants"/>.</param>
+/// <param name="DraftWhileTyping">
+/// With more than one step: a new prompt is first drawn in one step (a draft, quick while the prompt is changing), and
+/// once typing pauses for <see cref="LiveOptions.RefineAfterMs"/> the same request is drawn again in
+/// <paramref name="Steps"/> steps. No effect at one step, or for changes other than the prompt.
+/// </param>
 public sealed record LiveRequest(
     string Prompt,
     int Steps,
@@ -56,7 +61,8 @@ public sealed record LiveRequest(
     long Seed,
     int Width,
     int Height,
-    string ModelVariant);
+    string ModelVariant,
+    bool DraftWhileTyping = false);
 
 /// <summary>A partial change to a session's request: null fields keep their current value.</summary>
 /// <param name="Prompt">New prompt, or null to keep it.</param>
@@ -66,6 +72,7 @@ public sealed record LiveRequest(
 /// <param name="Width">New width (give <paramref name="Height"/> too), or null to keep the size.</param>
 /// <param name="Height">New height (give <paramref name="Width"/> too), or null to keep the size.</param>
 /// <param name="ModelVariant">New model variant, or null to keep it.</param>
+/// <param name="DraftWhileTyping">Turns drafts while typing on or off, or null to keep it.</param>
 public sealed record LiveRequestPatch(
     string? Prompt = null,
     int? Steps = null,
@@ -73,7 +80,8 @@ public sealed record LiveRequestPatch(
     long? Seed = null,
     int? Width = null,
     int? Height = null,
-    string? ModelVariant = null);
+    string? ModelVariant = null,
+    bool? DraftWhileTyping = null);
 
 /// <summary>The answer to an accepted request change.</summary>
 /// <param name="RequestId">
@@ -116,7 +124,8 @@ public sealed record FrameTimings(
 
 /// <summary>
 /// One encoded picture of a session. Frames of a session are published in increasing <see cref="Sequence"/> and
-/// increasing <see cref="RequestId"/>: a frame never follows a frame of a newer request.
+/// never decreasing <see cref="RequestId"/>: a frame never follows a frame of a newer request. Two frames answer the
+/// same request only when the first is a draft and the second its full-step picture.
 /// </summary>
 /// <param name="SessionId">The session the frame belongs to.</param>
 /// <param name="Sequence">Per-session frame number, starting at 1, increasing by one per published frame.</param>
@@ -128,6 +137,10 @@ public sealed record FrameTimings(
 /// <param name="Height">Height in pixels.</param>
 /// <param name="Timings">Where the time went.</param>
 /// <param name="CreatedAt">When the frame was ready to send.</param>
+/// <param name="DraftSteps">
+/// The steps of a draft (<see cref="LiveRequest.DraftWhileTyping"/>), fewer than the request's: the request's
+/// full-step picture follows unless a newer request comes first. Null for a full-step picture.
+/// </param>
 public sealed record LiveFrame(
     string SessionId,
     long Sequence,
@@ -138,8 +151,15 @@ public sealed record LiveFrame(
     int Width,
     int Height,
     FrameTimings Timings,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    int? DraftSteps = null)
 {
+    /// <summary>Whether this is a draft (see <see cref="DraftSteps"/>).</summary>
+    public bool IsDraft => DraftSteps is not null;
+
+    /// <summary>The steps the picture was drawn in.</summary>
+    public int StepsDrawn => DraftSteps ?? Request.Steps;
+
     /// <summary>The MIME type of <see cref="Image"/> ("image/jpeg" or "image/webp").</summary>
     public string ContentType => Format == FrameFormat.Webp ? "image/webp" : "image/jpeg";
 }

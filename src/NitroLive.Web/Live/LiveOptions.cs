@@ -33,6 +33,17 @@ public sealed class LiveOptions
     /// <summary>Seed mode of a new session.</summary>
     public SeedMode DefaultSeedMode { get; set; } = SeedMode.Fixed;
 
+    /// <summary>
+    /// Whether a new session starts with drafts while typing (<see cref="LiveRequest.DraftWhileTyping"/>): at more than
+    /// one step, each new prompt is drawn in one step first and in all its steps once typing pauses for
+    /// <see cref="RefineAfterMs"/>. A session turns it off or on with its request.
+    /// </summary>
+    public bool DraftWhileTyping { get; set; } = true;
+
+    /// <summary>How long typing must pause before a draft's full-step picture is made, in milliseconds.</summary>
+    [Range(50, 10_000)]
+    public int RefineAfterMs { get; set; } = 300;
+
     /// <summary>Format frames are encoded in.</summary>
     public FrameFormat FrameFormat { get; set; } = FrameFormat.Jpeg;
 

@@ -57,7 +57,7 @@ internal sealed class LiveRequestRules
             model.Sizes.ToArray(),
             model.Variant,
             [.. model.Variants.Select(VariantOf)],
-            new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant),
+            new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant, options.DraftWhileTyping),
             options.ClientDebounceMs,
             options.MaxMembersPerSession,
             options.FrameFormat);
@@ -66,6 +66,9 @@ internal sealed class LiveRequestRules
     public ModelDescription Model { get; }
 
     public LiveLimits Limits { get; }
+
+    /// <summary>The steps a draft is drawn in (<see cref="LiveRequest.DraftWhileTyping"/>): the fewest allowed.</summary>
+    public int DraftSteps => Limits.AllowedSteps.Min();
 
     private int MaxPromptLength { get; }
 
@@ -163,7 +166,7 @@ internal sealed class LiveRequestRules
                 $"The model variant '{variant}' is not offered here; use one of {string.Join(", ", Limits.ModelVariants.Select(v => $"'{v.Name}'"))}.");
         }
 
-        return new LiveRequest(prompt, steps, seedMode, seed, width, height, variant);
+        return new LiveRequest(prompt, steps, seedMode, seed, width, height, variant, patch.DraftWhileTyping ?? current.DraftWhileTyping);
     }
 
     /// <summary>

@@ -65,7 +65,8 @@ internal sealed class LiveService : ILiveService
                 _registry.OnEmptied,
                 _options.CancelSupersededRuns,
                 options.ApplyBlocklist,
-                _frames);
+                _frames,
+                TimeSpan.FromMilliseconds(_options.RefineAfterMs));
 
             // The owner joins before the session is listed, so the janitor never sees it empty.
             owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);

@@ -7,7 +7,17 @@ namespace NitroLive.Web.Live;
 /// <param name="Request">The request.</param>
 /// <param name="AcceptedTimestamp">When it was accepted (a <see cref="TimeProvider"/> timestamp).</param>
 /// <param name="Key">What makes its picture, when its picture may be reused (see <see cref="LiveRequestRules.KeyOf"/>).</param>
-internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp, FrameKey? Key = null);
+/// <param name="DraftSteps">
+/// The steps of a draft (<see cref="LiveRequest.DraftWhileTyping"/>), fewer than the request's; null for its full-step picture.
+/// </param>
+internal sealed record PendingWork(long RequestId, LiveRequest Request, long AcceptedTimestamp, FrameKey? Key = null, int? DraftSteps = null)
+{
+    /// <summary>The steps the generator runs: the draft's, or the request's own.</summary>
+    public int Steps => DraftSteps ?? Request.Steps;
+
+    /// <summary>Whether this is a draft, whose full-step picture follows once typing pauses.</summary>
+    public bool IsDraft => DraftSteps is not null;
+}
 
 /// <summary>
 /// A request the generation loop has taken, with the token that fires when nobody wants its frame any more (the
@@ -24,7 +34,7 @@ internal readonly record struct TakenWork(LiveSession Session, PendingWork Work,
 [System.Diagnostics.CodeAnalysis.SuppressMessage(
     "Reliability",
     "CA1001:Types that own disposable fields should be disposable",
-    Justification = "The interest source is handed to the generation loop, which may register on its token after the session ends; it owns no timer, so the GC reclaims it.")]
+    Justification = "The interest source is handed to the generation loop, which may register on its token after the session ends; it owns no timer, so the GC reclaims it. The refine timer is disposed by Close.")]
 internal sealed class LiveSession
 {
     private readonly Lock _gate = new();
@@ -39,6 +49,7 @@ internal sealed class LiveSession
     private readonly bool _cancelSupersededRuns;
     private readonly bool _applyBlocklist;
     private readonly FrameCache? _frames;
+    private readonly TimeSpan _refineAfter;
 
     private LiveRequest _request;
     private FrameKey? _requestKey;
@@ -52,6 +63,12 @@ internal sealed class LiveSession
     private long _sequence;
     private LiveFrame? _latestFrame;
     private FrameKey? _latestFrameKey;
+    private bool _latestFrameIsDraft;
+
+    // Drafts while typing: the request whose full-step picture is due once typing pauses (0 for none), and the timer
+    // that waits for the pause, restarted by every draft.
+    private long _refineRequestId;
+    private ITimer? _refineTimer;
 
     // The newest frame's pixels for full-quality downloads (its size is the frame's), copied into one buffer the session
     // keeps (reused from frame to frame), so that nothing holds the generator's array once the frame is encoded and the
@@ -70,9 +87,10 @@ internal sealed class LiveSession
     private PendingWork? _pending;
     private bool _queued;
 
-    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true, bool applyBlocklist = false, FrameCache? frames = null)
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true, bool applyBlocklist = false, FrameCache? frames = null, TimeSpan? refineAfter = null)
     {
         _frames = frames;
+        _refineAfter = refineAfter ?? TimeSpan.FromMilliseconds(300);
         _applyBlocklist = applyBlocklist;
         _cancelSupersededRuns = cancelSupersededRuns;
         _onEmptied = onEmptied;
@@ -116,7 +134,7 @@ internal sealed class LiveSession
     }
 
     /// <summary>The request waiting for the generator, if any; read without the lock for batching decisions only.</summary>
-    public LiveRequest? PeekPending() => Volatile.Read(ref _pending)?.Request;
+    public PendingWork? PeekPending() => Volatile.Read(ref _pending);
 
     public LiveSessionState State
     {
@@ -281,30 +299,35 @@ internal sealed class LiveSession
                 return new LiveRequestAccepted(_requestId, _request);
             }
 
+            // A new prompt with drafts on is drawn in fewer steps first; the full-step picture follows once typing pauses.
+            var draft = next.DraftWhileTyping && next.Steps > _rules.DraftSteps && !string.Equals(next.Prompt, _request.Prompt, StringComparison.Ordinal);
+
             // A picture already made answers at once when a generation would make exactly it: the one on screen (a space
             // typed after a word, letters past CLIP's 75 tokens) or one the frame cache holds (a backspace to a prompt
-            // typed a moment ago). Looked up before anything changes; the cache copies its pixels into the session's own
-            // buffer, which is about to show that picture anyway.
+            // typed a moment ago). The full-step picture first, then a draft's. Looked up before anything changes; the
+            // cache copies its pixels into the session's own buffer, which is about to show that picture anyway.
             var key = _rules.KeyOf(next);
-            var onScreen = key is not null && key == _latestFrameKey;
-            var cached = !onScreen && key is { } k && _frames is not null ? _frames.TryCopy(k, _latestPixels) : null;
+            var draftKey = draft ? _rules.KeyOf(next with { Steps = _rules.DraftSteps }) : null;
+            var (shown, shownKey) = FindMadeLocked(key);
+            if (shown is null && draftKey is not null)
+            {
+                (shown, shownKey) = FindMadeLocked(draftKey);
+            }
+
             var acceptedAt = _time.GetTimestamp();
             _requestId++;
             _request = next;
             _requestKey = key;
             _version++;
+            _refineRequestId = 0;
             accepted = new LiveRequestAccepted(_requestId, next);
-            if (onScreen || cached is not null)
+            if (shown is not null)
             {
-                if (cached is not null)
+                var isDraft = draftKey is not null && shownKey == draftKey;
+                PublishReusedLocked(shown.Value, shownKey, isDraft, acceptedAt);
+                if (isDraft)
                 {
-                    _latestPixels = cached.Rgb;
-                    PublishReusedLocked(cached.Format, cached.Image, cached.Width, cached.Height, acceptedAt);
-                }
-                else
-                {
-                    var shown = _latestFrame!;
-                    PublishReusedLocked(shown.Format, shown.Image, shown.Width, shown.Height, acceptedAt);
+                    ScheduleRefineLocked();
                 }
 
                 // A run still out for an older request is moot: its frame could only be older than this one.
@@ -314,7 +337,14 @@ internal sealed class LiveSession
             }
             else
             {
-                signal = SetPendingLocked(new PendingWork(_requestId, next, acceptedAt, key));
+                signal = SetPendingLocked(draft
+                    ? new PendingWork(_requestId, next, acceptedAt, draftKey, _rules.DraftSteps)
+                    : new PendingWork(_requestId, next, acceptedAt, key));
+                if (draft)
+                {
+                    ScheduleRefineLocked();
+                }
+
                 BroadcastStateLocked();
 
                 // Cancel only when the newer request would start at once: with other sessions waiting it would queue
@@ -384,7 +414,7 @@ internal sealed class LiveSession
         lock (_gate)
         {
             _supersede = null;
-            if (_closed || _pending is not null || work.RequestId <= _lastPublishedRequestId)
+            if (_closed || _pending is not null || IsAnsweredLocked(work))
             {
                 return;
             }
@@ -398,6 +428,15 @@ internal sealed class LiveSession
         }
     }
 
+    /// <summary>Whether the session has ended or a frame already answers <paramref name="work"/> (publishing it would be stale).</summary>
+    public bool IsAnswered(PendingWork work)
+    {
+        lock (_gate)
+        {
+            return _closed || IsAnsweredLocked(work);
+        }
+    }
+
     /// <summary>Whether <paramref name="work"/> is still the newest request and somebody is there to see its frame.</summary>
     public bool IsNewest(PendingWork work)
     {
@@ -407,12 +446,15 @@ internal sealed class LiveSession
         }
     }
 
-    /// <summary>Publishes a frame unless a frame of the same or a newer request is already out; returns the frame or null.</summary>
+    /// <summary>
+    /// Publishes a frame unless a frame of the same or a newer request is already out (a draft's full-step picture
+    /// excepted); returns the frame or null.
+    /// </summary>
     public LiveFrame? Publish(PendingWork work, GenerationResult result, Func<long, LiveFrame> createFrame)
     {
         lock (_gate)
         {
-            if (_closed || work.RequestId <= _lastPublishedRequestId)
+            if (_closed || IsAnsweredLocked(work))
             {
                 _stats.FrameStale();
                 return null;
@@ -420,6 +462,7 @@ internal sealed class LiveSession
 
             _lastPublishedRequestId = work.RequestId;
             _latestFrameKey = work.Key;
+            _latestFrameIsDraft = work.IsDraft;
             var frame = createFrame(++_sequence);
             var pixels = _latestPixels is { } kept && kept.Length == result.Rgb.Length ? kept : new byte[result.Rgb.Length];
             result.Rgb.CopyTo(pixels, 0);
@@ -441,11 +484,17 @@ internal sealed class LiveSession
     }
 
     /// <summary>Publishes a picture already made as the frame of the current request, which reads alike.</summary>
-    private void PublishReusedLocked(FrameFormat format, byte[] image, int width, int height, long acceptedAt)
+    private void PublishReusedLocked(MadePicture picture, FrameKey? key, bool isDraft, long acceptedAt)
     {
+        if (picture.Rgb is { } rgb)
+        {
+            _latestPixels = rgb;
+        }
+
         _pending = null;
         _lastPublishedRequestId = _requestId;
-        _latestFrameKey = _requestKey;
+        _latestFrameKey = key;
+        _latestFrameIsDraft = isDraft;
         var timings = new FrameTimings(
             QueueWaitMs: 0,
             TokenizeMs: 0,
@@ -459,11 +508,74 @@ internal sealed class LiveSession
             TextCacheHit: false,
             Provider: _rules.Model.Provider,
             Reused: true);
-        var frame = new LiveFrame(Id, ++_sequence, _requestId, _request, format, image, width, height, timings, _time.GetUtcNow());
+        var frame = new LiveFrame(Id, ++_sequence, _requestId, _request, picture.Format, picture.Image, picture.Width, picture.Height, timings, _time.GetUtcNow(),
+            isDraft ? _rules.DraftSteps : null);
         OfferLocked(frame);
         _lastError = null;
         BroadcastStateLocked();
         _stats.FrameReused(timings);
+    }
+
+    /// <summary>The picture <paramref name="key"/> stands for, when it is on screen or in the frame cache.</summary>
+    private (MadePicture? Picture, FrameKey? Key) FindMadeLocked(FrameKey? key)
+    {
+        if (key is not { } k)
+        {
+            return (null, null);
+        }
+
+        if (k == _latestFrameKey && _latestFrame is { } frame)
+        {
+            return (new MadePicture(frame.Format, frame.Image, frame.Width, frame.Height, null), k);
+        }
+
+        return _frames?.TryCopy(k, _latestPixels) is { } cached
+            ? (new MadePicture(cached.Format, cached.Image, cached.Width, cached.Height, cached.Rgb), k)
+            : (null, null);
+    }
+
+    /// <summary>
+    /// Whether a frame already answers <paramref name="work"/>: one of a newer request, or of the same request unless
+    /// that one is a draft and <paramref name="work"/> its full-step picture.
+    /// </summary>
+    private bool IsAnsweredLocked(PendingWork work) =>
+        work.RequestId < _lastPublishedRequestId
+        || (work.RequestId == _lastPublishedRequestId && (work.IsDraft || !_latestFrameIsDraft));
+
+    /// <summary>(Re)starts the wait for a pause in typing, after which the current request's full-step picture is made.</summary>
+    private void ScheduleRefineLocked()
+    {
+        _refineRequestId = _requestId;
+        _refineTimer ??= _time.CreateTimer(static state => ((LiveSession)state!).RefineNow(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _refineTimer.Change(_refineAfter, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Typing paused after a draft: the same request, in all of its steps, takes the latest-request slot.</summary>
+    private void RefineNow()
+    {
+        bool signal;
+        lock (_gate)
+        {
+            if (_closed || _refineRequestId != _requestId || _refineRequestId == 0)
+            {
+                return;
+            }
+
+            _refineRequestId = 0;
+            var (made, key) = FindMadeLocked(_requestKey);
+            if (made is not null)
+            {
+                PublishReusedLocked(made.Value, key, isDraft: false, _time.GetTimestamp());
+                return;
+            }
+
+            signal = SetPendingLocked(new PendingWork(_requestId, _request, _time.GetTimestamp(), _requestKey));
+        }
+
+        if (signal)
+        {
+            _ready.Enqueue(this);
+        }
     }
 
     /// <summary>Makes <paramref name="frame"/> the newest and puts it in every member's one-frame mailbox.</summary>
@@ -479,16 +591,6 @@ internal sealed class LiveSession
         }
     }
 
-    public long LastPublishedRequestId
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lastPublishedRequestId;
-            }
-        }
-    }
 
     public void ReportError(PendingWork work, string message)
     {
@@ -600,6 +702,7 @@ internal sealed class LiveSession
             _closed = true;
             _pending = null;
             _latestPixels = null;
+            _refineTimer?.Dispose();
             _version++;
             BroadcastStateLocked();
             foreach (var member in _members)
@@ -657,3 +760,6 @@ internal sealed class LiveSession
         return new LiveSessionState(Id, _version, _requestId, _request, members, _typingOpen, _sequence, _lastError, _closed);
     }
 }
+
+/// <summary>A picture made already (on screen or in the frame cache); <see cref="Rgb"/> is set when its pixels were copied anew.</summary>
+internal readonly record struct MadePicture(FrameFormat Format, byte[] Image, int Width, int Height, byte[]? Rgb);

@@ -19,7 +19,7 @@ internal sealed class FakeLiveService : ILiveService
 
     public LiveLimits Limits { get; set; } = new(
         500, [1, 2, 3, 4], [(64, 64), (128, 128)], "tiny", [new LiveModelVariant("tiny", "nitro-tiny")],
-        new LiveRequest(string.Empty, 1, SeedMode.Fixed, 42, 64, 64, "tiny"), 40, 64, FrameFormat.Jpeg);
+        new LiveRequest(string.Empty, 1, SeedMode.Fixed, 42, 64, 64, "tiny", DraftWhileTyping: true), 40, 64, FrameFormat.Jpeg);
 
     public List<FakeMember> Members { get; } = [];
 
@@ -99,6 +99,7 @@ internal sealed class FakeLiveService : ILiveService
             Width = patch.Width ?? request.Width,
             Height = patch.Height ?? request.Height,
             ModelVariant = patch.ModelVariant ?? request.ModelVariant,
+            DraftWhileTyping = patch.DraftWhileTyping ?? request.DraftWhileTyping,
         };
     }
 }

@@ -25,11 +25,30 @@ public sealed class HudTests : UiTestContext
         Assert.DoesNotContain("UNet", hud.Find("[data-testid=hud-details]").TextContent, StringComparison.Ordinal);
     }
 
-    private static LiveFrame Frame(long requestId, bool reused) => new(
-        "s", requestId, requestId, new LiveRequest("a red circle", 1, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
+    [Fact]
+    public void ADraftSaysItIsOneStepOfTheRequestsFourAndItsFullPictureSaysFour()
+    {
+        var stats = new FrameStats(Clock);
+        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
+        hud.Find("[data-testid=hud] button").Click();
+
+        stats.FrameShown(Frame(1, reused: false, steps: 4, draftSteps: 1), deliveryMs: 3);
+        hud.Render();
+        Assert.Contains("UNet × 1 (draft of 4)", hud.Find("[data-testid=hud-details]").TextContent, StringComparison.Ordinal);
+
+        stats.FrameShown(Frame(1, reused: false, steps: 4), deliveryMs: 3);
+        hud.Render();
+        var details = hud.Find("[data-testid=hud-details]").TextContent;
+        Assert.Contains("UNet × 4", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("draft", details, StringComparison.Ordinal);
+    }
+
+    private static LiveFrame Frame(long requestId, bool reused, int steps = 1, int? draftSteps = null) => new(
+        "s", requestId, requestId, new LiveRequest("a red circle", steps, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
         [1, 2, 3, 4], 64, 64,
         reused
             ? new FrameTimings(0, 0, 0, 0, 0, 0, 0, 0.1, 0, false, "CPU", Reused: true)
             : new FrameTimings(1, 2, 3, 40, 5, 50, 4, 60, 1, false, "CPU"),
-        DateTimeOffset.UnixEpoch);
+        DateTimeOffset.UnixEpoch,
+        draftSteps);
 }

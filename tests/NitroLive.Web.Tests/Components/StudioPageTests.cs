@@ -102,6 +102,12 @@ public sealed class StudioPageTests : UiTestContext
 
         await ClickText(page, "[data-testid=steps]", "3");
         page.WaitForAssertion(() => Assert.Equal(3, session.Request.Steps));
+
+        // Drafts while typing: on for a new session, and the switch turns them off for this session.
+        Assert.True(session.Request.DraftWhileTyping);
+        await page.Find("input[data-testid=draft-while-typing], [data-testid=draft-while-typing] input").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = false });
+        page.WaitForAssertion(() => Assert.False(session.Request.DraftWhileTyping));
+        Assert.Contains(session.Patches, p => p.DraftWhileTyping == false);
     }
 
     [Fact]

@@ -23,8 +23,11 @@ internal sealed class FrameRecorder : IAsyncDisposable
 
     public List<FrameMessage> Received { get; } = [];
 
-    /// <summary>Waits for a frame answering <paramref name="requestId"/> or newer, checking the order of every frame.</summary>
-    public async Task<FrameMessage> WaitForRequestAsync(long requestId, TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits for a frame answering <paramref name="requestId"/> or newer (with <paramref name="full"/>, not a draft),
+    /// checking the order of every frame.
+    /// </summary>
+    public async Task<FrameMessage> WaitForRequestAsync(long requestId, TimeSpan? timeout = null, bool full = false)
     {
         using var cts = new CancellationTokenSource(timeout ?? LiveTestHost.Timeout);
         while (true)
@@ -33,11 +36,12 @@ internal sealed class FrameRecorder : IAsyncDisposable
             if (Received.Count > 0)
             {
                 Assert.True(frame.Sequence > Received[^1].Sequence, $"sequence {frame.Sequence} after {Received[^1].Sequence}");
-                Assert.True(frame.RequestId > Received[^1].RequestId, $"request {frame.RequestId} after {Received[^1].RequestId}: an older picture after a newer one");
+                var draftThenFull = frame.RequestId == Received[^1].RequestId && Received[^1].Draft && !frame.Draft;
+                Assert.True(frame.RequestId > Received[^1].RequestId || draftThenFull, $"request {frame.RequestId} after {Received[^1].RequestId}: an older picture after a newer one");
             }
 
             Received.Add(frame);
-            if (frame.RequestId >= requestId)
+            if (frame.RequestId >= requestId && !(full && frame.Draft))
             {
                 return frame;
             }

@@ -164,6 +164,39 @@ public sealed class RealPipelineHubTests
         Assert.All(results, r => AssertIsTheEnginesPicture(app, r.Expected, r.Shown));
     }
 
+    [Fact]
+    public async Task AtFourStepsANewPromptIsAOneStepDraftFirstAndItsFourStepPictureWhenTypingPauses()
+    {
+        await using var app = await StartAsync(new() { ["NitroLive:Live:RefineAfterMs"] = "1500" });
+        await using var connection = await app.ConnectAsync(messagePack: true);
+        var session = await CreateSeededSessionAsync(connection);
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        Assert.True(session.State.Request.DraftWhileTyping, "drafts while typing are on by default");
+        var four = await connection.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 4 });
+        Assert.False((await frames.WaitForRequestAsync(four.RequestId, Timeout)).Draft, "a change of steps is drawn in full at once");
+        const string text = "two yellow triangles";
+
+        var typed = await connection.SetPromptAsync(session.SessionId, text);
+        var draft = await frames.WaitForRequestAsync(typed.RequestId, Timeout);
+        var draftPixels = await connection.DownloadPixelsAsync(session.SessionId, draft.Sequence);
+        var full = await frames.WaitForRequestAsync(typed.RequestId, Timeout, full: true);
+
+        Assert.True(draft.Draft);
+        Assert.Equal(4, draft.Request.Steps);
+        Assert.Equal(typed.RequestId, full.RequestId);
+        Assert.True(full.Sequence > draft.Sequence);
+        Assert.False(full.Draft);
+        Assert.True(full.Timings.UnetMs > draft.Timings.UnetMs, $"four steps ({full.Timings.UnetMs} ms) cost more than one ({draft.Timings.UnetMs} ms)");
+
+        // Each is exactly the engine's picture: the draft its 1-step one, then the 4-step one.
+        var fullPixels = await connection.DownloadPixelsAsync(session.SessionId, full.Sequence);
+        using var reference = OpenReference();
+        var expected = reference.Generate([new GenerationRequest(text, 1, 7, draft.Width, draft.Height)], CancellationToken.None)[0];
+        AssertIsTheEnginesPicture(app, expected.Rgb, draftPixels);
+        expected = reference.Generate([new GenerationRequest(text, 4, 7, full.Width, full.Height)], CancellationToken.None)[0];
+        AssertIsTheEnginesPicture(app, expected.Rgb, fullPixels);
+    }
+
     /// <summary>A session with a fixed seed of 7, so its pictures can be compared with the engine's.</summary>
     private static Task<JoinedMessage> CreateSeededSessionAsync(HubConnection connection) =>
         connection.InvokeAsync<JoinedMessage>(

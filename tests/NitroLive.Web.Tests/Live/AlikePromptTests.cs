@@ -50,7 +50,7 @@ public sealed class AlikePromptTests
 
         Func<LiveRequestAccepted>[] changes =
         [
-            () => owner.UpdateRequest(new LiveRequestPatch(Prompt: "cat ", Steps: 2)),
+            () => owner.UpdateRequest(new LiveRequestPatch(Prompt: "cat ", Steps: 2, DraftWhileTyping: false)),
             () => owner.UpdateRequest(new LiveRequestPatch(Prompt: " cat", Width: 128, Height: 64)),
             () => owner.UpdateRequest(new LiveRequestPatch(Prompt: "cat  ", Seed: 7)),
             owner.Reroll,

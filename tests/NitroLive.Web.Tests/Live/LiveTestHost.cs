@@ -94,8 +94,11 @@ internal static class LiveTestExtensions
         }
     }
 
-    /// <summary>Reads frames until one answers <paramref name="requestId"/> (or a newer one), checking order on the way.</summary>
-    public static async Task<List<LiveFrame>> ReadUntilRequestAsync(this ILiveMember member, long requestId, TimeSpan timeout)
+    /// <summary>
+    /// Reads frames until one answers <paramref name="requestId"/> (or a newer one; with <paramref name="full"/>, not a
+    /// draft), checking order on the way.
+    /// </summary>
+    public static async Task<List<LiveFrame>> ReadUntilRequestAsync(this ILiveMember member, long requestId, TimeSpan timeout, bool full = false)
     {
         using var cts = new CancellationTokenSource(timeout);
         var frames = new List<LiveFrame>();
@@ -104,11 +107,13 @@ internal static class LiveTestExtensions
             if (frames.Count > 0)
             {
                 Assert.True(frame.Sequence > frames[^1].Sequence, "frame sequence went backwards");
-                Assert.True(frame.RequestId > frames[^1].RequestId, "a frame of an older request followed a newer one");
+                // Two frames of one request: a draft, then its full-step picture.
+                var draftThenFull = frame.RequestId == frames[^1].RequestId && frames[^1].IsDraft && !frame.IsDraft;
+                Assert.True(frame.RequestId > frames[^1].RequestId || draftThenFull, "a frame of an older request followed a newer one");
             }
 
             frames.Add(frame);
-            if (frame.RequestId >= requestId)
+            if (frame.RequestId >= requestId && !(full && frame.IsDraft))
             {
                 return frames;
             }

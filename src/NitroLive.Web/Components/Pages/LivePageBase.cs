@@ -515,6 +515,13 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             var head = _history[0].Request;
             if (head == request)
             {
+                // A draft's full-step picture: the entry shows that one instead.
+                if (!frame.IsDraft && _history[0].Sequence != frame.Sequence)
+                {
+                    HistoryVersion++;
+                    _history[0] = new HistoryItem(frame.Sequence, request);
+                }
+
                 return;
             }
 

@@ -70,6 +70,9 @@ public sealed partial class GenerationControls
         return width == Model.NativeWidth && height == Model.NativeHeight ? label + " (native)" : label;
     }
 
+    private Task OnDraftWhileTypingChanged(bool on) =>
+        on == Request.DraftWhileTyping ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(DraftWhileTyping: on));
+
     private Task OnStepsChanged(int steps) =>
         steps == Request.Steps ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(Steps: steps));
 

@@ -1,0 +1,145 @@
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Live;
+
+/// <summary>
+/// Drafts while typing (on by default): at more than one step, a new prompt is drawn in one step first and in all its
+/// steps once typing pauses. Against the live service with a fake generator, which records the steps of every call.
+/// </summary>
+public sealed class DraftWhileTypingTests
+{
+    private static readonly TimeSpan Timeout = LiveTestHost.Timeout;
+
+    private static Task<LiveTestHost> StartAsync(int refineAfterMs, FakeImageGenerator? generator = null) =>
+        LiveTestHost.StartAsync(generator ?? new FakeImageGenerator(), new() { ["NitroLive:Live:RefineAfterMs"] = refineAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    /// <summary>A session at four steps whose picture (of an empty prompt, drawn in full) is on screen.</summary>
+    private static async Task<ILiveMember> FourStepSessionAsync(LiveTestHost host)
+    {
+        var owner = host.NewSession(string.Empty);
+        var four = owner.UpdateRequest(new LiveRequestPatch(Steps: 4));
+        var frame = (await owner.ReadUntilRequestAsync(four.RequestId, Timeout))[^1];
+        Assert.False(frame.IsDraft, "a change of steps is drawn in full at once");
+        return owner;
+    }
+
+    [Fact]
+    public async Task ANewPromptIsAOneStepDraftAndItsFullPictureFollowsWhenTypingPauses()
+    {
+        await using var host = await StartAsync(refineAfterMs: 100);
+        await using var owner = await FourStepSessionAsync(host);
+
+        var typed = owner.SetPrompt("a red circle");
+        var frames = await owner.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true);
+
+        var draft = frames[^2];
+        var full = frames[^1];
+        Assert.True(draft.IsDraft);
+        Assert.Equal(1, draft.StepsDrawn);
+        Assert.Equal(4, draft.Request.Steps);
+        Assert.False(full.IsDraft);
+        Assert.Equal(4, full.StepsDrawn);
+        Assert.Equal(typed.RequestId, draft.RequestId);
+        Assert.Equal(typed.RequestId, full.RequestId);
+        Assert.Equal(draft.Sequence + 1, full.Sequence);
+        Assert.Equal([1, 4], host.Generator.GeneratedRequests.Where(r => r.Prompt == "a red circle").Select(r => r.Steps).ToArray());
+    }
+
+    [Fact]
+    public async Task WhileTypingGoesOnOnlyTheLastPromptIsDrawnInFull()
+    {
+        await using var host = await StartAsync(refineAfterMs: 400);
+        await using var owner = await FourStepSessionAsync(host);
+
+        // Keys 30 ms apart, far inside the pause that asks for the full picture.
+        LiveRequestAccepted typed = null!;
+        foreach (var prompt in new[] { "a", "a r", "a re", "a red" })
+        {
+            typed = owner.SetPrompt(prompt);
+            await Task.Delay(30);
+        }
+
+        var frames = await owner.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true);
+
+        Assert.Equal("a red", frames[^1].Request.Prompt);
+        Assert.False(frames[^1].IsDraft);
+        var fullSteps = host.Generator.GeneratedRequests.Where(r => r.Steps == 4 && r.Prompt.Length > 0).Select(r => r.Prompt).ToArray();
+        Assert.Equal(["a red"], fullSteps);
+        Assert.All(frames.Where(f => f.Request.Prompt != "a red"), f => Assert.True(f.IsDraft, $"'{f.Request.Prompt}' was not a draft"));
+    }
+
+    [Fact]
+    public async Task WithDraftsOffOrAtOneStepEveryPromptIsDrawnOnceInItsOwnSteps()
+    {
+        await using var host = await StartAsync(refineAfterMs: 50);
+        await using var owner = await FourStepSessionAsync(host);
+        owner.UpdateRequest(new LiveRequestPatch(DraftWhileTyping: false));
+
+        var off = owner.SetPrompt("a blue square");
+        var frame = (await owner.ReadUntilRequestAsync(off.RequestId, Timeout))[^1];
+        Assert.False(frame.IsDraft);
+        Assert.Equal(4, frame.StepsDrawn);
+
+        var one = owner.UpdateRequest(new LiveRequestPatch(Prompt: "a green square", Steps: 1, DraftWhileTyping: true));
+        frame = (await owner.ReadUntilRequestAsync(one.RequestId, Timeout))[^1];
+        Assert.False(frame.IsDraft);
+        await Task.Delay(200);
+
+        // Nothing more was drawn: no draft, no second picture of either prompt.
+        Assert.Equal([4], host.Generator.GeneratedRequests.Where(r => r.Prompt == "a blue square").Select(r => r.Steps).ToArray());
+        Assert.Equal([1], host.Generator.GeneratedRequests.Where(r => r.Prompt == "a green square").Select(r => r.Steps).ToArray());
+        Assert.False(owner.Frames.TryRead(out _), "a frame came after the only picture of a one-step prompt");
+    }
+
+    [Fact]
+    public async Task AVariationIsDrawnInFullAtOnce()
+    {
+        await using var host = await StartAsync(refineAfterMs: 5_000);
+        await using var owner = await FourStepSessionAsync(host);
+        var typed = owner.SetPrompt("two yellow triangles");
+        Assert.True((await owner.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1].IsDraft);
+
+        // Not typing: a new seed for the same prompt goes straight to all four steps.
+        var varied = owner.Reroll();
+        var frame = (await owner.ReadUntilRequestAsync(varied.RequestId, Timeout))[^1];
+
+        Assert.False(frame.IsDraft);
+        Assert.Equal(4, frame.StepsDrawn);
+    }
+
+    [Fact]
+    public async Task ABackspaceToAPromptDrawnInFullShowsThatPictureAtOnce()
+    {
+        await using var host = await StartAsync(refineAfterMs: 100);
+        await using var owner = await FourStepSessionAsync(host);
+        var dog = owner.SetPrompt("a dog");
+        var fullDog = (await owner.ReadUntilRequestAsync(dog.RequestId, Timeout, full: true))[^1];
+        var dogs = owner.SetPrompt("a dogs");
+        await owner.ReadUntilRequestAsync(dogs.RequestId, Timeout, full: true);
+        var generated = host.Generator.GeneratedRequests.Count();
+
+        var back = owner.SetPrompt("a dog");
+        var frame = (await owner.ReadUntilRequestAsync(back.RequestId, Timeout))[^1];
+
+        // The frame cache held the four-step picture: no draft, no generation, nothing left to refine.
+        Assert.True(frame.Timings.Reused);
+        Assert.False(frame.IsDraft);
+        Assert.Equal(fullDog.Image, frame.Image);
+        await Task.Delay(300);
+        Assert.Equal(generated, host.Generator.GeneratedRequests.Count());
+    }
+
+    [Fact]
+    public async Task ASessionThatEndsWhileADraftWaitsForThePauseDrawsNothingMore()
+    {
+        await using var host = await StartAsync(refineAfterMs: 150);
+        var owner = await FourStepSessionAsync(host);
+        var typed = owner.SetPrompt("a purple circle");
+        Assert.True((await owner.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1].IsDraft);
+
+        await owner.DisposeAsync();
+        await Task.Delay(400);
+
+        Assert.DoesNotContain(host.Generator.GeneratedRequests, r => r.Prompt == "a purple circle" && r.Steps == 4);
+    }
+}
