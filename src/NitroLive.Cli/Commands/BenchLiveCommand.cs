@@ -18,7 +18,7 @@ internal static class BenchLiveCommand
 {
     private const string UsageLine =
         "usage: bench live --url URL [--clients N] [--duration S] [--warmup S] [--cadence-ms MS] [--jitter PCT] [--typos PCT] [--mode latest|fifo|both] [--pause-ms MS] " +
-        "[--frame-timeout-s S] [--protocol messagepack|json] [--allow-remote]";
+        "[--frame-timeout-s S] [--protocol messagepack|json] [--steps N] [--drafts on|off] [--allow-remote]";
 
     /// <summary>Each interval drawn from cadence x (1 +/- 50%), typists out of step, unless --jitter says otherwise.</summary>
     internal const int DefaultJitterPercent = 50;
@@ -41,8 +41,10 @@ internal static class BenchLiveCommand
     private static readonly CliOption<int?> PauseMs = CliOptions.Int("--pause-ms", 0, 60_000);
     private static readonly CliOption<int?> FrameTimeout = CliOptions.Int("--frame-timeout-s", 1, 3600);
     private static readonly CliOption<string?> Protocol = CliOptions.Choice("--protocol", ["messagepack", "json"]);
+    private static readonly CliOption<int?> Steps = CliOptions.Int("--steps", 1, 4);
+    private static readonly CliOption<string?> Drafts = CliOptions.Choice("--drafts", ["on", "off"]);
     private static readonly CliOption AllowRemote = CliOptions.Flag("--allow-remote");
-    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, Warmup, CadenceMs, Jitter, Typos, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote);
+    private static readonly CommandSyntax Syntax = new(Url, Clients, Duration, Warmup, CadenceMs, Jitter, Typos, Mode, PauseMs, FrameTimeout, Protocol, AllowRemote, Steps, Drafts);
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
 
@@ -221,7 +223,8 @@ internal static class BenchLiveCommand
         settings = new LiveBenchSettings(options.Get(Url)!, options.Get(Clients) ?? 4, TimeSpan.FromSeconds(options.Get(Duration) ?? 30),
             TimeSpan.FromSeconds(options.Get(Warmup) ?? DefaultWarmupSeconds),
             options.Get(CadenceMs) ?? 80, options.Get(Jitter) ?? DefaultJitterPercent, options.Get(PauseMs) ?? 300, TimeSpan.FromSeconds(options.Get(FrameTimeout) ?? 60), modes,
-            options.Get(Protocol) ?? "messagepack", options.Has(AllowRemote), options.Get(Typos) ?? 0);
+            options.Get(Protocol) ?? "messagepack", options.Has(AllowRemote), options.Get(Typos) ?? 0,
+            options.Get(Steps), options.Get(Drafts) is { } drafts ? drafts == "on" : null);
         return true;
     }
 

@@ -23,6 +23,7 @@ internal sealed record LiveRunResult(
     int WrongPromptFrames,
     int MaxBatch,
     BenchSummary? KeystrokeToFrame,
+    BenchSummary? KeystrokeToFullFrame,
     BenchSummary? FinalPipeline,
     BenchSummary? FinalQueueWait,
     BenchSummary? FinalServer,
@@ -57,6 +58,7 @@ internal sealed record LiveRunResult(
         typists.Sum(t => t.WrongPromptFrames),
         typists.Max(t => t.MaxBatch),
         BenchSummary.Of(typists.SelectMany(t => t.KeystrokeToFrameMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.KeystrokeToFullFrameMs)),
         BenchSummary.Of(typists.SelectMany(t => t.FinalPipelineMs)),
         BenchSummary.Of(typists.SelectMany(t => t.FinalQueueWaitMs)),
         BenchSummary.Of(typists.SelectMany(t => t.FinalServerMs)),
@@ -83,6 +85,16 @@ internal sealed record LiveRunResult(
         json.WriteNumber("cadence_ms", settings.CadenceMs);
         json.WriteNumber("jitter_percent", settings.JitterPercent);
         json.WriteNumber("pause_ms", settings.PauseMs);
+        if (settings.Steps is { } steps)
+        {
+            json.WriteNumber("steps", steps);
+        }
+
+        if (settings.Drafts is { } drafts)
+        {
+            json.WriteBoolean("drafts", drafts);
+        }
+
         json.WriteNumber("frames", Frames);
         json.WriteNumber("fps_total", BenchSummary.Round(Frames / ElapsedSeconds));
         BenchSummary.Write(json, "fps_per_client", FpsPerClient);
@@ -100,6 +112,9 @@ internal sealed record LiveRunResult(
         json.WriteNumber("wrong_prompt_frames", WrongPromptFrames);
         json.WriteNumber("max_batch", MaxBatch);
         BenchSummary.Write(json, "keystroke_to_frame_ms", KeystrokeToFrame);
+
+        // With drafts: a prompt's last keystroke to its full-step picture (the draft is the frame above).
+        BenchSummary.Write(json, "keystroke_to_full_frame_ms", KeystrokeToFullFrame);
         BenchSummary.Write(json, "pipeline_ms_of_final_frames", FinalPipeline);
 
         // Where a final keystroke's time went: waiting for a generator, the server's whole part (queue, generation,

@@ -9,7 +9,7 @@ using NitroLive.Web.Hubs;
 namespace NitroLive.Cli.LiveBench;
 
 /// <summary>A frame as one typist saw it; ServerMs is the server's own part, request accepted to frame ready to send.</summary>
-internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, double QueueWaitMs, double ServerMs, string Prompt, int BatchSize, bool Reused = false);
+internal readonly record struct SeenFrame(long ReceivedAt, double GenerateMs, double QueueWaitMs, double ServerMs, string Prompt, int BatchSize, bool Reused = false, bool Draft = false);
 
 /// <summary>
 /// One simulated person: one connection, one session of their own, a frame reader on the hub's Frames stream and a
@@ -35,6 +35,10 @@ internal sealed class LiveTypist : IAsyncDisposable
     private long _lastSequence;
     private long _lastRequestId;
     private long _awaitedRequestId = -1;
+
+    // A prompt whose final frame was a draft: its request and last keystroke, until its full-step picture arrives.
+    private long _fullAwaitedRequestId = -1;
+    private long _fullAwaitedKeystroke;
     private TaskCompletionSource<SeenFrame>? _awaited;
     private bool _disposed;
 
@@ -86,6 +90,9 @@ internal sealed class LiveTypist : IAsyncDisposable
 
     public List<double> KeystrokeToFrameMs { get; } = [];
 
+    /// <summary>A prompt's last keystroke to its full-step picture, when its first frame was a draft.</summary>
+    public List<double> KeystrokeToFullFrameMs { get; } = [];
+
     public List<double> FinalPipelineMs { get; } = [];
 
     public List<double> FinalQueueWaitMs { get; } = [];
@@ -108,7 +115,13 @@ internal sealed class LiveTypist : IAsyncDisposable
     {
         await _connection.StartAsync(cancellationToken);
         var joined = await _connection.InvokeAsync<JoinedMessage>(LiveHubContract.CreateSession,
-            new CreateSessionMessage { DisplayName = $"bench-{_index}", TypingOpen = false }, cancellationToken);
+            new CreateSessionMessage
+            {
+                DisplayName = $"bench-{_index}",
+                TypingOpen = false,
+                Initial = new RequestPatchMessage { Steps = _settings.Steps, DraftWhileTyping = _settings.Drafts },
+            },
+            cancellationToken);
         _sessionId = joined.SessionId;
         _reader = ReadFramesAsync(_stop.Token);
     }
@@ -242,6 +255,7 @@ internal sealed class LiveTypist : IAsyncDisposable
             Frames = StaleFrames = ReusedFrames = WrongPromptFrames = Keystrokes = SkippedRequests = RejectedCalls = 0;
             PromptsCompleted = PromptsTimedOut = MaxBatch = 0;
             KeystrokeToFrameMs.Clear();
+            KeystrokeToFullFrameMs.Clear();
             FinalPipelineMs.Clear();
             FinalQueueWaitMs.Clear();
             FinalServerMs.Clear();
@@ -397,6 +411,12 @@ internal sealed class LiveTypist : IAsyncDisposable
                 WrongPromptFrames++;
             }
 
+            if (final.Draft && ids.Count > 0)
+            {
+                _fullAwaitedRequestId = ids[^1];
+                _fullAwaitedKeystroke = lastKeystroke;
+            }
+
             SkippedRequests += ids.Count(id => !_seen.ContainsKey(id));
         }
     }
@@ -426,8 +446,18 @@ internal sealed class LiveTypist : IAsyncDisposable
             }
 
             TransportMs.Add(receivedAtUnixMs - frame.CreatedAtUnixMs);
-            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Timings.QueueWaitMs, frame.Timings.TotalMs, frame.Request.Prompt, frame.Timings.BatchSize, frame.Timings.Reused);
-            _seen[frame.RequestId] = seen;
+            var seen = new SeenFrame(receivedAt, frame.Timings.GenerateMs, frame.Timings.QueueWaitMs, frame.Timings.TotalMs, frame.Request.Prompt, frame.Timings.BatchSize, frame.Timings.Reused, frame.Draft);
+            if (!frame.Draft && frame.RequestId == _fullAwaitedRequestId)
+            {
+                KeystrokeToFullFrameMs.Add(TicksToMs(receivedAt - _fullAwaitedKeystroke));
+                _fullAwaitedRequestId = -1;
+            }
+
+            // A draft's full picture repeats its request: the request's first frame is the one its keystroke waited for.
+            if (frame.Draft || !_seen.ContainsKey(frame.RequestId))
+            {
+                _seen[frame.RequestId] = seen;
+            }
             if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
                 RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));

@@ -154,6 +154,8 @@ public sealed class CommandOptionsTests
         Assert.Equal("messagepack", settings.Protocol);
         Assert.False(settings.AllowRemote);
         Assert.Equal(0, settings.TyposPercent);
+        Assert.Null(settings.Steps);
+        Assert.Null(settings.Drafts);
     }
 
     [Fact]
@@ -161,7 +163,7 @@ public sealed class CommandOptionsTests
     {
         Assert.True(BenchLiveCommand.TryParse(
             ["--url", "https://example.test/app/", "--clients", "8", "--duration", "5", "--warmup", "0", "--cadence-ms", "0", "--jitter", "0", "--mode", "both", "--pause-ms", "10",
-             "--frame-timeout-s", "3", "--protocol", "json", "--allow-remote", "--typos", "5"], out var settings, out var error), error);
+             "--frame-timeout-s", "3", "--protocol", "json", "--allow-remote", "--typos", "5", "--steps", "4", "--drafts", "off"], out var settings, out var error), error);
 
         Assert.Equal(new Uri("https://example.test/app/"), settings.Url);
         Assert.Equal(8, settings.Clients);
@@ -175,6 +177,8 @@ public sealed class CommandOptionsTests
         Assert.Equal("json", settings.Protocol);
         Assert.True(settings.AllowRemote);
         Assert.Equal(5, settings.TyposPercent);
+        Assert.Equal(4, settings.Steps);
+        Assert.False(settings.Drafts);
     }
 
     [Theory]
@@ -187,6 +191,8 @@ public sealed class CommandOptionsTests
     [InlineData(new[] { "--url", "http://127.0.0.1", "--typos", "51" }, "--typos")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--warmup", "-1" }, "--warmup")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--protocol", "xml" }, "--protocol")]
+    [InlineData(new[] { "--url", "http://127.0.0.1", "--steps", "5" }, "--steps")]
+    [InlineData(new[] { "--url", "http://127.0.0.1", "--drafts", "maybe" }, "--drafts")]
     [InlineData(new[] { "--url", "http://127.0.0.1", "--bogus", "1" }, "unknown option '--bogus'")]
     [InlineData(new[] { "--url" }, "--url needs a value")]
     public void BenchLiveRefusalsNameTheOption(string[] args, string message)

@@ -75,6 +75,25 @@ public sealed class BenchLiveAgainstTheHubTests
         Assert.Equal(0, run.GetProperty("stale_frames").GetInt32());
     }
 
+    [Fact]
+    public async Task WithDraftsAtFourStepsTheBenchTimesTheDraftAndTheFullPictureApart()
+    {
+        // A pause after each prompt longer than the server's wait for a pause in typing, so full pictures come.
+        using var json = await RunBenchAsync(
+            "--clients", "2", "--duration", "3", "--warmup", "0", "--cadence-ms", "5", "--pause-ms", "500", "--steps", "4", "--drafts", "on", "--frame-timeout-s", "20");
+        var run = json.RootElement;
+
+        Assert.Equal(4, run.GetProperty("steps").GetInt32());
+        Assert.True(run.GetProperty("drafts").GetBoolean());
+        var full = run.GetProperty("keystroke_to_full_frame_ms");
+        Assert.True(full.ValueKind == JsonValueKind.Object && full.GetProperty("count").GetInt32() > 0, run.ToString());
+
+        // The full picture waits for the pause (300 ms by default) after the keystroke its draft answered at once.
+        Assert.True(full.GetProperty("p50").GetDouble() > run.GetProperty("keystroke_to_frame_ms").GetProperty("p50").GetDouble() + 250, run.ToString());
+        Assert.Equal(0, run.GetProperty("stale_frames").GetInt32());
+        Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
+    }
+
     /// <summary>Runs <c>bench live</c> with <paramref name="args"/> against a fresh app on loopback; its JSON.</summary>
     private static async Task<JsonDocument> RunBenchAsync(params string[] args)
     {
