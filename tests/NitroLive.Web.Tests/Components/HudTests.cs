@@ -26,7 +26,7 @@ public sealed class HudTests : UiTestContext
     }
 
     [Fact]
-    public void ADraftSaysItIsOneStepOfTheRequestsFourAndItsFullPictureSaysFour()
+    public void ADraftSaysItIsOneStepOfTheRequestsFourAndItsFullPictureSaysFourAndKeepsTheDraftsKeystrokeTime()
     {
         var stats = new FrameStats(Clock);
         var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
@@ -40,7 +40,10 @@ public sealed class HudTests : UiTestContext
         hud.Render();
         var details = hud.Find("[data-testid=hud-details]").TextContent;
         Assert.Contains("UNet × 4", details, StringComparison.Ordinal);
-        Assert.DoesNotContain("draft", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("draft of", details, StringComparison.Ordinal);
+
+        // Its keystroke was answered by the draft: that is the time shown, and said so.
+        Assert.Contains("(its draft)", details, StringComparison.Ordinal);
     }
 
     private static LiveFrame Frame(long requestId, bool reused, int steps = 1, int? draftSteps = null) => new(

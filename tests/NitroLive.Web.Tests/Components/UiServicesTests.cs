@@ -105,7 +105,32 @@ public sealed class UiServicesTests
         Assert.Contains(blocks, b => b.Kind == MarkdownLite.BlockKind.Paragraph && b.Text == "Text <b>here</b>.");
     }
 
-    private static LiveFrame Frame(long requestId) => new(
-        "s", requestId, requestId, new LiveRequest("p", 1, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
-        [1, 2, 3, 4], 64, 64, new FrameTimings(0, 0, 0, 0, 0, 0, 0, 10, 1, false, "CPU"), DateTimeOffset.UnixEpoch);
+    [Fact]
+    public void AFullPictureAfterItsDraftKeepsTheDraftsKeystrokeToPaint()
+    {
+        var clock = new FakeTimeProvider();
+        var stats = new FrameStats(clock);
+        stats.RequestSent(5);
+        clock.Advance(TimeSpan.FromMilliseconds(12));
+        stats.FrameShown(Frame(5, steps: 4, draftSteps: 1), deliveryMs: 3);
+        Assert.Equal(12, stats.LastEndToEndMs!.Value, 3);
+        Assert.False(stats.EndToEndIsTheDrafts);
+
+        // The full picture waited for a pause in typing on purpose: the keystroke was answered by the draft.
+        clock.Advance(TimeSpan.FromMilliseconds(320));
+        stats.FrameShown(Frame(5, steps: 4), deliveryMs: 3);
+        Assert.Equal(12, stats.LastEndToEndMs!.Value, 3);
+        Assert.True(stats.EndToEndIsTheDrafts);
+
+        // The next keystroke's frame is measured again.
+        stats.RequestSent(6);
+        clock.Advance(TimeSpan.FromMilliseconds(30));
+        stats.FrameShown(Frame(6, steps: 4, draftSteps: 1), deliveryMs: 3);
+        Assert.Equal(30, stats.LastEndToEndMs!.Value, 3);
+        Assert.False(stats.EndToEndIsTheDrafts);
+    }
+
+    private static LiveFrame Frame(long requestId, int steps = 1, int? draftSteps = null) => new(
+        "s", requestId, requestId, new LiveRequest("p", steps, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
+        [1, 2, 3, 4], 64, 64, new FrameTimings(0, 0, 0, 0, 0, 0, 0, 10, 1, false, "CPU"), DateTimeOffset.UnixEpoch, draftSteps);
 }

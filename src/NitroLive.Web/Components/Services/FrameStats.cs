@@ -22,8 +22,15 @@ public sealed class FrameStats
     /// <summary>The newest frame shown.</summary>
     public LiveFrame? Last { get; private set; }
 
-    /// <summary>Keystroke (request accepted) to painted, in ms; null when this browser did not send the request.</summary>
+    /// <summary>
+    /// Keystroke (request accepted) to painted, in ms; null when this browser did not send the request. For a draft's
+    /// full-step picture, the draft's figure: the keystroke was answered then, and the picture after it waited for a
+    /// pause in typing on purpose (<see cref="EndToEndIsTheDrafts"/>).
+    /// </summary>
     public double? LastEndToEndMs { get; private set; }
+
+    /// <summary>Whether <see cref="LastEndToEndMs"/> is the draft's that the newest frame (its full picture) followed.</summary>
+    public bool EndToEndIsTheDrafts { get; private set; }
 
     /// <summary>Server-side time of the newest frame, request accepted to encoded, in ms.</summary>
     public double? LastServerMs => Last?.Timings.TotalMs;
@@ -70,11 +77,15 @@ public sealed class FrameStats
     {
         ArgumentNullException.ThrowIfNull(frame);
         var now = _time.GetTimestamp();
+        EndToEndIsTheDrafts = Last is { IsDraft: true } draft && draft.RequestId == frame.RequestId && !frame.IsDraft;
         Last = frame;
         LastDeliveryMs = deliveryMs;
-        LastEndToEndMs = _sentAt.TryGetValue(frame.RequestId, out var sent)
-            ? _time.GetElapsedTime(sent, now).TotalMilliseconds
-            : null;
+        if (!EndToEndIsTheDrafts)
+        {
+            LastEndToEndMs = _sentAt.TryGetValue(frame.RequestId, out var sent)
+                ? _time.GetElapsedTime(sent, now).TotalMilliseconds
+                : null;
+        }
         _shown.Enqueue(now);
         Trim(now);
     }
