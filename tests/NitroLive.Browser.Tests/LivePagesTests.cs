@@ -60,6 +60,28 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task AtFourStepsTypingShowsOneStepDraftsAndThePausedPromptInFourSteps()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.OpenStudioAsync(context);
+        await UseGoodSeedAsync(page);
+        await page.Locator("[data-testid=steps] button", new() { HasTextString = "4" }).ClickAsync();
+        await Expect(page.Locator("[data-testid=steps] .mud-toggle-item-selected")).ToHaveTextAsync("4");
+        await Expect(page.Locator("input[data-testid=draft-while-typing], [data-testid=draft-while-typing] input").First).ToBeCheckedAsync();
+        await page.Locator("[data-testid=hud] button").ClickAsync();
+
+        await TypeAsync(page, RedCircle);
+
+        // After the pause: the four-step picture of the prompt, shown after its one-step draft (the HUD keeps the
+        // draft's keystroke time, which it only does for a full picture that followed its draft).
+        var details = page.Locator("[data-testid=hud-details]");
+        await Expect(details).ToContainTextAsync("UNet × 4", new() { Timeout = Ms(UiTimeout) });
+        await Expect(details).ToContainTextAsync("(its draft)");
+        await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the four-step red centre on blue");
+        await PageProbe.ScreenshotAsync(page, "studio-four-steps");
+    }
+
+    [Fact]
     public async Task ASecondBrowserOpensTheShareLinkAsViewerAndSeesTheSameFrame()
     {
         await using var ownerContext = await fixture.NewContextAsync();
