@@ -130,6 +130,33 @@ public sealed class DraftWhileTypingTests
     }
 
     [Fact]
+    public async Task TypingAgainCancelsTheFullPictureStillInTheGenerator()
+    {
+        var generator = new FakeImageGenerator();
+        await using var host = await StartAsync(refineAfterMs: 100, generator);
+        await using var owner = await FourStepSessionAsync(host);
+        generator.Gate = new SemaphoreSlim(0);
+        var typed = owner.SetPrompt("a red square");
+
+        // The draft passes the gate; the full picture, due after the pause, is held in the generator.
+        generator.Gate.Release();
+        Assert.True((await owner.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1].IsDraft);
+        while ((await generator.NextCallAsync(Timeout)) is not [{ Steps: 4, Prompt: "a red square" }])
+        {
+        }
+
+        var next = owner.SetPrompt("a red squares");
+
+        // Nobody else waits for the generator: the newer keystroke cancels the run at once, and its draft is drawn.
+        await LiveTestExtensions.WaitUntilAsync(() => generator.CancelledCalls == 1, "the full picture's run cancelled", Timeout);
+        generator.Gate.Release();
+        var frames = await owner.ReadUntilRequestAsync(next.RequestId, Timeout);
+        Assert.True(frames[^1].IsDraft);
+        Assert.Equal("a red squares", frames[^1].Request.Prompt);
+        Assert.DoesNotContain(frames, f => f.Request.Prompt == "a red square" && !f.IsDraft);
+    }
+
+    [Fact]
     public async Task ASessionThatEndsWhileADraftWaitsForThePauseDrawsNothingMore()
     {
         await using var host = await StartAsync(refineAfterMs: 150);
