@@ -307,7 +307,8 @@ internal sealed class LiveSession
             // typed a moment ago). The full-step picture first, then a draft's. Looked up before anything changes; the
             // cache copies its pixels into the session's own buffer, which is about to show that picture anyway.
             var key = _rules.KeyOf(next);
-            var draftKey = draft ? _rules.KeyOf(next with { Steps = _rules.DraftSteps }) : null;
+            // The draft's key differs from the request's only in its steps: no second pass of the tokenizers.
+            var draftKey = draft && key is { } full ? full with { Steps = _rules.DraftSteps } : (FrameKey?)null;
             var (shown, shownKey) = FindMadeLocked(key);
             if (shown is null && draftKey is not null)
             {
