@@ -339,6 +339,10 @@ public sealed class ModelVariantMessage
     /// <summary>What to show people ("Realism", "Vibrant", or the embedded model's own name).</summary>
     [DataMember(Name = "displayName")]
     public string DisplayName { get; set; } = string.Empty;
+
+    /// <summary>Prompts that show what this variant draws well, from its model folder; may be empty.</summary>
+    [DataMember(Name = "examplePrompts")]
+    public List<string> ExamplePrompts { get; set; } = [];
 }
 
 /// <summary>The answer to GetServerInfo: the model and the limits.</summary>

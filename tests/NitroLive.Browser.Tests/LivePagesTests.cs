@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using NitroLive.Web.Live;
 
 namespace NitroLive.Browser.Tests;
 
@@ -150,6 +152,10 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await PageProbe.WaitForPixelsAsync(kiosk, _ => true, "any frame");
         await Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "true");
         await Expect(kiosk.Locator("[data-testid=kiosk-caption]")).Not.ToBeEmptyAsync();
+        // With no playlist configured the kiosk shows the model's own example prompts: pictures it draws as they say.
+        var examples = App.Services.GetRequiredService<ILiveService>().Limits.ModelVariants[0].ExamplePrompts;
+        Assert.NotEmpty(examples);
+        Assert.Contains((await kiosk.Locator("[data-testid=kiosk-caption]").TextContentAsync())!.Trim(), examples);
         await PageProbe.ScreenshotAsync(kiosk, "kiosk-attract");
 
         // A phone scans the code and types: the playlist stops, the kiosk shows the phone's prompt and picture.

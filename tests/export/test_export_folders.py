@@ -20,7 +20,7 @@ from onnx import TensorProto
 from tiny_models import REPO, TinySource, shared_clip_available
 
 from nitro_export import precision
-from nitro_export.exporter import SIZES, TOKENIZER_FILES, ExportOptions, Exporter
+from nitro_export.exporter import SIZES, TOKENIZER_FILES, VARIANTS, ExportOptions, Exporter
 from nitro_export.fp16 import infer_types
 
 FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
@@ -225,6 +225,10 @@ class ExportedFolders(unittest.TestCase):
             self.assertTrue(all(w % 64 == 0 and h % 64 == 0 for w, h in meta["sizes"]))
             self.assertIs(meta["embedded_demo"], False)
             self.assertEqual(meta["license"], licence)
+            # Each variant brings prompts in its own style for the studio's suggestions and the kiosk's attract mode.
+            self.assertEqual(meta["example_prompts"], list(VARIANTS[variant].example_prompts))
+            self.assertGreaterEqual(len(meta["example_prompts"]), 4)
+            self.assertTrue(all(p.strip() == p and 0 < len(p) <= 200 for p in meta["example_prompts"]))
             self.assertEqual(meta["export"]["timestep_dtype"], "int64")
             self.assertEqual(meta["export"]["io_dtype"], "float32")
             self.assertEqual(meta["export"]["precision"], "fp16")

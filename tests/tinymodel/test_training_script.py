@@ -16,6 +16,7 @@ TOOLS = os.path.join(REPO, "tools", "tinymodel")
 sys.path.insert(0, TOOLS)
 import bpe  # noqa: E402
 import grammar  # noqa: E402
+import judge  # noqa: E402
 
 
 def io_names(path):
@@ -53,6 +54,9 @@ class QuickTrainingRun(unittest.TestCase):
         self.assertEqual(card["shifted_timestep"], 250)
         self.assertEqual(card["supported_steps"], [1, 2, 3, 4])
         self.assertTrue(card["embedded_demo"])
+        self.assertEqual(card["example_prompts"], list(grammar.EXAMPLE_PROMPTS))
+        with open(os.path.join(self.out, "eval", "examples.json"), encoding="utf-8") as f:
+            self.assertEqual([r["prompt"] for r in json.load(f)], list(grammar.EXAMPLE_PROMPTS))
 
     def test_the_onnx_graphs_carry_optimum_tensor_names(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])
@@ -216,11 +220,35 @@ class SmallObjectWeight(unittest.TestCase):
         self.assertIn("--small-weight must be > 0", result.stderr)
 
 
+class ExamplePrompts(unittest.TestCase):
+    def test_every_example_is_a_scene_the_grammar_reads_back_in_full(self):
+        for prompt in grammar.EXAMPLE_PROMPTS:
+            scene = grammar.parse_prompt(prompt)
+            # Every word is the grammar's: no word the model never saw, so the picture can match the words.
+            self.assertEqual([w for w in prompt.split() if w not in grammar.GRAMMAR_WORDS], [], prompt)
+            self.assertEqual(len(scene["objects"]), 2 if scene["kind"] == "pair" else 1, prompt)
+
+    def test_they_show_every_kind_of_scene_and_the_first_four_differ_in_kind(self):
+        kinds = [grammar.parse_prompt(p)["kind"] for p in grammar.EXAMPLE_PROMPTS]
+        self.assertEqual(set(kinds), {"single", "count", "pair"})
+        self.assertEqual(set(kinds[:4]), {"single", "count", "pair"})
+        self.assertEqual(len(set(grammar.EXAMPLE_PROMPTS)), len(grammar.EXAMPLE_PROMPTS))
+
+
 class CommittedModel(unittest.TestCase):
     def test_the_committed_model_stays_small_enough_to_travel(self):
         root = os.path.join(REPO, "models", "nitro-tiny")
         total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
         self.assertLess(total, 10 * 1024 * 1024)
+
+    def test_the_committed_model_carries_the_grammar_s_examples_and_their_scenes(self):
+        root = os.path.join(REPO, "models", "nitro-tiny")
+        with open(os.path.join(root, "nitrolive.json"), encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["example_prompts"], list(grammar.EXAMPLE_PROMPTS))
+        with open(os.path.join(root, "eval", "examples.json"), encoding="utf-8") as f:
+            committed = json.load(f)
+        with tempfile.TemporaryDirectory() as tmp:
+            self.assertEqual(committed, judge.write_examples(os.path.join(tmp, "eval", "examples.json")))
 
 
 if __name__ == "__main__":

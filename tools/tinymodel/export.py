@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 import bpe
+import grammar
 from models import SHIFTED_TIMESTEP
 
 OPSET = 17
@@ -162,4 +163,5 @@ def export_all(out, te1, te2, unet, enc, dec, scaling_factor, vocab, merges, met
                        "squares and triangles (colours red, green, blue, yellow, orange, purple, white, black; "
                        "positions, counts, two-object scenes, 'on a <colour> background', default background white). "
                        "SDXL-shaped ONNX export for one-step TimestepShiftLCM sampling.",
+        "example_prompts": list(grammar.EXAMPLE_PROMPTS),
         "training": meta})

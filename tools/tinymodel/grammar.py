@@ -47,6 +47,22 @@ GRAMMAR_WORDS = sorted(set(
 JUNK_PHRASES = ["a photo of", "please", "draw", "an image of", "a picture of", "simple", "render", "showing",
                 "i want", "nice", "clean", "flat", "illustration", "with", "of", "very", "pretty", "scene"]
 
+# ---------------------------------------------------------------- example prompts
+# Written to nitrolive.json as example_prompts: the studio offers the first four as "Try" chips and a kiosk with no
+# playlist of its own cycles through all of them, so together they show everything the model draws (one object, a
+# count, two objects, positions, sizes, backgrounds). Each was drawn right at 16 seeds out of 16 at 1 and at 4 steps
+# through the C# pipeline when chosen; eval/examples.json holds their scenes, and a C# test keeps them drawn right.
+EXAMPLE_PROMPTS = (
+    "a red circle on a blue background",
+    "two yellow triangles on a purple background",
+    "a white triangle and an orange circle on a black background",
+    "three white squares on a blue background",
+    "a small purple circle in the top right on a yellow background",
+    "a yellow circle at the top right and a green triangle at the bottom left on a blue background",
+    "a big orange triangle on a purple background",
+    "a black circle and a white square on a red background",
+)
+
 # ---------------------------------------------------------------- held-out combinations
 # (object colour, background) pairs never used in training:
 HELDOUT_COLOUR_BG = {("green", "purple"), ("purple", "yellow"), ("orange", "blue"), ("white", "red"),

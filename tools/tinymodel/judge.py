@@ -52,6 +52,16 @@ def write_heldout(path):
     return recs
 
 
+def write_examples(path):
+    """eval/examples.json: the scene of each of nitrolive.json's example_prompts, for the test that keeps them drawn right."""
+    recs = [render.scene_record(grammar.parse_prompt(p), p) for p in grammar.EXAMPLE_PROMPTS]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(recs, f, indent=1)
+        f.write("\n")
+    return recs
+
+
 def components(mask):
     H, W = mask.shape
     lab = np.zeros((H, W), np.int32)

@@ -535,6 +535,7 @@ def run(rank, a, port):
     # ---------------- held-out set + evaluation
     import judge
     held = judge.write_heldout(os.path.join(a.out, "eval", "heldout.json"))
+    judge.write_examples(os.path.join(a.out, "eval", "examples.json"))
     mods = {"te1": te1, "te2": te2, "tok1": tok1, "tok2": tok2, "unet": unet, "dec": dec, "sf": sf}
     n = a.eval_n or len(held)
     res = {}

@@ -22,7 +22,8 @@ import render  # noqa: E402
 FILES = ["model_index.json", "nitrolive.json", "scheduler/scheduler_config.json",
          "text_encoder/model.onnx", "text_encoder/config.json", "text_encoder_2/model.onnx", "text_encoder_2/config.json",
          "unet/model.onnx", "unet/config.json", "vae_decoder/model.onnx", "vae_decoder/config.json",
-         "vae_encoder/model.onnx", "vae_encoder/config.json", "eval/heldout.json"] + [
+         "vae_encoder/model.onnx", "vae_encoder/config.json", "eval/heldout.json",
+         "eval/examples.json"] + [
     "%s/%s" % (t, f) for t in ("tokenizer", "tokenizer_2")
     for f in ("vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json")]
 

@@ -32,6 +32,9 @@ public sealed partial class ModelFolder
     /// <summary>Relative path of NitroLive's model manifest; its presence makes a folder a model folder.</summary>
     public const string ManifestPath = "nitrolive.json";
 
+    /// <summary>The longest example prompt a manifest may name (a suggestion a person reads at a glance).</summary>
+    public const int MaxExamplePromptLength = 300;
+
     /// <summary>Relative path of the diffusers pipeline index.</summary>
     public const string ModelIndexPath = "model_index.json";
 
@@ -737,8 +740,24 @@ public sealed partial class ModelFolder
                 }
             }
 
+            var examples = new List<string>();
+            if (json.TryGetProperty("example_prompts", out var x))
+            {
+                if (x.ValueKind != JsonValueKind.Array
+                    || x.EnumerateArray().Any(p => p.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(p.GetString())
+                        || p.GetString()!.Length > MaxExamplePromptLength))
+                {
+                    Problem(file, null, $"'example_prompts' must be an array of non-empty prompts of at most {MaxExamplePromptLength} characters, found {Describe(x)}");
+                    ok = false;
+                }
+                else
+                {
+                    examples.AddRange(x.EnumerateArray().Select(p => p.GetString()!.Trim()).Distinct(StringComparer.Ordinal));
+                }
+            }
+
             return ok
-                ? new ModelManifest(displayName, variant, family, shifted, original, nativeWidth, nativeHeight, steps, sizes, embedded, license)
+                ? new ModelManifest(displayName, variant, family, shifted, original, nativeWidth, nativeHeight, steps, sizes, embedded, license, examples)
                 : null;
         }
 

@@ -12,6 +12,10 @@ namespace NitroLive.Core.Models;
 /// <param name="Sizes">Sizes offered to users (width, height).</param>
 /// <param name="EmbeddedDemo">True for the project's own embedded demo model.</param>
 /// <param name="License">Licence line.</param>
+/// <param name="ExamplePrompts">
+/// Prompts that show what the model draws well (<c>example_prompts</c>), for the studio's suggestions and a kiosk's
+/// attract mode; empty when the folder names none.
+/// </param>
 public sealed record ModelManifest(
     string DisplayName,
     string Variant,
@@ -23,7 +27,8 @@ public sealed record ModelManifest(
     IReadOnlyList<int> SupportedSteps,
     IReadOnlyList<(int Width, int Height)> Sizes,
     bool EmbeddedDemo,
-    string License);
+    string License,
+    IReadOnlyList<string> ExamplePrompts);
 
 /// <summary>What a VAE decoder's output values mean.</summary>
 public enum VaeOutputRange

@@ -100,13 +100,16 @@ public sealed record ModelDescription(
 {
     private readonly IReadOnlyList<ModelVariantDescription>? _variants;
 
+    /// <summary>Prompts that show what the default variant draws well (nitrolive.json's <c>example_prompts</c>); may be empty.</summary>
+    public IReadOnlyList<string> ExamplePrompts { get; init; } = [];
+
     /// <summary>
     /// The variants a request may name, the default (this description's <see cref="Variant"/>) first. A single model
     /// folder is one variant; a folder of model folders (a NitroFusion export's realism and vibrant) is one per folder.
     /// </summary>
     public IReadOnlyList<ModelVariantDescription> Variants
     {
-        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License)];
+        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License) { ExamplePrompts = ExamplePrompts }];
         init => _variants = value;
     }
 
@@ -126,4 +129,8 @@ public sealed record ModelDescription(
 /// <param name="IsEmbeddedDemo">True for the embedded demo model trained by the project.</param>
 /// <param name="ShiftedTimestep">NitroFusion's timestep shift of this variant (250 Realism, 500 Vibrant).</param>
 /// <param name="License">Licence line from its nitrolive.json.</param>
-public sealed record ModelVariantDescription(string Name, string DisplayName, bool IsEmbeddedDemo, int ShiftedTimestep, string License);
+public sealed record ModelVariantDescription(string Name, string DisplayName, bool IsEmbeddedDemo, int ShiftedTimestep, string License)
+{
+    /// <summary>Prompts that show what this variant draws well (its nitrolive.json's <c>example_prompts</c>); may be empty.</summary>
+    public IReadOnlyList<string> ExamplePrompts { get; init; } = [];
+}

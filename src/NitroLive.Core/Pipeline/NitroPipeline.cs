@@ -134,7 +134,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         var maxBatch = Folder.Unet.FixedBatch == 1 || _decoderLayout.FixedBatch == 1 ? 1 : options.MaxBatch;
         Model = new ModelDescription(manifest.DisplayName, manifest.Variant, manifest.EmbeddedDemo, manifest.NativeWidth,
             manifest.NativeHeight, manifest.Sizes, manifest.SupportedSteps, manifest.ShiftedTimestep, maxBatch, _providers.Provider,
-            manifest.License);
+            manifest.License)
+        {
+            ExamplePrompts = manifest.ExamplePrompts,
+        };
 
         if (_decoderLayout.Config.ForceUpcast && _decoderLayout.LatentType == TensorElementType.Float16)
         {

@@ -52,6 +52,7 @@ public static class UiServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KioskRegistry>();
+        services.TryAddSingleton<PromptSuggestions>();
 
         // Pages end browser calls that a dropped connection will never answer, and redo them once it is back.
         services.TryAddScoped<CircuitConnection>();

@@ -116,7 +116,9 @@ internal static class LiveHubMapping
     {
         Model = live.Model.DisplayName,
         ModelVariant = live.Limits.ModelVariant,
-        ModelVariants = live.Limits.ModelVariants.Select(v => new ModelVariantMessage { Name = v.Name, DisplayName = v.DisplayName }).ToList(),
+        ModelVariants = live.Limits.ModelVariants
+            .Select(v => new ModelVariantMessage { Name = v.Name, DisplayName = v.DisplayName, ExamplePrompts = [.. v.ExamplePrompts] })
+            .ToList(),
         Provider = provider,
         MaxPromptLength = live.Limits.MaxPromptLength,
         AllowedSteps = live.Limits.AllowedSteps.ToList(),

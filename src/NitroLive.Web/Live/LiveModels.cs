@@ -218,7 +218,14 @@ public sealed record LiveLimits(
 /// <summary>A model variant a request may name.</summary>
 /// <param name="Name">What <see cref="LiveRequest.ModelVariant"/> carries (<c>realism</c>, <c>vibrant</c>, <c>tiny</c>).</param>
 /// <param name="DisplayName">What people see: "Realism", "Vibrant", or the embedded model's own name.</param>
-public sealed record LiveModelVariant(string Name, string DisplayName);
+public sealed record LiveModelVariant(string Name, string DisplayName)
+{
+    /// <summary>
+    /// Prompts that show what the variant draws well (its model folder's <c>example_prompts</c>, those within the
+    /// prompt length limit); may be empty.
+    /// </summary>
+    public IReadOnlyList<string> ExamplePrompts { get; init; } = [];
+}
 
 /// <summary>Options for creating a session.</summary>
 /// <param name="DisplayName">The owner's display name; null for a generated one.</param>

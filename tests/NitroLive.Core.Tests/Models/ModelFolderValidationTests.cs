@@ -37,6 +37,50 @@ public sealed class ModelFolderValidationTests : IDisposable
         Assert.Equal([(128, 128), (64, 128)], model.Manifest.Sizes);
         Assert.Equal([1, 2, 3, 4], model.Manifest.SupportedSteps);
         Assert.True(model.Manifest.EmbeddedDemo);
+        Assert.Empty(model.Manifest.ExamplePrompts);
+    }
+
+    [Fact]
+    public void ExamplePromptsAreReadTrimmedAndWithoutRepeats()
+    {
+        _folder.WriteJson("nitrolive.json", """
+            {"display_name": "Fake", "variant": "tiny", "shifted_timestep": 250, "original_inference_steps": 4,
+             "native_width": 128, "native_height": 128, "supported_steps": [1], "sizes": [[128, 128]],
+             "example_prompts": ["a red circle", " two blue squares ", "a red circle"]}
+            """);
+
+        Assert.Equal(["a red circle", "two blue squares"], ModelFolder.Load(_folder.Directory).Manifest.ExamplePrompts);
+    }
+
+    [Theory]
+    [InlineData("\"a red circle\"", "\"a red circle\"")]
+    [InlineData("[\"a red circle\", \"  \"]", "[\"a red circle\", \"  \"]")]
+    [InlineData("[\"a red circle\", 3]", "[\"a red circle\", 3]")]
+    public void ExamplePromptsThatAreNotAListOfPromptsAreReported(string value, string described)
+    {
+        _folder.WriteJson("nitrolive.json", $$"""
+            {"display_name": "Fake", "variant": "tiny", "shifted_timestep": 250, "original_inference_steps": 4,
+             "native_width": 128, "native_height": 128, "supported_steps": [1], "sizes": [[128, 128]],
+             "example_prompts": {{value}}}
+            """);
+
+        Assert.Equal(
+            [$"nitrolive.json: 'example_prompts' must be an array of non-empty prompts of at most {ModelFolder.MaxExamplePromptLength} characters, found {described}"],
+            Problems());
+    }
+
+    [Fact]
+    public void AnExamplePromptLongerThanTheLimitIsReported()
+    {
+        var longPrompt = new string('a', ModelFolder.MaxExamplePromptLength + 1);
+        _folder.WriteJson("nitrolive.json", $$"""
+            {"display_name": "Fake", "variant": "tiny", "shifted_timestep": 250, "original_inference_steps": 4,
+             "native_width": 128, "native_height": 128, "supported_steps": [1], "sizes": [[128, 128]],
+             "example_prompts": ["{{longPrompt}}"]}
+            """);
+
+        var problem = Assert.Single(Problems());
+        Assert.StartsWith("nitrolive.json: 'example_prompts' must be an array of non-empty prompts", problem, StringComparison.Ordinal);
     }
 
     [Fact]

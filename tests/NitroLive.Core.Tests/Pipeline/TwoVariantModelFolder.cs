@@ -5,7 +5,8 @@ namespace NitroLive.Testing;
 /// <summary>
 /// A temporary folder laid out like the NitroFusion export's output: <c>nitrosd-realism/</c> and <c>nitrosd-vibrant/</c>,
 /// two copies of one model folder whose nitrolive.json differ as the export's do (variant, display name, embedded_demo false,
-/// shifted_timestep 250 vs 500, so the same prompt and seed give different pictures). Shared by the Core and Web tests.
+/// shifted_timestep 250 vs 500, so the same prompt and seed give different pictures; each its own first example prompt).
+/// Shared by the Core and Web tests.
 /// </summary>
 internal sealed class TwoVariantModelFolder : IDisposable
 {
@@ -43,6 +44,7 @@ internal sealed class TwoVariantModelFolder : IDisposable
         manifest["display_name"] = displayName;
         manifest["shifted_timestep"] = shiftedTimestep;
         manifest["embedded_demo"] = false;
+        manifest["example_prompts"] = new JsonArray($"a {variant} example", "a red circle on a blue background");
         File.WriteAllText(manifestPath, manifest.ToJsonString());
     }
 }

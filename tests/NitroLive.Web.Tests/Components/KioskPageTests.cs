@@ -53,6 +53,43 @@ public sealed class KioskPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task WithoutAPlaylistOfItsOwnTheKioskCyclesTheModelsExamplesThatTheBlocklistAllows()
+    {
+        Services.Configure<KioskOptions>(options => options.Playlist = []);
+        Live.Limits = Live.Limits with
+        {
+            ModelVariants = [new LiveModelVariant("tiny", "nitro-tiny") { ExamplePrompts = ["a red circle", "a forbidden square", "two blue triangles"] }],
+        };
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        var session = Live.OnlySession();
+        Assert.Equal("a red circle", session.Request.Prompt);
+
+        // "forbidden" is on the test blocklist: the kiosk never shows that example.
+        await AdvanceAsync(TimeSpan.FromSeconds(4.5), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("two blue triangles", session.Request.Prompt));
+        await AdvanceAsync(TimeSpan.FromSeconds(4), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("a red circle", session.Request.Prompt));
+    }
+
+    [Fact]
+    public async Task AKioskWithNothingToCycleStartsWithoutAPromptAndWaitsForAPhone()
+    {
+        Services.Configure<KioskOptions>(options => options.Playlist = []);
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        var session = Live.OnlySession();
+        Assert.Equal(string.Empty, session.Request.Prompt);
+
+        await AdvanceAsync(TimeSpan.FromSeconds(9), TimeSpan.FromMilliseconds(250));
+        Assert.Equal(string.Empty, session.Request.Prompt);
+        var phone = Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
+        phone.SetPrompt("a purple cat");
+        page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
+        Assert.Equal("a purple cat", session.Request.Prompt);
+    }
+
+    [Fact]
     public async Task AttractModeGoesOnWhenTheConnectionDropsWithTheHeartbeatInFlight()
     {
         // The browser never answers the watchdog's beat: the socket dropped with the call in flight.

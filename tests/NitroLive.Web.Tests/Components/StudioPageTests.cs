@@ -137,6 +137,43 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task TheStudioSuggestsTheFirstFourExamplePromptsOfTheSessionsVariantAndAClickTypesOne()
+    {
+        Live.Limits = Live.Limits with
+        {
+            ModelVariant = "realism",
+            ModelVariants =
+            [
+                new LiveModelVariant("realism", "Realism") { ExamplePrompts = ["r1", "r2", "r3", "r4", "r5"] },
+                new LiveModelVariant("vibrant", "Vibrant") { ExamplePrompts = ["v1", "v2"] },
+            ],
+            DefaultRequest = Live.Limits.DefaultRequest with { ModelVariant = "realism" },
+        };
+        var page = RenderStudio();
+        string[] Suggestions() => [.. page.FindAll("[aria-label='Example prompts'] .nl-chip").Select(e => e.TextContent.Trim())];
+        page.WaitForAssertion(() => Assert.Equal(["r1", "r2", "r3", "r4"], Suggestions()));
+
+        await ClickText(page, "[data-testid=variant]", "Vibrant");
+        page.WaitForAssertion(() => Assert.Equal(["v1", "v2"], Suggestions()));
+
+        await page.InvokeAsync(() => page.FindAll("[aria-label='Example prompts'] .nl-chip")[1].Click());
+        var session = Live.OnlySession();
+        page.WaitForAssertion(() => Assert.Equal("v2", session.Request.Prompt));
+        // With a prompt there is nothing to suggest.
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[aria-label='Example prompts']")));
+    }
+
+    [Fact]
+    public void AModelThatNamesNoExamplePromptsGetsNoSuggestions()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+
+        Assert.Empty(Live.Limits.ModelVariants[0].ExamplePrompts);
+        Assert.Empty(page.FindAll("[aria-label='Example prompts']"));
+    }
+
+    [Fact]
     public async Task WithTwoVariantsTheStudioSwitchesBetweenRealismAndVibrant()
     {
         Live.Limits = Live.Limits with

@@ -22,6 +22,7 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton<ILiveService>(Live);
         Services.AddSingleton<KioskRegistry>();
+        Services.AddSingleton<PromptSuggestions>();
         Services.AddSingleton(new PromptBlocklist(["forbidden", "bad word*"]));
         Services.AddSingleton<CircuitConnection>();
         Services.AddOptions<UiOptions>();

@@ -249,6 +249,7 @@ public sealed class LiveHubTests
         var variant = Assert.Single(info.ModelVariants);
         Assert.Equal("tiny", variant.Name);
         Assert.False(string.IsNullOrWhiteSpace(variant.DisplayName));
+        Assert.Empty(variant.ExamplePrompts);
     }
 
     [Fact]

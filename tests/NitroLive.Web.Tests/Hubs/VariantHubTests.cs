@@ -31,6 +31,10 @@ public sealed class VariantHubTests
         Assert.Equal(
             [("realism", "Realism"), ("vibrant", "Vibrant")],
             info.ModelVariants.Select(v => (v.Name, v.DisplayName)));
+        // Each variant's example prompts come from its own nitrolive.json.
+        Assert.Equal(
+            [["a realism example", "a red circle on a blue background"], ["a vibrant example", "a red circle on a blue background"]],
+            info.ModelVariants.Select(v => v.ExamplePrompts));
 
         const string prompt = "a red circle on a blue background";
         var session = await connection.InvokeAsync<JoinedMessage>(

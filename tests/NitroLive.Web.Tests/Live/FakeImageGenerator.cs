@@ -40,7 +40,10 @@ internal sealed class FakeImageGenerator : IImageGenerator
             Model = Model with
             {
                 Variant = variants[0],
-                Variants = [.. variants.Select(v => new ModelVariantDescription(v, "Fake " + v, false, 250, "test"))],
+                Variants = [.. variants.Select(v => new ModelVariantDescription(v, "Fake " + v, false, 250, "test")
+                {
+                    ExamplePrompts = [$"a {v} example", $"a {v} example longer than most prompts"],
+                })],
             };
         }
     }

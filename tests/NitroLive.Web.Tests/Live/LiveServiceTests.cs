@@ -184,6 +184,17 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task EachVariantsExamplePromptsReachTheLimitsLessAnyLongerThanAPromptMayBe()
+    {
+        var generator = new FakeImageGenerator(variants: ["realism", "vibrant"]);
+        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:MaxPromptLength"] = "20" });
+
+        Assert.Equal(
+            [("realism", ["a realism example"]), ("vibrant", ["a vibrant example"])],
+            host.Live.Limits.ModelVariants.Select(v => (v.Name, v.ExamplePrompts.ToArray())).ToArray());
+    }
+
+    [Fact]
     public async Task EncodingAFrameOverlapsTheNextGeneration()
     {
         var generator = new FakeImageGenerator();

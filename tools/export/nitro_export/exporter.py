@@ -5,7 +5,7 @@ so tests drive the whole export with tiny random modules.
 
 Layout of one folder (what NitroLive's loader and ``nitrolive verify-model`` read)::
 
-    nitrolive.json                     variant, shifted timestep, sizes, steps, licence
+    nitrolive.json                     variant, shifted timestep, sizes, steps, licence, example prompts
     model_index.json
     scheduler/scheduler_config.json    SDXL base's (TimestepShiftLCM is built from it)
     tokenizer/   tokenizer_2/          vocab.json, merges.txt, special_tokens_map.json, tokenizer_config.json
@@ -29,7 +29,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Protocol
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Tuple
 
 from torch import nn
 
@@ -53,6 +53,9 @@ class Variant:
     shifted_timestep: int
     license: str
     description: str
+    # Written to nitrolive.json as example_prompts: the studio offers the first few as "Try" chips and a kiosk with no
+    # playlist of its own cycles through them, so each should show what the variant is good at.
+    example_prompts: Tuple[str, ...]
 
 
 VARIANTS: Dict[str, Variant] = {
@@ -64,6 +67,14 @@ VARIANTS: Dict[str, Variant] = {
         shifted_timestep=250,
         license="cc-by-nc-4.0 (NitroSD-Realism)",
         description="NitroFusion one-step distilled SDXL UNet, photorealistic style (TimestepShiftLCM, shift 250).",
+        example_prompts=(
+            "a portrait photo of an old fisherman, golden hour, shallow depth of field",
+            "a red fox in fresh snow, morning light, wildlife photography",
+            "a cup of coffee on a wooden table by a rainy window",
+            "a lighthouse on a rocky coast at sunset, long exposure",
+            "a bowl of ramen with a soft-boiled egg, food photography",
+            "a snowy mountain lake under a starry sky",
+        ),
     ),
     "vibrant": Variant(
         key="vibrant",
@@ -73,6 +84,14 @@ VARIANTS: Dict[str, Variant] = {
         shifted_timestep=500,
         license="openrail++ (NitroSD-Vibrant)",
         description="NitroFusion one-step distilled SDXL UNet, vivid style (TimestepShiftLCM, shift 500).",
+        example_prompts=(
+            "a neon city street at night in the rain, cyberpunk",
+            "a cute robot watering flowers, colourful illustration",
+            "a dragon made of autumn leaves, fantasy art",
+            "a yellow sun over green hills, children's book style",
+            "a white sailboat on a dark blue sea, oil painting",
+            "a castle floating in pink clouds, vibrant colours",
+        ),
     ),
 }
 
@@ -348,6 +367,7 @@ class Exporter:
             "embedded_demo": False,
             "license": variant.license,
             "description": variant.description,
+            "example_prompts": list(variant.example_prompts),
             "export": {
                 "tool": "NitroLive tools/export",
                 "precision": "fp16" if opts.fp16 else "fp32",

@@ -42,6 +42,9 @@ public sealed partial class Kiosk
     private PromptBlocklist Blocklist { get; set; } = default!;
 
     [Inject]
+    private PromptSuggestions Suggestions { get; set; } = default!;
+
+    [Inject]
     private KioskRegistry Kiosks { get; set; } = default!;
 
     [Inject]
@@ -80,7 +83,7 @@ public sealed partial class Kiosk
         // No session, or it is gone (a server restart): a kiosk starts a fresh one rather than showing an error.
         if (member is null)
         {
-            var initial = new LiveRequestPatch(Prompt: Options.Value.Playlist[0]);
+            var initial = Suggestions.KioskPlaylist.Count > 0 ? new LiveRequestPatch(Prompt: Suggestions.KioskPlaylist[0]) : null;
             // The service refuses blocked prompts in this session, from phones and hub clients alike.
             member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping, ApplyBlocklist: true));
             await RememberOwnerAsync(member, cancellationToken);
@@ -149,7 +152,7 @@ public sealed partial class Kiosk
             // Only in a session the kiosk shows but did not create (the service refuses blocked prompts in its own):
             // put the last good prompt back, so the generator (latest-wins) moves on from the blocked one.
             LiveUiLog.PromptBlocked(Logger, current.SessionId);
-            var restore = _lastGoodPrompt ?? Options.Value.Playlist[0];
+            var restore = _lastGoodPrompt ?? (Suggestions.KioskPlaylist.Count > 0 ? Suggestions.KioskPlaylist[0] : string.Empty);
             Own(TryChange(member => member.SetPrompt(restore)));
         }
 
@@ -255,9 +258,10 @@ public sealed partial class Kiosk
             LiveUiLog.AttractStarted(Logger, Member!.SessionId);
         }
 
-        if (_attract && now >= _nextAttractAt)
+        var playlist = Suggestions.KioskPlaylist;
+        if (_attract && now >= _nextAttractAt && playlist.Count > 0)
         {
-            var prompt = options.Playlist[_playlistIndex++ % options.Playlist.Length];
+            var prompt = playlist[_playlistIndex++ % playlist.Count];
             Own(TryChange(member => member.SetPrompt(prompt)));
             _nextAttractAt = now + (long)(options.AttractIntervalSeconds * (double)Time.TimestampFrequency);
             StateHasChanged();

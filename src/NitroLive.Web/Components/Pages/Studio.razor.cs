@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.Options;
 using NitroLive.Web.Components.Parts;
 using NitroLive.Web.Components.Services;
 using NitroLive.Web.Live;
@@ -23,7 +22,7 @@ public sealed partial class Studio
     public string? SessionId { get; set; }
 
     [Inject]
-    private IOptions<KioskOptions> KioskOptions { get; set; } = default!;
+    private PromptSuggestions Suggestions { get; set; } = default!;
 
     [Inject]
     private KioskRegistry Kiosks { get; set; } = default!;
@@ -38,7 +37,7 @@ public sealed partial class Studio
 
     private string Title => IsSharedView ? "NitroLive: shared session" : "NitroLive studio";
 
-    private IEnumerable<string> Examples => KioskOptions.Value.Playlist.Take(4);
+    private IReadOnlyList<string> Examples => Suggestions.ForStudio(State?.Request.ModelVariant);
 
     // Realism / Vibrant when the service offers both; one entry (the embedded model) shows the model's own name.
     private IReadOnlyList<LiveModelVariant> Variants => Live.Limits.ModelVariants;

@@ -41,17 +41,12 @@ public sealed class KioskOptions
     [Range(1, 3_600)]
     public int AttractIntervalSeconds { get; set; } = 8;
 
-    /// <summary>Prompts the attract mode cycles through, in order.</summary>
+    /// <summary>
+    /// Prompts the attract mode cycles through, in order. Empty (the default): the model's own example prompts
+    /// (nitrolive.json's <c>example_prompts</c>), pictures it is known to draw well.
+    /// </summary>
     [Required]
-    [MinLength(1)]
-    public string[] Playlist { get; set; } =
-    [
-        "a red circle on a blue background",
-        "a yellow sun over green hills",
-        "a white sailboat on a dark blue sea",
-        "an orange square on a purple background",
-        "a snowy mountain under a pink sky",
-    ];
+    public string[] Playlist { get; set; } = [];
 
     /// <summary>Whether people who scan the kiosk's QR code may type straight away (no grant needed).</summary>
     public bool OpenTyping { get; set; } = true;
