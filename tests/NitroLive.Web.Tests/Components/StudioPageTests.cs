@@ -115,7 +115,9 @@ public sealed class StudioPageTests : UiTestContext
     {
         var page = RenderStudio();
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
-        var frame = Live.OnlySession().PublishFrame();
+        var session = Live.OnlySession();
+        session.MembersNow.Single().SetPrompt("a red circle");
+        var frame = session.PublishFrame();
 
         page.WaitForAssertion(() =>
         {
@@ -124,6 +126,38 @@ public sealed class StudioPageTests : UiTestContext
             Assert.Equal("image/jpeg", show.Arguments[2]);
         });
         Assert.DoesNotContain("data:image", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WhileThePromptIsEmptyTheStudioShowsItsPlaceholderNotTheModelsUnpromptedPicture()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+
+        // A new session's empty prompt gets a picture, but the studio neither draws nor keeps it.
+        session.PublishFrame();
+        owner.SetPrompt("a red circle");
+        var red = session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "show"));
+        Assert.Equal(red.Sequence, JSInterop.Invocations.Single(i => i.Identifier == "show").Arguments[3]);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=frame-placeholder]")));
+
+        // Cleared: the placeholder covers the last picture, and there is nothing to download.
+        owner.SetPrompt(string.Empty);
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Contains("Type a prompt", page.Find("[data-testid=frame-placeholder]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("true", page.Find("[data-testid=frame]").GetAttribute("aria-hidden"));
+        Assert.True(page.Find("[data-testid=download]").HasAttribute("disabled"));
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "show");
+        Assert.Single(page.FindAll("[data-testid=history-item]"));
+
+        // Typing again brings the picture back.
+        owner.SetPrompt("a blue square");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=frame-placeholder]")));
+        Assert.Null(page.Find("[data-testid=frame]").GetAttribute("aria-hidden"));
     }
 
     [Fact]
@@ -232,7 +266,9 @@ public sealed class StudioPageTests : UiTestContext
         var show = JSInterop.SetupModule("./js/frames.js").Setup<double>("show", _ => true);
         var page = RenderStudio();
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
-        var frame = Live.OnlySession().PublishFrame();
+        var session = Live.OnlySession();
+        session.MembersNow.Single().SetPrompt("a red circle");
+        var frame = session.PublishFrame();
         page.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "show"));
 
         // The connection drops: the call's token fires (the real JS runtime then cancels the call; bUnit's is told).

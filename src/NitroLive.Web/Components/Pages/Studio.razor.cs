@@ -42,6 +42,10 @@ public sealed partial class Studio
     // Realism / Vibrant when the service offers both; one entry (the embedded model) shows the model's own name.
     private IReadOnlyList<LiveModelVariant> Variants => Live.Limits.ModelVariants;
 
+    // An empty prompt still gets a picture from the model (whatever it draws unprompted), but in the studio it reads as
+    // "nothing typed yet": the placeholder and the suggestions show instead, and that picture is neither drawn nor kept.
+    private bool PromptIsEmpty => string.IsNullOrEmpty(State?.Request.Prompt);
+
     private string FrameLabel => Stats.Last is { } frame
         ? $"Picture of “{frame.Request.Prompt}”"
         : "No picture yet";
@@ -58,6 +62,13 @@ public sealed partial class Studio
         LiveRole.Typist => "You may type: everybody here sees your prompt and the pictures live.",
         _ => "You are watching live. The owner can let you type.",
     };
+
+    /// <inheritdoc />
+    protected override bool ShouldShow(LiveFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return frame.Request.Prompt.Length > 0;
+    }
 
     /// <inheritdoc />
     protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)

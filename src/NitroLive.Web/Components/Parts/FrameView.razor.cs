@@ -47,6 +47,13 @@ public sealed partial class FrameView : IAsyncDisposable
     [Parameter]
     public int HistoryLength { get; set; } = 12;
 
+    /// <summary>
+    /// Shows the placeholder in place of the picture, which the canvas keeps for when this turns false again (the studio
+    /// while the prompt is empty: there is nothing to show yet, and the last picture comes back with the next one).
+    /// </summary>
+    [Parameter]
+    public bool Blank { get; set; }
+
     /// <summary>Extra CSS classes.</summary>
     [Parameter]
     public string? Class { get; set; }
@@ -57,6 +64,8 @@ public sealed partial class FrameView : IAsyncDisposable
 
     /// <summary>True once a frame has been drawn.</summary>
     public bool HasFrame { get; private set; }
+
+    private bool ShowsPicture => HasFrame && !Blank;
 
     /// <summary>
     /// Sends a frame to the browser and waits until it is drawn. Callers await this before offering the next frame,
