@@ -22,7 +22,9 @@ static int Usage(string? command, int exitCode = 2)
         Console.Error.WriteLine($"Unknown command '{command}'.");
     }
 
-    Console.Error.WriteLine("""
+    // Asked for, the usage is the result (stdout); after a mistake it is part of the complaint (stderr).
+    var writer = exitCode == 0 ? Console.Out : Console.Error;
+    writer.WriteLine("""
         Usage: nitrolive <command> [options]
 
         Commands:

@@ -16,7 +16,7 @@ namespace NitroLive.Cli.Commands;
 /// </summary>
 internal static class BenchLiveCommand
 {
-    private const string UsageLine =
+    internal const string UsageLine =
         "usage: bench live --url URL [--clients N] [--duration S] [--warmup S] [--cadence-ms MS] [--jitter PCT] [--typos PCT] [--mode latest|fifo|both] [--pause-ms MS] " +
         "[--frame-timeout-s S] [--protocol messagepack|json] [--steps N] [--drafts on|off] [--allow-remote]";
 
@@ -50,10 +50,9 @@ internal static class BenchLiveCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (!TryParse(args, out var settings, out var problem))
+        if (!CommandStart.TryParse<LiveBenchSettings>("bench live", UsageLine, args, TryParse, output, error, out var settings, out var exitCode))
         {
-            await error.WriteLineAsync($"nitrolive bench live: {problem}\n{UsageLine}");
-            return 2;
+            return exitCode;
         }
 
         if (!settings.AllowRemote && !await IsLoopbackAsync(settings.Url, cancellationToken))

@@ -20,7 +20,7 @@ internal static class BenchPipelineCommand
     /// <summary>Issue 3's target for one step at the embedded model's native size on a CPU.</summary>
     internal const double TargetTotalP50Ms = 40;
 
-    private const string UsageLine =
+    internal const string UsageLine =
         "usage: bench pipeline [--model DIR] [--steps N[,N..]] [--size WxH[,WxH..]] [--batch N[,N..]] [--runs N] [--warmup N] " +
         "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--latents auto|device|host] [--cuda-graphs]";
 
@@ -44,10 +44,9 @@ internal static class BenchPipelineCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (!TryParse(args, out var settings, out var problem))
+        if (!CommandStart.TryParse<PipelineBenchSettings>("bench pipeline", UsageLine, args, TryParse, output, error, out var settings, out var exitCode))
         {
-            await error.WriteLineAsync($"nitrolive bench pipeline: {problem}\n{UsageLine}");
-            return 2;
+            return exitCode;
         }
 
         // Warnings only: a log line per generation would be measured with it.

@@ -32,16 +32,9 @@ internal static class EvalModelCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (args is ["--help"] or ["-h"])
+        if (!CommandStart.TryParse<Arguments>("eval-model", UsageLine, args, TryParse, output, error, out var parsed, out var exitCode))
         {
-            await output.WriteLineAsync(UsageLine);
-            return 0;
-        }
-
-        if (!TryParse(args, out var parsed, out var parseError))
-        {
-            await error.WriteLineAsync($"nitrolive eval-model: {parseError}\n{UsageLine}");
-            return 2;
+            return exitCode;
         }
 
         var heldoutPath = Path.GetFullPath(parsed.Heldout ?? Path.Combine(parsed.Model, "eval", "heldout.json"));

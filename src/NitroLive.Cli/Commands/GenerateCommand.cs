@@ -31,16 +31,9 @@ internal static class GenerateCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (args is ["--help"] or ["-h"])
+        if (!CommandStart.TryParse<Arguments>("generate", UsageLine, args, TryParse, output, error, out var parsed, out var exitCode))
         {
-            await output.WriteLineAsync(UsageLine);
-            return 0;
-        }
-
-        if (!TryParse(args, out var parsed, out var parseError))
-        {
-            await error.WriteLineAsync($"nitrolive generate: {parseError}\n{UsageLine}");
-            return 2;
+            return exitCode;
         }
 
         using var logging = CliLogging.Create();

@@ -16,26 +16,18 @@ internal static class VerifyModelCommand
     private static readonly CliOption NoLoad = CliOptions.Flag("--no-load");
     private static readonly CommandSyntax Syntax = new(Provider, NoLoad) { MaxPositionals = 1 };
 
-    public static int Run(string[] args) => Run(args, Console.Out);
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
-    public static int Run(string[] args, TextWriter output)
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args is ["--help"] or ["-h"])
+        if (!CommandStart.TryParse<ParsedCommandLine?>("verify-model", UsageLine, args, Syntax.TryParse, output, error, out var options, out var exitCode))
         {
-            output.WriteLine(UsageLine);
-            return 0;
+            return exitCode;
         }
 
-        if (!Syntax.TryParse(args, out var options, out var problem))
+        if (options!.Positionals is not [var directory])
         {
-            Console.Error.WriteLine($"nitrolive verify-model: {problem} ({UsageLine})");
-            return 2;
-        }
-
-        if (options.Positionals is not [var directory])
-        {
-            Console.Error.WriteLine($"nitrolive verify-model: missing DIR ({UsageLine})");
-            return 2;
+            return CommandStart.Refuse(error, "verify-model", "missing DIR", UsageLine);
         }
 
         var provider = options.Get(Provider) ?? ProviderPreference.Auto;

@@ -209,7 +209,7 @@ public sealed class CommandOptionsTests
     [InlineData("--no-load")]
     public void VerifyModelBadArgumentsAreAUsageError(params string[] args)
     {
-        Assert.Equal(2, VerifyModelCommand.Run(args, new StringWriter()));
+        Assert.Equal(2, VerifyModelCommand.Run(args, new StringWriter(), new StringWriter()));
     }
 
     [Theory]

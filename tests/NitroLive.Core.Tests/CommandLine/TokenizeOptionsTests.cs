@@ -34,7 +34,7 @@ public sealed class TokenizeOptionsTests(SdxlTokenizersFixture tokenizers)
 
         Assert.Equal(2, TokenizeCommand.Run(["cat", option], output, error));
         Assert.Contains(option, error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("usage: nitrolive tokenize", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("usage: tokenize", error.ToString(), StringComparison.Ordinal);
     }
 
     private static string Ids(IEnumerable<long> ids) => "[" + string.Join(",", ids) + "]";

@@ -14,7 +14,7 @@ public sealed class VerifyModelCommandTests : IDisposable
     {
         var output = new StringWriter();
 
-        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output);
+        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output, new StringWriter());
 
         var text = output.ToString();
         Assert.Equal(0, code);
@@ -32,7 +32,7 @@ public sealed class VerifyModelCommandTests : IDisposable
         _folder.Truncate(ModelFolder.UnetPath);
         var output = new StringWriter();
 
-        var code = VerifyModelCommand.Run([_folder.Directory], output);
+        var code = VerifyModelCommand.Run([_folder.Directory], output, new StringWriter());
 
         var text = output.ToString();
         Assert.Equal(1, code);
@@ -47,7 +47,7 @@ public sealed class VerifyModelCommandTests : IDisposable
         // The fake graphs declare outputs that no node produces: the declarations pass, ONNX Runtime refuses them.
         var output = new StringWriter();
 
-        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output);
+        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter());
 
         var text = output.ToString();
         Assert.Equal(1, code);
@@ -62,7 +62,7 @@ public sealed class VerifyModelCommandTests : IDisposable
         _folder.WriteJson("scheduler/scheduler_config.json", """{"prediction_type": "v_prediction"}""");
         var output = new StringWriter();
 
-        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output);
+        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output, new StringWriter());
 
         var text = output.ToString();
         Assert.Equal(1, code);
@@ -73,5 +73,5 @@ public sealed class VerifyModelCommandTests : IDisposable
 
     [Fact]
     public void AMissingDirectoryArgumentIsAUsageError() =>
-        Assert.Equal(2, VerifyModelCommand.Run([], new StringWriter()));
+        Assert.Equal(2, VerifyModelCommand.Run([], new StringWriter(), new StringWriter()));
 }
