@@ -343,6 +343,13 @@ public sealed class ModelVariantMessage
     /// <summary>Prompts that show what this variant draws well, from its model folder; may be empty.</summary>
     [DataMember(Name = "examplePrompts")]
     public List<string> ExamplePrompts { get; set; } = [];
+
+    /// <summary>
+    /// The words this variant knows (lower case), for a model trained on a few (the embedded demo model); empty when it
+    /// reads any text. It ignores any other word.
+    /// </summary>
+    [DataMember(Name = "vocabulary")]
+    public List<string> Vocabulary { get; set; } = [];
 }
 
 /// <summary>The answer to GetServerInfo: the model and the limits.</summary>

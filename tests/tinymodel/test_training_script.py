@@ -55,6 +55,7 @@ class QuickTrainingRun(unittest.TestCase):
         self.assertEqual(card["supported_steps"], [1, 2, 3, 4])
         self.assertTrue(card["embedded_demo"])
         self.assertEqual(card["example_prompts"], list(grammar.EXAMPLE_PROMPTS))
+        self.assertEqual(card["vocabulary"], list(grammar.GRAMMAR_WORDS))
         with open(os.path.join(self.out, "eval", "examples.json"), encoding="utf-8") as f:
             self.assertEqual([r["prompt"] for r in json.load(f)], list(grammar.EXAMPLE_PROMPTS))
 
@@ -241,10 +242,12 @@ class CommittedModel(unittest.TestCase):
         total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
         self.assertLess(total, 10 * 1024 * 1024)
 
-    def test_the_committed_model_carries_the_grammar_s_examples_and_their_scenes(self):
+    def test_the_committed_model_carries_the_grammar_s_examples_vocabulary_and_scenes(self):
         root = os.path.join(REPO, "models", "nitro-tiny")
         with open(os.path.join(root, "nitrolive.json"), encoding="utf-8") as f:
-            self.assertEqual(json.load(f)["example_prompts"], list(grammar.EXAMPLE_PROMPTS))
+            card = json.load(f)
+        self.assertEqual(card["example_prompts"], list(grammar.EXAMPLE_PROMPTS))
+        self.assertEqual(card["vocabulary"], list(grammar.GRAMMAR_WORDS))
         with open(os.path.join(root, "eval", "examples.json"), encoding="utf-8") as f:
             committed = json.load(f)
         with tempfile.TemporaryDirectory() as tmp:

@@ -164,4 +164,6 @@ def export_all(out, te1, te2, unet, enc, dec, scaling_factor, vocab, merges, met
                        "positions, counts, two-object scenes, 'on a <colour> background', default background white). "
                        "SDXL-shaped ONNX export for one-step TimestepShiftLCM sampling.",
         "example_prompts": list(grammar.EXAMPLE_PROMPTS),
+        # Every word the grammar uses; the model was trained to ignore any other, and the studio says which.
+        "vocabulary": list(grammar.GRAMMAR_WORDS),
         "training": meta})

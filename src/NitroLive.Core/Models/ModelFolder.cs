@@ -35,6 +35,9 @@ public sealed partial class ModelFolder
     /// <summary>The longest example prompt a manifest may name (a suggestion a person reads at a glance).</summary>
     public const int MaxExamplePromptLength = 300;
 
+    /// <summary>The most words a manifest's vocabulary may list (it is meant for small demo models).</summary>
+    public const int MaxVocabularySize = 10_000;
+
     /// <summary>Relative path of the diffusers pipeline index.</summary>
     public const string ModelIndexPath = "model_index.json";
 
@@ -756,10 +759,27 @@ public sealed partial class ModelFolder
                 }
             }
 
+            var vocabulary = new List<string>();
+            if (json.TryGetProperty("vocabulary", out var words))
+            {
+                if (words.ValueKind != JsonValueKind.Array || words.GetArrayLength() > MaxVocabularySize
+                    || words.EnumerateArray().Any(p => p.ValueKind != JsonValueKind.String || !IsWord(p.GetString()!)))
+                {
+                    Problem(file, null, $"'vocabulary' must be an array of at most {MaxVocabularySize:N0} words (no spaces), found {Describe(words)}");
+                    ok = false;
+                }
+                else
+                {
+                    vocabulary.AddRange(words.EnumerateArray().Select(p => p.GetString()!.ToLowerInvariant()).Distinct(StringComparer.Ordinal));
+                }
+            }
+
             return ok
-                ? new ModelManifest(displayName, variant, family, shifted, original, nativeWidth, nativeHeight, steps, sizes, embedded, license, examples)
+                ? new ModelManifest(displayName, variant, family, shifted, original, nativeWidth, nativeHeight, steps, sizes, embedded, license, examples, vocabulary)
                 : null;
         }
+
+        private static bool IsWord(string text) => text.Length > 0 && !text.Any(char.IsWhiteSpace);
 
         private static string Describe(JsonElement value)
         {

@@ -16,6 +16,10 @@ namespace NitroLive.Core.Models;
 /// Prompts that show what the model draws well (<c>example_prompts</c>), for the studio's suggestions and a kiosk's
 /// attract mode; empty when the folder names none.
 /// </param>
+/// <param name="Vocabulary">
+/// Every word the model was trained on (<c>vocabulary</c>, lower case), for a model that knows only a few (the embedded
+/// demo model); empty when the folder names none, as for a CLIP-based model that reads any text.
+/// </param>
 public sealed record ModelManifest(
     string DisplayName,
     string Variant,
@@ -28,7 +32,8 @@ public sealed record ModelManifest(
     IReadOnlyList<(int Width, int Height)> Sizes,
     bool EmbeddedDemo,
     string License,
-    IReadOnlyList<string> ExamplePrompts);
+    IReadOnlyList<string> ExamplePrompts,
+    IReadOnlyList<string> Vocabulary);
 
 /// <summary>What a VAE decoder's output values mean.</summary>
 public enum VaeOutputRange

@@ -103,13 +103,16 @@ public sealed record ModelDescription(
     /// <summary>Prompts that show what the default variant draws well (nitrolive.json's <c>example_prompts</c>); may be empty.</summary>
     public IReadOnlyList<string> ExamplePrompts { get; init; } = [];
 
+    /// <summary>The words the default variant knows (nitrolive.json's <c>vocabulary</c>, lower case); empty when it reads any text.</summary>
+    public IReadOnlyList<string> Vocabulary { get; init; } = [];
+
     /// <summary>
     /// The variants a request may name, the default (this description's <see cref="Variant"/>) first. A single model
     /// folder is one variant; a folder of model folders (a NitroFusion export's realism and vibrant) is one per folder.
     /// </summary>
     public IReadOnlyList<ModelVariantDescription> Variants
     {
-        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License) { ExamplePrompts = ExamplePrompts }];
+        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License) { ExamplePrompts = ExamplePrompts, Vocabulary = Vocabulary }];
         init => _variants = value;
     }
 
@@ -133,4 +136,7 @@ public sealed record ModelVariantDescription(string Name, string DisplayName, bo
 {
     /// <summary>Prompts that show what this variant draws well (its nitrolive.json's <c>example_prompts</c>); may be empty.</summary>
     public IReadOnlyList<string> ExamplePrompts { get; init; } = [];
+
+    /// <summary>The words this variant knows (its nitrolive.json's <c>vocabulary</c>, lower case); empty when it reads any text.</summary>
+    public IReadOnlyList<string> Vocabulary { get; init; } = [];
 }

@@ -137,6 +137,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             manifest.License)
         {
             ExamplePrompts = manifest.ExamplePrompts,
+            Vocabulary = manifest.Vocabulary,
         };
 
         if (_decoderLayout.Config.ForceUpcast && _decoderLayout.LatentType == TensorElementType.Float16)

@@ -117,7 +117,13 @@ internal static class LiveHubMapping
         Model = live.Model.DisplayName,
         ModelVariant = live.Limits.ModelVariant,
         ModelVariants = live.Limits.ModelVariants
-            .Select(v => new ModelVariantMessage { Name = v.Name, DisplayName = v.DisplayName, ExamplePrompts = [.. v.ExamplePrompts] })
+            .Select(v => new ModelVariantMessage
+            {
+                Name = v.Name,
+                DisplayName = v.DisplayName,
+                ExamplePrompts = [.. v.ExamplePrompts],
+                Vocabulary = [.. v.Vocabulary],
+            })
             .ToList(),
         Provider = provider,
         MaxPromptLength = live.Limits.MaxPromptLength,

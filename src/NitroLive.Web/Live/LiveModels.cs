@@ -225,6 +225,12 @@ public sealed record LiveModelVariant(string Name, string DisplayName)
     /// prompt length limit); may be empty.
     /// </summary>
     public IReadOnlyList<string> ExamplePrompts { get; init; } = [];
+
+    /// <summary>
+    /// The words the variant knows (its model folder's <c>vocabulary</c>, lower case), for a model trained on a few (the
+    /// embedded demo model); empty when it reads any text.
+    /// </summary>
+    public IReadOnlyList<string> Vocabulary { get; init; } = [];
 }
 
 /// <summary>Options for creating a session.</summary>

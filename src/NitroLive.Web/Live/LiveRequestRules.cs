@@ -56,7 +56,11 @@ internal sealed class LiveRequestRules
             steps,
             model.Sizes.ToArray(),
             model.Variant,
-            [.. model.Variants.Select(v => VariantOf(v) with { ExamplePrompts = [.. v.ExamplePrompts.Where(p => p.Length <= options.MaxPromptLength)] })],
+            [.. model.Variants.Select(v => VariantOf(v) with
+            {
+                ExamplePrompts = [.. v.ExamplePrompts.Where(p => p.Length <= options.MaxPromptLength)],
+                Vocabulary = v.Vocabulary,
+            })],
             new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant, options.DraftWhileTyping),
             options.ClientDebounceMs,
             options.MaxMembersPerSession,

@@ -70,6 +70,23 @@ public sealed class ModelFolderValidationTests : IDisposable
     }
 
     [Fact]
+    public void AVocabularyIsReadInLowerCaseAndAnEntryThatIsNotAWordIsReported()
+    {
+        const string Manifest = """
+            {"display_name": "Fake", "variant": "tiny", "shifted_timestep": 250, "original_inference_steps": 4,
+             "native_width": 128, "native_height": 128, "supported_steps": [1], "sizes": [[128, 128]],
+             "vocabulary": VOCABULARY}
+            """;
+        _folder.WriteJson("nitrolive.json", Manifest.Replace("VOCABULARY", """["red", "Circle", "red"]""", StringComparison.Ordinal));
+        Assert.Equal(["red", "circle"], ModelFolder.Load(_folder.Directory).Manifest.Vocabulary);
+
+        _folder.WriteJson("nitrolive.json", Manifest.Replace("VOCABULARY", """["red", "blue sky"]""", StringComparison.Ordinal));
+        Assert.Equal(
+            ["nitrolive.json: 'vocabulary' must be an array of at most 10,000 words (no spaces), found [\"red\", \"blue sky\"]"],
+            Problems());
+    }
+
+    [Fact]
     public void AnExamplePromptLongerThanTheLimitIsReported()
     {
         var longPrompt = new string('a', ModelFolder.MaxExamplePromptLength + 1);

@@ -198,6 +198,29 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public void UnderThePromptTheStudioNamesTheWordsTheModelDoesNotKnow()
+    {
+        Live.Limits = Live.Limits with
+        {
+            ModelVariants = [new LiveModelVariant("tiny", "nitro-tiny") { Vocabulary = ["a", "red", "circle", "on", "blue", "background"] }],
+        };
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var owner = Live.OnlySession().MembersNow.Single();
+        string Help() => page.Find("[data-testid=prompt-box] .mud-input-helper-text").TextContent.Trim();
+        Assert.Equal("Pictures follow as you type. Enter sends at once.", Help());
+
+        owner.SetPrompt("a red cat on a bl");
+        page.WaitForAssertion(() => Assert.Equal("This model does not know the word “cat” and leaves it out.", Help()));
+
+        owner.SetPrompt("a red cat on a green dog");
+        page.WaitForAssertion(() => Assert.Equal("This model does not know the words “cat”, “green”, “dog” and leaves them out.", Help()));
+
+        owner.SetPrompt("a red circle");
+        page.WaitForAssertion(() => Assert.Equal("Pictures follow as you type. Enter sends at once.", Help()));
+    }
+
+    [Fact]
     public void AModelThatNamesNoExamplePromptsGetsNoSuggestions()
     {
         var page = RenderStudio();

@@ -250,6 +250,7 @@ public sealed class LiveHubTests
         Assert.Equal("tiny", variant.Name);
         Assert.False(string.IsNullOrWhiteSpace(variant.DisplayName));
         Assert.Empty(variant.ExamplePrompts);
+        Assert.Empty(variant.Vocabulary);
     }
 
     [Fact]

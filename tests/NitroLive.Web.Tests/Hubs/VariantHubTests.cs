@@ -35,6 +35,8 @@ public sealed class VariantHubTests
         Assert.Equal(
             [["a realism example", "a red circle on a blue background"], ["a vibrant example", "a red circle on a blue background"]],
             info.ModelVariants.Select(v => v.ExamplePrompts));
+        // The embedded model's folder, copied twice, names the words it knows.
+        Assert.All(info.ModelVariants, v => Assert.Contains("triangle", v.Vocabulary));
 
         const string prompt = "a red circle on a blue background";
         var session = await connection.InvokeAsync<JoinedMessage>(

@@ -13,7 +13,10 @@ public sealed partial class Studio
 {
     private const string StudioKey = "nitro-studio";
 
+    private const int UnknownWordsShown = 5;
+
     private PromptBox? _prompt;
+    private (string? Variant, PromptVocabulary Words)? _vocabulary;
     private string? _promptError;
     private bool _focused;
 
@@ -46,6 +49,24 @@ public sealed partial class Studio
     // "nothing typed yet": the placeholder and the suggestions show instead, and that picture is neither drawn nor kept.
     private bool PromptIsEmpty => string.IsNullOrEmpty(State?.Request.Prompt);
 
+    // Shown under the prompt in place of the usual help while the prompt holds words the model does not know.
+    private string? VocabularyHint
+    {
+        get
+        {
+            var unknown = VocabularyOf(State?.Request.ModelVariant).UnknownWords(State?.Request.Prompt);
+            if (unknown.Count == 0)
+            {
+                return null;
+            }
+
+            var listed = string.Join(", ", unknown.Take(UnknownWordsShown).Select(w => $"“{w}”")) + (unknown.Count > UnknownWordsShown ? ", …" : string.Empty);
+            return unknown.Count == 1
+                ? $"This model does not know the word {listed} and leaves it out."
+                : $"This model does not know the words {listed} and leaves them out.";
+        }
+    }
+
     private string FrameLabel => Stats.Last is { } frame
         ? $"Picture of “{frame.Request.Prompt}”"
         : "No picture yet";
@@ -62,6 +83,19 @@ public sealed partial class Studio
         LiveRole.Typist => "You may type: everybody here sees your prompt and the pictures live.",
         _ => "You are watching live. The owner can let you type.",
     };
+
+    private PromptVocabulary VocabularyOf(string? variant)
+    {
+        if (_vocabulary is not { } cached || cached.Variant != variant)
+        {
+            var variants = Live.Limits.ModelVariants;
+            var chosen = variants.FirstOrDefault(v => v.Name == (variant ?? Live.Limits.ModelVariant));
+            cached = (variant, new PromptVocabulary(chosen?.Vocabulary ?? []));
+            _vocabulary = cached;
+        }
+
+        return cached.Words;
+    }
 
     /// <inheritdoc />
     protected override bool ShouldShow(LiveFrame frame)
