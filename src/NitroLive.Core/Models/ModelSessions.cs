@@ -6,12 +6,25 @@ namespace NitroLive.Core.Models;
 public static class ModelSessions
 {
     /// <summary>Opens one model of the folder on the selected provider.</summary>
+    /// <param name="folder">The validated folder.</param>
+    /// <param name="relativePath">The ONNX file, relative to the folder.</param>
+    /// <param name="providers">The execution provider selection.</param>
+    /// <param name="fixedDimensions">
+    /// Values for symbolic dimensions every run of this session will have (<see cref="OnnxGraphSignature.FreeDimensions"/>),
+    /// so ONNX Runtime folds the graph's shape arithmetic; null or empty to leave them free.
+    /// </param>
     /// <exception cref="ModelValidationException">ONNX Runtime rejected the file; the problem names it.</exception>
-    public static InferenceSession Open(ModelFolder folder, string relativePath, ExecutionProviderSelector providers)
+    public static InferenceSession Open(
+        ModelFolder folder, string relativePath, ExecutionProviderSelector providers, IReadOnlyDictionary<string, long>? fixedDimensions = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(providers);
         using var options = providers.CreateSessionOptions();
+        foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>())
+        {
+            options.AddFreeDimensionOverrideByName(name, value);
+        }
+
         try
         {
             return new InferenceSession(folder.PathOf(relativePath), options);

@@ -52,6 +52,47 @@ public sealed record OnnxGraphSignature(
 
     /// <summary>The output named <paramref name="name"/>, or null.</summary>
     public OnnxTensorInfo? Output(string name) => Outputs.FirstOrDefault(o => o.Name == name);
+
+    /// <summary>
+    /// Values for a session's symbolic dimensions, read from the shapes the caller binds to the graph's inputs and
+    /// outputs (<c>SessionOptions.AddFreeDimensionOverrideByName</c>), so ORT folds the shape arithmetic to constants (and on
+    /// CUDA keeps every node on the device).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A symbolic dimension would get two values, or a bound tensor has another rank.</exception>
+    public IReadOnlyDictionary<string, long> FreeDimensions(IReadOnlyDictionary<string, long[]> boundShapes)
+    {
+        var values = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(boundShapes);
+        foreach (var tensor in Inputs.Concat(Outputs))
+        {
+            if (tensor.Shape is not { } declared || !boundShapes.TryGetValue(tensor.Name, out var bound))
+            {
+                continue;
+            }
+
+            if (declared.Count != bound.Length)
+            {
+                throw new InvalidOperationException(
+                    $"'{tensor.Name}' is declared with rank {declared.Count} but bound with rank {bound.Length}");
+            }
+
+            for (var axis = 0; axis < declared.Count; axis++)
+            {
+                if (declared[axis] is { Value: null, Name: { Length: > 0 } name })
+                {
+                    if (values.TryGetValue(name, out var seen) && seen != bound[axis])
+                    {
+                        throw new InvalidOperationException(
+                            $"dimension '{name}' is {seen} in one input and {bound[axis]} in '{tensor.Name}'");
+                    }
+
+                    values[name] = bound[axis];
+                }
+            }
+        }
+
+        return values;
+    }
 }
 
 /// <summary>ONNX names of tensor element types.</summary>

@@ -139,45 +139,6 @@ internal sealed class UnetShapeSession : IDisposable
         Runs++;
     }
 
-    /// <summary>
-    /// Values for the session's symbolic dimensions, read from the shapes bound to the UNet's inputs and outputs, so ORT
-    /// folds shape arithmetic to constants (and keeps every node on the device).
-    /// </summary>
-    /// <exception cref="InvalidOperationException">A symbolic dimension would get two values, or a bound tensor has another rank.</exception>
-    public static IReadOnlyDictionary<string, long> FreeDimensions(OnnxGraphSignature graph, IReadOnlyDictionary<string, long[]> boundShapes)
-    {
-        var values = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var tensor in graph.Inputs.Concat(graph.Outputs))
-        {
-            if (tensor.Shape is not { } declared || !boundShapes.TryGetValue(tensor.Name, out var bound))
-            {
-                continue;
-            }
-
-            if (declared.Count != bound.Length)
-            {
-                throw new InvalidOperationException(
-                    $"'{tensor.Name}' is declared with rank {declared.Count} but bound with rank {bound.Length}");
-            }
-
-            for (var axis = 0; axis < declared.Count; axis++)
-            {
-                if (declared[axis] is { Value: null, Name: { Length: > 0 } name })
-                {
-                    if (values.TryGetValue(name, out var seen) && seen != bound[axis])
-                    {
-                        throw new InvalidOperationException(
-                            $"dimension '{name}' is {seen} in one input and {bound[axis]} in '{tensor.Name}'");
-                    }
-
-                    values[name] = bound[axis];
-                }
-            }
-        }
-
-        return values;
-    }
-
     public void Dispose()
     {
         if (IsDisposed)

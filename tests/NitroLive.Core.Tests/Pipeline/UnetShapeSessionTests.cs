@@ -209,7 +209,7 @@ public sealed class UnetShapeSessionTests(EmbeddedPipelineFixture fixture) : ICl
         var sample = graph.Input("sample")!.Shape!;
         var bound = new Dictionary<string, long[]> { ["sample"] = [2, 4, 16, 24], ["out_sample"] = [2, 4, 16, 24] };
 
-        var dimensions = UnetShapeSession.FreeDimensions(graph, bound);
+        var dimensions = graph.FreeDimensions(bound);
 
         for (var axis = 0; axis < 4; axis++)
         {
@@ -221,7 +221,7 @@ public sealed class UnetShapeSessionTests(EmbeddedPipelineFixture fixture) : ICl
 
         Assert.NotEmpty(dimensions);
         var conflicting = new Dictionary<string, long[]> { ["sample"] = [2, 4, 16, 24], ["out_sample"] = [3, 4, 16, 24] };
-        Assert.Throws<InvalidOperationException>(() => UnetShapeSession.FreeDimensions(graph, conflicting));
+        Assert.Throws<InvalidOperationException>(() => graph.FreeDimensions(conflicting));
     }
 
     [Fact]
@@ -233,11 +233,11 @@ public sealed class UnetShapeSessionTests(EmbeddedPipelineFixture fixture) : ICl
              new OnnxTensorInfo("b", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [dim, new TensorDimension(null, "height")])],
             [], new Dictionary<string, long>());
 
-        var fine = UnetShapeSession.FreeDimensions(graph, new Dictionary<string, long[]> { ["a"] = [2, 6], ["b"] = [2, 9] });
+        var fine = graph.FreeDimensions(new Dictionary<string, long[]> { ["a"] = [2, 6], ["b"] = [2, 9] });
         Assert.Equal(new Dictionary<string, long> { ["batch_size"] = 2, ["height"] = 9 }, fine);
 
         var error = Assert.Throws<InvalidOperationException>(() =>
-            UnetShapeSession.FreeDimensions(graph, new Dictionary<string, long[]> { ["a"] = [2, 6], ["b"] = [1, 9] }));
+            graph.FreeDimensions(new Dictionary<string, long[]> { ["a"] = [2, 6], ["b"] = [1, 9] }));
         Assert.Contains("batch_size", error.Message, StringComparison.Ordinal);
     }
 
