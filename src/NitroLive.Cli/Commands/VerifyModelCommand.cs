@@ -69,6 +69,8 @@ internal static class VerifyModelCommand
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"  native {m.NativeWidth}x{m.NativeHeight}, sizes {string.Join(" ", m.Sizes.Select(s => $"{s.Width}x{s.Height}"))}, steps {string.Join(",", m.SupportedSteps)}, shifted_timestep {m.ShiftedTimestep}, original_inference_steps {m.OriginalInferenceSteps}");
             report.AppendLine(CultureInfo.InvariantCulture,
+                $"  example prompts: {m.ExamplePrompts.Count}, vocabulary: {(m.Vocabulary.Count == 0 ? "any text" : $"{m.Vocabulary.Count} words")}");
+            report.AppendLine(CultureInfo.InvariantCulture,
                 $"  text encoders: {folder.TextEncoder.PenultimateHiddenState} ({folder.TextEncoder.HiddenSize?.ToString(CultureInfo.InvariantCulture) ?? "?"}) + {folder.TextEncoder2.PenultimateHiddenState} ({folder.TextEncoder2.HiddenSize?.ToString(CultureInfo.InvariantCulture) ?? "?"}), pooled text_embeds ({folder.TextEncoder2.PooledSize?.ToString(CultureInfo.InvariantCulture) ?? "?"})");
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"  unet: {OnnxElementTypes.Name(folder.Unet.SampleType)} latents, {folder.Unet.LatentChannels} channels, timestep {OnnxElementTypes.Name(folder.Unet.TimestepType)} rank {folder.Unet.TimestepRank}, batch {(folder.Unet.FixedBatch is { } b ? b.ToString(CultureInfo.InvariantCulture) : "dynamic")}");

@@ -22,6 +22,7 @@ public sealed class VerifyModelCommandTests : IDisposable
         Assert.Matches(@"input\s+timestep\s+int64 \[steps\]", text);
         Assert.Matches(@"output\s+hidden_states\.3\s+float32 \[batch_size, 77, 64\]", text);
         Assert.Matches(@"nitrolive\.json\s+\d+ bytes", text);
+        Assert.Contains("  example prompts: 0, vocabulary: any text", text, StringComparison.Ordinal);
         Assert.Contains("OK: no problems found", text, StringComparison.Ordinal);
     }
 
