@@ -280,6 +280,8 @@ class ExportedFolders(unittest.TestCase):
             self.assertIn("OK: no problems found", report)
             self.assertIn("Sessions: all 5 models open", report)
             self.assertIn(f"shifted_timestep {250 if variant == 'realism' else 500}", report)
+            # NitroLive reads the variant's example prompts (and, CLIP reading any text, no vocabulary).
+            self.assertIn(f"example prompts: {len(VARIANTS[variant].example_prompts)}, vocabulary: any text", report)
 
     def test_nitrolive_generate_draws_with_both_variants_and_both_decoders(self):
         if not GENERATE_SOURCE.is_file():
