@@ -1,10 +1,10 @@
 // Types a prompt letter by letter into a new NitroLive session and saves the final frame.
-// Usage: node live-demo.mjs [http://127.0.0.1:5000] ["a red circle on a blue background"]
+// Usage: node live-demo.mjs [http://127.0.0.1:5000] ["a prompt"]   (no prompt: the model's first example prompt)
 import { writeFileSync } from "node:fs";
 import * as signalR from "@microsoft/signalr";
 import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 
-const [base = "http://127.0.0.1:5000", text = "a red circle on a blue background"] = process.argv.slice(2);
+const [base = "http://127.0.0.1:5000", given] = process.argv.slice(2);
 const hub = new signalR.HubConnectionBuilder()
   .withUrl(`${base}/hubs/live`, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
   .withHubProtocol(new MessagePackHubProtocol()) // frames arrive as binary (Uint8Array)
@@ -15,6 +15,12 @@ await hub.start();
 const info = await hub.invoke("GetServerInfo");
 const { sessionId } = await hub.invoke("CreateSession", { displayName: "node-demo" });
 console.log(`model ${info.model} on ${info.provider}; session ${sessionId}; one send per ${info.clientDebounceMs} ms at most`);
+
+// The default variant's own suggestions, and the words it knows when it names them (the embedded demo model does).
+const variant = info.modelVariants[0];
+const text = given ?? variant.examplePrompts[0] ?? "a red circle on a blue background";
+const unknown = variant.vocabulary.length === 0 ? [] : (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !variant.vocabulary.includes(w));
+if (unknown.length > 0) console.log(`the model does not know ${unknown.map((w) => `"${w}"`).join(", ")} and leaves ${unknown.length === 1 ? "it" : "them"} out`);
 
 let lastRequestId = Infinity, newest = 0, newestWasDraft = false, done;
 const finished = new Promise((resolve) => (done = resolve));
