@@ -62,6 +62,34 @@ public sealed class LivePagesTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task AnEmptyStudioSuggestsTheModelsExamplesAndNamesTheWordsItDoesNotKnow()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.OpenStudioAsync(context);
+        await UseGoodSeedAsync(page);
+
+        // Nothing typed: the placeholder, not the picture the model draws unprompted, and the embedded model's examples.
+        await Expect(page.Locator("[data-testid=frame-placeholder]")).ToContainTextAsync("Type a prompt and the picture follows.");
+        var examples = App.Services.GetRequiredService<ILiveService>().Limits.ModelVariants[0].ExamplePrompts;
+        var chips = page.Locator("[aria-label='Example prompts'] .nl-chip");
+        await Expect(chips).ToHaveTextAsync([.. examples.Take(4)]);
+
+        // The first one is typed in and drawn as it says.
+        await chips.First.ClickAsync();
+        await Expect(page.Locator("#prompt")).ToHaveValueAsync(examples[0]);
+        Assert.Equal(RedCircle, examples[0]);
+        await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the first example's red centre on blue");
+        await Expect(chips).ToHaveCountAsync(0);
+
+        // A word outside the demo model's vocabulary is named under the prompt.
+        await page.Locator("#prompt").FillAsync(string.Empty);
+        await TypeAsync(page, "a red cat ");
+        await Expect(page.Locator("[data-testid=prompt-box] .mud-input-helper-text"))
+            .ToHaveTextAsync("This model does not know the word “cat” and leaves it out.", new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.ScreenshotAsync(page, "studio-unknown-word");
+    }
+
+    [Fact]
     public async Task AtFourStepsTypingShowsOneStepDraftsAndThePausedPromptInFourSteps()
     {
         await using var context = await fixture.NewContextAsync();
