@@ -81,8 +81,13 @@ public sealed class KioskPageTests : UiTestContext
         var session = Live.OnlySession();
         Assert.Equal(string.Empty, session.Request.Prompt);
 
+        // The empty prompt's picture is not shown: the screen asks people to scan, with no playlist label.
+        session.PublishFrame();
         await AdvanceAsync(TimeSpan.FromSeconds(9), TimeSpan.FromMilliseconds(250));
         Assert.Equal(string.Empty, session.Request.Prompt);
+        Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier == "show");
+        Assert.Equal("Scan the code and type what you want to see.", page.Find("[data-testid=frame-placeholder]").TextContent.Trim());
+        Assert.Empty(page.FindAll("[data-testid=kiosk-attract]"));
         var phone = Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
         phone.SetPrompt("a purple cat");
         page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
