@@ -212,12 +212,16 @@ public sealed class StudioPageTests : UiTestContext
 
         owner.SetPrompt("a red cat on a bl");
         page.WaitForAssertion(() => Assert.Equal("This model does not know the word “cat” and leaves it out.", Help()));
+        // Announced as it appears: a screen reader reads a field's help only when the field gets focus.
+        Assert.Equal("polite", page.Find("[data-testid=vocabulary-hint]").GetAttribute("aria-live"));
+        Assert.Equal(Help(), page.Find("[data-testid=vocabulary-hint]").TextContent.Trim());
 
         owner.SetPrompt("a red cat on a green dog");
         page.WaitForAssertion(() => Assert.Equal("This model does not know the words “cat”, “green”, “dog” and leaves them out.", Help()));
 
         owner.SetPrompt("a red circle");
         page.WaitForAssertion(() => Assert.Equal("Pictures follow as you type. Enter sends at once.", Help()));
+        Assert.Equal(string.Empty, page.Find("[data-testid=vocabulary-hint]").TextContent.Trim());
     }
 
     [Fact]
