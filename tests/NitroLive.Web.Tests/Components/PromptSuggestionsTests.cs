@@ -16,7 +16,7 @@ public sealed class PromptSuggestionsTests
             ModelVariants =
             [
                 new LiveModelVariant("realism", "Realism") { ExamplePrompts = ["r1", "a forbidden r2", "r3", "r4", "r5"] },
-                new LiveModelVariant("vibrant", "Vibrant") { ExamplePrompts = ["v1"] },
+                new LiveModelVariant("vibrant", "Vibrant") { ExamplePrompts = ["v1"], Vocabulary = ["red", "cat"] },
             ],
         },
     };
@@ -29,6 +29,15 @@ public sealed class PromptSuggestionsTests
         Assert.Equal(["r1", "a forbidden r2", "r3", "r4"], suggestions.ForStudio(null));
         Assert.Equal(["v1"], suggestions.ForStudio("vibrant"));
         Assert.Equal(["r1", "a forbidden r2", "r3", "r4"], suggestions.ForStudio("sketch"));
+    }
+
+    [Fact]
+    public void EachVariantHasItsOwnVocabulary()
+    {
+        var suggestions = new PromptSuggestions(TwoVariants(), Options.Create(new KioskOptions()), Blocklist);
+
+        Assert.True(suggestions.VocabularyOf(null).IsEmpty);
+        Assert.Equal(["dog"], suggestions.VocabularyOf("vibrant").UnknownWords("red cat dog"));
     }
 
     [Fact]

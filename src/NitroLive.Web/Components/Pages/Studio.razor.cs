@@ -16,7 +16,6 @@ public sealed partial class Studio
     private const int UnknownWordsShown = 5;
 
     private PromptBox? _prompt;
-    private (string? Variant, PromptVocabulary Words)? _vocabulary;
     private string? _promptError;
     private bool _focused;
 
@@ -54,7 +53,7 @@ public sealed partial class Studio
     {
         get
         {
-            var unknown = VocabularyOf(State?.Request.ModelVariant).UnknownWords(State?.Request.Prompt);
+            var unknown = Suggestions.VocabularyOf(State?.Request.ModelVariant).UnknownWords(State?.Request.Prompt);
             if (unknown.Count == 0)
             {
                 return null;
@@ -83,19 +82,6 @@ public sealed partial class Studio
         LiveRole.Typist => "You may type: everybody here sees your prompt and the pictures live.",
         _ => "You are watching live. The owner can let you type.",
     };
-
-    private PromptVocabulary VocabularyOf(string? variant)
-    {
-        if (_vocabulary is not { } cached || cached.Variant != variant)
-        {
-            var variants = Live.Limits.ModelVariants;
-            var chosen = variants.FirstOrDefault(v => v.Name == (variant ?? Live.Limits.ModelVariant));
-            cached = (variant, new PromptVocabulary(chosen?.Vocabulary ?? []));
-            _vocabulary = cached;
-        }
-
-        return cached.Words;
-    }
 
     /// <inheritdoc />
     protected override bool ShouldShow(LiveFrame frame)
