@@ -121,15 +121,10 @@ public sealed partial class Kiosk
         return Task.CompletedTask;
     }
 
-    // With nothing to cycle and nobody typing, the screen invites people to scan rather than show what the model draws
-    // unprompted.
-    private bool PromptIsEmpty => Member is not null && string.IsNullOrEmpty(State?.Request.Prompt);
-
     /// <inheritdoc />
     protected override bool ShouldShow(LiveFrame frame)
     {
-        ArgumentNullException.ThrowIfNull(frame);
-        if (frame.Request.Prompt.Length == 0 || Blocklist.IsBlocked(frame.Request.Prompt))
+        if (!base.ShouldShow(frame) || Blocklist.IsBlocked(frame.Request.Prompt))
         {
             return false;
         }

@@ -55,6 +55,12 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>The session's newest state.</summary>
     protected LiveSessionState? State { get; private set; }
 
+    /// <summary>
+    /// Whether nothing is typed (or the session is not open yet). An empty prompt still gets a picture from the model,
+    /// whatever it draws unprompted; the pages show their placeholder instead, and never draw or keep that picture.
+    /// </summary>
+    protected bool PromptIsEmpty => string.IsNullOrEmpty(State?.Request.Prompt);
+
     /// <summary>The page's picture; set by <c>@ref</c> in the page's markup.</summary>
     protected FrameView? Frame { get; set; }
 
@@ -139,8 +145,15 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>Creates or joins the page's session. Throw <see cref="LiveException"/> to show its message.</summary>
     protected abstract Task<ILiveMember> OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>Whether a frame may be shown (the kiosk hides blocked prompts and keeps the last good frame).</summary>
-    protected virtual bool ShouldShow(LiveFrame frame) => true;
+    /// <summary>
+    /// Whether a frame may be shown: not an empty prompt's (see <see cref="PromptIsEmpty"/>); the kiosk also hides blocked
+    /// prompts and keeps the last good frame.
+    /// </summary>
+    protected virtual bool ShouldShow(LiveFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return frame.Request.Prompt.Length > 0;
+    }
 
     /// <summary>Called after the session's state changed (on the renderer's thread).</summary>
     protected virtual Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current) => Task.CompletedTask;

@@ -44,10 +44,6 @@ public sealed partial class Studio
     // Realism / Vibrant when the service offers both; one entry (the embedded model) shows the model's own name.
     private IReadOnlyList<LiveModelVariant> Variants => Live.Limits.ModelVariants;
 
-    // An empty prompt still gets a picture from the model (whatever it draws unprompted), but in the studio it reads as
-    // "nothing typed yet": the placeholder and the suggestions show instead, and that picture is neither drawn nor kept.
-    private bool PromptIsEmpty => string.IsNullOrEmpty(State?.Request.Prompt);
-
     // Shown under the prompt in place of the usual help while the prompt holds words the model does not know.
     private string? VocabularyHint
     {
@@ -82,13 +78,6 @@ public sealed partial class Studio
         LiveRole.Typist => "You may type: everybody here sees your prompt and the pictures live.",
         _ => "You are watching live. The owner can let you type.",
     };
-
-    /// <inheritdoc />
-    protected override bool ShouldShow(LiveFrame frame)
-    {
-        ArgumentNullException.ThrowIfNull(frame);
-        return frame.Request.Prompt.Length > 0;
-    }
 
     /// <inheritdoc />
     protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
