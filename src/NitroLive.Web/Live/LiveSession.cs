@@ -592,7 +592,6 @@ internal sealed class LiveSession
         }
     }
 
-
     public void ReportError(PendingWork work, string message)
     {
         lock (_gate)
