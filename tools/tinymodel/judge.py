@@ -43,23 +43,22 @@ def heldout_scenes():
     return out
 
 
-def write_heldout(path):
-    recs = [render.scene_record(sc, p) for p, sc in heldout_scenes()]
+def write_records(path, recs):
+    """Writes scene records (prompt + scene) as the C# judge reads them; returns them."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump(recs, f, indent=1)
         f.write("\n")
     return recs
+
+
+def write_heldout(path):
+    return write_records(path, [render.scene_record(sc, p) for p, sc in heldout_scenes()])
 
 
 def write_examples(path):
     """eval/examples.json: the scene of each of nitrolive.json's example_prompts, for the test that keeps them drawn right."""
-    recs = [render.scene_record(grammar.parse_prompt(p), p) for p in grammar.EXAMPLE_PROMPTS]
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(recs, f, indent=1)
-        f.write("\n")
-    return recs
+    return write_records(path, [render.scene_record(grammar.parse_prompt(p), p) for p in grammar.EXAMPLE_PROMPTS])
 
 
 def components(mask):
