@@ -45,6 +45,7 @@ class QuickTrainingRun(unittest.TestCase):
         for rel in ["model_index.json", "nitrolive.json", "scheduler/scheduler_config.json",
                     "text_encoder/model.onnx", "text_encoder_2/model.onnx", "unet/model.onnx",
                     "vae_decoder/model.onnx", "vae_decoder/config.json", "vae_encoder/model.onnx",
+                    "vae_decoder_tiny/model.onnx", "vae_decoder_tiny/config.json", "eval/tiny_decoder.json",
                     "tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer/special_tokens_map.json",
                     "tokenizer/tokenizer_config.json", "tokenizer_2/vocab.json", "tokenizer_2/merges.txt",
                     "tokenizer_2/special_tokens_map.json", "tokenizer_2/tokenizer_config.json"]:
@@ -71,8 +72,9 @@ class QuickTrainingRun(unittest.TestCase):
         self.assertTrue(any(o.startswith("hidden_states.") for o in outs))
         ins, outs = io_names(os.path.join(self.out, "text_encoder_2", "model.onnx"))
         self.assertIn("text_embeds", outs)
-        ins, outs = io_names(os.path.join(self.out, "vae_decoder", "model.onnx"))
-        self.assertEqual((ins, outs), (["latent_sample"], ["sample"]))
+        for decoder in ("vae_decoder", "vae_decoder_tiny"):
+            ins, outs = io_names(os.path.join(self.out, decoder, "model.onnx"))
+            self.assertEqual((ins, outs), (["latent_sample"], ["sample"]), decoder)
 
     def test_every_grammar_word_is_one_token(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])

@@ -66,6 +66,48 @@ def write_json(path, obj):
         f.write("\n")
 
 
+def export_vae_decoder(dec, path):
+    """vae_decoder and vae_decoder_tiny share this, so the draft decoder has the full one's interface exactly"""
+    _export(dec, (torch.randn(2, 4, 32, 32),), path, ["latent_sample"], ["sample"],
+            {"latent_sample": {0: "batch_size", 2: "height", 3: "width"},
+             "sample": {0: "batch_size", 2: "height", 3: "width"}})
+
+
+def vae_config(scaling_factor):
+    return {"_class_name": "AutoencoderKL", "_diffusers_version": "0.27.0", "act_fn": "silu",
+            "block_out_channels": [32, 64, 64], "down_block_types": ["DownEncoderBlock2D"] * 3,
+            "up_block_types": ["UpDecoderBlock2D"] * 3, "in_channels": 3, "out_channels": 3,
+            "latent_channels": 4, "layers_per_block": 1, "norm_num_groups": 8, "sample_size": 128,
+            "scaling_factor": float(scaling_factor), "force_upcast": False,
+            "_nitro_note": "tiny NitroLive VAE: downsample factor 4 (len(block_out_channels)-1 = 2); decoder "
+                           "output in [-1,1]; encoder returns the latent mean (deterministic autoencoder)"}
+
+
+def tiny_decoder_config(scaling_factor, dec, distill):
+    """vae_decoder_tiny/config.json. NitroLive reads it like vae_decoder's: the same scaling_factor (it must, or
+    verify-model fails: both decode the UNet's latents divided by it) and three block_out_channels for factor 4."""
+    ch = dec.cfg["ch"]
+    return {"_class_name": "AutoencoderTiny", "_diffusers_version": "0.27.0", "act_fn": "silu",
+            "block_out_channels": [ch[1], ch[0], ch[0]], "up_block_types": ["UpDecoderBlock2D"] * 3,
+            "out_channels": 3, "latent_channels": 4, "layers_per_block": 1 if dec.cfg["res"] else 0,
+            "sample_size": 128, "scaling_factor": float(scaling_factor), "force_upcast": False,
+            "output_range": [-1, 1],
+            "_nitro_note": "tiny NitroLive draft decoder, distilled from vae_decoder (tools/tinymodel/distill_decoder.py): "
+                           "same input (latents / scaling_factor) and output ([-1,1], factor 4) as vae_decoder",
+            "_nitro_distill": distill}
+
+
+def export_tiny_decoder(out, dec, scaling_factor, distill):
+    """writes vae_decoder_tiny/ and lists it in model_index.json the way tools/export does for TAESD-XL"""
+    export_vae_decoder(dec, os.path.join(out, "vae_decoder_tiny", "model.onnx"))
+    write_json(os.path.join(out, "vae_decoder_tiny", "config.json"), tiny_decoder_config(scaling_factor, dec, distill))
+    path = os.path.join(out, "model_index.json")
+    with open(path, encoding="utf-8") as f:
+        index = json.load(f)
+    index["vae_decoder_tiny"] = ["diffusers", "AutoencoderTiny"]
+    write_json(path, index)
+
+
 def export_all(out, te1, te2, unet, enc, dec, scaling_factor, vocab, merges, meta):
     ids = torch.full((2, 77), vocab[bpe.EOS], dtype=torch.int64)
     ids[:, 0] = vocab[bpe.BOS]
@@ -99,21 +141,13 @@ def export_all(out, te1, te2, unet, enc, dec, scaling_factor, vocab, merges, met
              "encoder_hidden_states": {0: "batch_size"}, "text_embeds": {0: "batch_size"},
              "time_ids": {0: "batch_size"}, "out_sample": {0: "batch_size", 2: "height", 3: "width"}})
     _fix_shapes(os.path.join(out, "unet", "model.onnx"), {"out_sample": ["batch_size", 4, "height", "width"]})
-    _export(dec, (torch.randn(B, 4, 32, 32),), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample"],
-            ["sample"], {"latent_sample": {0: "batch_size", 2: "height", 3: "width"},
-                         "sample": {0: "batch_size", 2: "height", 3: "width"}})
+    export_vae_decoder(dec, os.path.join(out, "vae_decoder", "model.onnx"))
     _export(enc, (torch.randn(B, 3, 128, 128),), os.path.join(out, "vae_encoder", "model.onnx"), ["sample"],
             ["latent_sample"], {"sample": {0: "batch_size", 2: "height", 3: "width"},
                                 "latent_sample": {0: "batch_size", 2: "height", 3: "width"}})
 
     # ---------------- configs
-    vae_cfg = {"_class_name": "AutoencoderKL", "_diffusers_version": "0.27.0", "act_fn": "silu",
-               "block_out_channels": [32, 64, 64], "down_block_types": ["DownEncoderBlock2D"] * 3,
-               "up_block_types": ["UpDecoderBlock2D"] * 3, "in_channels": 3, "out_channels": 3,
-               "latent_channels": 4, "layers_per_block": 1, "norm_num_groups": 8, "sample_size": 128,
-               "scaling_factor": float(scaling_factor), "force_upcast": False,
-               "_nitro_note": "tiny NitroLive VAE: downsample factor 4 (len(block_out_channels)-1 = 2); decoder "
-                              "output in [-1,1]; encoder returns the latent mean (deterministic autoencoder)"}
+    vae_cfg = vae_config(scaling_factor)
     write_json(os.path.join(out, "vae_decoder", "config.json"), vae_cfg)
     write_json(os.path.join(out, "vae_encoder", "config.json"), vae_cfg)
     vs = len(vocab)

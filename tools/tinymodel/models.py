@@ -261,10 +261,11 @@ class VAEEncoder(nn.Module):
 
 
 class VAEDecoder(nn.Module):
-    def __init__(self, ch=(48, 24)):
+    def __init__(self, ch=(48, 24), res=True):
         super().__init__()
+        self.cfg = dict(ch=list(ch), res=bool(res))
         self.conv_in = nn.Conv2d(4, ch[0], 3, padding=1)
-        self.res = VResBlock(ch[0])
+        self.res = VResBlock(ch[0]) if res else nn.Identity()
         self.up = nn.Conv2d(ch[0], ch[1], 3, padding=1)  # at 64x64 after nearest upsample
         self.conv_out = nn.Conv2d(ch[1], 12, 3, padding=1)  # -> pixel-shuffle 2 -> 3 x 128 x 128
 
@@ -273,6 +274,17 @@ class VAEDecoder(nn.Module):
         h = F.interpolate(h, scale_factor=2.0, mode="nearest")
         h = self.conv_out(F.silu(self.up(h)))
         return F.pixel_shuffle(h, 2)
+
+
+class TinyVAEDecoder(VAEDecoder):
+    """Draft decoder (vae_decoder_tiny): VAEDecoder's layout and contract (4 x h/4 x w/4 latents in, 3 x h x w in
+    [-1, 1] out) with narrower convs, at about half of its multiply-accumulates (these sit almost all in the 3x3
+    convs at 32x32 and 64x64, so they scale with the square of the widths). It is not trained with the VAE but
+    distilled from the finished decoder (distill_decoder.py), so both decode the same latents and a draft looks like
+    the final picture."""
+
+    def __init__(self, ch=(32, 16), res=True):
+        super().__init__(ch, res)
 
 
 def build(vocab_size):

@@ -310,6 +310,9 @@ def main():
                          "--init-ckpt stages does (default: one cycle at --lr)")
     ap.add_argument("--small-weight", type=float, default=1.0,
                     help="multiplies the extra loss weight on objects drawn small (1 = the original weighting)")
+    ap.add_argument("--tiny-steps", type=int, default=None,
+                    help="steps of the draft decoder's distillation after the export (distill_decoder.py; "
+                         "0 leaves vae_decoder_tiny out)")
     ap.add_argument("--procs", type=int, default=1,
                     help="data-parallel processes (each takes batch/procs samples and threads/procs threads); "
                          "2 on a 2-core machine halves the step time")
@@ -318,6 +321,8 @@ def main():
     if a.cycles:
         parse_cycles(a.cycles)
     parse_switches(a.late_from, a.late_mix, a.late_pair_positioned, a.mix, a.pair_positioned)
+    if a.tiny_steps is not None and a.tiny_steps < 0:
+        raise SystemExit("--tiny-steps must be >= 0")
     if a.small_weight <= 0:
         raise SystemExit("--small-weight must be > 0")
     if a.procs < 1 or a.batch % a.procs != 0:
@@ -548,6 +553,13 @@ def run(rank, a, port):
     meta["eval"] = {k: v["summary"] for k, v in res.items()}
     with open(os.path.join(a.out, "eval", "torch_metrics.json"), "w") as f:
         json.dump(meta, f, indent=2)
+
+    # ---------------- draft decoder, distilled from the exported one (the same code as distill_decoder.py's command)
+    tiny_steps = a.tiny_steps if a.tiny_steps is not None else (4 if a.quick else None)
+    if tiny_steps != 0:
+        import distill_decoder
+        distill_decoder.distill(a.out, steps=tiny_steps, seed=a.seed, threads=a.threads,
+                                pool=8 if a.quick else distill_decoder.POOL, eval_n=a.eval_n, log=log)
     log("done in %.1f min" % ((time.time() - T0) / 60))
 
 

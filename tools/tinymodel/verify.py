@@ -37,6 +37,14 @@ def alphas():
 
 def onnx_pipeline(d, prompts, steps=1, seed=0):
     """numpy/ONNX-only pipeline, mirroring what the C# side does."""
+    x, sf = onnx_latents(d, prompts, steps, seed)
+    img = onnx_ref.run(os.path.join(d, "vae_decoder", "model.onnx"), {"latent_sample": x / np.float32(sf)})["sample"]
+    img = np.clip(img / 2 + 0.5, 0, 1)
+    return (img * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+
+
+def onnx_latents(d, prompts, steps=1, seed=0):
+    """the pipeline up to the decoder: (final UNet latents [B,4,32,32], scaling_factor)"""
     tok1 = bpe.Tokenizer.from_dir(os.path.join(d, "tokenizer"))
     tok2 = bpe.Tokenizer.from_dir(os.path.join(d, "tokenizer_2"))
     sf = json.load(open(os.path.join(d, "vae_decoder", "config.json")))["scaling_factor"]
@@ -68,9 +76,7 @@ def onnx_pipeline(d, prompts, steps=1, seed=0):
             x = (np.sqrt(a[on]) * den + np.sqrt(1 - a[on]) * rng.standard_normal(x.shape)).astype(np.float32)
         else:
             x = den.astype(np.float32)
-    img = onnx_ref.run(os.path.join(d, "vae_decoder", "model.onnx"), {"latent_sample": x / np.float32(sf)})["sample"]
-    img = np.clip(img / 2 + 0.5, 0, 1)
-    return (img * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+    return x, sf
 
 
 def main():
@@ -89,13 +95,25 @@ def main():
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
     print("folder size %.2f MB" % (size / 1e6))
     import onnx
-    for c in ("text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"):
+    comps = ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"]
+    if os.path.isdir(os.path.join(d, "vae_decoder_tiny")):
+        comps.append("vae_decoder_tiny")
+        # NitroLive refuses a draft decoder whose latents are scaled differently from vae_decoder's
+        cfg = [json.load(open(os.path.join(d, c, "config.json"))) for c in ("vae_decoder", "vae_decoder_tiny")]
+        if cfg[0]["scaling_factor"] != cfg[1]["scaling_factor"] or len(cfg[1]["block_out_channels"]) != 3:
+            print("vae_decoder_tiny/config.json: scaling_factor or upsampling factor differs from vae_decoder's")
+            ok = False
+    for c in comps:
         m = onnx.load(os.path.join(d, c, "model.onnx"))
         onnx.checker.check_model(m)
         fmt = lambda v: "%s %s %s" % (v.name, onnx.TensorProto.DataType.Name(v.type.tensor_type.elem_type),
                                       [x.dim_param or x.dim_value for x in v.type.tensor_type.shape.dim])
         print(c, "opset", m.opset_import[0].version, "| in:", "; ".join(fmt(v) for v in m.graph.input),
               "| out:", "; ".join(fmt(v) for v in m.graph.output))
+        if c == "vae_decoder_tiny" and ([v.name for v in m.graph.input], [v.name for v in m.graph.output]) != (
+                ["latent_sample"], ["sample"]):
+            print("vae_decoder_tiny: tensor names differ from vae_decoder's")
+            ok = False
     merges = bpe.learn_merges(grammar.GRAMMAR_WORDS)
     vocab = bpe.build_vocab(merges)
     for t, pad in (("tokenizer", bpe.EOS), ("tokenizer_2", "!")):
