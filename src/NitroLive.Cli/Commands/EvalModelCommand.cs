@@ -18,7 +18,7 @@ namespace NitroLive.Cli.Commands;
 internal static class EvalModelCommand
 {
     private const string UsageLine =
-        "usage: eval-model [--model DIR] [--heldout FILE] [--steps N] [--seed N] [--limit N] [--kind single|count|pair] [--provider auto|cpu|cuda] [--markdown]";
+        "usage: eval-model [--model DIR] [--heldout FILE] [--steps N] [--seed N] [--limit N] [--kind single|count|pair] [--provider auto|cpu|cuda] [--tiny-decoder] [--markdown]";
 
     private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
     private static readonly CliOption<string?> Heldout = CliOptions.Text("--heldout", "a held-out set (JSON file)");
@@ -27,8 +27,9 @@ internal static class EvalModelCommand
     private static readonly CliOption<int?> Limit = CliOptions.Int("--limit", min: 1);
     private static readonly CliOption<string?> Kind = CliOptions.Choice("--kind", SceneJudge.Kinds);
     private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
+    private static readonly CliOption TinyDecoder = CliOptions.Flag("--tiny-decoder");
     private static readonly CliOption Markdown = CliOptions.Flag("--markdown");
-    private static readonly CommandSyntax Syntax = new(Model, Heldout, Steps, Seed, Limit, Kind, Provider, Markdown);
+    private static readonly CommandSyntax Syntax = new(Model, Heldout, Steps, Seed, Limit, Kind, Provider, TinyDecoder, Markdown);
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -59,7 +60,7 @@ internal static class EvalModelCommand
         using var logging = CliLogging.Create();
         try
         {
-            using var pipeline = new NitroPipeline(new PipelineOptions { ModelDirectory = parsed.Model, Provider = parsed.Provider }, logging);
+            using var pipeline = new NitroPipeline(new PipelineOptions { ModelDirectory = parsed.Model, Provider = parsed.Provider, UseTinyDecoder = parsed.TinyDecoder }, logging);
             var steps = parsed.Steps ?? pipeline.Model.SupportedSteps.Min();
             var clock = Stopwatch.StartNew();
             var results = await EvaluateAsync(pipeline, records, steps, parsed.Seed, cancellationToken);
@@ -182,7 +183,7 @@ internal static class EvalModelCommand
     }
 
     internal sealed record Arguments(
-        string Model, string? Heldout, int? Steps, long Seed, int? Limit, string? Kind, ProviderPreference Provider, bool Markdown);
+        string Model, string? Heldout, int? Steps, long Seed, int? Limit, string? Kind, ProviderPreference Provider, bool Markdown, bool TinyDecoder = false);
 
     internal static bool TryParse(string[] args, out Arguments parsed, [NotNullWhen(false)] out string? error)
     {
@@ -193,7 +194,7 @@ internal static class EvalModelCommand
         }
 
         parsed = new Arguments(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Heldout), options.Get(Steps),
-            options.Get(Seed) ?? 0, options.Get(Limit), options.Get(Kind), options.Get(Provider) ?? ProviderPreference.Auto, options.Has(Markdown));
+            options.Get(Seed) ?? 0, options.Get(Limit), options.Get(Kind), options.Get(Provider) ?? ProviderPreference.Auto, options.Has(Markdown), options.Has(TinyDecoder));
         return true;
     }
 }
