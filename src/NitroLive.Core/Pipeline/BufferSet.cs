@@ -1,6 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
-using NitroLive.Core.Imaging;
 using NitroLive.Core.Models;
 
 namespace NitroLive.Core.Pipeline;
@@ -10,7 +8,8 @@ internal sealed class BufferSet : IDisposable
 {
     private readonly HostTensor[] _tensors;
 
-    public BufferSet(ModelFolder folder, VaeDecoderLayout decoder, TextEncoderBuffers text, int batch, int width, int height)
+    // decoders: every decoder the pipeline opened, in DecoderStage.Index order.
+    public BufferSet(ModelFolder folder, IReadOnlyList<VaeDecoderLayout> decoders, TextEncoderBuffers text, int batch, int width, int height)
     {
         Batch = batch;
         Width = width;
@@ -26,9 +25,8 @@ internal sealed class BufferSet : IDisposable
         TextEmbeds = new HostTensor(unet.TextEmbedsType, [batch, text.PooledWidth]);
         TimeIds = new HostTensor(unet.TimeIdsType, [batch, 6]);
         OutSample = new HostTensor(unet.OutSampleType, [batch, channels, h, w]);
-        DecoderIn = new HostTensor(decoder.LatentType, [batch, channels, h, w]);
-        DecoderOut = new HostTensor(decoder.OutputType, [batch, 3, height, width]);
-        _tensors = [Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds, OutSample, DecoderIn, DecoderOut];
+        Decoders = [.. decoders.Select(d => new DecoderBuffers(d, batch, channels, width, height, f))];
+        _tensors = [Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds, OutSample];
 
         Latents = new float[batch * LatentElementsPerImage];
         Noise = new float[Latents.Length];
@@ -38,10 +36,6 @@ internal sealed class BufferSet : IDisposable
         UnetInputs = [Sample.Value, Timestep.Value, EncoderHiddenStates.Value, TextEmbeds.Value, TimeIds.Value];
         UnetOutputNames = ["out_sample"];
         UnetOutputs = [OutSample.Value];
-        DecoderInputNames = ["latent_sample"];
-        DecoderInputs = [DecoderIn.Value];
-        DecoderOutputNames = ["sample"];
-        DecoderOutputs = [DecoderOut.Value];
     }
 
     public int Batch { get; }
@@ -67,9 +61,8 @@ internal sealed class BufferSet : IDisposable
 
     public HostTensor OutSample { get; }
 
-    public HostTensor DecoderIn { get; }
-
-    public HostTensor DecoderOut { get; }
+    /// <summary>Each decoder's buffers, by <see cref="DecoderStage.Index"/>.</summary>
+    public DecoderBuffers[] Decoders { get; }
 
     /// <summary>The float32 latents the scheduler steps in place.</summary>
     public float[] Latents { get; }
@@ -85,14 +78,6 @@ internal sealed class BufferSet : IDisposable
     public string[] UnetOutputNames { get; }
 
     public OrtValue[] UnetOutputs { get; }
-
-    public string[] DecoderInputNames { get; }
-
-    public OrtValue[] DecoderInputs { get; }
-
-    public string[] DecoderOutputNames { get; }
-
-    public OrtValue[] DecoderOutputs { get; }
 
     /// <summary>The shape of every tensor bound to the UNet, by input or output name.</summary>
     public IReadOnlyDictionary<string, long[]> UnetShapes() => new Dictionary<string, long[]>(StringComparer.Ordinal)
@@ -117,53 +102,17 @@ internal sealed class BufferSet : IDisposable
         }
     }
 
-    /// <summary>Decoder output to one interleaved RGB byte array per image (from <paramref name="pool"/> when given; every byte is written).</summary>
-    public byte[][] ToRgb(VaeOutputRange range, RgbBufferPool? pool = null)
-    {
-        var plane = 3 * Width * Height;
-        var images = new byte[Batch][];
-        for (var i = 0; i < Batch; i++)
-        {
-            var rgb = pool?.Rent(plane) ?? new byte[plane];
-            if (DecoderOut.ElementType == TensorElementType.Float)
-            {
-                var chw = DecoderOut.As<float>().Slice(i * plane, plane);
-                if (range == VaeOutputRange.ZeroToOne)
-                {
-                    for (var j = 0; j < chw.Length; j++)
-                    {
-                        chw[j] = (chw[j] * 2f) - 1f;
-                    }
-                }
-
-                PixelConversion.ToRgb24(chw, Width, Height, rgb);
-            }
-            else
-            {
-                var chw = DecoderOut.As<Half>().Slice(i * plane, plane);
-                if (range == VaeOutputRange.ZeroToOne)
-                {
-                    for (var j = 0; j < chw.Length; j++)
-                    {
-                        chw[j] = (Half)(((float)chw[j] * 2f) - 1f);
-                    }
-                }
-
-                PixelConversion.ToRgb24(chw, Width, Height, rgb);
-            }
-
-            images[i] = rgb;
-        }
-
-        return images;
-    }
-
     public void Dispose()
     {
         Device?.Dispose();
         foreach (var tensor in _tensors)
         {
             tensor.Dispose();
+        }
+
+        foreach (var decoder in Decoders)
+        {
+            decoder.Dispose();
         }
     }
 }

@@ -5,8 +5,9 @@ using NitroLive.Core.Scheduling;
 namespace NitroLive.Core.Pipeline;
 
 /// <summary>
-/// The latents of one <see cref="BufferSet"/> kept in device memory: the UNet, the step graphs and the VAE decoder are
-/// joined by IOBinding, so between models only the noise and a few scalars go up and only the image comes down.
+/// The latents of one <see cref="BufferSet"/> kept in device memory: the UNet, the step graphs and the VAE decoders are
+/// joined by IOBinding (each decoder has its own input buffer and bindings, the last step writing the one a generation
+/// decodes with), so between models only the noise and a few scalars go up and only the image comes down.
 /// The conditioning is bound once per generation (copied to the device once, not once per step).
 /// </summary>
 internal sealed class DeviceLatents : IDisposable
@@ -18,18 +19,18 @@ internal sealed class DeviceLatents : IDisposable
     private readonly OrtValue[] _latents;
     private readonly OrtValue _sample;
     private readonly OrtValue _eps;
-    private readonly OrtValue _decoderIn;
     private readonly HostTensor _noise;
     private readonly HostTensor[] _scalars;
     private readonly OrtIoBinding _unetBinding;
     private readonly OrtIoBinding _initBinding;
     private readonly OrtIoBinding[] _stepBindings;
-    private readonly OrtIoBinding[] _finalBindings;
-    private readonly OrtIoBinding _decoderBinding;
+    private readonly OrtIoBinding[][] _finalBindings;
+    private readonly OrtIoBinding[] _decoderBindings;
     private readonly List<IDisposable> _owned = [];
     private int _current;
 
-    public DeviceLatents(BufferSet set, LatentStepGraphs graphs, InferenceSession unet, InferenceSession decoder, OrtMemoryInfo device)
+    // decoders: the pipeline's, in DecoderStage.Index order (matching BufferSet.Decoders).
+    public DeviceLatents(BufferSet set, LatentStepGraphs graphs, InferenceSession unet, IReadOnlyList<DecoderStage> decoders, OrtMemoryInfo device)
     {
         _set = set;
         _graphs = graphs;
@@ -50,7 +51,7 @@ internal sealed class DeviceLatents : IDisposable
         _latents = [Device(TensorElementType.Float), Device(TensorElementType.Float)];
         _sample = Device(set.Sample.ElementType);
         _eps = Device(set.OutSample.ElementType);
-        _decoderIn = Device(set.DecoderIn.ElementType);
+        var decoderIns = set.Decoders.Select(d => Device(d.In.ElementType)).ToArray();
         _noise = Own(new HostTensor(TensorElementType.Float, shape));
         _scalars = [.. Enumerable.Range(0, 8).Select(_ => Own(new HostTensor(TensorElementType.Float, [1])))];
 
@@ -63,7 +64,6 @@ internal sealed class DeviceLatents : IDisposable
         _initBinding.BindOutput("sample", _sample);
 
         _stepBindings = new OrtIoBinding[2];
-        _finalBindings = new OrtIoBinding[2];
         for (var from = 0; from < 2; from++)
         {
             var step = Own(graphs.Step.CreateIoBinding());
@@ -72,17 +72,29 @@ internal sealed class DeviceLatents : IDisposable
             step.BindOutput("latents", _latents[1 - from]);
             step.BindOutput("sample", _sample);
             _stepBindings[from] = step;
-
-            var final = Own(graphs.Final.CreateIoBinding());
-            final.BindInput("x", _latents[from]);
-            final.BindInput("eps", _eps);
-            final.BindOutput("decoder_in", _decoderIn);
-            _finalBindings[from] = final;
         }
 
-        _decoderBinding = Own(decoder.CreateIoBinding());
-        _decoderBinding.BindInput("latent_sample", _decoderIn);
-        _decoderBinding.BindOutput("sample", set.DecoderOut.Value);
+        _finalBindings = new OrtIoBinding[decoders.Count][];
+        _decoderBindings = new OrtIoBinding[decoders.Count];
+        foreach (var decoder in decoders)
+        {
+            var d = decoder.Index;
+            var finals = new OrtIoBinding[2];
+            for (var from = 0; from < 2; from++)
+            {
+                var final = Own(graphs.Final(set.Decoders[d].In.ElementType).CreateIoBinding());
+                final.BindInput("x", _latents[from]);
+                final.BindInput("eps", _eps);
+                final.BindOutput("decoder_in", decoderIns[d]);
+                finals[from] = final;
+            }
+
+            _finalBindings[d] = finals;
+            var binding = Own(decoder.Session.CreateIoBinding());
+            binding.BindInput("latent_sample", decoderIns[d]);
+            binding.BindOutput("sample", set.Decoders[d].Out.Value);
+            _decoderBindings[d] = binding;
+        }
     }
 
     /// <summary>Noise of the whole batch for the next upload (initial latents or a re-noising step), in host memory.</summary>
@@ -125,8 +137,11 @@ internal sealed class DeviceLatents : IDisposable
         unet.RunWithBinding(runOptions, _unetBinding);
     }
 
-    /// <summary>Steps the device latents; <see cref="Noise"/> must hold this step's noise when the schedule re-noises.</summary>
-    public void Step(LcmSchedule schedule, int stepIndex, float scale, float shift, RunOptions runOptions)
+    /// <summary>
+    /// Steps the device latents; <see cref="Noise"/> must hold this step's noise when the schedule re-noises. The last
+    /// step writes <paramref name="decoder"/>'s input.
+    /// </summary>
+    public void Step(LcmSchedule schedule, int stepIndex, DecoderStage decoder, RunOptions runOptions)
     {
         var s = schedule.Float32Scalars[stepIndex];
         if (schedule.NeedsNoise(stepIndex))
@@ -139,16 +154,17 @@ internal sealed class DeviceLatents : IDisposable
         }
         else
         {
-            var binding = _finalBindings[_current];
-            Bind(binding, LatentStepGraphs.FinalScalarNames, [s.SqrtBetaProdT, s.SqrtAlphaProdT, s.COut, s.CSkip, scale, shift]);
-            _graphs.Final.RunWithBinding(runOptions, binding);
+            var binding = _finalBindings[decoder.Index][_current];
+            Bind(binding, LatentStepGraphs.FinalScalarNames, [s.SqrtBetaProdT, s.SqrtAlphaProdT, s.COut, s.CSkip, decoder.Scale, decoder.Shift]);
+            _graphs.Final(_set.Decoders[decoder.Index].In.ElementType).RunWithBinding(runOptions, binding);
         }
     }
 
-    public void Decode(InferenceSession decoder, RunOptions runOptions)
+    public void Decode(DecoderStage decoder, RunOptions runOptions)
     {
-        decoder.RunWithBinding(runOptions, _decoderBinding);
-        _decoderBinding.SynchronizeBoundOutputs();
+        var binding = _decoderBindings[decoder.Index];
+        decoder.Session.RunWithBinding(runOptions, binding);
+        binding.SynchronizeBoundOutputs();
     }
 
     public void Dispose()

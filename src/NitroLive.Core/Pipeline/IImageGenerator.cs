@@ -46,7 +46,15 @@ public interface IImageGenerator
 /// The model variant to run (one of <see cref="ModelDescription.Variants"/>), or null for the default variant
 /// (<see cref="ModelDescription.Variant"/>).
 /// </param>
-public sealed record GenerationRequest(string Prompt, int Steps, long Seed, int Width, int Height, string? Variant = null);
+public sealed record GenerationRequest(string Prompt, int Steps, long Seed, int Width, int Height, string? Variant = null)
+{
+    /// <summary>
+    /// A quick picture of a prompt that is still changing: decoded with the model's tiny decoder when
+    /// <see cref="ModelDescription.DraftsUseTinyDecoder"/> (its variant's) says drafts have one, otherwise exactly like
+    /// any other request. A batch is all drafts or none.
+    /// </summary>
+    public bool Draft { get; init; }
+}
 
 /// <summary>The pixels of one generated image and what each stage cost.</summary>
 /// <param name="Request">The request this image answers.</param>
@@ -64,6 +72,7 @@ public sealed record GenerationResult(GenerationRequest Request, byte[] Rgb, int
 /// <param name="DecodeMs">VAE decode and conversion to RGB bytes.</param>
 /// <param name="TotalMs">The whole generation, tokenize to RGB.</param>
 /// <param name="Provider">The execution provider that ran it ("CPU", "CUDA").</param>
+/// <param name="TinyDecoder">Whether the model's tiny decoder decoded it (a draft, <see cref="GenerationRequest.Draft"/>).</param>
 public sealed record StageTimings(
     double TokenizeMs,
     double TextEncodeMs,
@@ -71,7 +80,8 @@ public sealed record StageTimings(
     IReadOnlyList<double> UnetStepMs,
     double DecodeMs,
     double TotalMs,
-    string Provider);
+    string Provider,
+    bool TinyDecoder = false);
 
 /// <summary>What a loaded model is and what it accepts; read from its folder, never assumed.</summary>
 /// <param name="DisplayName">Human-readable name from nitrolive.json.</param>
@@ -107,12 +117,18 @@ public sealed record ModelDescription(
     public IReadOnlyList<string> Vocabulary { get; init; } = [];
 
     /// <summary>
+    /// Whether the default variant decodes <see cref="GenerationRequest.Draft"/> requests with a tiny decoder of their
+    /// own (quicker, slightly less faithful); false when drafts decode like every other request.
+    /// </summary>
+    public bool DraftsUseTinyDecoder { get; init; }
+
+    /// <summary>
     /// The variants a request may name, the default (this description's <see cref="Variant"/>) first. A single model
     /// folder is one variant; a folder of model folders (a NitroFusion export's realism and vibrant) is one per folder.
     /// </summary>
     public IReadOnlyList<ModelVariantDescription> Variants
     {
-        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License) { ExamplePrompts = ExamplePrompts, Vocabulary = Vocabulary }];
+        get => _variants ?? [new ModelVariantDescription(Variant, DisplayName, IsEmbeddedDemo, ShiftedTimestep, License) { ExamplePrompts = ExamplePrompts, Vocabulary = Vocabulary, DraftsUseTinyDecoder = DraftsUseTinyDecoder }];
         init => _variants = value;
     }
 
@@ -139,4 +155,7 @@ public sealed record ModelVariantDescription(string Name, string DisplayName, bo
 
     /// <summary>The words this variant knows (its nitrolive.json's <c>vocabulary</c>, lower case); empty when it reads any text.</summary>
     public IReadOnlyList<string> Vocabulary { get; init; } = [];
+
+    /// <summary>Whether this variant decodes <see cref="GenerationRequest.Draft"/> requests with a tiny decoder of their own.</summary>
+    public bool DraftsUseTinyDecoder { get; init; }
 }

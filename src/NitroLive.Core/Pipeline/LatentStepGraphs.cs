@@ -9,13 +9,16 @@ namespace NitroLive.Core.Pipeline;
 /// decoder. The arithmetic is the float32 LCM step with each operation rounded separately, in the same order as
 /// <c>LcmSchedule.Step</c>: x0 = (x - sqrt(1-a)·eps) / sqrt(a); denoised = c_out·x0 + c_skip·x; then either
 /// sqrt(a_prev)·denoised + sqrt(1-a_prev)·z, or (last step) denoised·(1/scaling_factor) + shift_factor for the decoder.
+/// The last step's graph casts to the decoder's input type, so there is one per type among the pipeline's decoders.
 /// </summary>
 internal sealed class LatentStepGraphs : IDisposable
 {
     public static readonly string[] StepScalarNames = ["sqrt_beta", "sqrt_alpha", "c_out", "c_skip", "sqrt_alpha_prev", "sqrt_beta_prev"];
     public static readonly string[] FinalScalarNames = ["sqrt_beta", "sqrt_alpha", "c_out", "c_skip", "scale", "shift"];
 
-    public LatentStepGraphs(TensorElementType sampleType, TensorElementType epsType, TensorElementType decoderType, Func<SessionOptions> sessionOptions)
+    private readonly Dictionary<TensorElementType, InferenceSession> _finals = [];
+
+    public LatentStepGraphs(TensorElementType sampleType, TensorElementType epsType, IEnumerable<TensorElementType> decoderTypes, Func<SessionOptions> sessionOptions)
     {
         var latent = Latent("x", TensorElementType.Float);
         var one = new TensorDimension(1, null);
@@ -48,7 +51,7 @@ internal sealed class LatentStepGraphs : IDisposable
                 OnnxModelWriter.Cast("latents", "sample", sampleType),
             ]);
 
-        var final = OnnxModelWriter.Build(
+        byte[] FinalGraph(TensorElementType decoderType) => OnnxModelWriter.Build(
             [latent, Latent("eps", epsType), .. FinalScalarNames.Select(Scalar)],
             [Latent("decoder_in", decoderType)],
             [
@@ -62,7 +65,13 @@ internal sealed class LatentStepGraphs : IDisposable
         {
             Init = Open(init, sessionOptions);
             Step = Open(step, sessionOptions);
-            Final = Open(final, sessionOptions);
+            foreach (var type in decoderTypes)
+            {
+                if (!_finals.ContainsKey(type))
+                {
+                    _finals[type] = Open(FinalGraph(type), sessionOptions);
+                }
+            }
         }
         catch
         {
@@ -75,13 +84,17 @@ internal sealed class LatentStepGraphs : IDisposable
 
     public InferenceSession Step { get; } = null!;
 
-    public InferenceSession Final { get; } = null!;
+    /// <summary>The last step's graph for a decoder that takes <paramref name="decoderType"/> latents.</summary>
+    public InferenceSession Final(TensorElementType decoderType) => _finals[decoderType];
 
     public void Dispose()
     {
         Init?.Dispose();
         Step?.Dispose();
-        Final?.Dispose();
+        foreach (var final in _finals.Values)
+        {
+            final.Dispose();
+        }
     }
 
     private static OnnxTensorInfo Latent(string name, TensorElementType type) =>

@@ -30,8 +30,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private readonly InferenceSession _textEncoder1;
     private readonly InferenceSession _textEncoder2;
     private readonly InferenceSession _unet;
-    private readonly InferenceSession _decoder;
-    private readonly VaeDecoderLayout _decoderLayout;
+    private readonly DecoderStage _decoder;
+    private readonly DecoderStage? _draftDecoder;
+    private readonly DecoderStage[] _decoders;
     private readonly TextEncoderBuffers _text;
     private readonly PromptEmbeddingCache _cache;
     private readonly LinkedList<BufferSet> _bufferSets = new();
@@ -89,10 +90,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             throw new ModelValidationException(Folder.Directory, problems);
         }
 
+        var draftDecoder = options.TinyDecoderForDrafts && !options.UseTinyDecoder ? Folder.VaeDecoderTiny : null;
+
         _tokenizer1 = components.Tokenizer1;
         _tokenizer2 = components.Tokenizer2;
         _schedules = components.Schedules;
-        _decoderLayout = decoder;
         _providers = new ExecutionProviderSelector(options, loggerFactory.CreateLogger<ExecutionProviderSelector>());
         try
         {
@@ -101,12 +103,19 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             _textEncoder1 = OpenShareable(ModelFolder.TextEncoderPath, shared, OnePrompt(Folder.TextEncoder.Graph, _tokenizer1.MaxLength));
             _textEncoder2 = OpenShareable(ModelFolder.TextEncoder2Path, shared, OnePrompt(Folder.TextEncoder2.Graph, _tokenizer2.MaxLength));
             _unet = Open(ModelFolder.UnetPath);
-            _decoder = OpenShareable(_decoderLayout.Folder + "/model.onnx", shared);
+            _decoder = new DecoderStage(0, decoder, OpenShareable(decoder.Folder + "/model.onnx", shared));
+            if (draftDecoder is not null)
+            {
+                _draftDecoder = new DecoderStage(1, draftDecoder, OpenShareable(draftDecoder.Folder + "/model.onnx", shared));
+            }
+
+            _decoders = _draftDecoder is null ? [_decoder] : [_decoder, _draftDecoder];
             _text = new TextEncoderBuffers(Folder, _tokenizer1.MaxLength, _textEncoder1, _textEncoder2);
             CheckUnetAgainstTextEncoders();
             if (options.KeepLatentsOnDevice ?? _providers.IsCuda)
             {
-                _stepGraphs = new LatentStepGraphs(Folder.Unet.SampleType, Folder.Unet.OutSampleType, _decoderLayout.LatentType, _providers.CreateSessionOptions);
+                _stepGraphs = new LatentStepGraphs(
+                    Folder.Unet.SampleType, Folder.Unet.OutSampleType, _decoders.Select(d => d.Layout.LatentType), _providers.CreateSessionOptions);
                 _deviceMemory = _providers.IsCuda
                     ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default)
                     : OrtMemoryInfo.DefaultInstance;
@@ -133,23 +142,28 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
 
         _cache = new PromptEmbeddingCache(options.EmbeddingCacheSize);
-        var maxBatch = Folder.Unet.FixedBatch == 1 || _decoderLayout.FixedBatch == 1 ? 1 : options.MaxBatch;
+        var maxBatch = Folder.Unet.FixedBatch == 1 || _decoders.Any(d => d.Layout.FixedBatch == 1) ? 1 : options.MaxBatch;
         Model = new ModelDescription(manifest.DisplayName, manifest.Variant, manifest.EmbeddedDemo, manifest.NativeWidth,
             manifest.NativeHeight, manifest.Sizes, manifest.SupportedSteps, manifest.ShiftedTimestep, maxBatch, _providers.Provider,
             manifest.License)
         {
             ExamplePrompts = manifest.ExamplePrompts,
             Vocabulary = manifest.Vocabulary,
+            DraftsUseTinyDecoder = _draftDecoder is not null,
         };
 
-        if (_decoderLayout.Config.ForceUpcast && _decoderLayout.LatentType == TensorElementType.Float16)
+        foreach (var stage in _decoders)
         {
-            Log.Float16DecoderMayOverflow(_logger, _decoderLayout.Folder);
+            if (stage.Layout.Config.ForceUpcast && stage.Layout.LatentType == TensorElementType.Float16)
+            {
+                Log.Float16DecoderMayOverflow(_logger, stage.Layout.Folder);
+            }
         }
 
         // Last, so that a constructor that throws leaves no thread behind.
         _thread = new GeneratorThread("nitrolive-generator");
-        Log.Loaded(_logger, manifest.DisplayName, Folder.Directory, _providers.Provider, maxBatch, _decoderLayout.Folder, loadClock.Elapsed.TotalMilliseconds);
+        var decoders = _draftDecoder is null ? _decoder.Layout.Folder : $"{_decoder.Layout.Folder}, drafts {_draftDecoder.Layout.Folder}";
+        Log.Loaded(_logger, manifest.DisplayName, Folder.Directory, _providers.Provider, maxBatch, decoders, loadClock.Elapsed.TotalMilliseconds);
     }
 
     /// <inheritdoc />
@@ -210,7 +224,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     /// <summary>
     /// Runs generations of each size (in order) so that later requests of those sizes find warm sessions and buffers:
     /// one per size, or <see cref="CudaGraphWarmUpRuns"/> with CUDA graphs, whose capture happens on a later run than
-    /// the first.
+    /// the first; and one draft per size when drafts have a decoder of their own.
     /// </summary>
     public async Task WarmUpAsync(IEnumerable<(int Width, int Height)> sizes, CancellationToken cancellationToken)
     {
@@ -222,6 +236,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             for (var run = 0; run < runs; run++)
             {
                 await GenerateAsync([new GenerationRequest(string.Empty, Model.SupportedSteps.Min(), 0, width, height)], cancellationToken);
+            }
+
+            if (_draftDecoder is not null)
+            {
+                await GenerateAsync([new GenerationRequest(string.Empty, Model.SupportedSteps.Min(), 0, width, height) { Draft = true }], cancellationToken);
             }
 
             Log.WarmedUp(_logger, width, height, clock.Elapsed.TotalMilliseconds);
@@ -373,9 +392,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             noise[i] = new GaussianNoise(requests[i].Seed);
         }
 
-        var config = _decoderLayout.Config;
-        var scale = (float)(1.0 / config.ScalingFactor);
-        var shift = (float)config.ShiftFactor;
+        var decoder = first.Draft && _draftDecoder is { } draft ? draft : _decoder;
+        var decoderBuffers = set.Decoders[decoder.Index];
+        var outputRange = decoder.Layout.Config.OutputRange;
         var stepMs = new double[schedule.Count];
         double decodeMs;
         byte[][] rgbs;
@@ -394,13 +413,13 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
                     DrawNoise(noise, device.Noise, set.LatentElementsPerImage);
                 }
 
-                device.Step(schedule, step, scale, shift, runOptions);
+                device.Step(schedule, step, decoder, runOptions);
                 stepMs[step] = clock.Elapsed.TotalMilliseconds;
             }
 
             var decodeClock = Stopwatch.StartNew();
-            device.Decode(_decoder, runOptions);
-            rgbs = set.ToRgb(config.OutputRange, _resultBuffers);
+            device.Decode(decoder, runOptions);
+            rgbs = decoderBuffers.ToRgb(outputRange, _resultBuffers);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
         }
         else
@@ -438,18 +457,19 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
             var decodeClock = Stopwatch.StartNew();
             var scaled = set.Scratch.AsSpan();
+            var (scale, shift) = (decoder.Scale, decoder.Shift);
             for (var j = 0; j < scaled.Length; j++)
             {
                 scaled[j] = (set.Latents[j] * scale) + shift;
             }
 
-            set.DecoderIn.WriteFloats(0, scaled);
-            _decoder.Run(runOptions, set.DecoderInputNames, set.DecoderInputs, set.DecoderOutputNames, set.DecoderOutputs);
+            decoderBuffers.In.WriteFloats(0, scaled);
+            decoder.Session.Run(runOptions, decoderBuffers.InputNames, decoderBuffers.Inputs, decoderBuffers.OutputNames, decoderBuffers.Outputs);
 
             // ONNX Runtime looks at Terminate between nodes only: a cancel that lands in the decoder's last node lets the
             // run finish, and a cancelled generation must still never hand back a result.
             cancellationToken.ThrowIfCancellationRequested();
-            rgbs = set.ToRgb(config.OutputRange, _resultBuffers);
+            rgbs = decoderBuffers.ToRgb(outputRange, _resultBuffers);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
         }
 
@@ -457,7 +477,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         var results = new GenerationResult[batch];
         for (var i = 0; i < batch; i++)
         {
-            var timings = new StageTimings(tokenizeMs, encodeMs, hits[i], stepMs, decodeMs, totalMs, _providers.Provider);
+            var timings = new StageTimings(tokenizeMs, encodeMs, hits[i], stepMs, decodeMs, totalMs, _providers.Provider, ReferenceEquals(decoder, _draftDecoder));
             results[i] = new GenerationResult(requests[i], rgbs[i], first.Width, first.Height, timings);
         }
 
@@ -576,9 +596,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
                 throw new ArgumentException("A request or its prompt is null.", nameof(requests));
             }
 
-            if (r.Width != first.Width || r.Height != first.Height || r.Steps != first.Steps)
+            if (r.Width != first.Width || r.Height != first.Height || r.Steps != first.Steps || r.Draft != first.Draft)
             {
-                throw new ArgumentException("All requests in a batch must share width, height and steps.", nameof(requests));
+                throw new ArgumentException("All requests in a batch must share width, height, steps and Draft.", nameof(requests));
             }
 
             if (r.Variant is not null && !string.Equals(r.Variant, Model.Variant, StringComparison.Ordinal))
@@ -630,12 +650,12 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             oldest.Value.Dispose();
         }
 
-        var set = new BufferSet(Folder, _decoderLayout, _text, batch, width, height);
+        var set = new BufferSet(Folder, [.. _decoders.Select(d => d.Layout)], _text, batch, width, height);
         if (_stepGraphs is not null)
         {
             try
             {
-                set.Device = new DeviceLatents(set, _stepGraphs, _unet, _decoder, _deviceMemory!);
+                set.Device = new DeviceLatents(set, _stepGraphs, _unet, _decoders, _deviceMemory!);
             }
             catch (OnnxRuntimeException ex)
             {

@@ -40,8 +40,16 @@ public sealed record PipelineOptions
     /// <summary>CUDA device ordinal.</summary>
     public int DeviceId { get; init; }
 
-    /// <summary>Decode with vae_decoder_tiny (TAESD-style) instead of the full VAE decoder.</summary>
+    /// <summary>Decode every image with vae_decoder_tiny (TAESD-style) instead of the full VAE decoder.</summary>
     public bool UseTinyDecoder { get; init; }
+
+    /// <summary>
+    /// Also open vae_decoder_tiny, when the folder has one, and decode the requests marked
+    /// <see cref="GenerationRequest.Draft"/> with it (<see cref="ModelDescription.DraftsUseTinyDecoder"/>): a quick
+    /// picture while a prompt is changing, the full decoder's once it stops. On by default; without a tiny decoder, or
+    /// with <see cref="UseTinyDecoder"/>, drafts decode like every other request.
+    /// </summary>
+    public bool TinyDecoderForDrafts { get; init; } = true;
 
     /// <summary>
     /// Keep the latents in device memory between the UNet, the scheduler step (run as a small ONNX graph) and the VAE

@@ -249,7 +249,7 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
         var h = Pipeline.Model.NativeHeight;
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => Pipeline.GenerateAsync(
             [new GenerationRequest("a", 1, 1, Native, h), new GenerationRequest("b", 2, 1, Native, h)], CancellationToken.None).WaitAsync(Timeout));
-        Assert.StartsWith("All requests in a batch must share width, height and steps.", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("All requests in a batch must share width, height, steps and Draft.", ex.Message, StringComparison.Ordinal);
 
         var tooMany = Enumerable.Range(0, Pipeline.Model.MaxBatch + 1).Select(i => new GenerationRequest("a", 1, i, Native, h)).ToList();
         ex = await Assert.ThrowsAsync<ArgumentException>(() => Pipeline.GenerateAsync(tooMany, CancellationToken.None).WaitAsync(Timeout));

@@ -22,7 +22,7 @@ public sealed class UnetConditioningTests
         using var encoder1 = new InferenceSession(Path.Combine(model.Directory, ModelFolder.TextEncoderPath), options);
         using var encoder2 = new InferenceSession(Path.Combine(model.Directory, ModelFolder.TextEncoder2Path), options);
         using var text = new TextEncoderBuffers(folder, 77, encoder1, encoder2);
-        using var buffers = new BufferSet(folder, folder.VaeDecoder, text, batch: 2, width, height);
+        using var buffers = new BufferSet(folder, [folder.VaeDecoder], text, batch: 2, width, height);
         var embeddings = Enumerable.Range(0, 2)
             .Select(i => new PromptEmbedding(Enumerable.Repeat((float)i, text.Tokens * text.HiddenWidth).ToArray(), Enumerable.Repeat(i + 0.5f, text.PooledWidth).ToArray()))
             .ToArray();

@@ -62,8 +62,10 @@ public sealed class UnetShapeSessionTests(EmbeddedPipelineFixture fixture) : ICl
 
         await forced.WarmUpAsync([(w, h), (w / 2, h / 2)], CancellationToken.None).WaitAsync(Timeout);
 
-        Assert.Equal(NitroPipeline.CudaGraphWarmUpRuns, forced.ShapeSessionFor(1, w, h)!.Runs);
-        Assert.Equal(NitroPipeline.CudaGraphWarmUpRuns, forced.ShapeSessionFor(1, w / 2, h / 2)!.Runs);
+        // The warm-up's draft (the embedded model's drafts have a decoder of their own) runs the same UNet once more.
+        var runs = NitroPipeline.CudaGraphWarmUpRuns + (forced.Model.DraftsUseTinyDecoder ? 1 : 0);
+        Assert.Equal(runs, forced.ShapeSessionFor(1, w, h)!.Runs);
+        Assert.Equal(runs, forced.ShapeSessionFor(1, w / 2, h / 2)!.Runs);
         Assert.True(forced.HasUnetShapeSession(1, w, h));
         Assert.False(forced.HasUnetShapeSession(2, w, h)); // never generated
         Assert.False(fixture.Pipeline.HasUnetShapeSession(1, w, h)); // the default pipeline has none

@@ -47,8 +47,8 @@ public sealed class VariantGeneratorTests(EmbeddedPipelineFixture fixture) : ICl
     {
         using (var generator = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory }))
         {
-            // Two text encoders and a decoder for both variants, not six sessions.
-            Assert.Equal(3, generator.SharedSessionCount);
+            // Two text encoders and the two decoders (the VAE's and the tiny one drafts use) for both variants, not eight sessions.
+            Assert.Equal(4, generator.SharedSessionCount);
         }
 
         // One byte more in the vibrant decoder's config: that folder no longer holds the same files, so it is not shared,
@@ -56,7 +56,7 @@ public sealed class VariantGeneratorTests(EmbeddedPipelineFixture fixture) : ICl
         var config = Path.Combine(_folder.Vibrant, "vae_decoder", "config.json");
         File.AppendAllText(config, " ");
         using var changed = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory });
-        Assert.Equal(4, changed.SharedSessionCount);
+        Assert.Equal(5, changed.SharedSessionCount);
         var request = new GenerationRequest("two yellow triangles", 1, 3, 128, 128, "vibrant");
         using var alone = new NitroPipeline(fixture.Options() with { ModelDirectory = _folder.Vibrant });
         var expected = alone.Generate([request with { Variant = null }], CancellationToken.None)[0].Rgb;
