@@ -270,6 +270,10 @@ public sealed class TimingsMessage
     /// </summary>
     [DataMember(Name = "reused")]
     public bool Reused { get; set; }
+
+    /// <summary>The picture was decoded with the model's tiny decoder (a draft's quick picture; the full decoder's follows).</summary>
+    [DataMember(Name = "tinyDecoder")]
+    public bool TinyDecoder { get; set; }
 }
 
 /// <summary>One frame. With MessagePack <see cref="Image"/> is binary; with JSON it is base64 (JSON has no bytes).</summary>
@@ -350,6 +354,13 @@ public sealed class ModelVariantMessage
     /// </summary>
     [DataMember(Name = "vocabulary")]
     public List<string> Vocabulary { get; set; } = [];
+
+    /// <summary>
+    /// This variant decodes drafts while typing with a tiny decoder of their own, so a new prompt gets a quick draft even
+    /// at one step (frames with <c>draft</c> and <c>timings.tinyDecoder</c>), its full picture once typing pauses.
+    /// </summary>
+    [DataMember(Name = "draftsUseTinyDecoder")]
+    public bool DraftsUseTinyDecoder { get; set; }
 }
 
 /// <summary>The answer to GetServerInfo: the model and the limits.</summary>

@@ -27,8 +27,14 @@ public sealed class NitroModelOptions
     [Range(0, 64)]
     public int DeviceId { get; set; }
 
-    /// <summary>Decode with the tiny (TAESD-style) decoder when the model has one.</summary>
+    /// <summary>Decode every frame with the tiny (TAESD-style) decoder (the model must have one).</summary>
     public bool UseTinyDecoder { get; set; }
+
+    /// <summary>
+    /// Decode drafts while typing with the tiny decoder when the model has one, the full picture once typing pauses
+    /// (on by default; see docs/ui.md, drafts). Off: drafts only where they save steps.
+    /// </summary>
+    public bool TinyDecoderForDrafts { get; set; } = true;
 
     /// <summary>Prompt embeddings cached (typing revisits prefixes often).</summary>
     [Range(0, 100_000)]
@@ -88,6 +94,7 @@ public sealed class NitroModelOptions
         Provider = Provider,
         DeviceId = DeviceId,
         UseTinyDecoder = UseTinyDecoder,
+        TinyDecoderForDrafts = TinyDecoderForDrafts,
         EmbeddingCacheSize = EmbeddingCacheSize,
         MaxBatch = MaxBatch,
         IntraOpThreads = IntraOpThreads,

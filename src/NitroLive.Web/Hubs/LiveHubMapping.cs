@@ -107,6 +107,7 @@ internal static class LiveHubMapping
             BatchSize = frame.Timings.BatchSize,
             TextCacheHit = frame.Timings.TextCacheHit,
             Reused = frame.Timings.Reused,
+            TinyDecoder = frame.Timings.TinyDecoder,
             Provider = frame.Timings.Provider,
         },
         CreatedAtUnixMs = frame.CreatedAt.ToUnixTimeMilliseconds(),
@@ -123,6 +124,7 @@ internal static class LiveHubMapping
                 DisplayName = v.DisplayName,
                 ExamplePrompts = [.. v.ExamplePrompts],
                 Vocabulary = [.. v.Vocabulary],
+                DraftsUseTinyDecoder = v.DraftsUseTinyDecoder,
             })
             .ToList(),
         Provider = provider,

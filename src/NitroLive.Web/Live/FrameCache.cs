@@ -8,15 +8,16 @@ namespace NitroLive.Web.Live;
 
 /// <summary>
 /// What makes a picture: the prompt as the model reads it (a SHA-256 digest of <see cref="IImageGenerator.PromptKey"/>,
-/// cut to 128 bits), the seed, steps, size and variant. Two fixed-seed requests with the same key get exactly the same
-/// picture.
+/// cut to 128 bits), the seed, steps, size and variant, and whether the model's tiny decoder decoded it (a draft, when
+/// the variant has one: otherwise one key would name two pictures). Two fixed-seed requests with the same key get
+/// exactly the same picture.
 /// </summary>
 /// <remarks>
 /// A digest rather than the key's text: a key held in the cache lives long enough to die in the oldest GC generation,
 /// and this struct leaves no text of its own there (the variant's name is the request's, kept from keystroke to
 /// keystroke). Two different prompts share a digest with a chance of about n^2 / 2^129 for n prompts.
 /// </remarks>
-internal readonly record struct FrameKey(UInt128 Prompt, long Seed, int Steps, int Width, int Height, string Variant)
+internal readonly record struct FrameKey(UInt128 Prompt, long Seed, int Steps, int Width, int Height, string Variant, bool TinyDecoder = false)
 {
     /// <summary>The key of a request whose prompt the model reads as <paramref name="promptKey"/>.</summary>
     public static FrameKey Of(string promptKey, long seed, int steps, int width, int height, string variant)

@@ -94,7 +94,8 @@ internal sealed class GenerationLoop : BackgroundService
     }
 
     /// <summary>
-    /// One generation per variant and supported size, so the first real request of each finds warm sessions and buffers.
+    /// One generation per variant and supported size, so the first real request of each finds warm sessions and buffers;
+    /// and one draft where drafts have a decoder of their own, so the first keystroke's draft is warm too.
     /// </summary>
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
@@ -107,14 +108,15 @@ internal sealed class GenerationLoop : BackgroundService
             var provider = model.Provider;
             foreach (var variant in model.Variants)
             {
-                foreach (var (width, height) in sizes)
+                bool[] drafts = variant.DraftsUseTinyDecoder ? [false, true] : [false];
+                foreach (var ((width, height), draft) in sizes.SelectMany(size => drafts.Select(draft => (size, draft))))
                 {
                     // As many calls at once as the generator runs, so each parallel instance warms up.
                     var calls = new Task<IReadOnlyList<GenerationResult>>[_generateStages];
                     for (var i = 0; i < calls.Length; i++)
                     {
                         calls[i] = _generator.GenerateAsync(
-                            [new GenerationRequest("warm-up", steps, 0, width, height, variant.Name)], cancellationToken);
+                            [new GenerationRequest("warm-up", steps, 0, width, height, variant.Name) { Draft = draft }], cancellationToken);
                     }
 
                     var results = await Task.WhenAll(calls);
@@ -208,7 +210,7 @@ internal sealed class GenerationLoop : BackgroundService
         {
             var work = batch[i].Work;
             var r = work.Request;
-            requests[i] = new GenerationRequest(r.Prompt, work.Steps, r.Seed, r.Width, r.Height, r.ModelVariant);
+            requests[i] = new GenerationRequest(r.Prompt, work.Steps, r.Seed, r.Width, r.Height, r.ModelVariant) { Draft = work.IsDraft };
         }
 
         using var interest = BatchInterest.Create(batch, stoppingToken);
@@ -306,9 +308,12 @@ internal sealed class GenerationLoop : BackgroundService
         return batch;
     }
 
-    /// <summary>What one generator call must share: steps, size and the variant (each variant is its own pipeline).</summary>
+    /// <summary>
+    /// What one generator call must share: steps, size, the variant (each variant is its own pipeline) and being a
+    /// draft or not (a draft may have a decoder of its own).
+    /// </summary>
     private static bool SameShape(PendingWork a, PendingWork b) =>
-        a.Steps == b.Steps && a.Request.Width == b.Request.Width && a.Request.Height == b.Request.Height
+        a.Steps == b.Steps && a.IsDraft == b.IsDraft && a.Request.Width == b.Request.Width && a.Request.Height == b.Request.Height
         && string.Equals(a.Request.ModelVariant, b.Request.ModelVariant, StringComparison.Ordinal);
 
     private async Task EncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationToken stoppingToken)
@@ -378,7 +383,8 @@ internal sealed class GenerationLoop : BackgroundService
                 TotalMs: _time.GetElapsedTime(work.AcceptedTimestamp).TotalMilliseconds,
                 BatchSize: batch.Items.Count,
                 TextCacheHit: t.TextCacheHit,
-                Provider: t.Provider);
+                Provider: t.Provider,
+                TinyDecoder: t.TinyDecoder);
             var request = work.Request;
             session.Publish(work, result, sequence => new LiveFrame(
                 session.Id,

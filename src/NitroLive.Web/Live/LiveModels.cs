@@ -108,6 +108,7 @@ public sealed record LiveRequestAccepted(long RequestId, LiveRequest Request);
 /// or one the frame cache holds), and that picture answers it (see <see cref="LiveOptions.ReuseFrameForAlikePrompt"/>);
 /// every time but <paramref name="TotalMs"/> is then 0.
 /// </param>
+/// <param name="TinyDecoder">Whether the model's tiny decoder decoded this draft (its full decoder's picture follows).</param>
 public sealed record FrameTimings(
     double QueueWaitMs,
     double TokenizeMs,
@@ -120,7 +121,8 @@ public sealed record FrameTimings(
     int BatchSize,
     bool TextCacheHit,
     string Provider,
-    bool Reused = false);
+    bool Reused = false,
+    bool TinyDecoder = false);
 
 /// <summary>
 /// One encoded picture of a session. Frames of a session are published in increasing <see cref="Sequence"/> and
@@ -231,6 +233,9 @@ public sealed record LiveModelVariant(string Name, string DisplayName)
     /// embedded demo model); empty when it reads any text.
     /// </summary>
     public IReadOnlyList<string> Vocabulary { get; init; } = [];
+
+    /// <summary>Whether the variant decodes drafts with a tiny decoder of their own (drafts then happen at one step too).</summary>
+    public bool DraftsUseTinyDecoder { get; init; }
 }
 
 /// <summary>Options for creating a session.</summary>

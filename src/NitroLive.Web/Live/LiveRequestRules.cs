@@ -60,6 +60,7 @@ internal sealed class LiveRequestRules
             {
                 ExamplePrompts = [.. v.ExamplePrompts.Where(p => p.Length <= options.MaxPromptLength)],
                 Vocabulary = v.Vocabulary,
+                DraftsUseTinyDecoder = v.DraftsUseTinyDecoder,
             })],
             new LiveRequest(string.Empty, defaultSteps, options.DefaultSeedMode, 0, size.Item1, size.Item2, model.Variant, options.DraftWhileTyping),
             options.ClientDebounceMs,
@@ -73,6 +74,21 @@ internal sealed class LiveRequestRules
 
     /// <summary>The steps a draft is drawn in (<see cref="LiveRequest.DraftWhileTyping"/>): the fewest allowed.</summary>
     public int DraftSteps => Limits.AllowedSteps.Min();
+
+    /// <summary>
+    /// Whether a draft of <paramref name="request"/> would be quicker than its picture: drawn in fewer steps, or decoded
+    /// with its variant's tiny decoder (<see cref="ModelVariantDescription.DraftsUseTinyDecoder"/>), which makes a draft
+    /// worth having even at one step.
+    /// </summary>
+    public bool HasQuickerDraft(LiveRequest request) => request.Steps > DraftSteps || DraftsUseTinyDecoder(request.ModelVariant);
+
+    /// <summary>Whether drafts of <paramref name="variant"/> decode with its tiny decoder.</summary>
+    public bool DraftsUseTinyDecoder(string variant) =>
+        Model.Variants.FirstOrDefault(v => string.Equals(v.Name, variant, StringComparison.Ordinal))?.DraftsUseTinyDecoder ?? false;
+
+    /// <summary>The key of <paramref name="request"/>'s draft, from the request's own key: only the steps and the decoder differ.</summary>
+    public FrameKey? DraftKeyOf(LiveRequest request, FrameKey? key) =>
+        key is { } full ? full with { Steps = DraftSteps, TinyDecoder = DraftsUseTinyDecoder(request.ModelVariant) } : null;
 
     private int MaxPromptLength { get; }
 

@@ -299,16 +299,17 @@ internal sealed class LiveSession
                 return new LiveRequestAccepted(_requestId, _request);
             }
 
-            // A new prompt with drafts on is drawn in fewer steps first; the full-step picture follows once typing pauses.
-            var draft = next.DraftWhileTyping && next.Steps > _rules.DraftSteps && !string.Equals(next.Prompt, _request.Prompt, StringComparison.Ordinal);
+            // A new prompt with drafts on is drawn quicker first (in fewer steps, or with the model's tiny decoder); the
+            // full picture follows once typing pauses.
+            var draft = next.DraftWhileTyping && _rules.HasQuickerDraft(next) && !string.Equals(next.Prompt, _request.Prompt, StringComparison.Ordinal);
 
             // A picture already made answers at once when a generation would make exactly it: the one on screen (a space
             // typed after a word, letters past CLIP's 75 tokens) or one the frame cache holds (a backspace to a prompt
             // typed a moment ago). The full-step picture first, then a draft's. Looked up before anything changes; the
             // cache copies its pixels into the session's own buffer, which is about to show that picture anyway.
             var key = _rules.KeyOf(next);
-            // The draft's key differs from the request's only in its steps: no second pass of the tokenizers.
-            var draftKey = draft && key is { } full ? full with { Steps = _rules.DraftSteps } : (FrameKey?)null;
+            // The draft's key differs from the request's only in its steps and decoder: no second pass of the tokenizers.
+            var draftKey = draft ? _rules.DraftKeyOf(next, key) : null;
             var (shown, shownKey) = FindMadeLocked(key);
             if (shown is null && draftKey is not null)
             {

@@ -46,12 +46,33 @@ public sealed class HudTests : UiTestContext
         Assert.Contains("(its draft)", details, StringComparison.Ordinal);
     }
 
-    private static LiveFrame Frame(long requestId, bool reused, int steps = 1, int? draftSteps = null) => new(
+    [Fact]
+    public void AOneStepDraftNamesTheTinyDecoderAndItsFullPictureTheVae()
+    {
+        var stats = new FrameStats(Clock);
+        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
+        hud.Find("[data-testid=hud] button").Click();
+
+        stats.FrameShown(Frame(1, reused: false, steps: 1, draftSteps: 1, tinyDecoder: true), deliveryMs: 3);
+        hud.Render();
+        var draft = hud.Find("[data-testid=hud-details]").TextContent;
+        Assert.Contains("Tiny decoder (draft)", draft, StringComparison.Ordinal);
+        Assert.DoesNotContain("draft of", draft, StringComparison.Ordinal);
+
+        stats.FrameShown(Frame(1, reused: false, steps: 1), deliveryMs: 3);
+        hud.Render();
+        var full = hud.Find("[data-testid=hud-details]").TextContent;
+        Assert.Contains("VAE decode", full, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tiny decoder", full, StringComparison.Ordinal);
+        Assert.Contains("(its draft)", full, StringComparison.Ordinal);
+    }
+
+    private static LiveFrame Frame(long requestId, bool reused, int steps = 1, int? draftSteps = null, bool tinyDecoder = false) => new(
         "s", requestId, requestId, new LiveRequest("a red circle", steps, SeedMode.Fixed, 1, 64, 64, "tiny"), FrameFormat.Jpeg,
         [1, 2, 3, 4], 64, 64,
         reused
             ? new FrameTimings(0, 0, 0, 0, 0, 0, 0, 0.1, 0, false, "CPU", Reused: true)
-            : new FrameTimings(1, 2, 3, 40, 5, 50, 4, 60, 1, false, "CPU"),
+            : new FrameTimings(1, 2, 3, 40, 5, 50, 4, 60, 1, false, "CPU", TinyDecoder: tinyDecoder),
         DateTimeOffset.UnixEpoch,
         draftSteps);
 }

@@ -110,6 +110,17 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Contains(session.Patches, p => p.DraftWhileTyping == false);
     }
 
+    [Theory]
+    [InlineData(false, "in one step first")]
+    [InlineData(true, "a faster decoder")]
+    public void TheDraftsSwitchSaysWhatADraftIsForTheSessionsVariant(bool tinyDecoder, string expected)
+    {
+        Live.Limits = Live.Limits with { ModelVariants = [new LiveModelVariant("tiny", "nitro-tiny") { DraftsUseTinyDecoder = tinyDecoder }] };
+        var page = RenderStudio();
+
+        page.WaitForAssertion(() => Assert.Contains(expected, page.Find("[data-testid=draft-while-typing]").GetAttribute("title") ?? string.Empty, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void FramesGoToTheBrowserAsBytesNotStrings()
     {

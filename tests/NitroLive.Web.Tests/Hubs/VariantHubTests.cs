@@ -37,6 +37,8 @@ public sealed class VariantHubTests
             info.ModelVariants.Select(v => v.ExamplePrompts));
         // The embedded model's folder, copied twice, names the words it knows.
         Assert.All(info.ModelVariants, v => Assert.Contains("triangle", v.Vocabulary));
+        // ... and has a tiny decoder, which decodes its drafts.
+        Assert.All(info.ModelVariants, v => Assert.True(v.DraftsUseTinyDecoder));
 
         const string prompt = "a red circle on a blue background";
         var session = await connection.InvokeAsync<JoinedMessage>(

@@ -1,10 +1,12 @@
+using NitroLive.Core.Pipeline;
 using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Tests.Live;
 
 /// <summary>
 /// Drafts while typing (on by default): at more than one step, a new prompt is drawn in one step first and in all its
-/// steps once typing pauses. Against the live service with a fake generator, which records the steps of every call.
+/// steps once typing pauses; with a model whose drafts have a tiny decoder, also at one step (tiny decoder first, the
+/// full decoder once typing pauses). Against the live service with a fake generator, which records every call.
 /// </summary>
 public sealed class DraftWhileTypingTests
 {
@@ -168,5 +170,63 @@ public sealed class DraftWhileTypingTests
         await Task.Delay(400);
 
         Assert.DoesNotContain(host.Generator.GeneratedRequests, r => r.Prompt == "a purple circle" && r.Steps == 4);
+    }
+
+    [Fact]
+    public async Task WithATinyDecoderAOneStepPromptIsDraftedAndTheFullDecodersPictureFollows()
+    {
+        await using var host = await StartAsync(refineAfterMs: 100, new FakeImageGenerator(tinyDraftDecoder: true));
+        await using var owner = host.NewSession(string.Empty);
+
+        var typed = owner.UpdateRequest(new LiveRequestPatch(Prompt: "a red circle", Steps: 1));
+        var frames = await owner.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true);
+
+        var draft = frames[^2];
+        var full = frames[^1];
+        Assert.True(draft.IsDraft);
+        Assert.True(draft.Timings.TinyDecoder);
+        Assert.Equal(1, draft.StepsDrawn);
+        Assert.False(full.IsDraft);
+        Assert.False(full.Timings.TinyDecoder);
+        Assert.Equal(1, full.StepsDrawn);
+        Assert.Equal(typed.RequestId, full.RequestId);
+        Assert.NotEqual(draft.Image, full.Image);
+        Assert.Equal(
+            [(1, true), (1, false)],
+            host.Generator.GeneratedRequests.Where(r => r.Prompt == "a red circle").Select(r => (r.Steps, r.Draft)).ToArray());
+    }
+
+    [Fact]
+    public async Task ABackspaceToAPromptShowsItsFullDecodersPictureNotItsDraft()
+    {
+        await using var host = await StartAsync(refineAfterMs: 100, new FakeImageGenerator(tinyDraftDecoder: true));
+        await using var owner = host.NewSession(string.Empty);
+        var dog = owner.UpdateRequest(new LiveRequestPatch(Prompt: "a dog", Steps: 1));
+        var fullDog = (await owner.ReadUntilRequestAsync(dog.RequestId, Timeout, full: true))[^1];
+        var dogs = owner.SetPrompt("a dogs");
+        await owner.ReadUntilRequestAsync(dogs.RequestId, Timeout, full: true);
+        var generated = host.Generator.GeneratedRequests.Count();
+
+        var back = owner.SetPrompt("a dog");
+        var frame = (await owner.ReadUntilRequestAsync(back.RequestId, Timeout))[^1];
+
+        Assert.True(frame.Timings.Reused);
+        Assert.False(frame.IsDraft);
+        Assert.Equal(fullDog.Image, frame.Image);
+        await Task.Delay(300);
+        Assert.Equal(generated, host.Generator.GeneratedRequests.Count());
+    }
+
+    [Fact]
+    public async Task TheWarmUpAlsoDrawsADraftOfEachSizeWhenDraftsHaveATinyDecoder()
+    {
+        await using var host = await StartAsync(refineAfterMs: 100, new FakeImageGenerator(tinyDraftDecoder: true));
+        var sizes = host.Generator.Model.Sizes.Count;
+        GenerationRequest[] WarmUps() => [.. host.Generator.Calls.Where(c => c[0].Prompt == "warm-up").Select(c => c[0])];
+
+        await LiveTestExtensions.WaitUntilAsync(() => WarmUps().Length >= 2 * sizes, "the warm-up", Timeout);
+
+        Assert.Equal(sizes, WarmUps().Count(r => r.Draft));
+        Assert.Equal(sizes, WarmUps().Count(r => !r.Draft));
     }
 }

@@ -19,7 +19,8 @@ internal sealed class FakeImageGenerator : IImageGenerator
     /// <param name="delay">How long each call takes.</param>
     /// <param name="variants">Variant names the model offers, the default first (null: just "tiny").</param>
     /// <param name="concurrency">How many calls the fake says it runs at once (as a pool of instances would).</param>
-    public FakeImageGenerator(int maxBatch = 1, TimeSpan? delay = null, IReadOnlyList<string>? variants = null, int concurrency = 1)
+    /// <param name="tinyDraftDecoder">Whether the model says drafts decode with a tiny decoder (a draft's picture is then darker).</param>
+    public FakeImageGenerator(int maxBatch = 1, TimeSpan? delay = null, IReadOnlyList<string>? variants = null, int concurrency = 1, bool tinyDraftDecoder = false)
     {
         Delay = delay ?? TimeSpan.Zero;
         Concurrency = concurrency;
@@ -34,7 +35,10 @@ internal sealed class FakeImageGenerator : IImageGenerator
             ShiftedTimestep: 250,
             MaxBatch: maxBatch,
             Provider: "Fake",
-            License: "test");
+            License: "test")
+        {
+            DraftsUseTinyDecoder = tinyDraftDecoder,
+        };
         if (variants is { Count: > 0 })
         {
             Model = Model with
@@ -43,6 +47,7 @@ internal sealed class FakeImageGenerator : IImageGenerator
                 Variants = [.. variants.Select(v => new ModelVariantDescription(v, "Fake " + v, false, 250, "test")
                 {
                     ExamplePrompts = [$"a {v} example", $"a {v} example longer than most prompts"],
+                    DraftsUseTinyDecoder = tinyDraftDecoder,
                 })],
             };
         }
@@ -105,9 +110,9 @@ internal sealed class FakeImageGenerator : IImageGenerator
                 throw new InvalidOperationException($"Batch of {requests.Count} exceeds MaxBatch {Model.MaxBatch}.");
             }
 
-            if (requests.Select(r => (r.Steps, r.Width, r.Height, r.Variant)).Distinct().Count() != 1)
+            if (requests.Select(r => (r.Steps, r.Width, r.Height, r.Variant, r.Draft)).Distinct().Count() != 1)
             {
-                throw new InvalidOperationException("A batch mixed shapes or variants.");
+                throw new InvalidOperationException("A batch mixed shapes, variants or drafts.");
             }
 
             CallStarts.Enqueue(DateTime.UtcNow);
@@ -164,6 +169,11 @@ internal sealed class FakeImageGenerator : IImageGenerator
     {
         var rgb = new byte[request.Width * request.Height * 3];
         var (r, g, b) = ColorOf(request.Prompt, request.Seed);
+        var tiny = request.Draft && Model.DraftsUseTinyDecoder;
+        if (tiny)
+        {
+            (r, g, b) = ((byte)(r / 2), (byte)(g / 2), (byte)(b / 2));
+        }
         if (Noisy)
         {
             Random.Shared.NextBytes(rgb);
@@ -178,7 +188,7 @@ internal sealed class FakeImageGenerator : IImageGenerator
             }
         }
 
-        var timings = new StageTimings(0.1, 1, false, Enumerable.Repeat(Delay.TotalMilliseconds / request.Steps, request.Steps).ToArray(), 0.5, Delay.TotalMilliseconds, "Fake");
+        var timings = new StageTimings(0.1, 1, false, Enumerable.Repeat(Delay.TotalMilliseconds / request.Steps, request.Steps).ToArray(), 0.5, Delay.TotalMilliseconds, "Fake", tiny);
         LastRgb = rgb;
         return new GenerationResult(request, rgb, request.Width, request.Height, timings);
     }

@@ -70,6 +70,13 @@ public sealed partial class GenerationControls
         return width == Model.NativeWidth && height == Model.NativeHeight ? label + " (native)" : label;
     }
 
+    private bool DraftsUseTinyDecoder =>
+        Limits.ModelVariants.FirstOrDefault(v => string.Equals(v.Name, Request.ModelVariant, StringComparison.Ordinal))?.DraftsUseTinyDecoder ?? false;
+
+    private string DraftsTitle => DraftsUseTinyDecoder
+        ? "Each new prompt is drawn quickly first (a faster decoder, and one step), and in full when you pause"
+        : "Each new prompt is drawn in one step first, and in all its steps when you pause";
+
     private Task OnDraftWhileTypingChanged(bool on) =>
         on == Request.DraftWhileTyping ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(DraftWhileTyping: on));
 
