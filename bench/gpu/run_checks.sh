@@ -78,6 +78,7 @@ runs=${RUNS:-8}
 if [ -n "${QUICK:-}" ]; then  # a second visit: the folder at 1 step, plain and with CUDA graphs
   bench quick "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
   bench quickgraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
+  bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
   plain=$(ready plain)  # the baseline on the same machine
   [ -n "$plain" ] && [ "$plain" != "$sdxl" ] && sdxl=$plain bench quickplain "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
   python3 "$here/table.py" "$out" | tee "$out/table.md"
@@ -87,7 +88,10 @@ bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1
 if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
   bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit
 fi
-bench tiny "${LIMIT_SMALL:-80}" --tiny-decoder --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both
+# The product's draft path: one pipeline with both decoders, every request a draft (the tiny decoder; --tiny-decoder
+# on a CLI older than --drafts).
+drafts=--tiny-decoder; "$APP" bench pipeline --help 2>&1 | grep -q -- --drafts && drafts=--drafts
+bench tiny "${LIMIT_SMALL:-80}" $drafts --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both
 bench host "${LIMIT_SMALL:-80}" --latents host --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
 other=$(ready plain); [ "$sdxl" = "$other" ] && other=$(ready fused)
 if [ -n "$other" ] && [ "$other" != "$sdxl" ]; then

@@ -30,6 +30,6 @@ for path in sorted(out.glob("bench-*.jsonl")):
         step = p50(s, "unet_step_ms")
         print(f"| {path.stem[6:]} | {r['width']}x{r['height']} | {r['steps']} | {r['batch']} | "
               f"{'device' if r.get('latents_on_device') else 'host'}{' graph' if r.get('unet_shape_session') else ''}"
-              f"{' tiny' if r.get('tiny_decoder') else ''} | "
+              f"{' tiny' if r.get('tiny_decoder') or r.get('drafts_use_tiny_decoder') else ''} | "
               f"{step:.1f} | {p50(s, 'decode_ms'):.1f} | {p50(miss, 'text_encode_ms') if miss else float('nan'):.1f} | "
               f"{p50(s, 'total_ms'):.1f} | {r.get('images_per_second_p50', 0):.1f} | {step / floor_ms:.1f}x |")

@@ -22,7 +22,7 @@ internal static class BenchPipelineCommand
 
     internal const string UsageLine =
         "usage: bench pipeline [--model DIR] [--steps N[,N..]] [--size WxH[,WxH..]] [--batch N[,N..]] [--runs N] [--warmup N] " +
-        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--latents auto|device|host] [--cuda-graphs]";
+        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--drafts] [--latents auto|device|host] [--cuda-graphs]";
 
     private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
     private static readonly CliOption<IReadOnlyList<int>?> Steps = CliOptions.IntList("--steps", 1, 4);
@@ -34,9 +34,13 @@ internal static class BenchPipelineCommand
     private static readonly CliOption<ProviderPreference?> Provider = CliOptions.Provider();
     private static readonly CliOption<int?> Threads = CliOptions.Int("--threads", 0, 1024);
     private static readonly CliOption TinyDecoder = CliOptions.Flag("--tiny-decoder");
+
+    // Every request a draft, as the live service sends while typing: the product's path to the tiny decoder (one pipeline
+    // with both decoders), where --tiny-decoder opens the tiny decoder alone.
+    private static readonly CliOption Drafts = CliOptions.Flag("--drafts");
     private static readonly CliOption<string?> Latents = CliOptions.Choice("--latents", ["auto", "device", "host"]);
     private static readonly CliOption CudaGraphs = CliOptions.Flag("--cuda-graphs");
-    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Latents, CudaGraphs);
+    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Drafts, Latents, CudaGraphs);
 
     private static readonly string[] Colours = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"];
     private static readonly string[] Shapes = ["circle", "square", "triangle"];
@@ -141,7 +145,7 @@ internal static class BenchPipelineCommand
             for (var i = 0; i < shape.Batch; i++)
             {
                 var prompt = kind == "hit" ? RepeatedPrompt : UniquePrompt(uniquePrompts.Value++);
-                requests[i] = new GenerationRequest(prompt, shape.Steps, Seed: 1234 + (run * shape.Batch) + i, shape.Width, shape.Height);
+                requests[i] = new GenerationRequest(prompt, shape.Steps, Seed: 1234 + (run * shape.Batch) + i, shape.Width, shape.Height) { Draft = settings.Drafts };
             }
 
             // The whole process's count: the generation runs on the pipeline's own thread. Read outside the timing.
@@ -191,7 +195,7 @@ internal static class BenchPipelineCommand
         };
         settings = new PipelineBenchSettings(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps) ?? [], options.Get(Size) ?? [],
             options.Get(Batch) ?? [1], options.Get(Runs) ?? 20, options.Get(Warmup) ?? 3, modes, options.Get(Provider) ?? ProviderPreference.Auto,
-            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents, options.Has(CudaGraphs));
+            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents, options.Has(CudaGraphs)) { Drafts = options.Has(Drafts) };
         return true;
     }
 
@@ -215,6 +219,12 @@ internal static class BenchPipelineCommand
             json.WriteBoolean("native_size", width == model.NativeWidth && height == model.NativeHeight);
             json.WriteBoolean("latents_on_device", latentsOnDevice);
             json.WriteBoolean("tiny_decoder", settings.TinyDecoder);
+            json.WriteBoolean("drafts", settings.Drafts);
+            json.WriteBoolean("drafts_use_tiny_decoder", settings.Drafts && model.DraftsUseTinyDecoder);
+
+            // What decoded the measured images, from their own timings: the tiny decoder for all, none, or some.
+            var tiny = scenarios.SelectMany(s => s.Samples).Count(s => s.Timings.TinyDecoder);
+            json.WriteNumber("images_through_tiny_decoder", tiny);
             json.WriteBoolean("cuda_graphs_requested", settings.CudaGraphs);
 
             // Whether the runs above went through the shape's own (graph-captured) UNet session, or fell back.
@@ -284,6 +294,9 @@ internal sealed record PipelineBenchSettings(
     string Model, IReadOnlyList<int> Steps, IReadOnlyList<(int Width, int Height)> Sizes, IReadOnlyList<int> Batches, int Runs, int Warmup,
     IReadOnlyList<string> PromptModes, ProviderPreference Provider, int Threads, bool TinyDecoder, bool? KeepLatentsOnDevice, bool CudaGraphs)
 {
+    /// <summary>Every request marked <see cref="GenerationRequest.Draft"/> (<c>--drafts</c>).</summary>
+    public bool Drafts { get; init; }
+
     /// <summary>More than one combination: one JSON object per line instead of one indented object.</summary>
     public bool IsMatrix => Math.Max(Steps.Count, 1) * Math.Max(Sizes.Count, 1) * Batches.Count > 1;
 }

@@ -79,6 +79,7 @@ public sealed class CommandOptionsTests
         Assert.Equal(["hit", "miss"], settings.PromptModes);
         Assert.Equal(ProviderPreference.Auto, settings.Provider);
         Assert.False(settings.TinyDecoder);
+        Assert.False(settings.Drafts);
     }
 
     [Fact]
@@ -86,7 +87,7 @@ public sealed class CommandOptionsTests
     {
         Assert.True(BenchPipelineCommand.TryParse(
             ["--model", "m", "--steps", "4", "--size", "128X64", "--runs", "5", "--warmup", "0", "--prompts", "miss", "--provider", "Cpu",
-             "--threads", "2", "--tiny-decoder", "--batch", "2", "--latents", "host", "--cuda-graphs"], out var settings, out var error), error);
+             "--threads", "2", "--tiny-decoder", "--drafts", "--batch", "2", "--latents", "host", "--cuda-graphs"], out var settings, out var error), error);
 
         Assert.Equal("m", settings.Model);
         Assert.Equal([4], settings.Steps);
@@ -101,6 +102,7 @@ public sealed class CommandOptionsTests
         Assert.Equal(["miss"], settings.PromptModes);
         Assert.Equal(ProviderPreference.Cpu, settings.Provider);
         Assert.True(settings.TinyDecoder);
+        Assert.True(settings.Drafts);
     }
 
     [Theory]

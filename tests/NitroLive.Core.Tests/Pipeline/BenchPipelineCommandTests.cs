@@ -25,6 +25,7 @@ public sealed class BenchPipelineCommandTests(EmbeddedPipelineFixture fixture) :
         Assert.Equal(4, hit.GetProperty("unet_step_ms").GetProperty("count").GetInt32()); // 2 runs x 2 steps
         Assert.Equal(0, root.GetProperty("cache_miss").GetProperty("text_cache_hits").GetInt32());
         Assert.True(root.GetProperty("images_per_second_p50").GetDouble() > 0);
+        Assert.Equal(0, root.GetProperty("images_through_tiny_decoder").GetInt32());
     }
 
     [Fact]
@@ -47,6 +48,20 @@ public sealed class BenchPipelineCommandTests(EmbeddedPipelineFixture fixture) :
         }).ToArray();
         Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2)], shapes);
         Assert.Equal(1, stderr.Split('\n').Count(l => l.Contains("2 step(s) at 128x128, batch 2 on CPU", StringComparison.Ordinal) && l.Contains("miss", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task DraftsGoThroughTheTinyDecoderOfTheEmbeddedModel()
+    {
+        var (code, stdout, stderr) = await RunAsync("--steps", "1", "--runs", "3", "--warmup", "0", "--prompts", "hit", "--drafts");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("drafts").GetBoolean());
+        Assert.True(root.GetProperty("drafts_use_tiny_decoder").GetBoolean());
+        Assert.False(root.GetProperty("tiny_decoder").GetBoolean());
+        Assert.Equal(3, root.GetProperty("images_through_tiny_decoder").GetInt32());
     }
 
     private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
