@@ -111,6 +111,15 @@ public interface ILiveMember : IAsyncDisposable
     /// <exception cref="LiveException">As for <see cref="UpdateRequest"/>.</exception>
     LiveRequestAccepted SetPrompt(string prompt);
 
+    /// <summary>
+    /// Changes only the prompt to a whole prompt to show, not one being typed (a kiosk's playlist): its picture is drawn
+    /// in full at once, never as a draft first, like any change that is not typing.
+    /// </summary>
+    /// <param name="prompt">The new prompt.</param>
+    /// <returns>The accepted request and its id.</returns>
+    /// <exception cref="LiveException">As for <see cref="UpdateRequest"/>.</exception>
+    LiveRequestAccepted ShowPrompt(string prompt);
+
     /// <summary>Picks a new random fixed seed and regenerates: a variation of the same prompt.</summary>
     /// <returns>The accepted request and its id.</returns>
     /// <exception cref="LiveException"><see cref="LiveErrorCode.Forbidden"/> for a viewer.</exception>

@@ -75,6 +75,16 @@ internal sealed class LiveMember : ILiveMember
         return _session.Accept(this, new LiveRequestPatch(Prompt: prompt));
     }
 
+    public LiveRequestAccepted ShowPrompt(string prompt)
+    {
+        if (prompt is null)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, "The prompt is missing.");
+        }
+
+        return _session.Accept(this, new LiveRequestPatch(Prompt: prompt), typing: false);
+    }
+
     public LiveRequestAccepted Reroll() => _session.Accept(this, new LiveRequestPatch(), reroll: true);
 
     public void GrantTyping(string memberId) => _session.SetRole(this, memberId, LiveRole.Typist);

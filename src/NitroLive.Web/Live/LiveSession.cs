@@ -274,7 +274,7 @@ internal sealed class LiveSession
         _onEmptied(this);
     }
 
-    public LiveRequestAccepted Accept(LiveMember actor, LiveRequestPatch? patch, bool reroll = false)
+    public LiveRequestAccepted Accept(LiveMember actor, LiveRequestPatch? patch, bool reroll = false, bool typing = true)
     {
         bool signal;
         LiveRequestAccepted accepted;
@@ -300,8 +300,8 @@ internal sealed class LiveSession
             }
 
             // A new prompt with drafts on is drawn quicker first (in fewer steps, or with the model's tiny decoder); the
-            // full picture follows once typing pauses.
-            var draft = next.DraftWhileTyping && _rules.HasQuickerDraft(next) && !string.Equals(next.Prompt, _request.Prompt, StringComparison.Ordinal);
+            // full picture follows once typing pauses. A whole prompt to show (a kiosk's playlist) is not typing.
+            var draft = typing && next.DraftWhileTyping && _rules.HasQuickerDraft(next) && !string.Equals(next.Prompt, _request.Prompt, StringComparison.Ordinal);
 
             // A picture already made answers at once when a generation would make exactly it: the one on screen (a space
             // typed after a word, letters past CLIP's 75 tokens) or one the frame cache holds (a backspace to a prompt

@@ -308,6 +308,15 @@ internal sealed class FakeMember : ILiveMember
 
     public LiveRequestAccepted SetPrompt(string prompt) => UpdateRequest(new LiveRequestPatch(Prompt: prompt));
 
+    /// <summary>Prompts set with <see cref="ShowPrompt"/> (also in <see cref="Prompts"/>): whole prompts, not typing.</summary>
+    public List<string> ShownPrompts { get; } = [];
+
+    public LiveRequestAccepted ShowPrompt(string prompt)
+    {
+        ShownPrompts.Add(prompt);
+        return SetPrompt(prompt);
+    }
+
     public LiveRequestAccepted Reroll()
     {
         EnsureCanType();

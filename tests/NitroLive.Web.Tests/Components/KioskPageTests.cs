@@ -50,6 +50,9 @@ public sealed class KioskPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
         Assert.EndsWith("playlist prompt", session.Request.Prompt, StringComparison.Ordinal);
         Assert.All(kiosk.Prompts, p => Assert.Contains("playlist", p, StringComparison.Ordinal));
+
+        // Shown as whole prompts, not typed: each is drawn in full at once, without a draft first.
+        Assert.Equal(kiosk.Prompts, kiosk.ShownPrompts);
     }
 
     [Fact]

@@ -210,4 +210,26 @@ public sealed class DraftWhileTypingTests
         Assert.Equal(sizes, WarmUps().Count(r => r.Draft));
         Assert.Equal(sizes, WarmUps().Count(r => !r.Draft));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task AWholePromptToShowIsDrawnInFullAtOnceWithoutADraft(int steps)
+    {
+        await using var host = await StartAsync(refineAfterMs: 50, new FakeImageGenerator(tinyDraftDecoder: true));
+        await using var owner = host.NewSession(string.Empty);
+        var set = owner.UpdateRequest(new LiveRequestPatch(Steps: steps));
+        await owner.ReadUntilRequestAsync(set.RequestId, Timeout);
+
+        var shown = owner.ShowPrompt("two yellow triangles on a purple background");
+        var frame = (await owner.ReadUntilRequestAsync(shown.RequestId, Timeout))[^1];
+        await Task.Delay(200);
+
+        Assert.False(frame.IsDraft);
+        Assert.False(frame.Timings.TinyDecoder);
+        Assert.Equal(
+            [(steps, false)],
+            host.Generator.GeneratedRequests.Where(r => r.Prompt.StartsWith("two", StringComparison.Ordinal)).Select(r => (r.Steps, r.Draft)).ToArray());
+        Assert.False(owner.Frames.TryRead(out _), "a second frame came for a prompt shown in full");
+    }
 }

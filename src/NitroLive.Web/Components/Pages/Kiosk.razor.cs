@@ -152,7 +152,7 @@ public sealed partial class Kiosk
             // put the last good prompt back, so the generator (latest-wins) moves on from the blocked one.
             LiveUiLog.PromptBlocked(Logger, current.SessionId);
             var restore = _lastGoodPrompt ?? (Suggestions.KioskPlaylist.Count > 0 ? Suggestions.KioskPlaylist[0] : string.Empty);
-            Own(TryChange(member => member.SetPrompt(restore)));
+            Own(TryChange(member => member.ShowPrompt(restore)));
         }
 
         return Task.CompletedTask;
@@ -261,7 +261,7 @@ public sealed partial class Kiosk
         if (_attract && now >= _nextAttractAt && playlist.Count > 0)
         {
             var prompt = playlist[_playlistIndex++ % playlist.Count];
-            Own(TryChange(member => member.SetPrompt(prompt)));
+            Own(TryChange(member => member.ShowPrompt(prompt)));
             _nextAttractAt = now + (long)(options.AttractIntervalSeconds * (double)Time.TimestampFrequency);
             StateHasChanged();
         }
