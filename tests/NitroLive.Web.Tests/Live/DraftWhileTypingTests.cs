@@ -177,14 +177,13 @@ public sealed class DraftWhileTypingTests
     [Fact]
     public async Task WithATinyDecoderAOneStepPromptIsDraftedAndTheFullDecodersPictureFollows()
     {
-        await using var host = await StartAsync(refineAfterMs: 100, new FakeImageGenerator(tinyDraftDecoder: true));
+        // A pause long enough that the draft is read before its full picture could replace it in the member's mailbox.
+        await using var host = await StartAsync(refineAfterMs: 500, new FakeImageGenerator(tinyDraftDecoder: true));
         await using var owner = host.NewSession(string.Empty);
 
         var typed = owner.UpdateRequest(new LiveRequestPatch(Prompt: "a red circle", Steps: 1));
-        var frames = await owner.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true);
-
-        var draft = frames[^2];
-        var full = frames[^1];
+        var draft = (await owner.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1];
+        var full = (await owner.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true))[^1];
         Assert.True(draft.IsDraft);
         Assert.True(draft.Timings.TinyDecoder);
         Assert.Equal(1, draft.StepsDrawn);
