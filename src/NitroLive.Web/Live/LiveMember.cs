@@ -65,25 +65,9 @@ internal sealed class LiveMember : ILiveMember
 
     public LiveRequestAccepted UpdateRequest(LiveRequestPatch patch) => _session.Accept(this, patch);
 
-    public LiveRequestAccepted SetPrompt(string prompt)
-    {
-        if (prompt is null)
-        {
-            throw new LiveException(LiveErrorCode.InvalidArgument, "The prompt is missing.");
-        }
+    public LiveRequestAccepted SetPrompt(string prompt) => AcceptPrompt(prompt, typing: true);
 
-        return _session.Accept(this, new LiveRequestPatch(Prompt: prompt));
-    }
-
-    public LiveRequestAccepted ShowPrompt(string prompt)
-    {
-        if (prompt is null)
-        {
-            throw new LiveException(LiveErrorCode.InvalidArgument, "The prompt is missing.");
-        }
-
-        return _session.Accept(this, new LiveRequestPatch(Prompt: prompt), typing: false);
-    }
+    public LiveRequestAccepted ShowPrompt(string prompt) => AcceptPrompt(prompt, typing: false);
 
     public LiveRequestAccepted Reroll() => _session.Accept(this, new LiveRequestPatch(), reroll: true);
 
@@ -156,5 +140,15 @@ internal sealed class LiveMember : ILiveMember
         Volatile.Write(ref _closed, 1);
         _frames.Writer.TryComplete(error);
         _states.Writer.TryComplete(error);
+    }
+
+    private LiveRequestAccepted AcceptPrompt(string prompt, bool typing)
+    {
+        if (prompt is null)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, "The prompt is missing.");
+        }
+
+        return _session.Accept(this, new LiveRequestPatch(Prompt: prompt), typing: typing);
     }
 }

@@ -215,7 +215,13 @@ public sealed record LiveLimits(
     LiveRequest DefaultRequest,
     int ClientDebounceMs,
     int MaxMembersPerSession,
-    FrameFormat FrameFormat);
+    FrameFormat FrameFormat)
+{
+    /// <summary>The offered variant called <paramref name="name"/>, or null when none is.</summary>
+    /// <param name="name">A variant's name, as <see cref="LiveRequest.ModelVariant"/> carries it.</param>
+    public LiveModelVariant? VariantNamed(string? name) =>
+        ModelVariants.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.Ordinal));
+}
 
 /// <summary>A model variant a request may name.</summary>
 /// <param name="Name">What <see cref="LiveRequest.ModelVariant"/> carries (<c>realism</c>, <c>vibrant</c>, <c>tiny</c>).</param>

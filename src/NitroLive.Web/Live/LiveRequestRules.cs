@@ -83,8 +83,7 @@ internal sealed class LiveRequestRules
     public bool HasQuickerDraft(LiveRequest request) => request.Steps > DraftSteps || DraftsUseTinyDecoder(request.ModelVariant);
 
     /// <summary>Whether drafts of <paramref name="variant"/> decode with its tiny decoder.</summary>
-    public bool DraftsUseTinyDecoder(string variant) =>
-        Model.Variants.FirstOrDefault(v => string.Equals(v.Name, variant, StringComparison.Ordinal))?.DraftsUseTinyDecoder ?? false;
+    public bool DraftsUseTinyDecoder(string variant) => Limits.VariantNamed(variant)?.DraftsUseTinyDecoder ?? false;
 
     /// <summary>The key of <paramref name="request"/>'s draft, from the request's own key: only the steps and the decoder differ.</summary>
     public FrameKey? DraftKeyOf(LiveRequest request, FrameKey? key) =>
@@ -179,7 +178,7 @@ internal sealed class LiveRequestRules
         }
 
         var variant = patch.ModelVariant ?? current.ModelVariant;
-        if (!Limits.ModelVariants.Any(v => string.Equals(v.Name, variant, StringComparison.Ordinal)))
+        if (Limits.VariantNamed(variant) is null)
         {
             throw new LiveException(
                 LiveErrorCode.UnsupportedVariant,

@@ -70,8 +70,7 @@ public sealed partial class GenerationControls
         return width == Model.NativeWidth && height == Model.NativeHeight ? label + " (native)" : label;
     }
 
-    private bool DraftsUseTinyDecoder =>
-        Limits.ModelVariants.FirstOrDefault(v => string.Equals(v.Name, Request.ModelVariant, StringComparison.Ordinal))?.DraftsUseTinyDecoder ?? false;
+    private bool DraftsUseTinyDecoder => Limits.VariantNamed(Request.ModelVariant)?.DraftsUseTinyDecoder ?? false;
 
     private string DraftsTitle => DraftsUseTinyDecoder
         ? "Each new prompt is drawn quickly first (a faster decoder, and one step), and in full when you pause"

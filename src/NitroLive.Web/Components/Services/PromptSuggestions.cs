@@ -49,7 +49,6 @@ internal sealed class PromptSuggestions
     private LiveModelVariant? VariantOf(string? variant)
     {
         var variants = _live.Limits.ModelVariants;
-        return variants.FirstOrDefault(v => string.Equals(v.Name, variant ?? _live.Limits.ModelVariant, StringComparison.Ordinal))
-            ?? (variants.Count > 0 ? variants[0] : null);
+        return _live.Limits.VariantNamed(variant ?? _live.Limits.ModelVariant) ?? (variants.Count > 0 ? variants[0] : null);
     }
 }
