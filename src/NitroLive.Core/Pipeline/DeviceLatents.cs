@@ -24,6 +24,7 @@ internal sealed class DeviceLatents : IDisposable
     private readonly OrtIoBinding _unetBinding;
     private readonly OrtIoBinding _initBinding;
     private readonly OrtIoBinding[] _stepBindings;
+    private readonly InferenceSession[] _finals;
     private readonly OrtIoBinding[][] _finalBindings;
     private readonly OrtIoBinding[] _decoderBindings;
     private readonly List<IDisposable> _owned = [];
@@ -74,15 +75,17 @@ internal sealed class DeviceLatents : IDisposable
             _stepBindings[from] = step;
         }
 
+        _finals = new InferenceSession[decoders.Count];
         _finalBindings = new OrtIoBinding[decoders.Count][];
         _decoderBindings = new OrtIoBinding[decoders.Count];
         foreach (var decoder in decoders)
         {
             var d = decoder.Index;
+            _finals[d] = graphs.Final(set.Decoders[d].In.ElementType);
             var finals = new OrtIoBinding[2];
             for (var from = 0; from < 2; from++)
             {
-                var final = Own(graphs.Final(set.Decoders[d].In.ElementType).CreateIoBinding());
+                var final = Own(_finals[d].CreateIoBinding());
                 final.BindInput("x", _latents[from]);
                 final.BindInput("eps", _eps);
                 final.BindOutput("decoder_in", decoderIns[d]);
@@ -156,7 +159,7 @@ internal sealed class DeviceLatents : IDisposable
         {
             var binding = _finalBindings[decoder.Index][_current];
             Bind(binding, LatentStepGraphs.FinalScalarNames, [s.SqrtBetaProdT, s.SqrtAlphaProdT, s.COut, s.CSkip, decoder.Scale, decoder.Shift]);
-            _graphs.Final(_set.Decoders[decoder.Index].In.ElementType).RunWithBinding(runOptions, binding);
+            _finals[decoder.Index].RunWithBinding(runOptions, binding);
         }
     }
 
