@@ -21,6 +21,12 @@ public static class LiveHubContract
     /// <summary>Takes a session id and a prompt, returns a <see cref="RequestAcceptedMessage"/>.</summary>
     public const string SetPrompt = nameof(SetPrompt);
 
+    /// <summary>
+    /// Takes a session id and a <see cref="RequestPatchMessage"/> chosen whole, not typed (a history entry, an example
+    /// prompt): drawn in full at once, never as a draft first. Returns a <see cref="RequestAcceptedMessage"/>.
+    /// </summary>
+    public const string ShowRequest = nameof(ShowRequest);
+
     /// <summary>Takes a session id, returns a <see cref="RequestAcceptedMessage"/>.</summary>
     public const string Reroll = nameof(Reroll);
 

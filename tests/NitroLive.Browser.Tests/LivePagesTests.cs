@@ -74,7 +74,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         var chips = page.Locator("[aria-label='Example prompts'] .nl-chip");
         await Expect(chips).ToHaveTextAsync([.. examples.Take(4)]);
 
-        // The first one is typed in and drawn as it says.
+        // The first one goes into the field and is drawn as it says (in full at once: it is shown, not typed).
         await chips.First.ClickAsync();
         await Expect(page.Locator("#prompt")).ToHaveValueAsync(examples[0]);
         Assert.Equal(RedCircle, examples[0]);

@@ -66,6 +66,15 @@ internal sealed class LiveHub : Hub
     public RequestAcceptedMessage UpdateRequest(string sessionId, RequestPatchMessage patch) =>
         Member(sessionId).UpdateRequest(patch.ToPatch()).ToMessage();
 
+    /// <summary>
+    /// Changes the request to one chosen whole, not typed (typists and the owner): its picture is drawn in full at once,
+    /// without a draft first.
+    /// </summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="patch">Fields to change.</param>
+    public RequestAcceptedMessage ShowRequest(string sessionId, RequestPatchMessage patch) =>
+        Member(sessionId).ShowRequest(patch.ToPatch()).ToMessage();
+
     /// <summary>Changes only the prompt (typists and the owner).</summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="prompt">The new prompt.</param>

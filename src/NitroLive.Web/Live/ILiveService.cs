@@ -120,6 +120,15 @@ public interface ILiveMember : IAsyncDisposable
     /// <exception cref="LiveException">As for <see cref="UpdateRequest"/>.</exception>
     LiveRequestAccepted ShowPrompt(string prompt);
 
+    /// <summary>
+    /// Changes the request to a whole one chosen at once, not typed (a history entry, an example prompt): its picture is
+    /// drawn in full at once, never as a draft first.
+    /// </summary>
+    /// <param name="patch">The fields to change.</param>
+    /// <returns>The accepted request and its id.</returns>
+    /// <exception cref="LiveException">As for <see cref="UpdateRequest"/>.</exception>
+    LiveRequestAccepted ShowRequest(LiveRequestPatch patch);
+
     /// <summary>Picks a new random fixed seed and regenerates: a variation of the same prompt.</summary>
     /// <returns>The accepted request and its id.</returns>
     /// <exception cref="LiveException"><see cref="LiveErrorCode.Forbidden"/> for a viewer.</exception>

@@ -69,6 +69,8 @@ internal sealed class LiveMember : ILiveMember
 
     public LiveRequestAccepted ShowPrompt(string prompt) => AcceptPrompt(prompt, typing: false);
 
+    public LiveRequestAccepted ShowRequest(LiveRequestPatch patch) => _session.Accept(this, patch, typing: false);
+
     public LiveRequestAccepted Reroll() => _session.Accept(this, new LiveRequestPatch(), reroll: true);
 
     public void GrantTyping(string memberId) => _session.SetRole(this, memberId, LiveRole.Typist);

@@ -317,6 +317,15 @@ internal sealed class FakeMember : ILiveMember
         return SetPrompt(prompt);
     }
 
+    /// <summary>Requests set with <see cref="ShowRequest"/>: whole requests chosen at once, not typing.</summary>
+    public List<LiveRequestPatch> ShownRequests { get; } = [];
+
+    public LiveRequestAccepted ShowRequest(LiveRequestPatch patch)
+    {
+        ShownRequests.Add(patch);
+        return UpdateRequest(patch);
+    }
+
     public LiveRequestAccepted Reroll()
     {
         EnsureCanType();

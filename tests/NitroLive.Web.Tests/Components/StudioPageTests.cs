@@ -182,7 +182,7 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
-    public async Task TheStudioSuggestsTheFirstFourExamplePromptsOfTheSessionsVariantAndAClickTypesOne()
+    public async Task TheStudioSuggestsTheFirstFourExamplePromptsOfTheSessionsVariantAndAClickShowsOneWithoutADraft()
     {
         Live.Limits = Live.Limits with
         {
@@ -204,6 +204,9 @@ public sealed class StudioPageTests : UiTestContext
         await page.InvokeAsync(() => page.FindAll("[aria-label='Example prompts'] .nl-chip")[1].Click());
         var session = Live.OnlySession();
         page.WaitForAssertion(() => Assert.Equal("v2", session.Request.Prompt));
+        // Picked whole, not typed: shown, so its picture is drawn in full at once rather than as a draft first.
+        Assert.Equal(["v2"], session.MembersNow.Single().ShownPrompts);
+        Assert.Equal("v2", page.Find("#prompt").GetAttribute("value"));
         // With a prompt there is nothing to suggest.
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[aria-label='Example prompts']")));
     }
@@ -350,6 +353,8 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal(7, session.Request.Seed);
         Assert.Equal(SeedMode.Fixed, session.Request.SeedMode);
         Assert.Equal("a blue sea", page.Find("#prompt").GetAttribute("value"));
+        // A picture chosen again is shown, not typed: drawn in full at once, without a draft first.
+        Assert.Equal("a blue sea", Assert.Single(owner.ShownRequests).Prompt);
     }
 
     [Fact]

@@ -94,6 +94,12 @@ internal static class HubTestExtensions
     public static Task<RequestAcceptedMessage> SetPromptAsync(this HubConnection connection, string sessionId, string prompt) =>
         connection.InvokeAsync<RequestAcceptedMessage>("SetPrompt", sessionId, prompt, Cancel());
 
+    public static Task<RequestAcceptedMessage> ShowRequestAsync(this HubConnection connection, string sessionId, RequestPatchMessage patch) =>
+        connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.ShowRequest, sessionId, patch, Cancel());
+
+    public static Task<RequestAcceptedMessage> RerollAsync(this HubConnection connection, string sessionId) =>
+        connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.Reroll, sessionId, Cancel());
+
     /// <summary>Types <paramref name="text"/> one letter at a time; returns the last accepted request.</summary>
     public static async Task<RequestAcceptedMessage> TypeAsync(this HubConnection connection, string sessionId, string text, TimeSpan interval)
     {

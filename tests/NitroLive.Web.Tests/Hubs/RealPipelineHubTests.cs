@@ -52,6 +52,32 @@ public sealed class RealPipelineHubTests
     }
 
     [Fact]
+    public async Task ARequestShownWholeOnTheRealPipelineIsDrawnInFullAtOnceWithoutADraft()
+    {
+        // Typed, this prompt would be drafted and drawn in full 100 ms later.
+        await using var app = await StartAsync(new() { ["NitroLive:Live:RefineAfterMs"] = "100" });
+        await using var connection = await app.ConnectAsync(messagePack: true);
+        var session = await CreateSeededSessionAsync(connection);
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        const string text = "two yellow triangles on a purple background";
+
+        var shown = await connection.ShowRequestAsync(session.SessionId, new RequestPatchMessage { Prompt = text });
+        var frame = await frames.WaitForRequestAsync(shown.RequestId, Timeout);
+
+        Assert.False(frame.Draft);
+        Assert.False(frame.Timings.TinyDecoder);
+        using var reference = OpenReference();
+        var expected = reference.Generate([new GenerationRequest(text, frame.Request.Steps, 7, frame.Width, frame.Height)], CancellationToken.None)[0];
+        AssertIsTheEnginesPicture(app, expected.Rgb, await connection.DownloadPixelsAsync(session.SessionId, frame.Sequence));
+
+        // Well past the pause after which a draft's full picture would come, the next request's frame follows this one.
+        await Task.Delay(600);
+        var next = await connection.RerollAsync(session.SessionId);
+        await frames.WaitForRequestAsync(next.RequestId, Timeout);
+        Assert.Single(frames.Received, f => f.RequestId == shown.RequestId);
+    }
+
+    [Fact]
     public async Task ASpaceACaseChangeAndABackspaceOnTheRealPipelineShowPicturesAlreadyMadeWithoutAGeneration()
     {
         await using var app = await StartAsync();

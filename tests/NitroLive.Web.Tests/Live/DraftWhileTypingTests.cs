@@ -211,16 +211,21 @@ public sealed class DraftWhileTypingTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(4)]
-    public async Task AWholePromptToShowIsDrawnInFullAtOnceWithoutADraft(int steps)
+    [InlineData(1, false)]
+    [InlineData(4, false)]
+    [InlineData(1, true)]
+    [InlineData(4, true)]
+    public async Task AWholePromptToShowIsDrawnInFullAtOnceWithoutADraft(int steps, bool wholeRequest)
     {
         await using var host = await StartAsync(refineAfterMs: 50, new FakeImageGenerator(tinyDraftDecoder: true));
         await using var owner = host.NewSession(string.Empty);
         var set = owner.UpdateRequest(new LiveRequestPatch(Steps: steps));
         await owner.ReadUntilRequestAsync(set.RequestId, Timeout);
 
-        var shown = owner.ShowPrompt("two yellow triangles on a purple background");
+        const string Prompt = "two yellow triangles on a purple background";
+        var shown = wholeRequest
+            ? owner.ShowRequest(new LiveRequestPatch(Prompt: Prompt, SeedMode: SeedMode.Fixed, Seed: 7))
+            : owner.ShowPrompt(Prompt);
         var frame = (await owner.ReadUntilRequestAsync(shown.RequestId, Timeout))[^1];
         await Task.Delay(200);
 

@@ -24,7 +24,7 @@ public sealed class HubFuzzTests(ITestOutputHelper output)
 
     private static readonly string[] Methods =
     [
-        "CreateSession", "JoinSession", "UpdateRequest", "SetPrompt", "Reroll", "GrantTyping", "RevokeTyping",
+        "CreateSession", "JoinSession", "UpdateRequest", "ShowRequest", "SetPrompt", "Reroll", "GrantTyping", "RevokeTyping",
         "SetTypingOpen", "GetState", "DownloadPng", "LeaveSession", "Frames", "States", "GetServerInfo",
     ];
 

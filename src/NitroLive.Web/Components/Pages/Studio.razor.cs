@@ -126,26 +126,32 @@ public sealed partial class Studio
 
     private Task SendPromptAsync(string prompt)
     {
-        // Early feedback for phones on a public kiosk's session, without a round trip; the live service enforces the
-        // blocklist in that session anyway (blocked_prompt).
-        if (SessionId is not null && Kiosks.IsKioskSession(SessionId) && Blocklist.IsBlocked(prompt))
-        {
-            _promptError = "This kiosk does not show that prompt. Try something else.";
-            return Task.CompletedTask;
-        }
-
-        _promptError = null;
-        TryChange(member => member.SetPrompt(prompt));
+        ChangePrompt(prompt, member => member.SetPrompt(prompt));
         return Task.CompletedTask;
     }
 
     private async Task UseExampleAsync(string example)
     {
-        if (_prompt is not null)
+        // A whole prompt picked at once is shown, not typed: its picture comes in full at once, not as a draft first.
+        if (_prompt is not null && ChangePrompt(example, member => member.ShowPrompt(example)) is not null)
         {
-            await _prompt.SetAndSendAsync(example);
+            _prompt.Replace(example);
             await _prompt.FocusAsync();
         }
+    }
+
+    private LiveRequestAccepted? ChangePrompt(string prompt, Func<ILiveMember, LiveRequestAccepted> change)
+    {
+        // Early feedback for phones on a public kiosk's session, without a round trip; the live service enforces the
+        // blocklist in that session anyway (blocked_prompt).
+        if (SessionId is not null && Kiosks.IsKioskSession(SessionId) && Blocklist.IsBlocked(prompt))
+        {
+            _promptError = "This kiosk does not show that prompt. Try something else.";
+            return null;
+        }
+
+        _promptError = null;
+        return TryChange(change);
     }
 
     private Task ChangeAsync(LiveRequestPatch patch)
@@ -163,7 +169,7 @@ public sealed partial class Studio
     private Task RestoreAsync(HistoryItem item)
     {
         var request = item.Request;
-        if (TryChange(member => member.UpdateRequest(new LiveRequestPatch(
+        if (TryChange(member => member.ShowRequest(new LiveRequestPatch(
             Prompt: request.Prompt, SeedMode: SeedMode.Fixed, Seed: request.Seed))) is not null)
         {
             _prompt?.Replace(request.Prompt);

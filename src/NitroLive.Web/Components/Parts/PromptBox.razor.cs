@@ -71,18 +71,7 @@ public sealed partial class PromptBox : IAsyncDisposable
 
     private string? Helper => HelperText ?? (CanType ? "Pictures follow as you type. Enter sends at once." : null);
 
-    /// <summary>Puts a prompt in the field and sends it at once (suggestions, history).</summary>
-    public async Task SetAndSendAsync(string prompt)
-    {
-        ArgumentNullException.ThrowIfNull(prompt);
-        _text = prompt;
-        _lastEdit = Time.GetTimestamp();
-        _editedOnce = true;
-        await SendAsync(prompt);
-        StateHasChanged();
-    }
-
-    /// <summary>Shows a prompt that was already sent another way (history restore), without sending it again.</summary>
+    /// <summary>Shows a prompt that was already sent another way (an example prompt, history restore), without sending it again.</summary>
     public void Replace(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
