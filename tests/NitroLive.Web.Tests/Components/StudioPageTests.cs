@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Microsoft.AspNetCore.Components;
@@ -355,6 +356,36 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal("a blue sea", page.Find("#prompt").GetAttribute("value"));
         // A picture chosen again is shown, not typed: drawn in full at once, without a draft first.
         Assert.Equal("a blue sea", Assert.Single(owner.ShownRequests).Prompt);
+    }
+
+    [Fact]
+    public async Task APictureBackInTheHistoryMovesToTheFrontInsteadOfShowingTwice()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        string[] Titles() => [.. page.FindAll("[data-testid=history-item]").Select(e => e.GetAttribute("title")!)];
+
+        foreach (var prompt in new[] { "a blue sea", "a green hill", "a red sun" })
+        {
+            owner.UpdateRequest(new LiveRequestPatch(Prompt: prompt, SeedMode: SeedMode.Fixed, Seed: 7));
+            var frame = session.PublishFrame();
+            page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "show" && Equals(i.Arguments[3], frame.Sequence)));
+        }
+
+        page.WaitForAssertion(() => Assert.Equal(["a red sun (seed 7)", "a green hill (seed 7)", "a blue sea (seed 7)"], Titles()));
+
+        // Restoring the oldest: its new frame takes the front, and the old entry goes.
+        await page.InvokeAsync(() => page.FindAll("[data-testid=history-item]")[2].Click());
+        var restored = session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal(["a blue sea (seed 7)", "a red sun (seed 7)", "a green hill (seed 7)"], Titles()));
+        Assert.Equal(restored.Sequence.ToString(CultureInfo.InvariantCulture), page.Find("[data-testid=history-item] img").GetAttribute("data-frame"));
+
+        // The same prompt with another seed is another picture.
+        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a green hill", Seed: 8));
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal(4, Titles().Length));
     }
 
     [Fact]

@@ -552,6 +552,9 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         }
 
         HistoryVersion++;
+
+        // Each picture once: one that is back as a new entry (a restored one, an example shown again) moves to the front.
+        _history.RemoveAll(item => item.Request.Prompt == request.Prompt && SameSettings(item.Request, request));
         _history.Insert(0, new HistoryItem(frame.Sequence, request));
         var limit = UiOptions.Value.HistoryLength;
         if (_history.Count > limit)
