@@ -295,7 +295,13 @@ internal sealed class LiveSession
             }
             else if (next == _request && _requestId > 0)
             {
-                // Nothing changed: the frame (made or coming) of the current request already answers it.
+                // Nothing changed: the frame (made or coming) of the current request already answers it. But the same
+                // prompt shown rather than typed (Enter) while its draft waits for a pause in typing: the pause is now.
+                if (!typing && _refineRequestId == _requestId)
+                {
+                    _refineTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                }
+
                 return new LiveRequestAccepted(_requestId, _request);
             }
 

@@ -7,6 +7,7 @@ namespace NitroLive.Web.Tests.Components;
 public sealed class PromptBoxTests : UiTestContext
 {
     private readonly List<string> _sent = [];
+    private readonly List<string> _committed = [];
 
     [Fact]
     public async Task AKeystrokeAfterAPauseIsSentAtOnce()
@@ -82,7 +83,7 @@ public sealed class PromptBoxTests : UiTestContext
     }
 
     [Fact]
-    public async Task EnterSendsAtOnce()
+    public async Task WithoutACommitHandlerEnterSendsAtOnce()
     {
         var box = RenderBox(canType: true);
         var input = box.Find("input");
@@ -97,6 +98,26 @@ public sealed class PromptBoxTests : UiTestContext
         // The throttled send that follows is the same text and is not sent twice.
         await AdvanceAsync(TimeSpan.FromMilliseconds(200));
         Assert.Equal(["a blue", "a blue square"], _sent);
+    }
+
+    [Fact]
+    public async Task EnterCommitsTheTextWhetherTypingSentItOrNotAndTheThrottleDoesNotSendItAgain()
+    {
+        var box = RenderBox(canType: true, commits: true);
+        var input = box.Find("input");
+        await input.InputAsync(new ChangeEventArgs { Value = "a blue" });
+        box.WaitForAssertion(() => Assert.Equal(["a blue"], _sent), Timeout);
+
+        // Already sent: Enter still says the prompt is complete (the page asks for its full picture).
+        await input.KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        Assert.Equal(["a blue"], _committed);
+
+        // Not sent yet (inside the interval): Enter commits it, and the throttled send that follows is not made.
+        await input.InputAsync(new ChangeEventArgs { Value = "a blue square" });
+        await input.KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        await AdvanceAsync(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(["a blue", "a blue square"], _committed);
+        Assert.Equal(["a blue"], _sent);
     }
 
     [Fact]
@@ -138,10 +159,16 @@ public sealed class PromptBoxTests : UiTestContext
         Assert.Equal("a green triangle", box.Find("input").GetAttribute("value"));
     }
 
-    private IRenderedComponent<PromptBox> RenderBox(bool canType, string? sessionPrompt = null) =>
-        Render<PromptBox>(p => p
-            .Add(b => b.CanType, canType)
-            .Add(b => b.SessionPrompt, sessionPrompt)
-            .Add(b => b.SendIntervalMs, 40)
-            .Add(b => b.OnSend, (string text) => _sent.Add(text)));
+    private IRenderedComponent<PromptBox> RenderBox(bool canType, string? sessionPrompt = null, bool commits = false) =>
+        Render<PromptBox>(p =>
+        {
+            p.Add(b => b.CanType, canType)
+                .Add(b => b.SessionPrompt, sessionPrompt)
+                .Add(b => b.SendIntervalMs, 40)
+                .Add(b => b.OnSend, (string text) => _sent.Add(text));
+            if (commits)
+            {
+                p.Add(b => b.OnCommit, (string text) => _committed.Add(text));
+            }
+        });
 }

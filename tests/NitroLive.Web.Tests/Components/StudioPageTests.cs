@@ -359,6 +359,22 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task EnterShowsThePromptSoItsFullPictureComesAtOnce()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var member = Live.OnlySession().MembersNow.Single();
+
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red sun" }));
+        page.WaitForAssertion(() => Assert.Equal(["a red sun"], member.Prompts));
+        await page.InvokeAsync(() => page.Find("#prompt").KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" }));
+
+        // Typed, then shown when Enter says it is complete (the live service then draws it in full at once).
+        Assert.Equal(["a red sun"], member.ShownPrompts);
+        Assert.Equal(["a red sun", "a red sun"], member.Prompts);
+    }
+
+    [Fact]
     public async Task APictureBackInTheHistoryMovesToTheFrontInsteadOfShowingTwice()
     {
         var page = RenderStudio();

@@ -48,6 +48,30 @@ public sealed class DraftWhileTypingTests
     }
 
     [Fact]
+    public async Task EnterOnADraftedPromptDrawsItsFullPictureAtOnceInsteadOfAfterThePause()
+    {
+        // A pause far longer than the test may wait: only Enter can bring the full picture in time.
+        await using var host = await StartAsync(refineAfterMs: 10_000);
+        await using var owner = await FourStepSessionAsync(host);
+        var typed = owner.SetPrompt("a red circle");
+        Assert.True((await owner.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1].IsDraft);
+
+        var entered = owner.ShowPrompt("a red circle");
+        var full = (await owner.ReadUntilRequestAsync(typed.RequestId, TimeSpan.FromSeconds(5), full: true))[^1];
+
+        Assert.Equal(typed.RequestId, entered.RequestId);
+        Assert.Equal(typed.RequestId, full.RequestId);
+        Assert.Equal(4, full.StepsDrawn);
+        Assert.Equal([1, 4], host.Generator.GeneratedRequests.Where(r => r.Prompt == "a red circle").Select(r => r.Steps).ToArray());
+
+        // The same prompt typed again (not Enter) asks for nothing more.
+        owner.SetPrompt("a red circle");
+        owner.ShowPrompt("a red circle");
+        await Task.Delay(200);
+        Assert.False(owner.Frames.TryRead(out _), "a frame came for a prompt whose full picture was already out");
+    }
+
+    [Fact]
     public async Task WhileTypingGoesOnOnlyTheLastPromptIsDrawnInFull()
     {
         await using var host = await StartAsync(refineAfterMs: 400);

@@ -130,6 +130,13 @@ public sealed partial class Studio
         return Task.CompletedTask;
     }
 
+    private Task CommitPromptAsync(string prompt)
+    {
+        // Enter: the prompt is complete, so it is shown, not typed: drawn in full at once, also when its draft is on screen.
+        ChangePrompt(prompt, member => member.ShowPrompt(prompt));
+        return Task.CompletedTask;
+    }
+
     private async Task UseExampleAsync(string example)
     {
         // A whole prompt picked at once is shown, not typed: its picture comes in full at once, not as a draft first.

@@ -64,6 +64,13 @@ public sealed partial class PromptBox : IAsyncDisposable
     [Parameter]
     public EventCallback<string> OnSend { get; set; }
 
+    /// <summary>
+    /// Called with the field's text when Enter says the prompt is complete, sent or not (the page can then ask for the
+    /// full picture at once); without a handler, Enter sends like typing does.
+    /// </summary>
+    [Parameter]
+    public EventCallback<string> OnCommit { get; set; }
+
     /// <summary>The text currently in the field.</summary>
     public string Text => _text;
 
@@ -156,7 +163,18 @@ public sealed partial class PromptBox : IAsyncDisposable
 
     private async Task OnKeyDown(KeyboardEventArgs e)
     {
-        if (CanType && e.Key == "Enter")
+        if (!CanType || e.Key != "Enter")
+        {
+            return;
+        }
+
+        if (OnCommit.HasDelegate)
+        {
+            // Sent here: the throttle's own send of the same text that may follow is not needed.
+            _lastSent = _text;
+            await OnCommit.InvokeAsync(_text);
+        }
+        else
         {
             await SendAsync(_text);
         }
