@@ -10,9 +10,7 @@ public sealed class HudTests : UiTestContext
     [Fact]
     public void AGeneratedFrameShowsItsStagesAndAReusedOneSaysNothingWasGenerated()
     {
-        var stats = new FrameStats(Clock);
-        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
-        hud.Find("[data-testid=hud] button").Click();
+        var (stats, hud) = RenderOpenHud();
 
         stats.FrameShown(Frame(1, reused: false), deliveryMs: 3);
         hud.Render();
@@ -28,9 +26,7 @@ public sealed class HudTests : UiTestContext
     [Fact]
     public void ADraftSaysItIsOneStepOfTheRequestsFourAndItsFullPictureSaysFourAndKeepsTheDraftsKeystrokeTime()
     {
-        var stats = new FrameStats(Clock);
-        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
-        hud.Find("[data-testid=hud] button").Click();
+        var (stats, hud) = RenderOpenHud();
 
         stats.FrameShown(Frame(1, reused: false, steps: 4, draftSteps: 1), deliveryMs: 3);
         hud.Render();
@@ -49,9 +45,7 @@ public sealed class HudTests : UiTestContext
     [Fact]
     public void AOneStepDraftNamesTheTinyDecoderAndItsFullPictureTheVae()
     {
-        var stats = new FrameStats(Clock);
-        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
-        hud.Find("[data-testid=hud] button").Click();
+        var (stats, hud) = RenderOpenHud();
 
         stats.FrameShown(Frame(1, reused: false, steps: 1, draftSteps: 1, tinyDecoder: true), deliveryMs: 3);
         hud.Render();
@@ -65,6 +59,15 @@ public sealed class HudTests : UiTestContext
         Assert.Contains("VAE decode", full, StringComparison.Ordinal);
         Assert.DoesNotContain("Tiny decoder", full, StringComparison.Ordinal);
         Assert.Contains("(its draft)", full, StringComparison.Ordinal);
+    }
+
+    /// <summary>A HUD over fresh frame statistics, its details open.</summary>
+    private (FrameStats Stats, IRenderedComponent<Hud> Hud) RenderOpenHud()
+    {
+        var stats = new FrameStats(Clock);
+        var hud = Render<Hud>(p => p.Add(h => h.Stats, stats).Add(h => h.Model, Live.Model));
+        hud.Find("[data-testid=hud] button").Click();
+        return (stats, hud);
     }
 
     private static LiveFrame Frame(long requestId, bool reused, int steps = 1, int? draftSteps = null, bool tinyDecoder = false) => new(
