@@ -30,6 +30,9 @@ internal sealed record LiveRunResult(
     BenchSummary? FinalOutsideServer,
     BenchSummary? Pipeline,
     BenchSummary? RequestToFrame,
+    BenchSummary? LivePath,
+    BenchSummary? LivePathInServer,
+    BenchSummary? LivePathOutsideServer,
     BenchSummary? QueueWait,
     BenchSummary? Transport,
     ServerScrape? MemoryBefore,
@@ -65,6 +68,9 @@ internal sealed record LiveRunResult(
         BenchSummary.Of(typists.SelectMany(t => t.FinalOutsideServerMs)),
         BenchSummary.Of(typists.SelectMany(t => t.PipelineMs)),
         BenchSummary.Of(typists.SelectMany(t => t.RequestToFrameMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.LivePathMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.LivePathInServerMs)),
+        BenchSummary.Of(typists.SelectMany(t => t.LivePathOutsideServerMs)),
         BenchSummary.Of(typists.SelectMany(t => t.QueueWaitMs)),
         BenchSummary.Of(typists.SelectMany(t => t.TransportMs)),
         before,
@@ -126,6 +132,14 @@ internal sealed record LiveRunResult(
         json.WriteEndObject();
         BenchSummary.Write(json, "pipeline_ms_all_frames", Pipeline);
         BenchSummary.Write(json, "request_to_frame_ms", RequestToFrame);
+
+        // The live path's own cost per generated request (its first frame), whatever the generation took: in the server
+        // around the generation (queue, hand-over, encode) and outside it (the hub call in and the frame out, both ends).
+        json.WriteStartObject("live_path_ms");
+        BenchSummary.Write(json, "total", LivePath);
+        BenchSummary.Write(json, "in_server", LivePathInServer);
+        BenchSummary.Write(json, "outside_server", LivePathOutsideServer);
+        json.WriteEndObject();
         BenchSummary.Write(json, "queue_wait_ms", QueueWait);
         BenchSummary.Write(json, "frame_ready_to_client_ms", Transport);
 

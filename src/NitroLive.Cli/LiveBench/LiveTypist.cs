@@ -105,6 +105,16 @@ internal sealed class LiveTypist : IAsyncDisposable
 
     public List<double> RequestToFrameMs { get; } = [];
 
+    /// <summary>
+    /// Every generated request's keystroke to its first frame minus that frame's generation: the live path's own cost,
+    /// in the server around the generation (queue, hand-over, encode) and outside it (the hub call in, the frame out).
+    /// </summary>
+    public List<double> LivePathMs { get; } = [];
+
+    public List<double> LivePathInServerMs { get; } = [];
+
+    public List<double> LivePathOutsideServerMs { get; } = [];
+
     public List<double> QueueWaitMs { get; } = [];
 
     public List<double> TransportMs { get; } = [];
@@ -262,6 +272,9 @@ internal sealed class LiveTypist : IAsyncDisposable
             FinalOutsideServerMs.Clear();
             PipelineMs.Clear();
             RequestToFrameMs.Clear();
+            LivePathMs.Clear();
+            LivePathInServerMs.Clear();
+            LivePathOutsideServerMs.Clear();
             BackspaceToFrameMs.Clear();
             Typos = BackspaceFramesReused = 0;
             QueueWaitMs.Clear();
@@ -297,6 +310,19 @@ internal sealed class LiveTypist : IAsyncDisposable
         }
     }
 
+    /// <summary>Splits a generated request's time to its first frame; a reused frame had no generation to subtract.</summary>
+    private void CountLivePath(double requestToFrameMs, SeenFrame frame)
+    {
+        if (frame.Reused)
+        {
+            return;
+        }
+
+        LivePathMs.Add(requestToFrameMs - frame.GenerateMs);
+        LivePathInServerMs.Add(frame.ServerMs - frame.GenerateMs);
+        LivePathOutsideServerMs.Add(requestToFrameMs - frame.ServerMs);
+    }
+
     /// <summary>A letter that is not <paramref name="right"/>.</summary>
     private static char WrongLetter(char right) => right == 'q' ? 'z' : 'q';
 
@@ -322,6 +348,7 @@ internal sealed class LiveTypist : IAsyncDisposable
                 if (_seen.TryGetValue(accepted.RequestId, out var early))
                 {
                     RequestToFrameMs.Add(TicksToMs(early.ReceivedAt - typedAt));
+                    CountLivePath(TicksToMs(early.ReceivedAt - typedAt), early);
                     if (backspace)
                     {
                         CountBackspaceFrame(TicksToMs(early.ReceivedAt - typedAt), early.Reused);
@@ -454,13 +481,19 @@ internal sealed class LiveTypist : IAsyncDisposable
             }
 
             // A draft's full picture repeats its request: the request's first frame is the one its keystroke waited for.
-            if (frame.Draft || !_seen.ContainsKey(frame.RequestId))
+            var first = !_seen.ContainsKey(frame.RequestId);
+            if (frame.Draft || first)
             {
                 _seen[frame.RequestId] = seen;
             }
             if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
                 RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));
+                if (first)
+                {
+                    CountLivePath(TicksToMs(receivedAt - sentAt), seen);
+                }
+
                 if (_backspaces.Contains(frame.RequestId))
                 {
                     CountBackspaceFrame(TicksToMs(receivedAt - sentAt), frame.Timings.Reused);

@@ -33,6 +33,17 @@ public sealed class BenchLiveAgainstTheHubTests
         Assert.Equal(0, run.GetProperty("rejected_calls").GetInt32());
         Assert.Equal(0, run.GetProperty("errors").GetArrayLength());
 
+        // The live path's own cost, per generated request: some were measured, each split both ways, the server's part
+        // around its generation never negative (its total includes the generation) and the part outside it positive.
+        var livePath = run.GetProperty("live_path_ms");
+        var measured = livePath.GetProperty("total").GetProperty("count").GetInt32();
+        Assert.True(measured > 0, run.ToString());
+        Assert.Equal(measured, livePath.GetProperty("in_server").GetProperty("count").GetInt32());
+        Assert.Equal(measured, livePath.GetProperty("outside_server").GetProperty("count").GetInt32());
+        Assert.True(livePath.GetProperty("in_server").GetProperty("min").GetDouble() >= 0, run.ToString());
+        Assert.True(livePath.GetProperty("outside_server").GetProperty("min").GetDouble() > 0, run.ToString());
+        Assert.True(livePath.GetProperty("total").GetProperty("p50").GetDouble() > 0, run.ToString());
+
         // Read off the server's own busy-seconds counter around the measured second: some calls ran, and the share
         // cannot pass one (calls are counted as they end, so one call may straddle the window's edge).
         Assert.InRange(run.GetProperty("generator_utilization").GetDouble(), 1e-6, 1.05);
