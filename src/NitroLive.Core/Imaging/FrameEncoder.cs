@@ -1,3 +1,4 @@
+using NitroLive.Core.Imaging.Jpeg;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -8,32 +9,47 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace NitroLive.Core.Imaging;
 
 /// <summary>
-/// Encodes interleaved RGB24 frames as JPEG, WebP or PNG with ImageSharp. One instance can be shared: the
-/// configured encoder is immutable after construction, and every call builds its own image and output.
+/// Encodes interleaved RGB24 frames as JPEG, WebP or PNG. A JPEG frame large enough to be cut into stripes (at least
+/// 256 x 256 pixels each) on a machine with more than one processor is coded by NitroLive's own
+/// <see cref="BaselineJpegEncoder"/>, its stripes in parallel; any other frame by ImageSharp, which is quicker on one
+/// thread (bench/NitroLive.Bench's JpegEncoderBenchmarks). Both write the same tables and subsampling, so the two files
+/// decode to the same picture within rounding. One instance can be shared: the configured encoders are immutable after
+/// construction, and every call builds its own output.
 /// </summary>
 public sealed class FrameEncoder
 {
     private readonly IImageEncoder _encoder;
+    private readonly BaselineJpegEncoder? _jpeg;
 
     /// <summary>Creates an encoder for <paramref name="format"/>.</summary>
     /// <param name="format">The output format.</param>
     /// <param name="quality">Lossy quality, 1 to 100 (ignored for PNG).</param>
-    /// <exception cref="ArgumentOutOfRangeException">The quality or the format is out of range.</exception>
-    public FrameEncoder(FrameFormat format, int quality = 85)
+    /// <param name="jpegParallelism">
+    /// Most threads one large JPEG frame is coded on; 0 for one per processor; 1 codes every frame on the caller's thread
+    /// with ImageSharp.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">The quality, the parallelism or the format is out of range.</exception>
+    public FrameEncoder(FrameFormat format, int quality = 85, int jpegParallelism = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        ArgumentOutOfRangeException.ThrowIfNegative(jpegParallelism);
         Format = format;
         Quality = quality;
         (_encoder, ContentType) = format switch
         {
-            FrameFormat.Jpeg => ((IImageEncoder)new JpegEncoder { Quality = quality }, "image/jpeg"),
+            FrameFormat.Jpeg => ((IImageEncoder)new JpegEncoder { Quality = quality, ColorType = JpegColorType.YCbCrRatio420 }, "image/jpeg"),
 
             // Fastest: live frames are replaced within a fraction of a second, so encode time beats size.
             FrameFormat.WebP => (new WebpEncoder { FileFormat = WebpFileFormatType.Lossy, Quality = quality, Method = WebpEncodingMethod.Fastest }, "image/webp"),
             FrameFormat.Png => (new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.BestSpeed }, "image/png"),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown frame format."),
         };
+        var parallelism = jpegParallelism > 0 ? jpegParallelism : Environment.ProcessorCount;
+        if (format == FrameFormat.Jpeg && parallelism > 1)
+        {
+            _jpeg = new BaselineJpegEncoder(quality, parallelism);
+        }
     }
 
     /// <summary>The output format.</summary>
@@ -58,6 +74,11 @@ public sealed class FrameEncoder
         if (3L * width * height != rgb.Length)
         {
             throw new ArgumentException($"A {width}x{height} RGB24 frame needs {3L * width * height} bytes; got {rgb.Length}.", nameof(rgb));
+        }
+
+        if (_jpeg is not null && _jpeg.StripesFor(width, height) > 1)
+        {
+            return _jpeg.Encode(rgb, width, height);
         }
 
         using var image = Image.LoadPixelData<Rgb24>(rgb, width, height);

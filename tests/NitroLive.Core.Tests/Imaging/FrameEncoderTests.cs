@@ -62,6 +62,27 @@ public sealed class FrameEncoderTests
         }
     }
 
+    [Theory]
+    [InlineData(128, 4, false)]
+    [InlineData(1024, 4, true)]
+    [InlineData(1024, 1, false)]
+    public void ALargeJpegFrameIsCodedInParallelStripesAndASmallOneInOnePass(int size, int parallelism, bool striped)
+    {
+        var rgb = new byte[size * size * 3];
+        for (var i = 0; i < rgb.Length; i++)
+        {
+            rgb[i] = (byte)((i / 3 % size) + (i % 3 * 50));
+        }
+
+        var jpeg = new FrameEncoder(FrameFormat.Jpeg, 85, parallelism).Encode(rgb, size, size);
+
+        // Stripes are restart intervals: a DRI segment in the header says how long.
+        var hasRestartInterval = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xDD]) >= 0;
+        Assert.Equal(striped, hasRestartInterval);
+        using var decoded = Image.Load<Rgb24>(jpeg);
+        Assert.Equal((size, size), (decoded.Width, decoded.Height));
+    }
+
     [Fact]
     public void LowerJpegQualityGivesSmallerFiles()
     {
