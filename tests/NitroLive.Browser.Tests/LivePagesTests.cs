@@ -287,7 +287,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await using var context = await fixture.NewContextAsync(width: 390, height: 844, mobile: true);
         var page = await fixture.OpenStudioAsync(context);
 
-        // Keyboard typing into the prompt; Enter sends at once.
+        // Keyboard typing into the prompt; Enter draws it in full at once.
         await UseGoodSeedAsync(page);
         await page.Locator("#prompt").FocusAsync();
         await page.Keyboard.TypeAsync(RedCircle, new() { Delay = 30 });

@@ -223,7 +223,7 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
         var owner = Live.OnlySession().MembersNow.Single();
         string Help() => page.Find("[data-testid=prompt-box] .mud-input-helper-text").TextContent.Trim();
-        Assert.Equal("Pictures follow as you type. Enter sends at once.", Help());
+        Assert.Equal("Pictures follow as you type. Enter draws it in full at once.", Help());
 
         owner.SetPrompt("a red cat on a bl");
         page.WaitForAssertion(() => Assert.Equal("This model does not know the word “cat” and leaves it out.", Help()));
@@ -235,7 +235,7 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("This model does not know the words “cat”, “green”, “dog” and leaves them out.", Help()));
 
         owner.SetPrompt("a red circle");
-        page.WaitForAssertion(() => Assert.Equal("Pictures follow as you type. Enter sends at once.", Help()));
+        page.WaitForAssertion(() => Assert.Equal("Pictures follow as you type. Enter draws it in full at once.", Help()));
         Assert.Equal(string.Empty, page.Find("[data-testid=vocabulary-hint]").TextContent.Trim());
     }
 

@@ -7,7 +7,7 @@ namespace NitroLive.Web.Components.Parts;
 
 /// <summary>
 /// The prompt field. Typing sends the prompt by itself, a keystroke after a pause at once and at most one send per
-/// interval while typing goes on (see <see cref="PromptThrottle"/>); Enter sends at once. People who may not type see
+/// interval while typing goes on (see <see cref="PromptThrottle"/>); Enter commits the prompt at once (see OnCommit). People who may not type see
 /// the session's prompt change live as the typists type.
 /// </summary>
 public sealed partial class PromptBox : IAsyncDisposable
@@ -76,7 +76,7 @@ public sealed partial class PromptBox : IAsyncDisposable
 
     private bool NearLimit => _text.Length > MaxLength * 0.8;
 
-    private string? Helper => HelperText ?? (CanType ? "Pictures follow as you type. Enter sends at once." : null);
+    private string? Helper => HelperText ?? (CanType ? "Pictures follow as you type. Enter draws it in full at once." : null);
 
     /// <summary>Shows a prompt that was already sent another way (an example prompt, history restore), without sending it again.</summary>
     public void Replace(string prompt)
