@@ -79,6 +79,48 @@ public sealed class BaselineJpegEncoderTests
         Assert.Equal([0xFF, 0xD9], ours[^2..]);
     }
 
+    [Theory]
+    [InlineData(1, "noise")]
+    [InlineData(1, "checkerboard")]
+    [InlineData(100, "noise")]
+    [InlineData(100, "checkerboard")]
+    [InlineData(100, "squares")]
+    public void ExtremeFramesAtExtremeQualitiesCodeAsImageSharpsEncoderDoes(int quality, string pattern)
+    {
+        // Noise and one-pixel checkerboards at quality 100 push coefficients and DC differences to the largest sizes
+        // baseline Huffman coding has, and every 0xFF byte of the stream needs stuffing; stripes on top.
+        const int size = 384;
+        var random = new Random(5);
+        var rgb = new byte[size * size * 3];
+        for (var i = 0; i < size * size; i++)
+        {
+            var (x, y) = (i % size, i / size);
+            var value = pattern switch
+            {
+                "noise" => (byte)random.Next(256),
+                "checkerboard" => (byte)((x + y) % 2 * 255),
+                _ => (byte)(((x / 8) + (y / 8)) % 2 * 255),
+            };
+            rgb[i * 3] = value;
+            rgb[(i * 3) + 1] = (byte)(255 - value);
+            rgb[(i * 3) + 2] = value;
+        }
+
+        var encoder = new BaselineJpegEncoder(quality, maxParallelism: 2);
+        Assert.Equal(2, encoder.StripesFor(size, size));
+        var ours = encoder.Encode(rgb, size, size);
+        using var reference = new MemoryStream();
+        using (var image = Image.LoadPixelData<Rgb24>(rgb, size, size))
+        {
+            image.Save(reference, new JpegEncoder { Quality = quality, ColorType = JpegColorType.YCbCrRatio420 });
+        }
+
+        var ourPsnr = Psnr(rgb, Decode(ours, size, size));
+        var theirPsnr = Psnr(rgb, Decode(reference.ToArray(), size, size));
+        Assert.True(Math.Abs(ourPsnr - theirPsnr) <= 0.1, $"{ourPsnr:F2} dB against ImageSharp's {theirPsnr:F2}");
+        Assert.InRange(ours.Length, reference.Length * 0.95, reference.Length * 1.05);
+    }
+
     [Fact]
     public void AFlatFrameComesBackFlatInItsColour()
     {
