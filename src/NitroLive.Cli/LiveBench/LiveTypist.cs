@@ -347,11 +347,12 @@ internal sealed class LiveTypist : IAsyncDisposable
                 // The frame can beat the invocation's answer back; its latency is known only now.
                 if (_seen.TryGetValue(accepted.RequestId, out var early))
                 {
-                    RequestToFrameMs.Add(TicksToMs(early.ReceivedAt - typedAt));
-                    CountLivePath(TicksToMs(early.ReceivedAt - typedAt), early);
+                    var ms = TicksToMs(early.ReceivedAt - typedAt);
+                    RequestToFrameMs.Add(ms);
+                    CountLivePath(ms, early);
                     if (backspace)
                     {
-                        CountBackspaceFrame(TicksToMs(early.ReceivedAt - typedAt), early.Reused);
+                        CountBackspaceFrame(ms, early.Reused);
                     }
                 }
             }
@@ -488,15 +489,16 @@ internal sealed class LiveTypist : IAsyncDisposable
             }
             if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
-                RequestToFrameMs.Add(TicksToMs(receivedAt - sentAt));
+                var ms = TicksToMs(receivedAt - sentAt);
+                RequestToFrameMs.Add(ms);
                 if (first)
                 {
-                    CountLivePath(TicksToMs(receivedAt - sentAt), seen);
+                    CountLivePath(ms, seen);
                 }
 
                 if (_backspaces.Contains(frame.RequestId))
                 {
-                    CountBackspaceFrame(TicksToMs(receivedAt - sentAt), frame.Timings.Reused);
+                    CountBackspaceFrame(ms, frame.Timings.Reused);
                 }
             }
 

@@ -22,14 +22,16 @@ public sealed class BaselineJpegEncoder
     /// <summary>Where each zigzag position's coefficient sits in the transposed block <see cref="ForwardDct"/> leaves.</summary>
     private static readonly byte[] TransposedZigZag = [.. JpegTables.ZigZag.ToArray().Select(n => (byte)(((n % 8) * 8) + (n / 8)))];
 
+    // The Annex K Huffman tables do not depend on the quality: one set serves every encoder.
+    private static readonly HuffmanCodes DcLuma = new(JpegTables.DcLuminanceCounts, JpegTables.DcLuminanceSymbols);
+    private static readonly HuffmanCodes AcLuma = new(JpegTables.AcLuminanceCounts, JpegTables.AcLuminanceSymbols);
+    private static readonly HuffmanCodes DcChroma = new(JpegTables.DcChrominanceCounts, JpegTables.DcChrominanceSymbols);
+    private static readonly HuffmanCodes AcChroma = new(JpegTables.AcChrominanceCounts, JpegTables.AcChrominanceSymbols);
+
     private readonly byte[] _lumaQuantization;
     private readonly byte[] _chromaQuantization;
     private readonly float[] _lumaReciprocals;
     private readonly float[] _chromaReciprocals;
-    private readonly HuffmanCodes _dcLuma = new(JpegTables.DcLuminanceCounts, JpegTables.DcLuminanceSymbols);
-    private readonly HuffmanCodes _acLuma = new(JpegTables.AcLuminanceCounts, JpegTables.AcLuminanceSymbols);
-    private readonly HuffmanCodes _dcChroma = new(JpegTables.DcChrominanceCounts, JpegTables.DcChrominanceSymbols);
-    private readonly HuffmanCodes _acChroma = new(JpegTables.AcChrominanceCounts, JpegTables.AcChrominanceSymbols);
 
     /// <summary>Creates an encoder.</summary>
     /// <param name="quality">1 to 100, as in every JPEG tool (the IJG scaling of the Annex K tables).</param>
@@ -141,11 +143,11 @@ public sealed class BaselineJpegEncoder
                 LoadMcu(rgb, frame.Width, frame.Height, mcuColumn * 16, mcuRow * 16, luma, cb, cr);
                 for (var b = 0; b < 4; b++)
                 {
-                    previousY = EncodeBlock(writer, luma.Slice(b * 64, 64), _lumaReciprocals, previousY, _dcLuma, _acLuma);
+                    previousY = EncodeBlock(writer, luma.Slice(b * 64, 64), _lumaReciprocals, previousY, DcLuma, AcLuma);
                 }
 
-                previousCb = EncodeBlock(writer, cb, _chromaReciprocals, previousCb, _dcChroma, _acChroma);
-                previousCr = EncodeBlock(writer, cr, _chromaReciprocals, previousCr, _dcChroma, _acChroma);
+                previousCb = EncodeBlock(writer, cb, _chromaReciprocals, previousCb, DcChroma, AcChroma);
+                previousCr = EncodeBlock(writer, cr, _chromaReciprocals, previousCr, DcChroma, AcChroma);
             }
         }
 
@@ -237,7 +239,7 @@ public sealed class BaselineJpegEncoder
         // Each symbol's code and the value bits after it go out as one write.
         var diff = quantized[0] - previousDc;
         var category = Category(diff);
-        writer.Write((dc.Codes[category] << category) | (uint)((diff < 0 ? diff - 1 : diff) & ((1 << category) - 1)), dc.Sizes[category] + category);
+        writer.Write((dc.Codes[category] << category) | ValueBits(diff, category), dc.Sizes[category] + category);
 
         var last = 0;
         for (var ac = nonZero & ~1UL; ac != 0; ac &= ac - 1)
@@ -253,7 +255,7 @@ public sealed class BaselineJpegEncoder
             var value = quantized[k];
             category = Category(value);
             var symbol = (run << 4) | category;
-            writer.Write((acCodes.Codes[symbol] << category) | (uint)((value < 0 ? value - 1 : value) & ((1 << category) - 1)), acCodes.Sizes[symbol] + category);
+            writer.Write((acCodes.Codes[symbol] << category) | ValueBits(value, category), acCodes.Sizes[symbol] + category);
         }
 
         if (last < 63)
@@ -263,6 +265,10 @@ public sealed class BaselineJpegEncoder
 
         return quantized[0];
     }
+
+    /// <summary>The <paramref name="category"/> bits that follow a symbol's code: the value, less one when negative (T.81 F.1.2.1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint ValueBits(int value, int category) => (uint)((value < 0 ? value - 1 : value) & ((1 << category) - 1));
 
     /// <summary>Bits needed for |value| (T.81 F.1.2.1's SSSS).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -374,13 +380,13 @@ public sealed class BaselineJpegEncoder
     {
         Span<byte> header = stackalloc byte[1024];
         var length = WriteHeader(header, frame);
-        var total = length + 2;
+        var total = length + (2 * (stripes.Length - 1)) + 2;
         foreach (var stripe in stripes)
         {
-            total += stripe.Written.Length + 2;
+            total += stripe.Written.Length;
         }
 
-        var file = new byte[total - 2];
+        var file = new byte[total];
         header[..length].CopyTo(file);
         var at = length;
         for (var i = 0; i < stripes.Length; i++)

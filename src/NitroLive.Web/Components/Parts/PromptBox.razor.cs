@@ -7,8 +7,8 @@ namespace NitroLive.Web.Components.Parts;
 
 /// <summary>
 /// The prompt field. Typing sends the prompt by itself, a keystroke after a pause at once and at most one send per
-/// interval while typing goes on (see <see cref="PromptThrottle"/>); Enter commits the prompt at once (see OnCommit). People who may not type see
-/// the session's prompt change live as the typists type.
+/// interval while typing goes on (see <see cref="PromptThrottle"/>); Enter commits the prompt at once (see
+/// <see cref="OnCommit"/>). People who may not type see the session's prompt change live as the typists type.
 /// </summary>
 public sealed partial class PromptBox : IAsyncDisposable
 {
