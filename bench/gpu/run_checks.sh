@@ -45,9 +45,20 @@ fi
 
 # 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
 ready() { awk '$1=="ready"{print $2}' /tmp/gpujob/status-$1 2>/dev/null; }
+# The exporter writes (and logs) each UNet before the shared parts, so the fused UNet can be timed minutes before the
+# fused folder is whole: next to the portable folder's text encoders and decoders, in /tmp/sdxl-mixed (hard links).
+mixed() {
+  local plain part=/tmp/sdxl-fused/nitrosd-realism.partial
+  plain=$(ready plain)
+  [ -n "$plain" ] && [ -f "$part/unet/model.onnx" ] || return 0
+  grep -q 'unet (realism): ONNX Runtime' /tmp/gpujob/export-fused-*.log 2>/dev/null || return 0
+  rm -rf /tmp/sdxl-mixed && cp -al "$plain" /tmp/sdxl-mixed && rm -rf /tmp/sdxl-mixed/unet \
+    && cp -al "$part/unet" /tmp/sdxl-mixed/unet && echo /tmp/sdxl-mixed
+}
 sdxl=${SDXL:-}
 while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
   sdxl=$(ready fused)
+  [ -z "$sdxl" ] && [ -n "${QUICK:-}" ] && sdxl=$(mixed)
   # Without QUICK any ready folder will do; with QUICK the fused one is the point, and the portable one is timed only
   # once the fused export has failed both tries (so a failed export still leaves figures for the device time spent).
   fused_failed=$(grep -c '^failed' /tmp/gpujob/status-fused 2>/dev/null)

@@ -145,8 +145,8 @@ class CommandLineWithTheHubLoader(unittest.TestCase):
             for name in ("vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"):
                 self.assertIn((base, f"{sub}/{name}"), downloads)
         self.assertEqual([c for c in calls if c[0] == "attn"],
-                         [("attn", "vae", "AttnProcessor"), ("attn", "unet", "AttnProcessor"),
-                          ("attn", "unet", "AttnProcessor")])
+                         [("attn", "unet", "AttnProcessor"), ("attn", "unet", "AttnProcessor"),
+                          ("attn", "vae", "AttnProcessor")])
 
         for key in ("realism", "vibrant"):
             folder = self.tmp / "out" / VARIANTS[key].folder

@@ -19,6 +19,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--variants", nargs="+", default=["realism", "vibrant"], choices=sorted(VARIANTS))
     p.add_argument("--no-ort-optimize", dest="ort_optimize", action="store_false",
                    help="skip ONNX Runtime's diffusion fusions (portable graph that also runs on the CPU provider)")
+    p.add_argument("--ort-shape-inference", action="store_true",
+                   help="let ONNX Runtime's UNet fusions run its symbolic shape inference, as ORT does by default "
+                        "(minutes slower on a full-size UNet; only Reshapes to their own shape are then removed too)")
     p.add_argument("--fp32", dest="fp16", action="store_false", help="keep every model fp32 (about twice the size)")
     p.add_argument("--fp16-io", dest="keep_io_types", action="store_false",
                    help="fp16 inputs and outputs too (default: fp32 at the boundary, fp16 inside)")
@@ -76,6 +79,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         share=args.share,
         device=device,
         overwrite=args.overwrite,
+        ort_unet_shape_inference=args.ort_shape_inference,
     )
     result = export_folders(source, options)
     for line in describe(result):

@@ -138,6 +138,7 @@ class ExportOptions:
     share: str = "hardlink"  # or "copy"
     device: str = "cpu"
     overwrite: bool = False
+    ort_unet_shape_inference: bool = False  # ORT's default; minutes slower on a full-size UNet (precision.py)
 
 
 @dataclass
@@ -327,22 +328,28 @@ class Exporter:
         for p in partials.values():
             shutil.rmtree(p, ignore_errors=True)
 
+        # The UNets first: they take most of the time (minutes of ORT's fusions at full size), and a check that needs
+        # only a UNet (bench/gpu/run_checks.sh) can start on one while the shared parts are still exported.
+        sample_sizes = {}
+        for key in opts.variants:
+            unet = self.source.unet(VARIANTS[key])
+            spec = onnx_io.unet_spec(unet.module, unet.config, opts.timestep_dtype, opts.latent_size)
+            plan = self._plan("unet", region=UNET_FP32_REGION_INPUTS)
+            plan.ort_shape_inference = opts.ort_unet_shape_inference
+            self._export_component(f"unet ({key})", spec, partials[key] / "unet", plan, unet.config,
+                                   always_external=True)
+            sample_sizes[key] = int(unet.config.get("sample_size", 128))
+            del unet, spec
+            gc.collect()
+
         first = partials[opts.variants[0]]
         shared = self._export_shared(first)
         for key in opts.variants:
-            variant = VARIANTS[key]
-            folder = partials[key]
-            folder.mkdir(parents=True, exist_ok=True)
-            if folder != first:
-                self._share_from(first, folder)
-            unet = self.source.unet(variant)
-            spec = onnx_io.unet_spec(unet.module, unet.config, opts.timestep_dtype, opts.latent_size)
-            self._export_component(f"unet ({key})", spec, folder / "unet", self._plan("unet",
-                                   region=UNET_FP32_REGION_INPUTS), unet.config, always_external=True)
-            native = int(unet.config.get("sample_size", 128)) * shared["vae_scale"]
-            del unet, spec
-            gc.collect()
-            _write_json(folder / "nitrolive.json", self._nitrolive_json(variant, native, shared["tiny_vae"]))
+            if partials[key] != first:
+                self._share_from(first, partials[key])
+            native = sample_sizes[key] * shared["vae_scale"]
+            _write_json(partials[key] / "nitrolive.json",
+                        self._nitrolive_json(VARIANTS[key], native, shared["tiny_vae"]))
 
         sizes = {}
         for key in opts.variants:

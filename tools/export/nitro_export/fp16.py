@@ -184,8 +184,12 @@ def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
     return sk
 
 
-def infer_types(model: onnx.ModelProto, strict: bool = False) -> Dict[str, int]:
-    """Element type of every tensor of the graph (inputs, initializers, node outputs) that can be determined."""
+def infer_types(model: onnx.ModelProto, strict: bool = False, guess: bool = True) -> Dict[str, int]:
+    """Element type of every tensor of the graph (inputs, initializers, node outputs) that can be determined.
+
+    With ``guess`` the outputs that type inference leaves open take a type from their op's usual rule (good enough to
+    place fp16 casts); without it they stay unknown.
+    """
     inferred = onnx.shape_inference.infer_shapes(_skeleton(model), check_type=strict, strict_mode=strict)
     types: Dict[str, int] = {}
     g = inferred.graph
@@ -199,6 +203,8 @@ def infer_types(model: onnx.ModelProto, strict: bool = False) -> Dict[str, int]:
             for attr in node.attribute:
                 if attr.name == "value":
                     types[node.output[0]] = attr.t.data_type
+    if not guess:
+        return types
     # Fill what inference left open from each op's typing rule.
     for node in model.graph.node:
         for out in node.output:

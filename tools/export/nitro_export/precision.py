@@ -11,6 +11,7 @@ every ONNX Runtime provider loads, only slower on a GPU.
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any, Callable, Optional, Sequence
 import onnx
 
 from . import fp16 as own_fp16
+from . import prune
 
 log = logging.getLogger("nitro_export")
 
@@ -110,6 +112,10 @@ class PrecisionPlan:
     keep_io_types: bool = True
     op_block_list: Sequence[str] = own_fp16.DEFAULT_FP32_OPS
     fp32_region_inputs: Sequence[str] = ()
+    # ORT's symbolic shape inference, which its UNet fusions use only to find removable Casts and Reshapes. It runs
+    # over the whole graph for each of the two; the Casts are gone before ORT sees the graph (prune.py), and a Reshape
+    # to its own shape costs next to nothing on the GPU.
+    ort_shape_inference: bool = True
 
 
 @dataclass
@@ -149,13 +155,18 @@ def optimize(fp32_path: Path, plan: PrecisionPlan, ort: Optional[OrtTools], use_
 
 def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> PrecisionResult:
     options = ort.fusion_options(plan.model_type)
+    if not plan.ort_shape_inference:
+        options.enable_shape_inference = False
     if plan.model_type == "unet" and not plan.fp16:
         # Packed QKV/KV only pays off with the fp16 fused-attention kernels.
         options.enable_packed_kv = False
         options.enable_packed_qkv = False
+    pruned_path = fp32_path.with_name(fp32_path.stem + ".pruned.onnx")
+    dropped = prune.drop_pass_through_nodes_in_file(fp32_path, pruned_path)
+    started = time.monotonic()
     try:
         optimized = ort.optimize_model(
-            str(fp32_path),
+            str(pruned_path),
             model_type=plan.model_type,
             num_heads=0,  # deduced from the graph
             hidden_size=0,
@@ -165,7 +176,12 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
         )
     except Exception as e:  # noqa: BLE001  (ORT's fusion scripts raise anything; say what to do instead)
         raise RuntimeError(_fusion_failure(plan.model_type, ort.version, e)) from e
-    summary = f"ONNX Runtime {ort.version} fusions ({plan.model_type})"
+    fused_at = time.monotonic()
+    summary = f"ONNX Runtime {ort.version} fusions ({plan.model_type}, {fused_at - started:.0f} s)"
+    if any(dropped.values()):
+        summary += ", first dropped " + ", ".join(f"{n} {op}" for op, n in dropped.items() if n)
+    if not plan.ort_shape_inference:
+        summary += ", no symbolic shape inference"
     # Before anything reads the fused graph: ORT's fp16 converter runs onnx's shape inference, and the saved file must
     # declare the domain too (the conversion itself adds only standard Cast nodes).
     own_fp16.ensure_opset_imports(optimized.model)
@@ -176,7 +192,8 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
             op_block_list=list(plan.op_block_list),
             node_block_list=node_block_list,
         )
-        summary += f", fp16 by ORT's converter ({len(node_block_list)} embedding nodes kept fp32)"
+        summary += (f", fp16 by ORT's converter ({len(node_block_list)} embedding nodes kept fp32, "
+                    f"{time.monotonic() - fused_at:.0f} s)")
     moved = own_fp16.sort_topologically(optimized.model.graph)
     if moved:
         summary += f", {moved} nodes reordered"
