@@ -3,12 +3,15 @@
 # start_export.sh's SDXL-size folder, times it from the C# pipeline, and prints a table last. Logs go to $OUT.
 # usage: bash bench/gpu/run_checks.sh [BUDGET_S]   (everything ends within BUDGET_S seconds, default 540)
 # Locally (dry run on CPU): APP=path/to/nitrolive PROVIDER=cpu SDXL=folder OUT=/tmp/x bash bench/gpu/run_checks.sh
+# QUICK=1: only the fused UNet against the portable graph at 1 step (README.md); RESUME=1 continues an earlier call.
 set -u
 budget=${1:-540}
 here=$(cd "$(dirname "$0")" && pwd)
 # Work in /tmp/gpu-out (kept while the machine stays up); $OUT gets the JSON lines, the table and one archive of the
 # rest, since at most 8 files come back from a call and $OUT is emptied before the next one.
 out=/tmp/gpu-out
+# RESUME=1 (a second call on the same machine): keep what the first call measured and time only what is missing.
+[ -n "${RESUME:-}" ] || rm -rf "$out"
 mkdir -p "$out"
 finish() {
   [ -n "${OUT:-}" ] || return 0
@@ -43,6 +46,21 @@ done
 python3 "$here/compare_images.py" "$out" "$provider" > "$out/embedded-diff.txt" 2>&1; log "$(cat "$out/embedded-diff.txt")"
 fi
 
+# Every bench run loads the model once and measures its combinations (JSON lines), bounded by the time left.
+bench() {
+  local name=$1 limit=$2; shift 2
+  if [ -f "$out/bench-$name.done" ]; then log "bench $name: kept from an earlier call"; return; fi
+  local s=$(date +%s)
+  local left=$(( deadline - s - 10 ))
+  if [ $left -lt 40 ]; then log "bench $name skipped: ${left}s left"; return; fi
+  [ $limit -gt $left ] && limit=$left
+  timeout "$limit" "$APP" bench pipeline --model "$sdxl" --provider "$provider" "$@" > "$out/bench-$name.jsonl" 2> "$out/bench-$name.err"
+  local rc=$?
+  [ $rc -eq 0 ] && touch "$out/bench-$name.done"
+  log "bench $name ($sdxl) rc=$rc in $(( $(date +%s) - s ))s"
+}
+runs=${RUNS:-8}
+
 # 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
 ready() { awk '$1=="ready"{print $2}' /tmp/gpujob/status-$1 2>/dev/null; }
 # The exporter writes (and logs) each UNet before the shared parts, so the fused UNet can be timed minutes before the
@@ -55,14 +73,41 @@ mixed() {
   rm -rf /tmp/sdxl-mixed && cp -al "$plain" /tmp/sdxl-mixed && rm -rf /tmp/sdxl-mixed/unet \
     && cp -al "$part/unet" /tmp/sdxl-mixed/unet && echo /tmp/sdxl-mixed
 }
+if [ -n "${QUICK:-}" ]; then
+  # The portable folder is ready minutes before the fused UNet (GPU run 4): time it first, as the same-machine
+  # baseline, while the fusion runs; then the fused UNet as soon as it is written.
+  sdxl=$(ready plain)
+  while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; sdxl=$(ready plain); done
+  if [ -n "$sdxl" ]; then
+    bench quickplain "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
+    bench quickplaingraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
+  fi
+  sdxl=${SDXL:-}
+  while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
+    sdxl=$(ready fused)
+    [ -z "$sdxl" ] && sdxl=$(mixed)
+    [ -z "$sdxl" ] && grep -q '^gave up' /tmp/gpujob/status-fused 2>/dev/null && break
+    [ -z "$sdxl" ] && sleep 5
+  done
+  cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out/" 2>/dev/null || true
+  if [ -n "$sdxl" ]; then
+    log "fused: $sdxl; $(grep -h 'unet (realism)' /tmp/gpujob/export-fused-*.log | cut -c1-400)"
+    "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
+    bench quick "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
+    bench quickgraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
+    bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
+  else
+    log "no fused UNet after $(( $(date +%s) - t0 ))s: $(cat /tmp/gpujob/status-fused 2>/dev/null | tr '\n' ' ')"
+    cat /tmp/gpujob/export-fused-*.log 2>/dev/null | tr '\r' '\n' | grep -v '^fusion: ' | tail -5
+  fi
+  python3 "$here/table.py" "$out" | tee "$out/table.md"
+  [ -n "$sdxl" ]; exit
+fi
+
 sdxl=${SDXL:-}
 while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
   sdxl=$(ready fused)
-  [ -z "$sdxl" ] && [ -n "${QUICK:-}" ] && sdxl=$(mixed)
-  # Without QUICK any ready folder will do; with QUICK the fused one is the point, and the portable one is timed only
-  # once the fused export has failed both tries (so a failed export still leaves figures for the device time spent).
-  fused_failed=$(grep -c '^failed' /tmp/gpujob/status-fused 2>/dev/null)
-  if [ -z "$sdxl" ] && { [ -z "${QUICK:-}" ] || [ "${fused_failed:-0}" -ge 2 ]; }; then sdxl=$(ready plain); fi
+  [ -z "$sdxl" ] && sdxl=$(ready plain)
   [ -z "$sdxl" ] && sleep 5
 done
 cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out/" 2>/dev/null || true
@@ -74,27 +119,7 @@ fi
 log "SDXL-size folder: $sdxl ($(du -sh "$sdxl" | cut -f1)); $(grep -h 'unet (realism)' /tmp/gpujob/export-*.log | cut -c1-300)"
 "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
 
-# 3. Timings: every run loads the model once and measures its combinations (JSON lines).
-bench() {
-  local name=$1 limit=$2; shift 2
-  local s=$(date +%s)
-  local left=$(( deadline - s - 10 ))
-  if [ $left -lt 40 ]; then log "bench $name skipped: ${left}s left"; return; fi
-  [ $limit -gt $left ] && limit=$left
-  timeout "$limit" "$APP" bench pipeline --model "$sdxl" --provider "$provider" "$@" > "$out/bench-$name.jsonl" 2> "$out/bench-$name.err"
-  log "bench $name ($sdxl) rc=$? in $(( $(date +%s) - s ))s"
-}
-# In order of what matters most, each bounded; the rest is skipped when the device time runs out.
-runs=${RUNS:-8}
-if [ -n "${QUICK:-}" ]; then  # a second visit: the folder at 1 step, plain and with CUDA graphs
-  bench quick "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
-  bench quickgraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
-  bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
-  plain=$(ready plain)  # the baseline on the same machine
-  [ -n "$plain" ] && [ "$plain" != "$sdxl" ] && sdxl=$plain bench quickplain "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
-  python3 "$here/table.py" "$out" | tee "$out/table.md"
-  exit 0
-fi
+# 3. Timings, in order of what matters most, each bounded; the rest is skipped when the device time runs out.
 bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1,4 --runs $runs --warmup 2 --prompts hit
 if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
   bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit

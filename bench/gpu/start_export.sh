@@ -29,12 +29,15 @@ for clip in transformers torch; do
     exit 0
   fi
   echo "failed $(date +%s) text-encoders=$clip: $(grep -E 'Error|error' export-$kind-$clip.log | tail -1 | cut -c1-200)" >> status-$kind
-  # The other CLIP tower only helps when the text encoders were what failed (run 3 spent two minutes re-failing).
-  if grep -q 'text_encoder_2: ' export-$kind-$clip.log; then
-    echo "failed $(date +%s) not retried: both text encoders had exported" >> status-$kind
-    exit 1
+  # The other CLIP tower only helps when the text encoders were what failed (run 3 spent two minutes re-failing); the
+  # UNet is exported first, so a failure before its log line is the UNet's own.
+  if ! grep -q 'unet (realism): ' export-$kind-$clip.log || grep -q 'text_encoder_2: ' export-$kind-$clip.log; then
+    echo "failed $(date +%s) not retried: the text encoders were not the cause" >> status-$kind
+    break
   fi
 done
+echo "gave up $(date +%s)" >> status-$kind
+exit 1
 JOB
 for kind in ${1:-plain fused}; do
   setsid nohup bash "$job/run.sh" $kind > "$job/job-$kind.log" 2>&1 < /dev/null &
