@@ -138,7 +138,7 @@ class ExportOptions:
     share: str = "hardlink"  # or "copy"
     device: str = "cpu"
     overwrite: bool = False
-    ort_unet_shape_inference: bool = False  # ORT's default; minutes slower on a full-size UNet (precision.py)
+    ort_unet_shape_inference: bool = False  # True is ORT's default, minutes slower on a full-size UNet (precision.py)
 
 
 @dataclass
