@@ -8,26 +8,10 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 import tiny_models  # noqa: F401  (puts tools/export on sys.path)
+from graphs import FLOAT, FLOAT16, INT64, init, model, vi
 
 from nitro_export import fp16
 from nitro_export.fp16 import convert_to_fp16, infer_types, sinusoidal_region
-
-FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
-
-
-def model(nodes, inputs, outputs, inits=()):
-    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    return m
-
-
-def vi(name, elem=FLOAT, shape=(1, 4)):
-    return helper.make_tensor_value_info(name, elem, list(shape))
-
-
-def init(name, arr):
-    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
 
 
 def node_by_output(m, name):

@@ -11,21 +11,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 import tiny_models  # noqa: F401  (puts tools/export on sys.path)
+from graphs import FLOAT, FLOAT16, model, vi
 
 from nitro_export.prune import drop_pass_through_nodes, drop_pass_through_nodes_in_file
-
-FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
-
-
-def model(nodes, inputs, outputs, inits=()):
-    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    return m
-
-
-def vi(name, elem=FLOAT, shape=(1, 4)):
-    return helper.make_tensor_value_info(name, elem, list(shape))
 
 
 def cast(src, dst, to):

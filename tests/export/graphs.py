@@ -1,0 +1,26 @@
+"""Small hand-built ONNX graphs for the converter and pruning tests."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+FLOAT, FLOAT16, INT64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.INT64
+
+
+def model(nodes, inputs, outputs, inits=()) -> onnx.ModelProto:
+    """An opset-17 model of one graph."""
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
+def vi(name, elem=FLOAT, shape=(1, 4)):
+    """A typed value of the graph's interface."""
+    return helper.make_tensor_value_info(name, elem, list(shape))
+
+
+def init(name, arr):
+    """A float32 initializer."""
+    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
