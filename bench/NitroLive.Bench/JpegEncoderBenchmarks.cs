@@ -24,11 +24,27 @@ public class JpegEncoderBenchmarks : IDisposable
     [Params(128, 256, 512, 1024)]
     public int Size { get; set; }
 
+    /// <summary>
+    /// What the frame shows: a synthetic picture, or uniform noise, the costliest content to code (the frames of a
+    /// model with random weights, as on the GPU checks, come close to it).
+    /// </summary>
+    [Params("picture", "noise")]
+    public string Content { get; set; } = "picture";
+
     /// <summary>Builds the frame and the encoders.</summary>
     [GlobalSetup]
     public void Setup()
     {
-        _rgb = BenchData.SyntheticFrame(Size, Size);
+        if (Content == "noise")
+        {
+            _rgb = new byte[Size * Size * 3];
+            new Random(1234).NextBytes(_rgb);
+        }
+        else
+        {
+            _rgb = BenchData.SyntheticFrame(Size, Size);
+        }
+
         _output = new MemoryStream(Size * Size * 3);
         _imageSharp = new JpegEncoder { Quality = 85, ColorType = JpegColorType.YCbCrRatio420 };
         _onePass = new BaselineJpegEncoder(85, maxParallelism: 1);
