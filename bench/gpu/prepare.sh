@@ -6,6 +6,10 @@ set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
 diffusers_git=${DIFFUSERS_GIT:-/work/.mirror/huggingface+diffusers/repo}
+if ! git --git-dir "$diffusers_git" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+  echo "no diffusers mirror at $diffusers_git: bring one first (the fetch tool, github:huggingface/diffusers) or set DIFFUSERS_GIT" >&2
+  exit 1
+fi
 rm -rf /tmp/nitrolive-pub
 dotnet publish src/NitroLive.Cli/NitroLive.Cli.csproj -c Release -r linux-x64 --self-contained -o /tmp/nitrolive-pub -v q -nologo
 bash ../shared/gpu/pack.sh /tmp/nitrolive-pub 50
