@@ -19,8 +19,8 @@ from .fp16 import infer_types
 def drop_pass_through_nodes(model: onnx.ModelProto) -> Dict[str, int]:
     """Removes Identity nodes and Casts to their input's own type, rewiring readers to the node's input.
 
-    A node whose output is a graph output stays (the interface keeps its names); a Cast whose input type type
-    inference cannot tell stays too. Returns how many nodes of each kind went. Weights are not read: the model may be
+    A node whose output is a graph output stays (the interface keeps its names), and so does a Cast when type inference
+    cannot tell its input's type. Returns how many nodes of each kind went. Weights are not read: the model may be
     loaded without its external data.
     """
     graph = model.graph
