@@ -13,17 +13,30 @@ def p50(scenario, key):
 
 
 out = Path(sys.argv[1])
-print("| run | size | steps | batch | latents | unet step p50 ms | decode p50 ms | text encode p50 ms | total p50 ms | img/s | unet / FLOP floor |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
-for path in sorted(out.glob("bench-*.jsonl")):
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
+def spread(scenario, key):
+    v = scenario.get(key)
+    return f"{v['p50']:.1f} ({v['min']:.1f}-{v['max']:.1f})" if v else "nan"
+
+
+print("| run | size | steps | batch | latents | unet step p50 (min-max) ms | decode p50 ms | text encode p50 ms | "
+      "total p50 (min-max) ms | img/s | unet / FLOP floor | jpeg q85 p50 ms |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+def results(text):
+    """Every JSON object in a bench output: one per line for several combinations, one indented object for one."""
+    decoder = json.JSONDecoder()
+    i = text.find("{")
+    while i >= 0:
         try:
-            r = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+            value, end = decoder.raw_decode(text, i)
+        except json.JSONDecodeError:  # a run cut off by its time limit
+            return
+        if isinstance(value, dict) and "width" in value:
+            yield value
+        i = text.find("{", end)
+
+
+for path in sorted(out.glob("bench-*.jsonl")):
+    for r in results(path.read_text()):
         s = r.get("cache_hit") or r.get("cache_miss")
         miss = r.get("cache_miss")
         floor_ms = FLOP_1024 * (r["width"] * r["height"]) / (1024 * 1024) * r["batch"] / (PEAK_TFLOPS * 1e12) * 1000
@@ -31,5 +44,6 @@ for path in sorted(out.glob("bench-*.jsonl")):
         print(f"| {path.stem[6:]} | {r['width']}x{r['height']} | {r['steps']} | {r['batch']} | "
               f"{'device' if r.get('latents_on_device') else 'host'}{' graph' if r.get('unet_shape_session') else ''}"
               f"{' tiny' if r.get('tiny_decoder') or r.get('drafts_use_tiny_decoder') else ''} | "
-              f"{step:.1f} | {p50(s, 'decode_ms'):.1f} | {p50(miss, 'text_encode_ms') if miss else float('nan'):.1f} | "
-              f"{p50(s, 'total_ms'):.1f} | {r.get('images_per_second_p50', 0):.1f} | {step / floor_ms:.1f}x |")
+              f"{spread(s, 'unet_step_ms')} | {p50(s, 'decode_ms'):.1f} | "
+              f"{p50(miss, 'text_encode_ms') if miss else float('nan'):.1f} | {spread(s, 'total_ms')} | "
+              f"{r.get('images_per_second_p50', 0):.1f} | {step / floor_ms:.1f}x | {p50(s, 'jpeg_q85_encode_ms'):.1f} |")
