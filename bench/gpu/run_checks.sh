@@ -8,15 +8,18 @@ set -u
 budget=${1:-540}
 here=$(cd "$(dirname "$0")" && pwd)
 # Work in /tmp/gpu-out (kept while the machine stays up); $OUT gets the JSON lines, the table and one archive of the
-# rest, since at most 8 files come back from a call and $OUT is emptied before the next one.
-out=/tmp/gpu-out
+# rest, since at most 8 files come back from a call and $OUT is emptied before the next one. GPU_TMP moves every
+# scratch path (the export job's status, the fused folder, the mixed folder, this work folder) for the tests.
+tmp=${GPU_TMP:-/tmp}
+job=$tmp/gpujob
+out=$tmp/gpu-out
 # RESUME=1 (a second call on the same machine): keep what the first call measured and time only what is missing.
 [ -n "${RESUME:-}" ] || rm -rf "$out"
 mkdir -p "$out"
 finish() {
   [ -n "${OUT:-}" ] || return 0
   cp "$out"/bench-*.jsonl "$out"/table.md "$OUT"/ 2>/dev/null
-  cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out"/ 2>/dev/null
+  cp "$job"/status-* "$job"/export-*.log "$out"/ 2>/dev/null
   tar -C "$out" -czf "$OUT/gpu-logs.tar.gz" --exclude='bench-*.jsonl' . 2>/dev/null
 }
 trap finish EXIT
@@ -62,16 +65,16 @@ bench() {
 runs=${RUNS:-8}
 
 # 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
-ready() { awk '$1=="ready"{print $2}' /tmp/gpujob/status-$1 2>/dev/null; }
+ready() { awk '$1=="ready"{print $2}' "$job"/status-$1 2>/dev/null; }
 # The exporter writes (and logs) each UNet before the shared parts, so the fused UNet can be timed minutes before the
 # fused folder is whole: next to the portable folder's text encoders and decoders, in /tmp/sdxl-mixed (hard links).
 mixed() {
-  local plain part=/tmp/sdxl-fused/nitrosd-realism.partial
+  local plain part="$tmp"/sdxl-fused/nitrosd-realism.partial
   plain=$(ready plain)
   [ -n "$plain" ] && [ -f "$part/unet/model.onnx" ] || return 0
-  grep -q 'unet (realism): ONNX Runtime' /tmp/gpujob/export-fused-*.log 2>/dev/null || return 0
-  rm -rf /tmp/sdxl-mixed && cp -al "$plain" /tmp/sdxl-mixed && rm -rf /tmp/sdxl-mixed/unet \
-    && cp -al "$part/unet" /tmp/sdxl-mixed/unet && echo /tmp/sdxl-mixed
+  grep -q 'unet (realism): ONNX Runtime' "$job"/export-fused-*.log 2>/dev/null || return 0
+  rm -rf "$tmp"/sdxl-mixed && cp -al "$plain" "$tmp"/sdxl-mixed && rm -rf "$tmp"/sdxl-mixed/unet \
+    && cp -al "$part/unet" "$tmp"/sdxl-mixed/unet && echo "$tmp"/sdxl-mixed
 }
 if [ -n "${QUICK:-}" ]; then
   # The portable folder is ready minutes before the fused UNet (GPU run 4): time it first, as the same-machine
@@ -86,19 +89,19 @@ if [ -n "${QUICK:-}" ]; then
   while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
     sdxl=$(ready fused)
     [ -z "$sdxl" ] && sdxl=$(mixed)
-    [ -z "$sdxl" ] && grep -q '^gave up' /tmp/gpujob/status-fused 2>/dev/null && break
+    [ -z "$sdxl" ] && grep -q '^gave up' "$job"/status-fused 2>/dev/null && break
     [ -z "$sdxl" ] && sleep 5
   done
-  cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out/" 2>/dev/null || true
+  cp "$job"/status-* "$job"/export-*.log "$out/" 2>/dev/null || true
   if [ -n "$sdxl" ]; then
-    log "fused: $sdxl; $(grep -h 'unet (realism)' /tmp/gpujob/export-fused-*.log | cut -c1-400)"
+    log "fused: $sdxl; $(grep -h 'unet (realism)' "$job"/export-fused-*.log | cut -c1-400)"
     "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
     bench quick "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
     bench quickgraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
     bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
   else
-    log "no fused UNet after $(( $(date +%s) - t0 ))s: $(cat /tmp/gpujob/status-fused 2>/dev/null | tr '\n' ' ')"
-    cat /tmp/gpujob/export-fused-*.log 2>/dev/null | tr '\r' '\n' | grep -v '^fusion: ' | tail -5
+    log "no fused UNet after $(( $(date +%s) - t0 ))s: $(cat "$job"/status-fused 2>/dev/null | tr '\n' ' ')"
+    cat "$job"/export-fused-*.log 2>/dev/null | tr '\r' '\n' | grep -v '^fusion: ' | tail -5
   fi
   python3 "$here/table.py" "$out" | tee "$out/table.md"
   [ -n "$sdxl" ]; exit
@@ -110,13 +113,13 @@ while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
   [ -z "$sdxl" ] && sdxl=$(ready plain)
   [ -z "$sdxl" ] && sleep 5
 done
-cp /tmp/gpujob/status-* /tmp/gpujob/export-*.log "$out/" 2>/dev/null || true
+cp "$job"/status-* "$job"/export-*.log "$out/" 2>/dev/null || true
 if [ -z "$sdxl" ] || [ ! -d "$sdxl" ]; then
-  log "no SDXL-size folder after ${wait_export}s: $(cat /tmp/gpujob/status-* 2>/dev/null | tr '\n' ' ')"
-  tail -15 /tmp/gpujob/export-*.log 2>/dev/null
+  log "no SDXL-size folder after ${wait_export}s: $(cat "$job"/status-* 2>/dev/null | tr '\n' ' ')"
+  tail -15 "$job"/export-*.log 2>/dev/null
   exit 1
 fi
-log "SDXL-size folder: $sdxl ($(du -sh "$sdxl" | cut -f1)); $(grep -h 'unet (realism)' /tmp/gpujob/export-*.log | cut -c1-300)"
+log "SDXL-size folder: $sdxl ($(du -sh "$sdxl" | cut -f1)); $(grep -h 'unet (realism)' "$job"/export-*.log | cut -c1-300)"
 "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
 
 # 3. Timings, in order of what matters most, each bounded; the rest is skipped when the device time runs out.
