@@ -48,6 +48,10 @@ def drop_pass_through_nodes(model: onnx.ModelProto) -> Dict[str, int]:
     del graph.node[:]
     graph.node.extend(kept)
     _rename_reads(graph, resolve)
+    # The exporter's recorded types of the dropped values would describe values no node writes any more.
+    described = [vi for vi in graph.value_info if vi.name not in source]
+    del graph.value_info[:]
+    graph.value_info.extend(described)
     return removed
 
 
