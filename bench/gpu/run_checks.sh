@@ -17,9 +17,9 @@ out=$tmp/gpu-out
 [ -n "${RESUME:-}" ] || rm -rf "$out"
 mkdir -p "$out"
 finish() {
+  cp "$job"/status-* "$job"/export-*.log "$out"/ 2>/dev/null
   [ -n "${OUT:-}" ] || return 0
   cp "$out"/bench-*.jsonl "$out"/table.md "$OUT"/ 2>/dev/null
-  cp "$job"/status-* "$job"/export-*.log "$out"/ 2>/dev/null
   tar -C "$out" -czf "$OUT/gpu-logs.tar.gz" --exclude='bench-*.jsonl' . 2>/dev/null
 }
 trap finish EXIT
@@ -63,6 +63,11 @@ bench() {
   log "bench $name ($sdxl) rc=$rc in $(( $(date +%s) - s ))s"
 }
 runs=${RUNS:-8}
+# The QUICK pair for one folder: 1 step at 512 and 1024, batch 1 and 4, then batch 1 with CUDA graphs (NAME, NAMEgraphs).
+quick_pair() {
+  bench "$1" "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
+  bench "$1"graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
+}
 
 # 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
 ready() { awk '$1=="ready"{print $2}' "$job"/status-$1 2>/dev/null; }
@@ -81,10 +86,7 @@ if [ -n "${QUICK:-}" ]; then
   # baseline, while the fusion runs; then the fused UNet as soon as it is written.
   sdxl=$(ready plain)
   while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; sdxl=$(ready plain); done
-  if [ -n "$sdxl" ]; then
-    bench quickplain "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
-    bench quickplaingraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
-  fi
+  [ -n "$sdxl" ] && quick_pair quickplain
   sdxl=${SDXL:-}
   while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
     sdxl=$(ready fused)
@@ -92,12 +94,10 @@ if [ -n "${QUICK:-}" ]; then
     [ -z "$sdxl" ] && grep -q '^gave up' "$job"/status-fused 2>/dev/null && break
     [ -z "$sdxl" ] && sleep 5
   done
-  cp "$job"/status-* "$job"/export-*.log "$out/" 2>/dev/null || true
   if [ -n "$sdxl" ]; then
     log "fused: $sdxl; $(grep -h 'unet (realism)' "$job"/export-fused-*.log | cut -c1-400)"
     "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
-    bench quick "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
-    bench quickgraphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 3 --prompts hit
+    quick_pair quick
     bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
   else
     log "no fused UNet after $(( $(date +%s) - t0 ))s: $(cat "$job"/status-fused 2>/dev/null | tr '\n' ' ')"
@@ -113,7 +113,6 @@ while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
   [ -z "$sdxl" ] && sdxl=$(ready plain)
   [ -z "$sdxl" ] && sleep 5
 done
-cp "$job"/status-* "$job"/export-*.log "$out/" 2>/dev/null || true
 if [ -z "$sdxl" ] || [ ! -d "$sdxl" ]; then
   log "no SDXL-size folder after ${wait_export}s: $(cat "$job"/status-* 2>/dev/null | tr '\n' ' ')"
   tail -15 "$job"/export-*.log 2>/dev/null

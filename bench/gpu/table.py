@@ -12,15 +12,11 @@ def p50(scenario, key):
     return v["p50"] if v else float("nan")
 
 
-out = Path(sys.argv[1])
 def spread(scenario, key):
     v = scenario.get(key)
     return f"{v['p50']:.1f} ({v['min']:.1f}-{v['max']:.1f})" if v else "nan"
 
 
-print("| run | size | steps | batch | latents | unet step p50 (min-max) ms | decode p50 ms | text encode p50 ms | "
-      "total p50 (min-max) ms | img/s | unet / FLOP floor | jpeg q85 p50 ms |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 def results(text):
     """Every JSON object in a bench output: one per line for several combinations, one indented object for one."""
     decoder = json.JSONDecoder()
@@ -35,6 +31,10 @@ def results(text):
         i = text.find("{", end)
 
 
+out = Path(sys.argv[1])
+print("| run | size | steps | batch | latents | unet step p50 (min-max) ms | decode p50 ms | text encode p50 ms | "
+      "total p50 (min-max) ms | img/s | unet / FLOP floor | jpeg q85 p50 ms |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for path in sorted(out.glob("bench-*.jsonl")):
     for r in results(path.read_text()):
         s = r.get("cache_hit") or r.get("cache_miss")
