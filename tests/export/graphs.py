@@ -24,3 +24,11 @@ def vi(name, elem=FLOAT, shape=(1, 4)):
 def init(name, arr):
     """A float32 initializer."""
     return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
+
+
+def scalar_ones(graph: onnx.GraphProto) -> set:
+    """Names of the graph's rank-0 constants equal to 1 (Constant nodes and initializers held in the graph)."""
+    tensors = {t.name: t for t in graph.initializer if not t.external_data}
+    tensors.update({n.output[0]: a.t for n in graph.node if n.op_type == "Constant"
+                    for a in n.attribute if a.name == "value"})
+    return {name for name, t in tensors.items() if not t.dims and numpy_helper.to_array(t).item() == 1}

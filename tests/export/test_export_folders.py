@@ -17,6 +17,7 @@ from pathlib import Path
 import onnx
 from onnx import TensorProto
 
+from graphs import scalar_ones
 from tiny_models import REPO, TinySource, shared_clip_available
 
 from nitro_export import precision
@@ -413,6 +414,7 @@ class OrtPath(unittest.TestCase):
         def fake_optimize_model(path, **kw):
             graph = onnx.load(path, load_external_data=False).graph
             kw["identities"] = sum(n.op_type == "Identity" for n in graph.node)
+            kw["divs_by_one"] = sum(n.op_type == "Div" and n.input[1] in scalar_ones(graph) for n in graph.node)
             calls.append(("optimize", kw))
             return FakeOptimized(path)
 
@@ -433,13 +435,13 @@ class OrtPath(unittest.TestCase):
         for kw in optimize:
             self.assertEqual((kw["opt_level"], kw["use_gpu"], kw["num_heads"], kw["hidden_size"]), (0, True, 0, 0))
             self.assertEqual(kw["optimization_options"].model_type, kw["model_type"])
-            # ORT reads the graph after prune.py: no Identity left for its one-at-a-time removal.
-            self.assertEqual(kw["identities"], 0, kw["model_type"])
+            # ORT reads the graph after prune.py: no Identity or Div by 1 left for its one-at-a-time removal.
+            self.assertEqual((kw["identities"], kw["divs_by_one"]), (0, 0), kw["model_type"])
         # Symbolic shape inference is off for the UNet only (minutes on a full-size one), ORT's default elsewhere.
         self.assertEqual([kw["optimization_options"].enable_shape_inference for kw in optimize],
                          [False, True, True, True, True])
         self.assertIn("no symbolic shape inference", result.summaries["unet (realism)"])
-        self.assertRegex(result.summaries["unet (realism)"], r"first dropped \d+ Identity, \d+ Cast")
+        self.assertRegex(result.summaries["unet (realism)"], r"first dropped \d+ Identity, \d+ Cast, 2 Div")
         fp16 = [kw for kind, kw in calls if kind == "fp16"]
         self.assertEqual(len(fp16), 5)
         self.assertTrue(all(kw["keep_io_types"] is True and "Resize" in kw["op_block_list"] for kw in fp16))

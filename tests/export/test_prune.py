@@ -1,4 +1,4 @@
-"""Identity nodes and Casts to their input's own type dropped before ONNX Runtime's fusions read a graph."""
+"""Identity nodes, Casts to their input's own type and Divs by 1 dropped before ONNX Runtime's fusions read a graph."""
 from __future__ import annotations
 
 import shutil
@@ -11,13 +11,18 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 import tiny_models  # noqa: F401  (puts tools/export on sys.path)
-from graphs import FLOAT, FLOAT16, model, vi
+from graphs import FLOAT, FLOAT16, init, model, vi
 
 from nitro_export.prune import drop_pass_through_nodes, drop_pass_through_nodes_in_file
 
 
 def cast(src, dst, to):
     return helper.make_node("Cast", [src], [dst], name=f"cast_{dst}", to=to)
+
+
+def scalar(name, value):
+    return helper.make_node("Constant", [], [name], name=name,
+                            value=numpy_helper.from_array(np.array(value, dtype=np.float32)))
 
 
 def ops(m):
@@ -36,7 +41,7 @@ class DropPassThroughNodes(unittest.TestCase):
         ], [vi("x")], [vi("y")])
         m.graph.value_info.extend([vi("a"), vi("b"), vi("r")])  # types the exporter recorded
         removed = drop_pass_through_nodes(m)
-        self.assertEqual(removed, {"Identity": 2, "Cast": 1})
+        self.assertEqual(removed, {"Identity": 2, "Cast": 1, "Div": 0})
         self.assertEqual(ops(m), ["Relu", "Cast", "Cast"])
         self.assertEqual(list(m.graph.node[0].input), ["x"])
         self.assertEqual([v.name for v in m.graph.value_info], ["r"])
@@ -48,7 +53,7 @@ class DropPassThroughNodes(unittest.TestCase):
             helper.make_node("Identity", ["r"], ["y"], name="id_y"),
             cast("r", "z", FLOAT),
         ], [vi("x")], [vi("y"), vi("z")])
-        self.assertEqual(drop_pass_through_nodes(m), {"Identity": 0, "Cast": 0})
+        self.assertEqual(drop_pass_through_nodes(m), {"Identity": 0, "Cast": 0, "Div": 0})
         self.assertEqual(ops(m), ["Relu", "Identity", "Cast"])
 
     def test_a_cast_of_a_value_whose_type_inference_cannot_tell_stays(self):
@@ -88,10 +93,51 @@ class DropPassThroughNodes(unittest.TestCase):
         self.assertEqual(list(branches["else_branch"].node[0].input), ["x"])
         onnx.checker.check_model(m, full_check=True)
 
+    def test_divs_by_a_scalar_one_go_with_the_constants_only_they_read(self):
+        # As diffusers' resnets and attentions trace: (x + h) / output_scale_factor with the factor 1.0.
+        m = model([
+            scalar("one", 1.0),
+            helper.make_node("Div", ["x", "one"], ["a"], name="div_one"),
+            helper.make_node("Constant", [], ["one_f"], name="one_f", value_float=1.0),
+            helper.make_node("Div", ["a", "one_f"], ["b"], name="div_one_f"),
+            helper.make_node("Div", ["b", "w_one"], ["c"], name="div_w_one"),
+            helper.make_node("Relu", ["c"], ["y"], name="relu"),
+        ], [vi("x")], [vi("y")], [init("w_one", 1.0)])
+        self.assertEqual(drop_pass_through_nodes(m), {"Identity": 0, "Cast": 0, "Div": 3})
+        self.assertEqual(ops(m), ["Relu"])
+        self.assertEqual(list(m.graph.node[0].input), ["x"])
+        onnx.checker.check_model(m, full_check=True)
+
+    def test_divs_that_change_their_input_stay(self):
+        m = model([
+            scalar("one", 1.0),
+            scalar("two", 2.0),
+            helper.make_node("Div", ["x", "two"], ["a"], name="by_two"),
+            helper.make_node("Div", ["one", "a"], ["b"], name="one_over"),          # 1 / a, not a / 1
+            helper.make_node("Div", ["b", "one_of_rank_3"], ["c"], name="by_ones"),  # may broadcast to rank 3
+            helper.make_node("Div", ["c", "overridable"], ["d"], name="by_input"),  # a run may pass another value
+            helper.make_node("Relu", ["d"], ["y"], name="relu"),
+        ], [vi("x"), vi("overridable", shape=())], [vi("y", shape=(1, 1, 4))],
+            [init("one_of_rank_3", np.ones((1, 1, 1))), init("overridable", 1.0)])
+        self.assertEqual(drop_pass_through_nodes(m)["Div"], 0)
+        self.assertEqual(ops(m), ["Constant", "Constant", "Div", "Div", "Div", "Div", "Relu"])
+
+    def test_a_constant_one_that_another_node_reads_stays(self):
+        m = model([
+            scalar("one", 1.0),
+            helper.make_node("Div", ["x", "one"], ["a"], name="div_one"),
+            helper.make_node("Identity", ["one"], ["one_alias"], name="id_one"),
+            helper.make_node("Add", ["a", "one_alias"], ["y"], name="add_one"),
+        ], [vi("x")], [vi("y")])
+        self.assertEqual(drop_pass_through_nodes(m), {"Identity": 1, "Cast": 0, "Div": 1})
+        self.assertEqual(ops(m), ["Constant", "Add"])
+        self.assertEqual(list(m.graph.node[1].input), ["x", "one"])
+        onnx.checker.check_model(m, full_check=True)
+
     def test_a_graph_without_pass_through_nodes_is_left_as_it_was(self):
         m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x")], [vi("y")])
         before = m.SerializeToString()
-        self.assertEqual(drop_pass_through_nodes(m), {"Identity": 0, "Cast": 0})
+        self.assertEqual(drop_pass_through_nodes(m), {"Identity": 0, "Cast": 0, "Div": 0})
         self.assertEqual(m.SerializeToString(), before)
 
 

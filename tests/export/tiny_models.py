@@ -134,6 +134,8 @@ class TinyUNet(nn.Module):
         self.up = nn.Conv2d(2 * ch, ch, 3, padding=1)
         self.norm_out = nn.GroupNorm(4, ch)
         self.conv_out = nn.Conv2d(ch, 4, 3, padding=1)
+        self.output_scale_factor = 1.0
+        self.rescale_output_factor = 1.0
         with torch.no_grad():
             self.conv_out.bias.add_(seed_shift)
         self.config = {"_class_name": "UNet2DConditionModel", "sample_size": 128, "in_channels": 4,
@@ -159,14 +161,14 @@ class TinyUNet(nn.Module):
 
         h = self.conv_in(sample)
         r = self.conv1(F.silu(self.norm1(h))) + self.temb_proj(F.silu(emb))[:, :, None, None]
-        h = h + r
+        h = (h + r) / self.output_scale_factor  # diffusers' resnets divide by their factor, 1.0 in SDXL
         d = self.down(h)
         b, c, hh, ww = d.shape
         x = self.attn_norm(d).reshape(b, c, hh * ww).transpose(1, 2)
         x = self.ln(x)
         q, k, v = self.to_q(x), self.to_k(encoder_hidden_states), self.to_v(encoder_hidden_states)
         att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(c), dim=-1)
-        d = d + self.to_out(att @ v).transpose(1, 2).reshape(b, c, hh, ww)
+        d = d + (self.to_out(att @ v) / self.rescale_output_factor).transpose(1, 2).reshape(b, c, hh, ww)
         u = self.up(F.interpolate(d, scale_factor=2.0, mode="nearest")) + h
         out = self.conv_out(F.silu(self.norm_out(u)))
         if return_dict:
