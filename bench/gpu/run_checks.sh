@@ -21,7 +21,22 @@ finish() {
   [ -n "${OUT:-}" ] || return 0
   cp "$out"/bench-*.jsonl "$out"/table.md "$OUT"/ 2>/dev/null
   tar -C "$out" -czf "$OUT/gpu-logs.tar.gz" --exclude='bench-*.jsonl' . 2>/dev/null
+  # The fused UNet's graph without its weights (random_weights.py): commit it as bench/gpu/fused-unet.onnx.xz and the
+  # next visit times the fused UNet minutes in, without fusing again.
+  local unet=$(fused_unet)
+  if [ -n "$unet" ] && [ -z "$fused_graph" ]; then xz -T0 -c "$unet/model.onnx" > "$OUT/fused-unet.onnx.xz"; fi
 }
+# A fused UNet written whole by this machine's export: its log line comes after the file.
+fused_unet() {
+  local d
+  grep -q 'unet (realism): ONNX Runtime' "$job"/export-fused-*.log 2>/dev/null || return 0
+  for d in "$tmp"/sdxl-fused/nitrosd-realism.partial/unet "$tmp"/sdxl-fused/nitrosd-realism/unet; do
+    [ -f "$d/model.onnx" ] && { echo "$d"; return; }
+  done
+}
+# A fused UNet graph brought back by an earlier visit (FUSED_GRAPH= turns it off).
+fused_graph=${FUSED_GRAPH-}
+[ -z "${FUSED_GRAPH+set}" ] && [ -f "$here/fused-unet.onnx.xz" ] && fused_graph=$here/fused-unet.onnx.xz
 trap finish EXIT
 provider=${PROVIDER:-cuda}
 t0=$(date +%s)
@@ -74,12 +89,21 @@ ready() { awk '$1=="ready"{print $2}' "$job"/status-$1 2>/dev/null; }
 # The exporter writes (and logs) each UNet before the shared parts, so the fused UNet can be timed minutes before the
 # fused folder is whole: next to the portable folder's text encoders and decoders, in /tmp/sdxl-mixed (hard links).
 mixed() {
-  local plain part="$tmp"/sdxl-fused/nitrosd-realism.partial
+  local plain unet
   plain=$(ready plain)
-  [ -n "$plain" ] && [ -f "$part/unet/model.onnx" ] || return 0
-  grep -q 'unet (realism): ONNX Runtime' "$job"/export-fused-*.log 2>/dev/null || return 0
+  unet=$(fused_unet)
+  [ -n "$plain" ] && [ -n "$unet" ] || return 0
   rm -rf "$tmp"/sdxl-mixed && cp -al "$plain" "$tmp"/sdxl-mixed && rm -rf "$tmp"/sdxl-mixed/unet \
-    && cp -al "$part/unet" "$tmp"/sdxl-mixed/unet && echo "$tmp"/sdxl-mixed
+    && cp -al "$unet" "$tmp"/sdxl-mixed/unet && echo "$tmp"/sdxl-mixed
+}
+# The same with an earlier visit's fused graph and random weights (seconds; the portable UNet's config beside it).
+mixed_from_graph() {
+  local plain
+  plain=$(ready plain)
+  [ -n "$plain" ] || return 0
+  rm -rf "$tmp"/sdxl-mixed && cp -al "$plain" "$tmp"/sdxl-mixed && rm -f "$tmp"/sdxl-mixed/unet/model.onnx* \
+    && "${PYTHON:-python3}" "$here/random_weights.py" "$fused_graph" "$tmp"/sdxl-mixed/unet >> "$out/steps.log" 2>&1 \
+    && echo "$tmp"/sdxl-mixed
 }
 if [ -n "${QUICK:-}" ]; then
   # The portable folder is ready minutes before the fused UNet (GPU run 4): time it first, as the same-machine
@@ -88,14 +112,18 @@ if [ -n "${QUICK:-}" ]; then
   while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; sdxl=$(ready plain); done
   [ -n "$sdxl" ] && quick_pair quickplain
   sdxl=${SDXL:-}
-  while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
-    sdxl=$(ready fused)
-    [ -z "$sdxl" ] && sdxl=$(mixed)
-    [ -z "$sdxl" ] && grep -q '^gave up' "$job"/status-fused 2>/dev/null && break
-    [ -z "$sdxl" ] && sleep 5
-  done
+  if [ -z "$sdxl" ] && [ -n "$fused_graph" ]; then
+    sdxl=$(mixed_from_graph)
+  else
+    while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
+      sdxl=$(ready fused)
+      [ -z "$sdxl" ] && sdxl=$(mixed)
+      [ -z "$sdxl" ] && grep -q '^gave up' "$job"/status-fused 2>/dev/null && break
+      [ -z "$sdxl" ] && sleep 5
+    done
+  fi
   if [ -n "$sdxl" ]; then
-    log "fused: $sdxl; $(grep -h 'unet (realism)' "$job"/export-fused-*.log | cut -c1-400)"
+    log "fused: $sdxl; ${fused_graph:+graph $fused_graph, random weights; }$(grep -h 'unet (realism)' "$job"/export-fused-*.log 2>/dev/null | cut -c1-400)"
     "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
     quick_pair quick
     bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit

@@ -10,7 +10,7 @@ rm -rf "$job" && mkdir -p "$job/repo/tools" "$job/repo/models"
 tar -C "$job" -xJf .gpu/diffusers.tar.xz
 # A copy, because the next transfers re-sync the checkout while the export reads it.
 cp -r tools/export "$job/repo/tools/" && cp -r models/nitro-tiny "$job/repo/models/"
-# usage: bash bench/gpu/start_export.sh [KINDS]   (default "plain fused")
+# usage: bash bench/gpu/start_export.sh [KINDS]   (default "plain fused", or "plain" with bench/gpu/fused-unet.onnx.xz)
 # Two exports side by side (16 cores, 128 GB): the portable graph (NitroLive's own fp16 converter) and ONNX Runtime's
 # fused graph. run_checks.sh times whichever is ready first, and the other one too if time allows.
 cat > "$job/run.sh" <<'JOB'
@@ -39,7 +39,10 @@ done
 echo "gave up $(date +%s)" >> status-$kind
 exit 1
 JOB
-for kind in ${1:-plain fused}; do
+# With an earlier visit's fused UNet graph in bench/gpu/ (run_checks.sh times it with random weights), fusing again
+# would only take CPU from the portable export.
+kinds="plain fused"; [ -f bench/gpu/fused-unet.onnx.xz ] && kinds=plain
+for kind in ${1:-$kinds}; do
   setsid nohup bash "$job/run.sh" $kind > "$job/job-$kind.log" 2>&1 < /dev/null &
 done
 echo "exports started in the background; python3: $(python3 -c 'import torch, onnx, onnxruntime, transformers; print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "transformers", transformers.__version__, "cuda", torch.cuda.is_available())' 2>&1 | tail -1)"

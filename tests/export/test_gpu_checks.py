@@ -2,14 +2,23 @@
 script that spends it must not find its own mistakes there."""
 from __future__ import annotations
 
+import lzma
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
 
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
 from tiny_models import REPO
+
+sys.path.insert(0, str(REPO / "bench" / "gpu"))
+import random_weights  # noqa: E402
 
 # Answers like `nitrolive`: `verify-model` says OK; `bench pipeline` prints one JSON line per size and batch, or one
 # indented object when there is only one (as the real command does), and every call is logged.
@@ -54,6 +63,8 @@ class QuickGpuChecks(unittest.TestCase):
         for part in ("text_encoder", "unet", "vae_decoder"):
             (self.plain / part).mkdir(parents=True)
             (self.plain / part / "model.onnx").write_bytes(b"portable " + part.encode())
+            (self.plain / part / "model.onnx_data").write_bytes(b"portable weights")
+        (self.plain / "unet" / "config.json").write_text("{}")
         (self.job / "status-plain").write_text(f"start 1\nready {self.plain} 2 text-encoders=transformers\n")
         (self.job / "status-fused").write_text("start 1\n")
         self.fused_unet = self.tmp / "sdxl-fused" / "nitrosd-realism.partial" / "unet"
@@ -68,8 +79,11 @@ class QuickGpuChecks(unittest.TestCase):
             "2026-11-27 unet (realism): ONNX Runtime 1.30.0 fusions (unet, 300 s), fp16 by ORT's converter\n")
 
     def run_checks(self, **env):
-        full = dict(os.environ, APP=str(self.cli), PROVIDER="cpu", QUICK="1", NEEDS="20", RUNS="1",
-                    GPU_TMP=str(self.tmp), OUT=str(self.out), FAKE_LOG=str(self.log), **env)
+        # FUSED_GRAPH empty: these tests choose whether an earlier visit's graph is there, not bench/gpu/.
+        full = dict(os.environ, APP=str(self.cli), PROVIDER="cpu", QUICK="1", NEEDS="20", RUNS="1", FUSED_GRAPH="",
+                    PYTHON=sys.executable,
+                    GPU_TMP=str(self.tmp), OUT=str(self.out), FAKE_LOG=str(self.log))
+        full.update(env)
         return subprocess.run(["bash", "bench/gpu/run_checks.sh", "60"], cwd=REPO, env=full, capture_output=True,
                               text=True, timeout=120)
 
@@ -99,6 +113,31 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertIn("| quickdrafts | 1024x1024 | 1 | 1 | device tiny | 10.0 (9.0-11.0) |", table)
         self.assertTrue(done.stdout.rstrip().endswith(table.rstrip().splitlines()[-1]))
         self.assertTrue((self.out / "gpu-logs.tar.gz").exists())
+        # The fused UNet's graph comes back (its weights stay behind), for the next visit to time without fusing.
+        self.assertEqual(lzma.decompress((self.out / "fused-unet.onnx.xz").read_bytes()), b"fused unet")
+
+    def test_an_earlier_visits_fused_graph_is_timed_with_random_weights_without_waiting_for_a_fusion(self):
+        graph = self.tmp / "fused-unet.onnx.xz"
+        graph.write_bytes(lzma.compress(unet_like_graph(self.tmp / "earlier")))
+        done = self.run_checks(FUSED_GRAPH=str(graph))  # no fused export running: status-fused only says "start"
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        mixed = self.tmp / "sdxl-mixed"
+        self.assertEqual([c.split()[0] for c in self.calls()], ["bench", "bench", "verify-model", "bench", "bench",
+                                                                "bench"])
+        self.assertIn(f"--model {mixed} ", self.calls()[3])
+        self.assertEqual(sorted(p.name for p in (mixed / "unet").iterdir()),
+                         ["config.json", "model.onnx", "model.onnx_data"])
+        model = onnx.load(str(mixed / "unet" / "model.onnx"))  # the made-up weights load where the graph says
+        weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.assertEqual((weights["w"].dtype, weights["w"].shape), (np.float16, (64, 32)))
+        self.assertTrue(np.isfinite(weights["w"]).all() and weights["w"].std() > 0)
+        np.testing.assert_array_equal(weights["shape"], [1, -1])  # kept from the graph, not made up
+        self.assertEqual((self.plain / "unet" / "model.onnx").read_bytes(), b"portable unet")
+        self.assertEqual((self.plain / "unet" / "model.onnx_data").read_bytes(), b"portable weights")
+        self.assertEqual((mixed / "text_encoder" / "model.onnx").stat().st_ino,
+                         (self.plain / "text_encoder" / "model.onnx").stat().st_ino)
+        self.assertIn("random weights", done.stdout)
+        self.assertFalse((self.out / "fused-unet.onnx.xz").exists())  # nothing new to bring back
 
     def test_a_second_call_with_resume_runs_only_what_the_first_did_not_finish(self):
         self.write_fused_unet()
@@ -121,6 +160,70 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertIn("no fused UNet", done.stdout)
         self.assertIn("the UNet's fusion failed", done.stdout)
         self.assertIn("| quickplain |", (self.out / "table.md").read_text())
+
+
+def unet_like_graph(folder: Path) -> bytes:
+    """A graph saved as the exporter saves one (weights over 1 KB in model.onnx_data); returns the graph file."""
+    folder.mkdir()
+    w = numpy_helper.from_array(np.ones((64, 32), dtype=np.float16), "w")
+    shape = numpy_helper.from_array(np.array([1, -1], dtype=np.int64), "shape")
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Reshape", ["m", "shape"], ["y"])],
+                          "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT16, [1, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [1, 32])], [w, shape])
+    onnx.save(helper.make_model(g), str(folder / "model.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=1024)
+    return (folder / "model.onnx").read_bytes()
+
+
+class RandomWeights(unittest.TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="nitro-random-weights-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def save(self, *tensors, **external):
+        nodes = [helper.make_node("Identity", [t.name], [t.name + "_y"]) for t in tensors]
+        outputs = [helper.make_tensor_value_info(t.name + "_y", t.data_type, list(t.dims)) for t in tensors]
+        m = helper.make_model(helper.make_graph(nodes, "g", [], outputs, list(tensors)))
+        onnx.save(m, str(self.tmp / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location="w.bin", size_threshold=0)
+        m = onnx.load(str(self.tmp / "model.onnx"), load_external_data=False)
+        for entry in m.graph.initializer[0].external_data:
+            entry.value = external.get(entry.key, entry.value)
+        onnx.save(m, str(self.tmp / "model.onnx"))
+        return self.tmp / "model.onnx"
+
+    def test_weights_are_written_at_the_offsets_the_graph_records(self):
+        first, second = np.zeros((3, 5), dtype=np.float32), np.zeros(7, dtype=np.float32)
+        path = self.save(numpy_helper.from_array(first, "first"), numpy_helper.from_array(second, "second"))
+        m = onnx.load(str(path), load_external_data=False)  # the second one further on, as aligning exporters place it
+        next(e for e in m.graph.initializer[1].external_data if e.key == "offset").value = "128"
+        onnx.save(m, str(path))
+        count, size = random_weights.materialize(path, self.tmp / "dest")
+        self.assertEqual((count, size), (2, first.nbytes + second.nbytes))
+        loaded = [numpy_helper.to_array(t) for t in onnx.load(str(self.tmp / "dest" / "model.onnx")).graph.initializer]
+        self.assertEqual([t.shape for t in loaded], [(3, 5), (7,)])
+        # Each tensor starts at the start of the same random block, so both begin alike, and neither is left zero.
+        np.testing.assert_array_equal(loaded[0].reshape(-1)[:7], loaded[1])
+        self.assertTrue((loaded[1] != 0).all())
+        self.assertEqual((self.tmp / "dest" / "w.bin").stat().st_size, 128 + second.nbytes)
+
+    def test_integer_tensors_stored_outside_the_graph_are_refused_by_name(self):
+        path = self.save(numpy_helper.from_array(np.arange(300, dtype=np.int64), "positions"))
+        with self.assertRaisesRegex(ValueError, "positions: INT64 values stored outside the graph cannot be made up"):
+            random_weights.materialize(path, self.tmp / "dest")
+
+    def test_a_location_outside_the_graphs_folder_is_refused(self):
+        path = self.save(numpy_helper.from_array(np.ones(8, dtype=np.float32), "w"), location="../w.bin")
+        with self.assertRaisesRegex(ValueError, "not a file name beside the graph"):
+            random_weights.materialize(path, self.tmp / "dest")
+        self.assertFalse((self.tmp / "w.bin").exists() and (self.tmp / "dest").exists())
+
+    def test_a_recorded_length_that_disagrees_with_the_shape_is_refused(self):
+        path = self.save(numpy_helper.from_array(np.ones(8, dtype=np.float32), "w"), length="16")
+        with self.assertRaisesRegex(ValueError, "16 bytes recorded for a \\[8\\] float32 tensor"):
+            random_weights.materialize(path, self.tmp / "dest")
 
 
 if __name__ == "__main__":
