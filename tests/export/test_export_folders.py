@@ -401,14 +401,27 @@ class OrtPath(unittest.TestCase):
                 self.enable_shape_inference = True
 
         class FakeOptimized:
-            def __init__(self, path):
+            def __init__(self, path, options):
                 # Like ORT's fusions: a com.microsoft node appears, but the in-memory model gets no opset import for
                 # that domain (ORT adds one only when it saves the file itself).
-                self.model = onnx.load(path)
+                self.initialize(onnx.load(path))
+                if not options.enable_shape_inference:
+                    self.disable_shape_inference()
                 node = next(n for n in reversed(self.model.graph.node) if n.op_type in ("Add", "Conv"))
                 node.op_type, node.domain = "Fused" + node.op_type, "com.microsoft"
 
+            def initialize(self, model):
+                # As ORT's OnnxModel.initialize: a fresh start, symbolic shape inference on again.
+                self.model = model
+                self.enable_shape_infer = True
+
+            def disable_shape_inference(self):
+                self.enable_shape_infer = False
+
             def convert_float_to_float16(self, **kw):
+                # As ORT's: the converted graph re-initializes the model, then its Cast clean-up runs inference if on.
+                self.initialize(self.model)
+                kw["cleanup_shape_inference"] = self.enable_shape_infer
                 calls.append(("fp16", kw))
 
         def fake_optimize_model(path, **kw):
@@ -416,7 +429,7 @@ class OrtPath(unittest.TestCase):
             kw["identities"] = sum(n.op_type == "Identity" for n in graph.node)
             kw["divs_by_one"] = sum(n.op_type == "Div" and n.input[1] in scalar_ones(graph) for n in graph.node)
             calls.append(("optimize", kw))
-            return FakeOptimized(path)
+            return FakeOptimized(path, kw["optimization_options"])
 
         tools = precision.OrtTools(fake_optimize_model, FakeOptions, "1.31.0")
         tmp = Path(tempfile.mkdtemp(prefix="nitro-export-ort-"))
@@ -444,6 +457,8 @@ class OrtPath(unittest.TestCase):
         self.assertRegex(result.summaries["unet (realism)"], r"first dropped \d+ Identity, \d+ Cast, 2 Div")
         fp16 = [kw for kind, kw in calls if kind == "fp16"]
         self.assertEqual(len(fp16), 5)
+        # ...and stays off for the UNet's Cast clean-up after ORT's fp16 conversion, which re-initializes the model.
+        self.assertEqual([kw.pop("cleanup_shape_inference") for kw in fp16], [False, True, True, True, True])
         self.assertTrue(all(kw["keep_io_types"] is True and "Resize" in kw["op_block_list"] for kw in fp16))
         unet_block = fp16[0]["node_block_list"]
         self.assertTrue(any("Sin" in n for n in unet_block) and any("Cos" in n for n in unet_block))
@@ -522,6 +537,15 @@ class OneElementConstantsUnderNumpy25(unittest.TestCase):
         once = module.OnnxModel.get_constant_value
         self.assertEqual(precision.tolerate_one_element_constants([module]), 0)
         self.assertIs(module.OnnxModel.get_constant_value, once)
+
+
+class ShapeInferenceKeptOff(unittest.TestCase):
+    """ORT's fp16 converter re-initializes the model it converts, which turns symbolic shape inference back on."""
+
+    def test_a_model_without_the_methods_is_left_alone(self):
+        model = types.SimpleNamespace(initialize=lambda m: None)
+        self.assertFalse(precision.keep_shape_inference_off(model))
+        self.assertFalse(precision.keep_shape_inference_off(types.SimpleNamespace()))
 
 
 if __name__ == "__main__":

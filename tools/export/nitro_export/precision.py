@@ -112,9 +112,10 @@ class PrecisionPlan:
     keep_io_types: bool = True
     op_block_list: Sequence[str] = own_fp16.DEFAULT_FP32_OPS
     fp32_region_inputs: Sequence[str] = ()
-    # ORT's symbolic shape inference, which its UNet fusions use only to find removable Casts and Reshapes. It runs
-    # over the whole graph for each of the two; the Casts are gone before ORT sees the graph (prune.py), and a Reshape
-    # to its own shape costs next to nothing on the GPU.
+    # ORT's symbolic shape inference, which its UNet fusions use only to find removable Casts and Reshapes, and its
+    # fp16 conversion once more for the Cast clean-up after it. It runs over the whole graph each time; the Casts are
+    # gone before ORT sees the graph (prune.py), and a Reshape to its own shape costs next to nothing on the GPU. (The
+    # conversion's own pass, which learns every value's type, stays: keep_shape_inference_off.)
     ort_shape_inference: bool = True
 
 
@@ -177,6 +178,8 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
     except Exception as e:  # noqa: BLE001  (ORT's fusion scripts raise anything; say what to do instead)
         raise RuntimeError(_fusion_failure(plan.model_type, ort.version, e)) from e
     fused_at = time.monotonic()
+    if not plan.ort_shape_inference:
+        keep_shape_inference_off(optimized)
     summary = f"ONNX Runtime {ort.version} fusions ({plan.model_type}, {fused_at - started:.0f} s)"
     if any(dropped.values()):
         summary += ", first dropped " + ", ".join(f"{n} {op}" for op, n in dropped.items() if n)
@@ -201,6 +204,28 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
     if fused:
         summary += ", fused: " + ", ".join(f"{k}={v}" for k, v in sorted(fused.items()))
     return PrecisionResult(optimized.model, True, summary)
+
+
+def keep_shape_inference_off(optimized: Any) -> bool:
+    """Keeps ORT's symbolic shape inference off for an optimized model across ORT's own re-initialization.
+
+    ORT's ``convert_float_to_float16`` re-initializes the model with the converted graph, which turns symbolic shape
+    inference back on for the Cast clean-up that follows: a second pass over the whole graph, after the one the
+    conversion itself runs to learn every value's type (on the full-size UNet each took minutes of a GPU visit).
+    With it kept off, the clean-up reads the types that first pass recorded in the graph, as ORT does whenever
+    inference is off. Returns False (and changes nothing) on an ORT whose model class lacks the two methods.
+    """
+    initialize = getattr(optimized, "initialize", None)
+    if initialize is None or not hasattr(optimized, "disable_shape_inference"):
+        return False
+
+    def initialize_without_shape_inference(model: Any) -> None:
+        initialize(model)
+        optimized.disable_shape_inference()
+
+    optimized.initialize = initialize_without_shape_inference
+    optimized.disable_shape_inference()
+    return True
 
 
 def _fusion_failure(model_type: str, ort_version: str, error: BaseException) -> str:
