@@ -71,6 +71,16 @@ public static class ModelSessions
     private static ModelProblem LoadProblem(string relativePath, ExecutionProviderSelector providers, OnnxRuntimeException ex)
     {
         var firstLine = ex.Message.Split('\n', 2)[0].Trim();
-        return new ModelProblem(relativePath, null, $"ONNX Runtime cannot open it on {providers.Provider} ({firstLine})");
+        var problem = $"ONNX Runtime cannot open it on {providers.Provider} ({firstLine})";
+        if (!providers.IsCuda && firstLine.Contains("Could not find an implementation for", StringComparison.Ordinal))
+        {
+            // What a folder exported with ONNX Runtime's diffusion fusions meets on a machine whose CUDA did not load: the
+            // fused operators exist for CUDA only. Say so, and why this machine is not on CUDA (the missing library).
+            problem += ": the graph needs an operator only the CUDA provider has, as ONNX Runtime's diffusion fusions do. This machine "
+                + $"is on {providers.Provider} ({providers.Reason}): make CUDA load (docs/real-models.md) or export a portable folder "
+                + "with --no-ort-optimize";
+        }
+
+        return new ModelProblem(relativePath, null, problem);
     }
 }

@@ -9,8 +9,10 @@ internal sealed record OnnxExternalInitializer(string Name, long[] Dims, string 
 /// <summary>An initializer stored in the model itself (raw little-endian bytes).</summary>
 internal sealed record OnnxInlineInitializer(string Name, TensorElementType Type, long[] Dims, byte[] RawData);
 
-/// <summary>One node of a hand-built graph.</summary>
-internal sealed record OnnxNodeSpec(string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, long>? IntAttributes = null);
+/// <summary>One node of a hand-built graph; <paramref name="Domain"/> empty for the standard ONNX operators.</summary>
+internal sealed record OnnxNodeSpec(
+    string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, long>? IntAttributes = null,
+    string Domain = "");
 
 /// <summary>
 /// Writes small ONNX ModelProtos (declared inputs/outputs and attribute-free nodes) with the onnx.proto3 field numbers.
@@ -23,8 +25,14 @@ internal static class OnnxModelWriter
         IEnumerable<OnnxExternalInitializer>? externalInitializers = null, IEnumerable<OnnxInlineInitializer>? initializers = null)
     {
         var graph = new MemoryStream();
+        var nodeDomains = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
+            if (node.Domain.Length > 0)
+            {
+                nodeDomains.Add(node.Domain);
+            }
+
             var n = new MemoryStream();
             foreach (var i in node.Inputs)
             {
@@ -37,6 +45,11 @@ internal static class OnnxModelWriter
             }
 
             WriteString(n, 4, node.OpType);
+            if (node.Domain.Length > 0)
+            {
+                WriteString(n, 7, node.Domain);
+            }
+
             foreach (var (key, value) in node.IntAttributes ?? new Dictionary<string, long>())
             {
                 // AttributeProto: name = 1, i = 3, type = 20 (INT = 2).
@@ -105,6 +118,15 @@ internal static class OnnxModelWriter
         WriteString(opsetId, 1, string.Empty);
         WriteVarintField(opsetId, 2, (ulong)opset);
         WriteMessage(model, 8, opsetId);
+        foreach (var domain in nodeDomains)
+        {
+            // ONNX Runtime's contrib operators are all at version 1 of their domain.
+            var import = new MemoryStream();
+            WriteString(import, 1, domain);
+            WriteVarintField(import, 2, 1);
+            WriteMessage(model, 8, import);
+        }
+
         return model.ToArray();
     }
 

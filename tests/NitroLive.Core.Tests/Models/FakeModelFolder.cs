@@ -80,10 +80,12 @@ internal sealed class FakeModelFolder : IDisposable
     public string PathOf(string relative) => Path.Combine(Directory, relative);
 
     public void WriteGraph(string relative, IEnumerable<OnnxTensorInfo> inputs, IEnumerable<OnnxTensorInfo> outputs,
-        IEnumerable<OnnxExternalInitializer>? externalInitializers = null)
+        IEnumerable<OnnxExternalInitializer>? externalInitializers = null, IEnumerable<OnnxNodeSpec>? nodes = null,
+        IEnumerable<OnnxInlineInitializer>? initializers = null)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(PathOf(relative))!);
-        File.WriteAllBytes(PathOf(relative), OnnxModelWriter.Build(inputs, outputs, [], externalInitializers: externalInitializers));
+        File.WriteAllBytes(PathOf(relative), OnnxModelWriter.Build(
+            inputs, outputs, nodes ?? [], externalInitializers: externalInitializers, initializers: initializers));
     }
 
     public void WriteTextEncoder(string relative, int width, (string Name, int Width) pooled, bool first, int layers,
@@ -103,7 +105,8 @@ internal sealed class FakeModelFolder : IDisposable
 
     public void WriteUnet(
         OnnxTensorInfo? sample = null, OnnxTensorInfo? timestep = null, OnnxTensorInfo? encoderHiddenStates = null,
-        OnnxTensorInfo? textEmbeds = null, OnnxTensorInfo? timeIds = null) =>
+        OnnxTensorInfo? textEmbeds = null, OnnxTensorInfo? timeIds = null, IEnumerable<OnnxNodeSpec>? nodes = null,
+        IEnumerable<OnnxInlineInitializer>? initializers = null) =>
         WriteGraph(ModelFolder.UnetPath,
             [
                 sample ?? T("sample", TensorElementType.Float, "batch_size", 4, "height", "width"),
@@ -112,7 +115,8 @@ internal sealed class FakeModelFolder : IDisposable
                 textEmbeds ?? T("text_embeds", TensorElementType.Float, "batch_size", PooledWidth),
                 timeIds ?? T("time_ids", TensorElementType.Float, "batch_size", 6),
             ],
-            [T("out_sample", TensorElementType.Float, "batch_size", 4, "height", "width")]);
+            [T("out_sample", TensorElementType.Float, "batch_size", 4, "height", "width")],
+            nodes: nodes, initializers: initializers);
 
     public void WriteJson(string relative, string json) => WriteText(relative, json);
 

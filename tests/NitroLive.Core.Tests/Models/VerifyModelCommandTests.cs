@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
 using NitroLive.Cli.Commands;
 using NitroLive.Core.Models;
 
@@ -54,6 +55,30 @@ public sealed class VerifyModelCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("Provider: CPU (CPU requested)", text, StringComparison.Ordinal);
         Assert.Contains("  unet/model.onnx: ONNX Runtime cannot open it on CPU (", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AGraphWithCudaOnlyFusionsOnTheCpuSaysItNeedsCudaAndWhyThisMachineIsNotOnIt()
+    {
+        // ONNX Runtime's GroupNorm fusion, as an export with its diffusion fusions writes it: a CUDA-only operator.
+        var gamma = new OnnxInlineInitializer("gamma", TensorElementType.Float, [4], new byte[16]);
+        var beta = gamma with { Name = "beta" };
+        _folder.WriteUnet(
+            nodes: [new OnnxNodeSpec("GroupNorm", ["sample", "gamma", "beta"], ["out_sample"],
+                new Dictionary<string, long> { ["groups"] = 1, ["activation"] = 0 }, Domain: "com.microsoft")],
+            initializers: [gamma, beta]);
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter());
+
+        var text = output.ToString();
+        Assert.Equal(1, code);
+        var unet = text.Split('\n').Single(line => line.StartsWith("  unet/model.onnx: ", StringComparison.Ordinal));
+        Assert.Contains("GroupNorm", unet, StringComparison.Ordinal);
+        Assert.Contains(
+            "the graph needs an operator only the CUDA provider has, as ONNX Runtime's diffusion fusions do. This machine is on CPU (CPU requested): make CUDA load",
+            unet, StringComparison.Ordinal);
+        Assert.Contains("--no-ort-optimize", unet, StringComparison.Ordinal);
     }
 
     [Fact]
