@@ -134,6 +134,22 @@ class DropPassThroughNodes(unittest.TestCase):
         self.assertEqual(list(m.graph.node[1].input), ["x", "one"])
         onnx.checker.check_model(m, full_check=True)
 
+    def test_a_constant_one_that_a_subgraph_reads_stays(self):
+        def unshaped(name):
+            return helper.make_tensor_value_info(name, FLOAT, None)
+
+        then_branch = helper.make_graph([helper.make_node("Add", ["a", "one"], ["t"], name="then_add")], "then", [],
+                                        [unshaped("t")])
+        else_branch = helper.make_graph([], "else", [], [unshaped("one")])  # the outer value itself, as output
+        for branch in (then_branch, else_branch):
+            m = model([
+                scalar("one", 1.0),
+                helper.make_node("Div", ["x", "one"], ["a"], name="div_one"),
+                helper.make_node("If", ["flag"], ["y"], name="if", then_branch=branch, else_branch=branch),
+            ], [vi("x"), vi("flag", TensorProto.BOOL, ())], [unshaped("y")])
+            self.assertEqual(drop_pass_through_nodes(m)["Div"], 1)
+            self.assertEqual(ops(m), ["Constant", "If"], branch.name)
+
     def test_a_graph_without_pass_through_nodes_is_left_as_it_was(self):
         m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [vi("x")], [vi("y")])
         before = m.SerializeToString()

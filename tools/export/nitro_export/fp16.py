@@ -125,7 +125,7 @@ def sort_topologically(graph: onnx.GraphProto) -> int:
     waiting_on = [0] * len(nodes)
     consumers: Dict[int, List[int]] = {}
     for index, node in enumerate(nodes):
-        sources = {producer[name] for name in _node_reads(node) if name in producer and producer[name] != index}
+        sources = {producer[name] for name in node_reads(node) if name in producer and producer[name] != index}
         waiting_on[index] = len(sources)
         for source in sources:
             consumers.setdefault(source, []).append(index)
@@ -148,8 +148,9 @@ def sort_topologically(graph: onnx.GraphProto) -> int:
     return moved
 
 
-def _node_reads(node: onnx.NodeProto) -> Iterable[str]:
-    """The node's inputs and the names its subgraphs (If, Loop, Scan bodies) read from the enclosing graph."""
+def node_reads(node: onnx.NodeProto) -> Iterable[str]:
+    """The node's inputs and the names its subgraphs (If, Loop, Scan bodies) read from the enclosing graph, by their
+    nodes or as their outputs."""
     for name in node.input:
         if name:
             yield name
@@ -160,9 +161,12 @@ def _node_reads(node: onnx.NodeProto) -> Iterable[str]:
             for inner in subgraph.node:
                 local.update(inner.output)
             for inner in subgraph.node:
-                for name in _node_reads(inner):
+                for name in node_reads(inner):
                     if name not in local:
                         yield name
+            for output in subgraph.output:
+                if output.name not in local:
+                    yield output.name
 
 
 def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:

@@ -15,7 +15,7 @@ from typing import Dict, Set
 import onnx
 from onnx import AttributeProto, numpy_helper
 
-from .fp16 import infer_types
+from .fp16 import node_reads, infer_types
 
 
 def drop_pass_through_nodes(model: onnx.ModelProto) -> Dict[str, int]:
@@ -107,13 +107,7 @@ def _is_scalar_one(tensor: onnx.TensorProto) -> bool:
 def _names_read(graph: onnx.GraphProto) -> Set[str]:
     read = {o.name for o in graph.output}
     for node in graph.node:
-        read.update(node.input)
-        for attr in node.attribute:
-            if attr.type == AttributeProto.GRAPH:
-                read |= _names_read(attr.g)
-            elif attr.type == AttributeProto.GRAPHS:
-                for sub in attr.graphs:
-                    read |= _names_read(sub)
+        read.update(node_reads(node))
     return read
 
 
