@@ -88,20 +88,21 @@ quick_pair() {
 ready() { awk '$1=="ready"{print $2}' "$job"/status-$1 2>/dev/null; }
 # The exporter writes (and logs) each UNet before the shared parts, so the fused UNet can be timed minutes before the
 # fused folder is whole: next to the portable folder's text encoders and decoders, in /tmp/sdxl-mixed (hard links).
-mixed() {
-  local plain unet
+# The portable folder, as hard links, in /tmp/sdxl-mixed for its UNet to be replaced; fails while it is not ready.
+link_plain() {
+  local plain
   plain=$(ready plain)
+  [ -n "$plain" ] && rm -rf "$tmp"/sdxl-mixed && cp -al "$plain" "$tmp"/sdxl-mixed
+}
+mixed() {
+  local unet
   unet=$(fused_unet)
-  [ -n "$plain" ] && [ -n "$unet" ] || return 0
-  rm -rf "$tmp"/sdxl-mixed && cp -al "$plain" "$tmp"/sdxl-mixed && rm -rf "$tmp"/sdxl-mixed/unet \
-    && cp -al "$unet" "$tmp"/sdxl-mixed/unet && echo "$tmp"/sdxl-mixed
+  [ -n "$unet" ] && link_plain && rm -rf "$tmp"/sdxl-mixed/unet && cp -al "$unet" "$tmp"/sdxl-mixed/unet \
+    && echo "$tmp"/sdxl-mixed
 }
 # The same with an earlier visit's fused graph and random weights (seconds; the portable UNet's config beside it).
 mixed_from_graph() {
-  local plain
-  plain=$(ready plain)
-  [ -n "$plain" ] || return 0
-  rm -rf "$tmp"/sdxl-mixed && cp -al "$plain" "$tmp"/sdxl-mixed && rm -f "$tmp"/sdxl-mixed/unet/model.onnx* \
+  link_plain && rm -f "$tmp"/sdxl-mixed/unet/model.onnx* \
     && "${PYTHON:-python3}" "$here/random_weights.py" "$fused_graph" "$tmp"/sdxl-mixed/unet >> "$out/steps.log" 2>&1 \
     && echo "$tmp"/sdxl-mixed
 }
