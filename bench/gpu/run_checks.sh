@@ -4,6 +4,8 @@
 # usage: bash bench/gpu/run_checks.sh [BUDGET_S]   (everything ends within BUDGET_S seconds, default 540)
 # Locally (dry run on CPU): APP=path/to/nitrolive PROVIDER=cpu SDXL=folder OUT=/tmp/x bash bench/gpu/run_checks.sh
 # QUICK=1: only the fused UNet against the portable graph at 1 step (README.md); RESUME=1 continues an earlier call.
+# Without QUICK: every timing, on the fused folder, or the portable one, or with bench/gpu/fused-unet.onnx.xz the fused
+# UNet with random weights beside the portable folder's other parts (and the portable folder as the baseline).
 set -u
 budget=${1:-540}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,8 +54,9 @@ fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
 log "app: $APP, provider $provider"
 
-if [ -z "${QUICK:-}" ]; then
-# 1. The embedded model on CUDA and on the CPU: same prompts, seeds and steps; max pixel difference.
+# 1. The embedded model on CUDA and on the CPU: same prompts, seeds and steps; max pixel difference (with RESUME=1 only
+# if an earlier call did not get through it).
+if [ -z "${QUICK:-}" ] && [ ! -s "$out/embedded-diff.txt" ]; then
 for steps in 1 4; do
   for p in "$provider" cpu; do
     "$APP" generate --prompt "a small yellow triangle at the top and a green square at the bottom right on a black background" \
@@ -137,6 +140,13 @@ if [ -n "${QUICK:-}" ]; then
 fi
 
 sdxl=${SDXL:-}
+# With an earlier visit's fused graph: the fused UNet with random weights beside the portable folder's other parts, as
+# soon as that folder is ready; the portable folder is then the "other" run, the same-machine baseline.
+if [ -z "$sdxl" ] && [ -n "$fused_graph" ]; then
+  while [ -z "$(ready plain)" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; done
+  sdxl=$(mixed_from_graph)
+  [ -n "$sdxl" ] && log "fused UNet: graph $fused_graph, random weights"
+fi
 while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do
   sdxl=$(ready fused)
   [ -z "$sdxl" ] && sdxl=$(ready plain)

@@ -1,5 +1,5 @@
-"""bench/gpu/run_checks.sh's QUICK plan, run here with a stand-in for the CLI: a GPU visit is rare and short, so the
-script that spends it must not find its own mistakes there."""
+"""bench/gpu/run_checks.sh's plans (QUICK and full), run here with a stand-in for the CLI: a GPU visit is rare and
+short, so the script that spends it must not find its own mistakes there."""
 from __future__ import annotations
 
 import lzma
@@ -20,11 +20,12 @@ from tiny_models import REPO
 sys.path.insert(0, str(REPO / "bench" / "gpu"))
 import random_weights  # noqa: E402
 
-# Answers like `nitrolive`: `verify-model` says OK; `bench pipeline` prints one JSON line per size and batch, or one
+# Answers like `nitrolive`: `verify-model` says OK; `--help` names the options the full plan asks for; `bench pipeline` prints one JSON line per size and batch, or one
 # indented object when there is only one (as the real command does), and every call is logged.
 FAKE_CLI = r"""#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"
 [ "$1" = verify-model ] && { echo "OK: no problems found"; exit 0; }
+[[ " $* " == *" --help "* ]] && { echo "  --cuda-graphs  --drafts"; exit 0; }
 model=; sizes=; batches=; graphs=false; drafts=false
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -138,6 +139,33 @@ class QuickGpuChecks(unittest.TestCase):
                          (self.plain / "text_encoder" / "model.onnx").stat().st_ino)
         self.assertIn("random weights", done.stdout)
         self.assertFalse((self.out / "fused-unet.onnx.xz").exists())  # nothing new to bring back
+
+    def test_the_full_plan_times_an_earlier_visits_fused_graph_and_the_portable_folder_as_its_baseline(self):
+        graph = self.tmp / "fused-unet.onnx.xz"
+        graph.write_bytes(lzma.compress(unet_like_graph(self.tmp / "earlier")))
+        done = self.run_checks(QUICK="", FUSED_GRAPH=str(graph))  # every timing, as a visit with time to spare runs
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        mixed = self.tmp / "sdxl-mixed"
+        benches = [c for c in self.calls() if c.startswith(("bench", "verify-model")) and "--help" not in c]
+        models = [c.split()[c.split().index("--model") + 1] if "--model" in c else c.split()[1] for c in benches]
+        # verify-model, then device, graphs, drafts and host latents on the fused UNet, then the portable baseline.
+        self.assertEqual(models, [str(mixed)] * 5 + [str(self.plain)])
+        self.assertIn("--steps 1,4", benches[1])
+        self.assertIn("--cuda-graphs", benches[2])
+        self.assertIn("--drafts", benches[3])
+        self.assertIn("--latents host", benches[4])
+        model = onnx.load(str(mixed / "unet" / "model.onnx"))
+        self.assertEqual(numpy_helper.to_array(model.graph.initializer[0]).dtype, np.float16)
+        self.assertEqual((self.plain / "unet" / "model.onnx").read_bytes(), b"portable unet")
+        self.assertIn("fused UNet: graph", done.stdout)
+        table = (self.out / "table.md").read_text()
+        for run in ("device", "host", "other"):
+            self.assertRegex(table, rf"\n\| {run} \|", run)
+        # A second call (RESUME=1) neither draws the embedded model again nor repeats a bench that finished.
+        first = len(self.calls())
+        again = self.run_checks(QUICK="", FUSED_GRAPH=str(graph), RESUME="1")
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertEqual([c.split()[0] for c in self.calls()[first:] if "--help" not in c], ["verify-model"])
 
     def test_a_second_call_with_resume_runs_only_what_the_first_did_not_finish(self):
         self.write_fused_unet()
