@@ -73,7 +73,12 @@ internal static class VerifyModelCommand
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"  text encoders: {folder.TextEncoder.PenultimateHiddenState} ({folder.TextEncoder.HiddenSize?.ToString(CultureInfo.InvariantCulture) ?? "?"}) + {folder.TextEncoder2.PenultimateHiddenState} ({folder.TextEncoder2.HiddenSize?.ToString(CultureInfo.InvariantCulture) ?? "?"}), pooled text_embeds ({folder.TextEncoder2.PooledSize?.ToString(CultureInfo.InvariantCulture) ?? "?"})");
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"  unet: {OnnxElementTypes.Name(folder.Unet.SampleType)} latents, {folder.Unet.LatentChannels} channels, timestep {OnnxElementTypes.Name(folder.Unet.TimestepType)} rank {folder.Unet.TimestepRank}, batch {(folder.Unet.FixedBatch is { } b ? b.ToString(CultureInfo.InvariantCulture) : "dynamic")}");
+                $"  unet: {OnnxElementTypes.Name(folder.Unet.SampleType)} latents, {folder.Unet.LatentChannels} channels, timestep {OnnxElementTypes.Name(folder.Unet.TimestepType)} rank {folder.Unet.TimestepRank}, batch {(folder.Unet.FixedBatch is { } b ? b.ToString(CultureInfo.InvariantCulture) : "dynamic")}{(folder.Unet.Graph.UsesOnnxRuntimeContribOperators ? ", ONNX Runtime fusions" : "")}");
+            if (FusionAdvice.ForPortableUnet(folder) is { } advice)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"  note: {advice}");
+            }
+
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"  vae_decoder: scale factor {folder.VaeScaleFactor}, scaling_factor {folder.VaeDecoder.Config.ScalingFactor.ToString(CultureInfo.InvariantCulture)}, {OnnxElementTypes.Name(folder.VaeDecoder.LatentType)}{(folder.VaeDecoder.Config.ForceUpcast ? ", force_upcast" : "")}{(folder.VaeDecoderTiny is null ? "" : "; vae_decoder_tiny present")}");
             var componentProblems = NitroPipeline.CheckComponents(folder);

@@ -7,8 +7,9 @@ namespace NitroLive.Core.Models;
 internal sealed class OnnxFormatException(string detail) : Exception(detail);
 
 /// <summary>
-/// Reads the graph inputs, outputs and external-data references of an ONNX file straight from its protobuf, seeking
-/// past node lists and weights, so a multi-gigabyte UNet is checked in milliseconds and before any session exists.
+/// Reads the graph inputs, outputs, operator domains and external-data references of an ONNX file straight from its
+/// protobuf, seeking past node lists and weights, so a multi-gigabyte UNet is checked in milliseconds and before any
+/// session exists.
 /// Field numbers are those of onnx.proto3 (ModelProto.graph = 7, GraphProto.input = 11, ...).
 /// </summary>
 internal static class OnnxGraphReader
@@ -18,6 +19,7 @@ internal static class OnnxGraphReader
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         var reader = new ProtoReader(stream);
         long irVersion = 0, opset = 0;
+        var domains = new List<string>();
         GraphParts? graph = null;
         long end = stream.Length;
         while (reader.Position < end)
@@ -37,6 +39,10 @@ internal static class OnnxGraphReader
                     {
                         opset = version;
                     }
+                    else if (!domains.Contains(domain, StringComparer.Ordinal))
+                    {
+                        domains.Add(domain);
+                    }
 
                     break;
                 default:
@@ -51,7 +57,7 @@ internal static class OnnxGraphReader
         }
 
         var inputs = graph.Inputs.Where(i => !graph.InitializerNames.Contains(i.Name)).ToList();
-        return new OnnxGraphSignature(irVersion, opset, inputs, graph.Outputs, graph.ExternalData);
+        return new OnnxGraphSignature(irVersion, opset, inputs, graph.Outputs, graph.ExternalData) { OperatorDomains = domains };
     }
 
     private sealed class GraphParts

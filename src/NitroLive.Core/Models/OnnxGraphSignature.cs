@@ -47,6 +47,18 @@ public sealed record OnnxGraphSignature(
     IReadOnlyList<OnnxTensorInfo> Outputs,
     IReadOnlyDictionary<string, long> ExternalData)
 {
+    /// <summary>The operator domain of ONNX Runtime's contrib operators (fused attention, GroupNorm, ...).</summary>
+    public const string OnnxRuntimeContribDomain = "com.microsoft";
+
+    /// <summary>
+    /// The operator domains the file imports besides ONNX's own (<c>com.microsoft</c> for ONNX Runtime's contrib
+    /// operators, which its diffusion fusions write), in file order.
+    /// </summary>
+    public IReadOnlyList<string> OperatorDomains { get; init; } = [];
+
+    /// <summary>True when the graph imports ONNX Runtime's contrib operators, as a graph through its fusions does.</summary>
+    public bool UsesOnnxRuntimeContribOperators => OperatorDomains.Contains(OnnxRuntimeContribDomain, StringComparer.Ordinal);
+
     /// <summary>The input named <paramref name="name"/>, or null.</summary>
     public OnnxTensorInfo? Input(string name) => Inputs.FirstOrDefault(i => i.Name == name);
 

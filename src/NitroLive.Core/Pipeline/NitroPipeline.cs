@@ -160,6 +160,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             }
         }
 
+        if (_providers.IsCuda && FusionAdvice.ForPortableUnet(Folder) is { } advice)
+        {
+            Log.PortableUnetOnCuda(_logger, Folder.Directory, advice);
+        }
+
         // Last, so that a constructor that throws leaves no thread behind.
         _thread = new GeneratorThread("nitrolive-generator");
         var decoders = _draftDecoder is null ? _decoder.Layout.Folder : $"{_decoder.Layout.Folder}, drafts {_draftDecoder.Layout.Folder}";
@@ -775,6 +780,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         [LoggerMessage(EventId = 1112, Level = LogLevel.Information,
             Message = "{Model} of {Directory} runs on the session opened for {SharedFrom}: same files")]
         public static partial void SessionShared(ILogger logger, string model, string directory, string sharedFrom);
+
+        [LoggerMessage(EventId = 1114, Level = LogLevel.Information, Message = "{Directory}: {Advice}")]
+        public static partial void PortableUnetOnCuda(ILogger logger, string directory, string advice);
 
         [LoggerMessage(EventId = 1106, Level = LogLevel.Warning,
             Message = "{Decoder} is float16 and its config sets force_upcast: SDXL's VAE overflows in float16 (black or NaN images); use the fp16-fix VAE, a float32 export, or the tiny decoder")]

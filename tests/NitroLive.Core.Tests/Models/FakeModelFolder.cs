@@ -37,12 +37,15 @@ internal sealed class FakeModelFolder : IDisposable
             {"_class_name": "AutoencoderKL", "block_out_channels": [32, 64, 64], "latent_channels": 4,
              "scaling_factor": 0.5, "force_upcast": false}
             """);
-        WriteJson("nitrolive.json", """
-            {"display_name": "Fake", "variant": "tiny", "family": "nitro-tiny", "shifted_timestep": 250,
-             "original_inference_steps": 4, "native_width": 128, "native_height": 128, "supported_steps": [1, 2, 3, 4],
-             "sizes": [[128, 128], [64, 128]], "embedded_demo": true, "license": "MIT"}
-            """);
+        WriteManifest(embeddedDemo: true);
     }
+
+    /// <summary>nitrolive.json, as the embedded demo model's (true) or as an exported real model's (false).</summary>
+    public void WriteManifest(bool embeddedDemo) => WriteJson("nitrolive.json", $$"""
+        {"display_name": "Fake", "variant": "tiny", "family": "nitro-tiny", "shifted_timestep": 250,
+         "original_inference_steps": 4, "native_width": 128, "native_height": 128, "supported_steps": [1, 2, 3, 4],
+         "sizes": [[128, 128], [64, 128]], "embedded_demo": {{(embeddedDemo ? "true" : "false")}}, "license": "MIT"}
+        """);
 
     public string Directory { get; }
 

@@ -24,6 +24,21 @@ public sealed class VerifyModelCommandTests : IDisposable
         Assert.Matches(@"output\s+hidden_states\.3\s+float32 \[batch_size, 77, 64\]", text);
         Assert.Matches(@"nitrolive\.json\s+\d+ bytes", text);
         Assert.Contains("  example prompts: 0, vocabulary: any text", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("note:", text, StringComparison.Ordinal);
+        Assert.Contains("OK: no problems found", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnExportedModelWithAPortableUnetPassesWithANoteThatTheFusedExportIsFasterOnCuda()
+    {
+        _folder.WriteManifest(embeddedDemo: false);
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--no-load"], output, new StringWriter());
+
+        var text = output.ToString();
+        Assert.Equal(0, code);
+        Assert.Contains("  note: the UNet has no ONNX Runtime fusions", text, StringComparison.Ordinal);
         Assert.Contains("OK: no problems found", text, StringComparison.Ordinal);
     }
 
@@ -79,6 +94,7 @@ public sealed class VerifyModelCommandTests : IDisposable
             "the graph needs an operator only the CUDA provider has, as ONNX Runtime's diffusion fusions do. This machine is on CPU (CPU requested): make CUDA load",
             unet, StringComparison.Ordinal);
         Assert.Contains("--no-ort-optimize", unet, StringComparison.Ordinal);
+        Assert.Contains(", batch dynamic, ONNX Runtime fusions", text, StringComparison.Ordinal);
     }
 
     [Fact]
