@@ -190,6 +190,45 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertIn("| quickplain |", (self.out / "table.md").read_text())
 
 
+class CommittedFusedGraph(unittest.TestCase):
+    """bench/gpu/fused-unet.onnx.xz, the fused UNet GPU run 5 brought back: what later visits time with random weights
+    must stay the graph the figures came from, with the interface the C# pipeline reads."""
+
+    def setUp(self):
+        data = lzma.decompress((REPO / "bench" / "gpu" / "fused-unet.onnx.xz").read_bytes())
+        self.model = onnx.load_from_string(data)
+
+    def test_it_declares_the_unet_interface_nitrolive_feeds_with_float32_io(self):
+        g = self.model.graph
+        declared = {v.name: (v.type.tensor_type.elem_type,
+                             [d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim])
+                    for v in [*g.input, *g.output]}
+        self.assertEqual(declared, {
+            "sample": (TensorProto.FLOAT, ["batch_size", 4, "height", "width"]),
+            "timestep": (TensorProto.INT64, ["steps"]),
+            "encoder_hidden_states": (TensorProto.FLOAT, ["batch_size", "sequence_length", 2048]),
+            "text_embeds": (TensorProto.FLOAT, ["batch_size", 1280]),
+            "time_ids": (TensorProto.FLOAT, ["batch_size", 6]),
+            "out_sample": (TensorProto.FLOAT, ["batch_size", 4, "height", "width"]),
+        })
+
+    def test_it_holds_the_fusions_the_performance_record_names(self):
+        fused = {}
+        for node in self.model.graph.node:
+            if node.domain == "com.microsoft":
+                fused[node.op_type] = fused.get(node.op_type, 0) + 1
+        self.assertEqual(fused, {"MultiHeadAttention": 140, "GroupNorm": 46, "BiasSplitGelu": 70, "NhwcConv": 51})
+        self.assertIn(("com.microsoft", 1), [(o.domain, o.version) for o in self.model.opset_import])
+
+    def test_random_weights_can_lay_out_all_of_its_weights_in_one_file(self):
+        spans = random_weights.external_spans(self.model)
+        self.assertEqual(list(spans), ["model.onnx_data"])
+        tensors = spans["model.onnx_data"]
+        self.assertEqual(len(tensors), 1033)
+        self.assertAlmostEqual(sum(length for _, length, _ in tensors) / 1e9, 5.13, places=2)
+        self.assertEqual({dtype for _, _, dtype in tensors}, {np.float16, np.float32})
+
+
 def unet_like_graph(folder: Path) -> bytes:
     """A graph saved as the exporter saves one (weights over 1 KB in model.onnx_data); returns the graph file."""
     folder.mkdir()
