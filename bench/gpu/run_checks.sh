@@ -81,6 +81,53 @@ bench() {
   log "bench $name ($sdxl) rc=$rc in $(( $(date +%s) - s ))s"
 }
 runs=${RUNS:-8}
+
+# The product itself: the web app on an SDXL-size folder with its defaults (startup and warm-up until /readyz), then
+# `nitrolive bench live` typists over its hub, 1 and then 4 of them. WEB is its self-contained executable; by default
+# the CLI's folder plus what the web app adds (web.tar.xz from prepare.sh, in /tmp/nl), unpacked once to /tmp/nl/web
+# (WEB= turns the step off).
+if [ -z "${WEB+set}" ] && [ -f /tmp/nl/web.tar.xz ]; then
+  if [ ! -x /tmp/nl/web/NitroLive.Web ]; then
+    rm -rf /tmp/nl/web && cp -a "$(dirname "$APP")" /tmp/nl/web && tar -C /tmp/nl/web -xJf /tmp/nl/web.tar.xz \
+      || log "web app: unpacking web.tar.xz failed"
+  fi
+  WEB=/tmp/nl/web/NitroLive.Web
+fi
+readyz() {
+  python3 -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:$1/readyz', timeout=2).status != 200)" 2>/dev/null
+}
+live() {
+  local name=$1 model port=${LIVE_PORT:-5099} duration=${LIVE_DURATION:-20}
+  model=$(cd "$2" && pwd)  # the server runs in its own folder
+  if [ -f "$out/live-$name.done" ]; then log "live $name: kept from an earlier call"; return; fi
+  if [ -z "${WEB:-}" ] || [ ! -x "$WEB" ]; then log "live $name skipped: no web app (web.tar.xz)"; return; fi
+  local s=$(date +%s)
+  local left=$(( deadline - s - 10 ))
+  # Startup, then two runs of warm-up + duration + the typists' connecting.
+  local runs_s=$(( 2 * (duration + 15) ))
+  if [ $left -lt $(( runs_s + 30 )) ]; then log "live $name skipped: ${left}s left"; return; fi
+  (cd "$(dirname "$WEB")" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" NitroLive__Model__Directory="$model" \
+    NitroLive__Model__Provider="$provider" "$WEB") > "$out/live-$name-server.log" 2>&1 &
+  local server=$! ready=
+  while [ $(( $(date +%s) - s )) -lt $(( left - runs_s )) ] && kill -0 $server 2>/dev/null; do
+    readyz "$port" && { ready=1; break; }
+    sleep 1
+  done
+  if [ -z "$ready" ]; then
+    log "live $name: no /readyz after $(( $(date +%s) - s ))s: $(tail -3 "$out/live-$name-server.log" | tr '\n' ' ' | cut -c1-300)"
+    kill $server 2>/dev/null; wait $server 2>/dev/null
+    return
+  fi
+  log "live $name: ready in $(( $(date +%s) - s ))s ($(grep -ho 'Generator instances: .*' "$out/live-$name-server.log" | head -1))"
+  local n
+  for n in 1 4; do
+    timeout $(( duration + 60 )) "$APP" bench live --url "http://127.0.0.1:$port/" --clients $n --duration "$duration" \
+      --warmup 5 > "$out/live-$name-$n.json" 2> "$out/live-$name-$n.err"
+    log "live $name, $n client(s): rc=$? $(grep -o '"overhead_ratio": [0-9.]*' "$out/live-$name-$n.json")"
+  done
+  kill $server 2>/dev/null; wait $server 2>/dev/null
+  touch "$out/live-$name.done"
+}
 # The QUICK pair for one folder: 1 step at 512 and 1024, batch 1 and 4, then batch 1 with CUDA graphs (NAME, NAMEgraphs).
 quick_pair() {
   bench "$1" "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1 --batch 1,4 --runs $runs --warmup 2 --prompts hit
@@ -131,6 +178,7 @@ if [ -n "${QUICK:-}" ]; then
     "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
     quick_pair quick
     bench quickdrafts "${LIMIT_SMALL:-80}" --drafts --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
+    live sdxl "$sdxl"
   else
     log "no fused UNet after $(( $(date +%s) - t0 ))s: $(cat "$job"/status-fused 2>/dev/null | tr '\n' ' ')"
     cat "$job"/export-fused-*.log 2>/dev/null | tr '\r' '\n' | grep -v '^fusion: ' | tail -5
@@ -165,6 +213,7 @@ bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1
 if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
   bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit
 fi
+live sdxl "$sdxl"
 # The product's draft path: one pipeline with both decoders, every request a draft (the tiny decoder; --tiny-decoder
 # on a CLI older than --drafts).
 drafts=--tiny-decoder; "$APP" bench pipeline --help 2>&1 | grep -q -- --drafts && drafts=--drafts

@@ -47,3 +47,33 @@ for path in sorted(out.glob("bench-*.jsonl")):
               f"{spread(s, 'unet_step_ms')} | {p50(s, 'decode_ms'):.1f} | "
               f"{p50(miss, 'text_encode_ms') if miss else float('nan'):.1f} | {spread(s, 'total_ms')} | "
               f"{r.get('images_per_second_p50', 0):.1f} | {step / floor_ms:.1f}x | {p50(s, 'jpeg_q85_encode_ms'):.1f} |")
+
+
+def live_row(path):
+    """One `nitrolive bench live` result (live-NAME-CLIENTS.json), or None when the run left no complete object."""
+    try:
+        r = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return r if isinstance(r, dict) and "clients" in r else None
+
+
+# The web app's live runs (run_checks.sh's `live` step): typists over the hub of the product itself.
+live = []
+for path in out.glob("live-*-*.json"):
+    name, clients = path.stem[5:].rsplit("-", 1)
+    if clients.isdigit() and (r := live_row(path)) is not None:
+        live.append((name, int(clients), r))
+if live:
+    print()
+    print("| live | clients | frames/s | keystroke to frame p50 (p95) ms | its generation p50 ms | overhead_ratio | "
+          "stale | full picture p50 ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, clients, r in sorted(live, key=lambda x: (x[0], x[1])):
+        k = r.get("keystroke_to_frame_ms") or {}
+        full = r.get("keystroke_to_full_frame_ms") or {}
+        gen = r.get("pipeline_ms_of_final_frames") or {}
+        print(f"| {name} | {clients} | {r.get('fps_total', 0):.1f} | {k.get('p50', float('nan')):.1f} "
+              f"({k.get('p95', float('nan')):.1f}) | {gen.get('p50', float('nan')):.1f} | "
+              f"{r.get('overhead_ratio') or float('nan'):.2f} | {r.get('stale_frames', '?')} | "
+              f"{full.get('p50', float('nan')):.1f} |")

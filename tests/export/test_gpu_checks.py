@@ -5,7 +5,9 @@ from __future__ import annotations
 import lzma
 import os
 import shutil
+import socket
 import subprocess
+import urllib.request
 import sys
 import tempfile
 import unittest
@@ -26,6 +28,14 @@ FAKE_CLI = r"""#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"
 [ "$1" = verify-model ] && { echo "OK: no problems found"; exit 0; }
 [[ " $* " == *" --help "* ]] && { echo "  --cuda-graphs  --drafts"; exit 0; }
+if [ "$1 $2" = "bench live" ]; then
+  url=$4; clients=$6
+  # Answers only while the web app serves, as the real typists would.
+  python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + 'readyz', timeout=2)" "$url" || exit 1
+  echo "{\"clients\": $clients, \"fps_total\": 12.5, \"keystroke_to_frame_ms\": {\"p50\": 50.0, \"p95\": 61.0},
+   \"pipeline_ms_of_final_frames\": {\"p50\": 45.0}, \"overhead_ratio\": 1.11, \"stale_frames\": 0}" | python3 -m json.tool
+  exit 0
+fi
 model=; sizes=; batches=; graphs=false; drafts=false
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +56,34 @@ if [ ${#rows[@]} -eq 1 ]; then echo "${rows[0]}" | python3 -m json.tool; else
   for r in "${rows[@]}"; do echo "$r" | tr -d '\n'; echo; done
 fi
 """
+
+
+# Serves /readyz like the web app once warmed up, on the port ASPNETCORE_URLS names, and logs what it was started with.
+FAKE_WEB = """#!{python}
+import http.server, os
+port = int(os.environ["ASPNETCORE_URLS"].rsplit(":", 1)[1])
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(f"web {{os.environ['NitroLive__Model__Directory']}} {{os.environ['NitroLive__Model__Provider']}}\\n")
+
+
+class Ready(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/readyz" else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+print("Generator instances: 1 (configured) on CUDA", flush=True)
+http.server.HTTPServer(("127.0.0.1", port), Ready).serve_forever()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class QuickGpuChecks(unittest.TestCase):
@@ -79,14 +117,14 @@ class QuickGpuChecks(unittest.TestCase):
         (self.job / "export-fused-transformers.log").write_text(
             "2026-11-27 unet (realism): ONNX Runtime 1.30.0 fusions (unet, 300 s), fp16 by ORT's converter\n")
 
-    def run_checks(self, **env):
-        # FUSED_GRAPH empty: these tests choose whether an earlier visit's graph is there, not bench/gpu/.
+    def run_checks(self, budget=60, **env):
+        # FUSED_GRAPH and WEB empty: these tests choose whether an earlier visit's graph and the web app are there.
         full = dict(os.environ, APP=str(self.cli), PROVIDER="cpu", QUICK="1", NEEDS="20", RUNS="1", FUSED_GRAPH="",
-                    PYTHON=sys.executable,
+                    WEB="", PYTHON=sys.executable,
                     GPU_TMP=str(self.tmp), OUT=str(self.out), FAKE_LOG=str(self.log))
         full.update(env)
-        return subprocess.run(["bash", "bench/gpu/run_checks.sh", "60"], cwd=REPO, env=full, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(["bash", "bench/gpu/run_checks.sh", str(budget)], cwd=REPO, env=full,
+                              capture_output=True, text=True, timeout=budget + 60)
 
     def calls(self):
         return self.log.read_text().splitlines() if self.log.exists() else []
@@ -166,6 +204,32 @@ class QuickGpuChecks(unittest.TestCase):
         again = self.run_checks(QUICK="", FUSED_GRAPH=str(graph), RESUME="1")
         self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
         self.assertEqual([c.split()[0] for c in self.calls()[first:] if "--help" not in c], ["verify-model"])
+
+    def test_the_web_app_serves_the_fused_folder_to_typists_and_is_stopped_after(self):
+        self.write_fused_unet()
+        web = self.tmp / "web" / "NitroLive.Web"
+        web.parent.mkdir()
+        web.write_text(FAKE_WEB.format(python=sys.executable))
+        web.chmod(0o755)
+        port = free_port()
+
+        done = self.run_checks(budget=120, WEB=str(web), LIVE_PORT=str(port), LIVE_DURATION="1")
+
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        mixed = self.tmp / "sdxl-mixed"
+        calls = self.calls()
+        # After the fused UNet's timings: the web app on that folder, then 1 and 4 typists while it serves.
+        self.assertEqual(calls[6], f"web {mixed} cpu")
+        self.assertRegex(calls[7], rf"^bench live --url http://127.0.0.1:{port}/ --clients 1 ")
+        self.assertRegex(calls[8], rf"^bench live --url http://127.0.0.1:{port}/ --clients 4 ")
+        self.assertEqual(len(calls), 9)
+        self.assertIn("ready in", done.stdout)
+        self.assertIn("Generator instances: 1 (configured) on CUDA", done.stdout)
+        table = (self.out / "table.md").read_text()
+        self.assertIn("| sdxl | 1 | 12.5 | 50.0 (61.0) | 45.0 | 1.11 | 0 |", table)
+        self.assertIn("| sdxl | 4 |", table)
+        with self.assertRaises(OSError):  # the server is gone
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
 
     def test_a_second_call_with_resume_runs_only_what_the_first_did_not_finish(self):
         self.write_fused_unet()
