@@ -7,10 +7,11 @@ import os
 import shutil
 import socket
 import subprocess
-import urllib.request
 import sys
+import tarfile
 import tempfile
 import unittest
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -138,20 +139,27 @@ class QuickGpuChecks(unittest.TestCase):
                 for c in self.calls()]
         self.assertEqual(runs, [("bench", str(self.plain)), ("bench", str(self.plain)),
                                 ("verify-model", str(mixed)),
-                                ("bench", str(mixed)), ("bench", str(mixed)), ("bench", str(mixed))])
+                                ("bench", str(mixed)), ("bench", str(mixed)), ("bench", str(mixed)),
+                                ("bench", str(mixed))])
         self.assertIn("--cuda-graphs", self.calls()[1])
         self.assertIn("--drafts", self.calls()[5])
+        self.assertIn("--drafts --threads 1 ", self.calls()[6])
         # The fused UNet and the portable folder's other parts, as hard links (no 5 GB copies).
         self.assertEqual((mixed / "unet" / "model.onnx").stat().st_ino, (self.fused_unet / "model.onnx").stat().st_ino)
         self.assertEqual((mixed / "text_encoder" / "model.onnx").stat().st_ino,
                          (self.plain / "text_encoder" / "model.onnx").stat().st_ino)
         # The table printed last has every run, the drafts' single indented object included.
         table = (self.out / "table.md").read_text()
-        for run in ("quickplain", "quickplaingraphs", "quick", "quickgraphs", "quickdrafts"):
+        for run in ("quickplain", "quickplaingraphs", "quick", "quickgraphs", "quickdrafts", "quickdraftsthreads1"):
             self.assertRegex(table, rf"\n\| {run} \|", run)
         self.assertIn("| quickdrafts | 1024x1024 | 1 | 1 | device tiny | 10.0 (9.0-11.0) |", table)
         self.assertTrue(done.stdout.rstrip().endswith(table.rstrip().splitlines()[-1]))
-        self.assertTrue((self.out / "gpu-logs.tar.gz").exists())
+        # At most 8 files come back from a call: the archive (JSON lines inside), the table, the fused graph, and as many
+        # JSON lines on their own as there is room for.
+        returned = sorted(p.name for p in self.out.iterdir())
+        self.assertEqual(len(returned), 8, returned)
+        with tarfile.open(self.out / "gpu-logs.tar.gz") as logs:
+            self.assertIn("./bench-quickdraftsthreads1.jsonl", logs.getnames())
         # The fused UNet's graph comes back (its weights stay behind), for the next visit to time without fusing.
         self.assertEqual(lzma.decompress((self.out / "fused-unet.onnx.xz").read_bytes()), b"fused unet")
 
@@ -162,7 +170,7 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         mixed = self.tmp / "sdxl-mixed"
         self.assertEqual([c.split()[0] for c in self.calls()], ["bench", "bench", "verify-model", "bench", "bench",
-                                                                "bench"])
+                                                                "bench", "bench"])
         self.assertIn(f"--model {mixed} ", self.calls()[3])
         self.assertEqual(sorted(p.name for p in (mixed / "unet").iterdir()),
                          ["config.json", "model.onnx", "model.onnx_data"])
@@ -186,12 +194,14 @@ class QuickGpuChecks(unittest.TestCase):
         mixed = self.tmp / "sdxl-mixed"
         benches = [c for c in self.calls() if c.startswith(("bench", "verify-model")) and "--help" not in c]
         models = [c.split()[c.split().index("--model") + 1] if "--model" in c else c.split()[1] for c in benches]
-        # verify-model, then device, graphs, drafts and host latents on the fused UNet, then the portable baseline.
-        self.assertEqual(models, [str(mixed)] * 5 + [str(self.plain)])
+        # verify-model, then device, graphs, drafts (with ORT's threads, then one) and host latents on the fused UNet,
+        # then the portable baseline.
+        self.assertEqual(models, [str(mixed)] * 6 + [str(self.plain)])
         self.assertIn("--steps 1,4", benches[1])
         self.assertIn("--cuda-graphs", benches[2])
         self.assertIn("--drafts", benches[3])
-        self.assertIn("--latents host", benches[4])
+        self.assertIn("--drafts --threads 1 ", benches[4])
+        self.assertIn("--latents host", benches[5])
         model = onnx.load(str(mixed / "unet" / "model.onnx"))
         self.assertEqual(numpy_helper.to_array(model.graph.initializer[0]).dtype, np.float16)
         self.assertEqual((self.plain / "unet" / "model.onnx").read_bytes(), b"portable unet")
@@ -219,10 +229,10 @@ class QuickGpuChecks(unittest.TestCase):
         mixed = self.tmp / "sdxl-mixed"
         calls = self.calls()
         # After the fused UNet's timings: the web app on that folder, then 1 and 4 typists while it serves.
-        self.assertEqual(calls[6], f"web {mixed} cpu")
-        self.assertRegex(calls[7], rf"^bench live --url http://127.0.0.1:{port}/ --clients 1 ")
-        self.assertRegex(calls[8], rf"^bench live --url http://127.0.0.1:{port}/ --clients 4 ")
-        self.assertEqual(len(calls), 9)
+        self.assertEqual(calls[7], f"web {mixed} cpu")
+        self.assertRegex(calls[8], rf"^bench live --url http://127.0.0.1:{port}/ --clients 1 ")
+        self.assertRegex(calls[9], rf"^bench live --url http://127.0.0.1:{port}/ --clients 4 ")
+        self.assertEqual(len(calls), 10)
         self.assertIn("ready in", done.stdout)
         self.assertIn("Generator instances: 1 (configured) on CUDA", done.stdout)
         table = (self.out / "table.md").read_text()
