@@ -121,6 +121,16 @@ internal sealed class FakeModelFolder : IDisposable
             [T("out_sample", TensorElementType.Float, "batch_size", 4, "height", "width")],
             nodes: nodes, initializers: initializers);
 
+    /// <summary>A UNet holding one of ONNX Runtime's CUDA-only fused operators, as its diffusion fusions write them.</summary>
+    public void WriteFusedUnet()
+    {
+        var gamma = new OnnxInlineInitializer("gamma", TensorElementType.Float, [4], new byte[16]);
+        WriteUnet(
+            nodes: [new OnnxNodeSpec("GroupNorm", ["sample", "gamma", "beta"], ["out_sample"],
+                new Dictionary<string, long> { ["groups"] = 1, ["activation"] = 0 }, Domain: "com.microsoft")],
+            initializers: [gamma, gamma with { Name = "beta" }]);
+    }
+
     public void WriteJson(string relative, string json) => WriteText(relative, json);
 
     public void WriteText(string relative, string text)

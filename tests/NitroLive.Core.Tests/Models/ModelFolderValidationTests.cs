@@ -397,4 +397,38 @@ public sealed class ModelFolderValidationTests : IDisposable
 
         Assert.Equal($"{missing}: model folder not found", Assert.Single(ex.Problems).ToString());
     }
+
+    [Fact]
+    public void AnExportedModelWhoseUnetHasNoOnnxRuntimeFusionsIsToldTheFusedExportIsFasterOnCuda()
+    {
+        _folder.WriteManifest(embeddedDemo: false);
+
+        var advice = FusionAdvice.ForPortableUnet(ModelFolder.Load(_folder.Directory));
+
+        Assert.NotNull(advice);
+        Assert.Contains("no ONNX Runtime fusions", advice, StringComparison.Ordinal);
+        Assert.Contains("--no-ort-optimize", advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AUnetThroughOnnxRuntimesFusionsNeedsNoAdvice()
+    {
+        _folder.WriteManifest(embeddedDemo: false);
+        _folder.WriteFusedUnet();
+
+        var folder = ModelFolder.Load(_folder.Directory);
+
+        Assert.Equal(["com.microsoft"], folder.Unet.Graph.OperatorDomains);
+        Assert.True(folder.Unet.Graph.UsesOnnxRuntimeContribOperators);
+        Assert.Null(FusionAdvice.ForPortableUnet(folder));
+    }
+
+    [Fact]
+    public void TheEmbeddedDemoModelIsNotToldToFuse()
+    {
+        var folder = ModelFolder.Load(_folder.Directory);
+
+        Assert.Empty(folder.Unet.Graph.OperatorDomains);
+        Assert.Null(FusionAdvice.ForPortableUnet(folder));
+    }
 }

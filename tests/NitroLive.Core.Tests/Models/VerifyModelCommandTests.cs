@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime.Tensors;
 using NitroLive.Cli.Commands;
 using NitroLive.Core.Models;
 
@@ -76,12 +75,7 @@ public sealed class VerifyModelCommandTests : IDisposable
     public void AGraphWithCudaOnlyFusionsOnTheCpuSaysItNeedsCudaAndWhyThisMachineIsNotOnIt()
     {
         // ONNX Runtime's GroupNorm fusion, as an export with its diffusion fusions writes it: a CUDA-only operator.
-        var gamma = new OnnxInlineInitializer("gamma", TensorElementType.Float, [4], new byte[16]);
-        var beta = gamma with { Name = "beta" };
-        _folder.WriteUnet(
-            nodes: [new OnnxNodeSpec("GroupNorm", ["sample", "gamma", "beta"], ["out_sample"],
-                new Dictionary<string, long> { ["groups"] = 1, ["activation"] = 0 }, Domain: "com.microsoft")],
-            initializers: [gamma, beta]);
+        _folder.WriteFusedUnet();
         var output = new StringWriter();
 
         var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter());
