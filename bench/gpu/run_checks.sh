@@ -102,6 +102,10 @@ fi
 readyz() {
   python3 -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:$1/readyz', timeout=2).status != 200)" 2>/dev/null
 }
+# What the GPU holds while the web app serves (nothing else runs on it then): the app's own footprint.
+gpu_memory() {
+  echo "GPU memory used: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader 2>/dev/null || echo unknown)"
+}
 live() {
   local name=$1 model port=${LIVE_PORT:-5099} duration=${LIVE_DURATION:-20}
   model=$(cd "$2" && pwd)  # the server runs in its own folder
@@ -124,12 +128,12 @@ live() {
     kill $server 2>/dev/null; wait $server 2>/dev/null
     return
   fi
-  log "live $name: ready in $(( $(date +%s) - s ))s ($(grep -ho 'Generator instances: .*' "$out/live-$name-server.log" | head -1))"
+  log "live $name: ready in $(( $(date +%s) - s ))s ($(grep -ho 'Generator instances: .*' "$out/live-$name-server.log" | head -1)), $(gpu_memory)"
   local n
   for n in 1 4; do
     timeout $(( duration + 60 )) "$APP" bench live --url "http://127.0.0.1:$port/" --clients $n --duration "$duration" \
       --warmup 5 > "$out/live-$name-$n.json" 2> "$out/live-$name-$n.err"
-    log "live $name, $n client(s): rc=$? $(grep -o '"overhead_ratio": [0-9.]*' "$out/live-$name-$n.json")"
+    log "live $name, $n client(s): rc=$? $(grep -o '"overhead_ratio": [0-9.]*' "$out/live-$name-$n.json"), $(gpu_memory)"
   done
   kill $server 2>/dev/null; wait $server 2>/dev/null
   touch "$out/live-$name.done"
