@@ -21,6 +21,7 @@ mkdir -p "$out"
 finish() {
   cp "$job"/status-* "$job"/export-*.log "$out"/ 2>/dev/null
   [ -n "${OUT:-}" ] || return 0
+  mkdir -p "$OUT"
   cp "$out"/table.md "$OUT"/ 2>/dev/null
   tar -C "$out" -czf "$OUT/gpu-logs.tar.gz" . 2>/dev/null  # everything, the JSON lines too
   # The fused UNet's graph without its weights (random_weights.py): commit it as bench/gpu/fused-unet.onnx.xz and the
