@@ -147,6 +147,13 @@ quick_pair() {
 
 # 2. The SDXL-size folders from start_export.sh: the fused one if ready, else the portable one.
 ready() { awk '$1=="ready"{print $2}' "$job"/status-$1 2>/dev/null; }
+# The same, waited for until the time the timings need is all that is left; prints nothing if it never came.
+wait_ready() {
+  local folder
+  folder=$(ready "$1")
+  while [ -z "$folder" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; folder=$(ready "$1"); done
+  echo "$folder"
+}
 # The exporter writes (and logs) each UNet before the shared parts, so the fused UNet can be timed minutes before the
 # fused folder is whole: next to the portable folder's text encoders and decoders, in /tmp/sdxl-mixed (hard links).
 # The portable folder, as hard links, in /tmp/sdxl-mixed for its UNet to be replaced; fails while it is not ready.
@@ -170,8 +177,7 @@ mixed_from_graph() {
 if [ -n "${QUICK:-}" ]; then
   # The portable folder is ready minutes before the fused UNet (GPU run 4): time it first, as the same-machine
   # baseline, while the fusion runs; then the fused UNet as soon as it is written.
-  sdxl=$(ready plain)
-  while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; sdxl=$(ready plain); done
+  sdxl=$(wait_ready plain)
   [ -n "$sdxl" ] && quick_pair quickplain
   sdxl=${SDXL:-}
   if [ -z "$sdxl" ] && [ -n "$fused_graph" ]; then
@@ -206,8 +212,7 @@ sdxl=${SDXL:-}
 # With an earlier visit's fused graph: the fused UNet with random weights beside the portable folder's other parts, as
 # soon as that folder is ready; the portable folder is then the "other" run, the same-machine baseline.
 if [ -z "$sdxl" ] && [ -n "$fused_graph" ]; then
-  while [ -z "$(ready plain)" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do sleep 5; done
-  sdxl=$(mixed_from_graph)
+  [ -n "$(wait_ready plain)" ] && sdxl=$(mixed_from_graph)
   [ -n "$sdxl" ] && log "fused UNet: graph $fused_graph, random weights"
 fi
 while [ -z "$sdxl" ] && [ $(( $(date +%s) - t0 )) -lt "$wait_export" ]; do

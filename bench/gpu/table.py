@@ -31,6 +31,15 @@ def results(text):
         i = text.find("{", end)
 
 
+def live_row(path):
+    """One `nitrolive bench live` result (live-NAME-CLIENTS.json), or None when the run left no complete object."""
+    try:
+        r = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return r if isinstance(r, dict) and "clients" in r else None
+
+
 out = Path(sys.argv[1])
 print("| run | size | steps | batch | latents | unet step p50 (min-max) ms | decode p50 ms | text encode p50 ms | "
       "total p50 (min-max) ms | img/s | unet / FLOP floor | jpeg q85 p50 ms |")
@@ -47,15 +56,6 @@ for path in sorted(out.glob("bench-*.jsonl")):
               f"{spread(s, 'unet_step_ms')} | {p50(s, 'decode_ms'):.1f} | "
               f"{p50(miss, 'text_encode_ms') if miss else float('nan'):.1f} | {spread(s, 'total_ms')} | "
               f"{r.get('images_per_second_p50', 0):.1f} | {step / floor_ms:.1f}x | {p50(s, 'jpeg_q85_encode_ms'):.1f} |")
-
-
-def live_row(path):
-    """One `nitrolive bench live` result (live-NAME-CLIENTS.json), or None when the run left no complete object."""
-    try:
-        r = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return r if isinstance(r, dict) and "clients" in r else None
 
 
 # The web app's live runs (run_checks.sh's `live` step): typists over the hub of the product itself.

@@ -118,6 +118,12 @@ class QuickGpuChecks(unittest.TestCase):
         (self.job / "export-fused-transformers.log").write_text(
             "2026-11-27 unet (realism): ONNX Runtime 1.30.0 fusions (unet, 300 s), fp16 by ORT's converter\n")
 
+    def earlier_visits_graph(self) -> Path:
+        """What run_checks.sh brings back and bench/gpu/ keeps: a UNet-like graph without its weights, compressed."""
+        graph = self.tmp / "fused-unet.onnx.xz"
+        graph.write_bytes(lzma.compress(unet_like_graph(self.tmp / "earlier")))
+        return graph
+
     def run_checks(self, budget=60, **env):
         # FUSED_GRAPH and WEB empty: these tests choose whether an earlier visit's graph and the web app are there.
         full = dict(os.environ, APP=str(self.cli), PROVIDER="cpu", QUICK="1", NEEDS="20", RUNS="1", FUSED_GRAPH="",
@@ -164,8 +170,7 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertEqual(lzma.decompress((self.out / "fused-unet.onnx.xz").read_bytes()), b"fused unet")
 
     def test_an_earlier_visits_fused_graph_is_timed_with_random_weights_without_waiting_for_a_fusion(self):
-        graph = self.tmp / "fused-unet.onnx.xz"
-        graph.write_bytes(lzma.compress(unet_like_graph(self.tmp / "earlier")))
+        graph = self.earlier_visits_graph()
         done = self.run_checks(FUSED_GRAPH=str(graph))  # no fused export running: status-fused only says "start"
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         mixed = self.tmp / "sdxl-mixed"
@@ -187,8 +192,7 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertFalse((self.out / "fused-unet.onnx.xz").exists())  # nothing new to bring back
 
     def test_the_full_plan_times_an_earlier_visits_fused_graph_and_the_portable_folder_as_its_baseline(self):
-        graph = self.tmp / "fused-unet.onnx.xz"
-        graph.write_bytes(lzma.compress(unet_like_graph(self.tmp / "earlier")))
+        graph = self.earlier_visits_graph()
         done = self.run_checks(QUICK="", FUSED_GRAPH=str(graph))  # every timing, as a visit with time to spare runs
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         mixed = self.tmp / "sdxl-mixed"
