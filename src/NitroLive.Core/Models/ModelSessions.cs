@@ -31,7 +31,7 @@ public static class ModelSessions
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new ModelValidationException(folder.Directory, [LoadProblem(relativePath, providers, ex)]);
+            throw new ModelValidationException(folder.Directory, [LoadProblem(relativePath, GraphOf(folder, relativePath), providers, ex)]);
         }
     }
 
@@ -68,14 +68,27 @@ public static class ModelSessions
         return paths;
     }
 
-    private static ModelProblem LoadProblem(string relativePath, ExecutionProviderSelector providers, OnnxRuntimeException ex)
+    private static OnnxGraphSignature? GraphOf(ModelFolder folder, string relativePath) => relativePath switch
+    {
+        ModelFolder.TextEncoderPath => folder.TextEncoder.Graph,
+        ModelFolder.TextEncoder2Path => folder.TextEncoder2.Graph,
+        ModelFolder.UnetPath => folder.Unet.Graph,
+        ModelFolder.VaeDecoderPath => folder.VaeDecoder.Graph,
+        ModelFolder.VaeDecoderTinyPath => folder.VaeDecoderTiny?.Graph,
+        _ => null,
+    };
+
+    private static ModelProblem LoadProblem(string relativePath, OnnxGraphSignature? graph, ExecutionProviderSelector providers, OnnxRuntimeException ex)
     {
         var firstLine = ex.Message.Split('\n', 2)[0].Trim();
         var problem = $"ONNX Runtime cannot open it on {providers.Provider} ({firstLine})";
-        if (!providers.IsCuda && firstLine.Contains("Could not find an implementation for", StringComparison.Ordinal))
+        if (!providers.IsCuda
+            && graph is { UsesOnnxRuntimeContribOperators: true }
+            && firstLine.Contains("Could not find an implementation for", StringComparison.Ordinal))
         {
             // What a folder exported with ONNX Runtime's diffusion fusions meets on a machine whose CUDA did not load: the
-            // fused operators exist for CUDA only. Say so, and why this machine is not on CUDA (the missing library).
+            // fused operators exist for CUDA only. Say so, and why this machine is not on CUDA (the missing library). A graph
+            // without ONNX Runtime's own operators that meets the same message has another cause, which the hint would hide.
             problem += ": the graph needs an operator only the CUDA provider has, as ONNX Runtime's diffusion fusions do. This machine "
                 + $"is on {providers.Provider} ({providers.Reason}): make CUDA load (docs/real-models.md) or export a portable folder "
                 + "with --no-ort-optimize";

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
 using NitroLive.Cli.Commands;
 using NitroLive.Core.Models;
 
@@ -89,6 +90,28 @@ public sealed class VerifyModelCommandTests : IDisposable
             unet, StringComparison.Ordinal);
         Assert.Contains("--no-ort-optimize", unet, StringComparison.Ordinal);
         Assert.Contains(", batch dynamic, ONNX Runtime fusions", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AStandardOperatorTheCpuCannotRunIsNotBlamedOnCudaOnlyFusions()
+    {
+        // Same ONNX Runtime message as a fused graph on the CPU, but every operator is ONNX's own: the CUDA hint would mislead.
+        _folder.WriteUnet(nodes:
+        [
+            new OnnxNodeSpec("Cast", ["sample"], ["narrow"], new Dictionary<string, long> { ["to"] = (long)TensorElementType.UInt16 }),
+            new OnnxNodeSpec("Min", ["narrow", "narrow"], ["sum"]),
+            new OnnxNodeSpec("Cast", ["sum"], ["out_sample"], new Dictionary<string, long> { ["to"] = (long)TensorElementType.Float }),
+        ]);
+        var output = new StringWriter();
+
+        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter());
+
+        var text = output.ToString();
+        Assert.Equal(1, code);
+        var unet = text.Split('\n').Single(line => line.StartsWith("  unet/model.onnx: ", StringComparison.Ordinal));
+        Assert.Contains("Could not find an implementation for Min", unet, StringComparison.Ordinal);
+        Assert.DoesNotContain("CUDA", unet, StringComparison.Ordinal);
+        Assert.DoesNotContain("ONNX Runtime fusions", text, StringComparison.Ordinal);
     }
 
     [Fact]
