@@ -265,8 +265,9 @@ public sealed class TimingsMessage
     public string Provider { get; set; } = string.Empty;
 
     /// <summary>
-    /// No generation ran: the request reads exactly as the previous frame's (a trailing space, a change of case, text
-    /// past CLIP's 75 tokens), so that picture answers it; every stage time is then 0.
+    /// No generation ran: a picture of the same key was already made, the one on screen (the request reads exactly as it:
+    /// a trailing space, a change of case, text past CLIP's 75 tokens) or one in the frame cache, and answers it; every
+    /// stage time is then 0.
     /// </summary>
     [DataMember(Name = "reused")]
     public bool Reused { get; set; }
