@@ -38,7 +38,7 @@ FROM ${CUDA_IMAGE} AS runtime
 # OpenSSL backs ASP.NET Core data protection (antiforgery, Blazor circuits); certificates for outbound TLS.
 # Globalization is invariant (Directory.Build.props), so no ICU.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libssl3t64 zlib1g \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates libssl3t64 zlib1g \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet

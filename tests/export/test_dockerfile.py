@@ -179,6 +179,23 @@ class DockerfileShape(unittest.TestCase):
                         "docs/real-models.md and the Dockerfile use NitroLive:Model:Directory; the app binds "
                         f"its model folder elsewhere ({[str(c.relative_to(REPO)) for c in binds_model]})")
 
+    def test_the_stand_in_build_replaces_every_base_image_the_dockerfile_pulls(self):
+        # tools/docker/build-with-standins.sh builds this Dockerfile where no registry is reachable: a base image it
+        # does not replace would make that build pull, and fail, there.
+        pulled = set()
+        for keyword, rest in instructions():
+            if keyword == "FROM":
+                pulled.update(re.findall(r"\$\{(\w+)\}", rest.split()[0]))
+        self.assertTrue(pulled, "every FROM names its image through an ARG")
+        for keyword, rest in instructions():
+            if keyword == "FROM":
+                image = rest.split()[0]
+                stage_names = [s["name"] for s in self.stages]
+                self.assertTrue(image.startswith("${") or image in stage_names, f"FROM {image} cannot be replaced")
+        script = (REPO / "tools" / "docker" / "build-with-standins.sh").read_text(encoding="utf-8")
+        replaced = set(re.findall(r"--build-arg (\w+)=localhost/", script))
+        self.assertEqual(pulled, replaced)
+
     def test_dockerignore_keeps_build_outputs_and_history_out_of_the_context(self):
         for rel in (".git", "src/NitroLive.Web/bin", "src/NitroLive.Core/obj", "tests", "tools/export"):
             self.assertTrue(ignored(rel), f"{rel} should not be sent to the Docker daemon")
