@@ -1,19 +1,23 @@
 """The Dockerfile, checked without a Docker engine: what it copies exists, the restore layer has every project the
 web app needs, the runtime stage is what docs/real-models.md promises, the health check hits an endpoint the app
-maps, and the publish command it runs works here and gives a lean Linux-only output.
+maps, and the publish command it runs works here and gives a lean Linux-only output. Then the whole Dockerfile is built
+and run with buildah on local stand-ins for its base images (StandInImage).
 
 Run: /usr/bin/python3 -m unittest discover -s tests/export
 """
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
 import unittest
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -255,6 +259,69 @@ class PublishOutput(unittest.TestCase):
         self.assertTrue((self.out / "models" / "nitro-tiny" / "nitrolive.json").is_file())
         self.assertTrue((self.out / "models" / "nitro-tiny" / "unet" / "model.onnx").is_file())
 
+
+def ubuntu_archive_reachable() -> bool:
+    try:
+        with urllib.request.urlopen("http://archive.ubuntu.com/ubuntu/dists/noble/Release", timeout=10) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"),
+                     "needs root and apt-get (buildah, debootstrap, chroot isolation)")
+class StandInImage(unittest.TestCase):
+    """The Dockerfile, unchanged, built and run with buildah on local stand-ins for its base images
+    (tools/docker/build-with-standins.sh, about 3 minutes here); docs/real-models.md, section 7."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not ubuntu_archive_reachable():
+            raise unittest.SkipTest("the Ubuntu archive (the runtime stand-in's source) is not reachable")
+        cls.out = Path(tempfile.mkdtemp(prefix="nitrolive-standins-"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        cls.result = subprocess.run(
+            ["bash", str(REPO / "tools" / "docker" / "build-with-standins.sh"), str(cls.out)],
+            cwd=REPO, capture_output=True, text=True, timeout=1200, env={**os.environ, "PORT": str(port)})
+        summary = cls.out / "summary.json"
+        cls.summary = json.loads(summary.read_text()) if summary.is_file() else None
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def setUp(self):
+        log = (self.out / "build.log").read_text(errors="replace") if (self.out / "build.log").is_file() else ""
+        self.assertEqual(self.result.returncode, 0, (self.result.stderr + "\n" + log)[-6000:])
+        self.assertIsNotNone(self.summary)
+
+    def test_the_image_runs_its_entrypoint_as_the_non_root_user_with_the_embedded_model(self):
+        embedded = self.summary["embedded"]
+        self.assertEqual(self.summary["image_config"]["user"], "nitrolive")
+        self.assertEqual(embedded["server_uid"], self.summary["user_uid"])
+        self.assertNotEqual(embedded["server_uid"], 0)
+        self.assertEqual(embedded["loaded"]["folder"], "/app/models/nitro-tiny")
+        self.assertEqual(embedded["readyz"]["status"], "Healthy")
+        self.assertEqual((embedded["healthz"], embedded["page"]), (200, 200))
+
+    def test_without_cuda_in_the_image_the_app_says_which_library_is_missing_and_runs_on_the_cpu(self):
+        self.assertEqual(self.summary["embedded"]["loaded"]["provider"], "CPU")
+        self.assertRegex(self.summary["embedded"]["provider_log"], r"^CPU: CUDA unavailable: lib\S+\.so[.\d]* not found$")
+
+    def test_the_health_check_passes_while_the_app_serves_and_fails_once_it_stops(self):
+        self.assertEqual(self.summary["embedded"]["healthcheck_exit"], 0)
+        self.assertNotEqual(self.summary["embedded"]["healthcheck_exit_with_the_app_stopped"], 0)
+
+    def test_a_model_folder_mounted_read_only_is_served(self):
+        self.assertEqual(self.summary["mounted"]["loaded"]["folder"], "/mnt/models/nitro-tiny")
+        self.assertEqual(self.summary["mounted"]["readyz"]["status"], "Healthy")
+
+    def test_the_image_holds_no_windows_or_macos_binaries_and_a_lean_app(self):
+        self.assertEqual(self.summary["windows_or_macos_files"], 0)
+        self.assertLess(self.summary["app_mb"], 400)
+        self.assertIn("/models", self.summary["image_config"]["volumes"])
 
 if __name__ == "__main__":
     unittest.main()

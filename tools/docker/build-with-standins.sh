@@ -104,6 +104,11 @@ if [ -n "$NUGET_CACHE" ] && [ -d "$NUGET_CACHE" ]; then
     # Only saves downloads: the restore still runs in the build stage, and the cache is not part of any layer.
     volumes=(--volume "$NUGET_CACHE:/root/.nuget/packages")
 fi
+# Stage containers buildah bud leaves behind, and the previous build of the image (vfs keeps a full copy of each).
+"${B[@]}" containers --format '{{.ContainerName}} {{.ImageName}}' \
+    | awk '$2 ~ /^localhost\/(standin\/|nitrolive:standin)/ { print $1 }' | xargs -r "${B[@]}" rm > /dev/null
+"${B[@]}" rmi -f "$IMAGE" > /dev/null 2>&1 || true
+
 say "buildah bud (docker format, so HEALTHCHECK is kept)"
 start=$(date +%s)
 "${B[@]}" bud --isolation chroot --format docker --layers=false "${volumes[@]}" \
@@ -160,13 +165,14 @@ stop_server() {
 }
 trap 'stop_server; "${B[@]}" rm "$c" > /dev/null 2>&1 || true' EXIT
 
-# Runs the image's entrypoint as its user, on the host's network in place of -p; extra arguments are buildah run's.
+# Runs the image's entrypoint as the image's USER (buildah run's default, as docker run's), on the host's network in
+# place of -p; extra arguments are buildah run's.
 serve() {
     local name=$1; shift
     local entry
     entry=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["entrypoint"]))' "$OUT/image-config.json")
     # shellcheck disable=SC2086 # the entrypoint's words
-    "${B[@]}" run --isolation chroot --user nitrolive --env "ASPNETCORE_HTTP_PORTS=$PORT" "$@" "$c" -- $entry \
+    "${B[@]}" run --isolation chroot --env "ASPNETCORE_HTTP_PORTS=$PORT" "$@" "$c" -- $entry \
         > "$OUT/server-$name.log" 2>&1 &
     server_pid=$!
     local deadline=$(( $(date +%s) + 120 ))
@@ -184,7 +190,7 @@ ready_s=$(( $(date +%s) - start ))
 healthz=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
 page=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")
 server_uid=$(ps -o uid= -p "$(app_pid)" 2> /dev/null | tr -d ' ' || true)
-# The image's HEALTHCHECK command, run inside the container as its user; prints its exit status.
+# The image's HEALTHCHECK command, run inside the container as the image's user; prints its exit status.
 healthcheck() {
     local rc=0
     /usr/bin/python3 - "$OUT/image-config.json" "$c" "$PORT" >> "$LOG" 2>&1 <<'PY' || rc=$?
@@ -192,7 +198,7 @@ import json, subprocess, sys
 test = json.load(open(sys.argv[1]))["healthcheck"]["Test"]
 assert test[0] == "CMD", test
 argv = [a.replace("8080", sys.argv[3]) for a in test[1:]]
-run = ["buildah", "--storage-driver", "vfs", "run", "--isolation", "chroot", "--user", "nitrolive", sys.argv[2], "--"]
+run = ["buildah", "--storage-driver", "vfs", "run", "--isolation", "chroot", sys.argv[2], "--"]
 sys.exit(subprocess.run(run + argv).returncode)
 PY
     echo "$rc"
