@@ -210,12 +210,15 @@ internal sealed class LiveSession
             }
 
             member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null);
-            if (_members.Count == 0)
+            if (_members.Count == 0 && _pending is null)
             {
-                // The last request may have been abandoned when the session emptied: ask for it again.
-                if (_lastPublishedRequestId < _requestId && _pending is null)
+                // The last request may have been abandoned when the session emptied, in full or after its draft (its
+                // full-step run cancelled, or due while nobody was there): ask for its full-step picture now.
+                var full = new PendingWork(_requestId, _request, _time.GetTimestamp(), _requestKey);
+                if (!IsAnsweredLocked(full))
                 {
-                    signal = SetPendingLocked(new PendingWork(_requestId, _request, _time.GetTimestamp(), _requestKey));
+                    _refineRequestId = 0;
+                    signal = SetPendingLocked(full);
                 }
             }
 

@@ -199,6 +199,31 @@ public sealed class DraftWhileTypingTests
     }
 
     [Fact]
+    public async Task AMemberWhoRejoinsASessionLeftOnADraftGetsItsFullPicture()
+    {
+        // Everyone left while the draft waited for the pause (a reload), and the session was kept for them.
+        await using var host = await LiveTestHost.StartAsync(new FakeImageGenerator(), new()
+        {
+            ["NitroLive:Live:RefineAfterMs"] = "300",
+            ["NitroLive:Live:EmptySessionGraceSeconds"] = "60",
+        });
+        var owner = await FourStepSessionAsync(host);
+        var (sessionId, token) = (owner.SessionId, owner.OwnerToken);
+        var typed = owner.SetPrompt("a purple circle");
+        Assert.True((await owner.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1].IsDraft);
+        await owner.DisposeAsync();
+        await Task.Delay(700);
+        Assert.DoesNotContain(host.Generator.GeneratedRequests, r => r.Prompt == "a purple circle" && r.Steps == 4);
+
+        await using var back = host.Live.JoinSession(sessionId, LiveRole.Owner, ownerToken: token);
+        var full = (await back.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true))[^1];
+
+        Assert.Equal(typed.RequestId, full.RequestId);
+        Assert.Equal(4, full.StepsDrawn);
+        Assert.Single(host.Generator.GeneratedRequests, r => r.Prompt == "a purple circle" && r.Steps == 4);
+    }
+
+    [Fact]
     public async Task WithATinyDecoderAOneStepPromptIsDraftedAndTheFullDecodersPictureFollows()
     {
         // A pause long enough that the draft is read before its full picture could replace it in the member's mailbox.
