@@ -67,11 +67,11 @@ internal sealed class GenerationLoop : BackgroundService
             SingleReader = true,
             SingleWriter = _generateStages == 1,
         });
-        var encodeStage = EncodeStageAsync(handoff.Reader, stoppingToken);
 
         // A stage that fails stops its siblings, so the loop fails as a whole (as one stage alone would) instead of
-        // serving on at reduced strength with the error unseen until shutdown.
+        // serving on at reduced strength, or not at all behind a full hand-over, with the error unseen until shutdown.
         using var stages = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var encodeStage = RunEncodeStageAsync(handoff.Reader, stages, stoppingToken);
         try
         {
             var generateStages = new Task[_generateStages];
@@ -316,6 +316,19 @@ internal sealed class GenerationLoop : BackgroundService
         a.Steps == b.Steps && a.IsDraft == b.IsDraft && a.Request.Width == b.Request.Width && a.Request.Height == b.Request.Height
         && string.Equals(a.Request.ModelVariant, b.Request.ModelVariant, StringComparison.Ordinal);
 
+    private async Task RunEncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationTokenSource stages, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await EncodeStageAsync(handoff, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stages.CancelAsync();
+            throw;
+        }
+    }
+
     private async Task EncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationToken stoppingToken)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.EncoderParallelism, CancellationToken = stoppingToken };
@@ -323,33 +336,51 @@ internal sealed class GenerationLoop : BackgroundService
         {
             await foreach (var batch in handoff.ReadAllAsync(stoppingToken))
             {
-                var cached = new bool[batch.Items.Count];
-                if (batch.Items.Count == 1)
+                try
                 {
-                    cached[0] = EncodeAndPublish(batch, 0);
+                    await EncodeBatchAsync(batch, parallel);
                 }
-                else
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    await Parallel.ForAsync(0, batch.Items.Count, parallel, (i, _) =>
+                    // One batch's fault (a generator result without pixels, say) must not end the stage: every later
+                    // frame of every session would wait behind it.
+                    LiveLog.EncodeBatchFailed(_logger, ex, batch.Items.Count);
+                    foreach (var item in batch.Items)
                     {
-                        cached[i] = EncodeAndPublish(batch, i);
-                        return ValueTask.CompletedTask;
-                    });
-                }
-
-                // Nothing reads the pixels any more (the frame is encoded and its session kept a copy of its own), unless
-                // the frame cache took them over: it hands them back when it lets the picture go.
-                for (var i = 0; i < batch.Results.Count; i++)
-                {
-                    if (!cached[i])
-                    {
-                        _resultBuffers.Return(batch.Results[i].Rgb);
+                        item.Session.ReportError(item.Work, $"encode_failed: {ex.Message}");
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task EncodeBatchAsync(GeneratedBatch batch, ParallelOptions parallel)
+    {
+        var cached = new bool[batch.Items.Count];
+        if (batch.Items.Count == 1)
+        {
+            cached[0] = EncodeAndPublish(batch, 0);
+        }
+        else
+        {
+            await Parallel.ForAsync(0, batch.Items.Count, parallel, (i, _) =>
+            {
+                cached[i] = EncodeAndPublish(batch, i);
+                return ValueTask.CompletedTask;
+            });
+        }
+
+        // Nothing reads the pixels any more (the frame is encoded and its session kept a copy of its own), unless
+        // the frame cache took them over: it hands them back when it lets the picture go.
+        for (var i = 0; i < batch.Results.Count; i++)
+        {
+            if (!cached[i])
+            {
+                _resultBuffers.Return(batch.Results[i].Rgb);
+            }
         }
     }
 

@@ -33,6 +33,9 @@ internal static partial class LiveLog
     [LoggerMessage(1030, LogLevel.Error, "Encoding a frame of session {SessionId}... failed")]
     public static partial void EncodeFailed(ILogger logger, Exception exception, string sessionId);
 
+    [LoggerMessage(1031, LogLevel.Error, "Encoding and publishing a generated batch of {Count} failed; the encode stage goes on")]
+    public static partial void EncodeBatchFailed(ILogger logger, Exception exception, int count);
+
     [LoggerMessage(1040, LogLevel.Information, "Generation loop started: batching {Batching}, max batch {MaxBatch}")]
     public static partial void LoopStarted(ILogger logger, bool batching, int maxBatch);
 

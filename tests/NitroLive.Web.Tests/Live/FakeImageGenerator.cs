@@ -68,6 +68,9 @@ internal sealed class FakeImageGenerator : IImageGenerator
     /// <summary>Requests whose prompt contains this text make the call throw.</summary>
     public string FailOn { get; set; } = "boom";
 
+    /// <summary>Requests whose prompt contains this text get a result without pixels, breaking the generator's contract.</summary>
+    public string NoPixelsOn { get; set; } = "no pixels";
+
     /// <summary>Fill frames with per-pixel noise (so JPEGs are large) instead of a flat colour.</summary>
     public bool Noisy { get; set; }
 
@@ -190,7 +193,7 @@ internal sealed class FakeImageGenerator : IImageGenerator
 
         var timings = new StageTimings(0.1, 1, false, Enumerable.Repeat(Delay.TotalMilliseconds / request.Steps, request.Steps).ToArray(), 0.5, Delay.TotalMilliseconds, "Fake", tiny);
         LastRgb = rgb;
-        return new GenerationResult(request, rgb, request.Width, request.Height, timings);
+        return new GenerationResult(request, request.Prompt.Contains(NoPixelsOn, StringComparison.Ordinal) ? null! : rgb, request.Width, request.Height, timings);
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -56,6 +56,30 @@ public sealed class GeneratorFailureTests
         Assert.StartsWith("generation_failed: ", await WaitForErrorAsync(failing, cts.Token), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AResultThatCannotBeEncodedFailsItsRequestAndTheNextFramesStillCome()
+    {
+        // The fake hands back a result without pixels for "no pixels": neither encodable nor returnable to the pool.
+        await using var host = ReliabilityHost.Start(new FakeImageGenerator(maxBatch: 1));
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+        await using var failing = await host.NewSessionAsync(cts.Token);
+        await using var bystander = await host.NewSessionAsync(cts.Token);
+        await failing.FrameForAsync(1, ReliabilityHost.Timeout);
+        await bystander.FrameForAsync(1, ReliabilityHost.Timeout);
+
+        await failing.SetPromptAsync("a red circle with no pixels", cts.Token);
+        Assert.StartsWith("encode_failed: ", await WaitForErrorAsync(failing, cts.Token), StringComparison.Ordinal);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var other = await bystander.SetPromptAsync($"{i + 2} yellow triangles", cts.Token);
+            Assert.Equal(other.RequestId, (await bystander.FrameForAsync(other.RequestId, ReliabilityHost.Timeout)).RequestId);
+        }
+
+        var good = await failing.SetPromptAsync("a red circle", cts.Token);
+        Assert.Equal("a red circle", (await failing.FrameForAsync(good.RequestId, ReliabilityHost.Timeout)).Request.Prompt);
+    }
+
     private static async Task<string> WaitForErrorAsync(HubClient client, CancellationToken cancellationToken)
     {
         await foreach (var state in client.Connection.StreamAsync<SessionStateMessage>("States", client.SessionId, cancellationToken))
