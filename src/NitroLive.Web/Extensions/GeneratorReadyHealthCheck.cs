@@ -19,6 +19,12 @@ internal sealed class GeneratorReadyHealthCheck(LiveReadiness readiness, ILiveSe
             ["provider"] = state.Provider ?? model.Provider,
             ["maxBatch"] = model.MaxBatch,
         };
+        if (state.IsReady && state.RecoveredFrom is not null)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy(
+                $"{model.DisplayName} ({model.Variant}) generates on {state.Provider}; its warm-up had failed: {state.RecoveredFrom}", data));
+        }
+
         if (state.IsReady)
         {
             data["warmUpMs"] = Math.Round(state.WarmUpMs, 1);

@@ -256,6 +256,7 @@ internal sealed class GenerationLoop : BackgroundService
         }
 
         _stats.BatchGenerated(batch.Count);
+        _readiness.MarkGenerated(results.Count > 0 ? results[0].Timings.Provider : _generator.Model.Provider);
         return (new GeneratedBatch(batch, results, started, elapsed.TotalMilliseconds), null);
     }
 

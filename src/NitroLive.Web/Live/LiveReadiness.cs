@@ -11,5 +11,22 @@ internal sealed class LiveReadiness
 
     public void MarkFailed(string provider, string error) => _state = new Snapshot(false, provider, error, 0);
 
-    internal sealed record Snapshot(bool IsReady, string? Provider, string? Error, double WarmUpMs);
+    /// <summary>
+    /// A generation succeeded: when the warm-up had failed, the fault has passed and the generator is ready after all
+    /// (a load balancer would otherwise keep every user away from a server that serves).
+    /// </summary>
+    public void MarkGenerated(string provider)
+    {
+        var state = _state;
+        if (!state.IsReady && state.Error is not null)
+        {
+            _state = new Snapshot(true, provider, null, 0) { RecoveredFrom = state.Error };
+        }
+    }
+
+    internal sealed record Snapshot(bool IsReady, string? Provider, string? Error, double WarmUpMs)
+    {
+        /// <summary>The warm-up's error, when a later generation made the generator ready instead.</summary>
+        public string? RecoveredFrom { get; init; }
+    }
 }

@@ -122,6 +122,25 @@ public sealed class LiveServiceTests
     }
 
     [Fact]
+    public async Task AServerWhoseWarmUpFailedBecomesReadyOnceAGenerationSucceeds()
+    {
+        // The warm-up fails (a transient fault); the first real request goes through.
+        var generator = new FakeImageGenerator { FailOn = "warm-up" };
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await LiveTestExtensions.WaitUntilAsync(() => host.Readiness.Current.Error is not null, "the failed warm-up", Timeout);
+        var check = new Extensions.GeneratorReadyHealthCheck(host.Readiness, host.Live);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(new())).Status);
+
+        generator.FailOn = "boom";
+        await using var owner = host.NewSession("a red circle");
+        await owner.ReadUntilRequestAsync(1, Timeout);
+
+        var health = await check.CheckHealthAsync(new());
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Status);
+        Assert.Contains("its warm-up had failed: The fake generator was told to fail.", health.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EqualShapesOfWaitingSessionsAreBatchedAndOtherShapesWait()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };

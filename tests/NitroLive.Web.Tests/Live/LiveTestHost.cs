@@ -30,6 +30,8 @@ internal sealed class LiveTestHost : IAsyncDisposable
 
     public LiveSessionRegistry Registry => _host.Services.GetRequiredService<LiveSessionRegistry>();
 
+    public LiveReadiness Readiness => _host.Services.GetRequiredService<LiveReadiness>();
+
     /// <summary>A new session whose first request is <paramref name="prompt"/>; the caller owns it.</summary>
     public ILiveMember NewSession(string prompt) => Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch(prompt)));
 
