@@ -142,8 +142,16 @@ internal sealed class LiveHub : Hub
     /// <summary>Streams session snapshots, newest only, starting with the current one.</summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="cancellationToken">Ends the stream (client cancel or disconnect).</param>
-    public IAsyncEnumerable<SessionStateMessage> States(string sessionId, CancellationToken cancellationToken) =>
-        StreamStates(Member(sessionId), cancellationToken);
+    public IAsyncEnumerable<SessionStateMessage> States(string sessionId, CancellationToken cancellationToken)
+    {
+        var member = Member(sessionId);
+        if (!member.TryBeginStreamingStates())
+        {
+            throw new LiveException(LiveErrorCode.AlreadyStreaming, "This membership already has a state stream.");
+        }
+
+        return StreamStates(member, cancellationToken);
+    }
 
     /// <inheritdoc />
     public override Task OnConnectedAsync()
@@ -224,22 +232,29 @@ internal sealed class LiveHub : Hub
 
     private static async IAsyncEnumerable<SessionStateMessage> StreamStates(LiveMember member, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var states = member.States;
-        var lastVersion = -1L;
-        var current = member.State;
-        if (!current.IsClosed)
+        try
         {
-            lastVersion = current.Version;
-            yield return current.ToMessage();
-        }
-
-        while (await states.WaitToReadAsync(cancellationToken))
-        {
-            if (states.TryRead(out var state) && state.Version > lastVersion)
+            var states = member.States;
+            var lastVersion = -1L;
+            var current = member.State;
+            if (!current.IsClosed)
             {
-                lastVersion = state.Version;
-                yield return state.ToMessage();
+                lastVersion = current.Version;
+                yield return current.ToMessage();
             }
+
+            while (await states.WaitToReadAsync(cancellationToken))
+            {
+                if (states.TryRead(out var state) && state.Version > lastVersion)
+                {
+                    lastVersion = state.Version;
+                    yield return state.ToMessage();
+                }
+            }
+        }
+        finally
+        {
+            member.EndStreamingStates();
         }
     }
 }

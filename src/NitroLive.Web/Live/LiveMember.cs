@@ -24,6 +24,7 @@ internal sealed class LiveMember : ILiveMember
     private long _skippedFrames;
     private int _closed;
     private int _streaming;
+    private int _streamingStates;
 
     public LiveMember(LiveSession session, string memberId, string displayName, LiveRole role, string? ownerToken)
     {
@@ -91,6 +92,14 @@ internal sealed class LiveMember : ILiveMember
     public bool TryBeginStreaming() => Interlocked.CompareExchange(ref _streaming, 1, 0) == 0;
 
     public void EndStreaming() => Volatile.Write(ref _streaming, 0);
+
+    /// <summary>
+    /// Marks the state mailbox as read by one consumer: two readers of one capacity-1 mailbox would each miss snapshots
+    /// (the closing one too), and a connection could otherwise open streams without limit.
+    /// </summary>
+    public bool TryBeginStreamingStates() => Interlocked.CompareExchange(ref _streamingStates, 1, 0) == 0;
+
+    public void EndStreamingStates() => Volatile.Write(ref _streamingStates, 0);
 
     public ValueTask DisposeAsync()
     {

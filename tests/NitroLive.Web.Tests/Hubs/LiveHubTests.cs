@@ -162,6 +162,67 @@ public sealed class LiveHubTests
     }
 
     [Fact]
+    public async Task AMembershipHasOneFrameStreamAndOneStateStreamAtATime()
+    {
+        await using var app = await LiveAppFactory.StartAsync(new FakeImageGenerator());
+        await using var client = await app.ConnectAsync();
+        var session = await client.CreateSessionAsync("one reader each");
+        using var cts = new CancellationTokenSource(LiveTestHost.Timeout);
+        var prompts = 0;
+
+        foreach (var method in new[] { "Frames", "States" })
+        {
+            using var first = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            await using (var reader = client.StreamAsync<object>(method, session.SessionId, first.Token).GetAsyncEnumerator(first.Token))
+            {
+                Assert.True(await reader.MoveNextAsync(), $"the first {method} stream sent nothing");
+                var second = await Assert.ThrowsAsync<HubException>(async () =>
+                {
+                    await foreach (var _ in client.StreamAsync<object>(method, session.SessionId, cts.Token))
+                    {
+                    }
+                });
+                Assert.Equal("already_streaming", second.ErrorCode());
+                await first.CancelAsync();
+            }
+
+            // Once the first stream has ended (the server sees the cancel a moment later), the membership may open another.
+            while (!await ReopensAsync(method))
+            {
+                await Task.Delay(20, cts.Token);
+            }
+        }
+
+        async Task<bool> ReopensAsync(string method)
+        {
+            using var probe = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            var reader = client.StreamAsync<object>(method, session.SessionId, probe.Token).GetAsyncEnumerator(probe.Token);
+            try
+            {
+                // A frame stream opens on an empty mailbox (the first stream took the frame): a new prompt fills it.
+                var next = reader.MoveNextAsync().AsTask();
+                await client.SetPromptAsync(session.SessionId, $"again {++prompts}");
+                return await next;
+            }
+            catch (HubException ex) when (ex.ErrorCode() == "already_streaming")
+            {
+                return false;
+            }
+            finally
+            {
+                await probe.CancelAsync();
+                try
+                {
+                    await reader.DisposeAsync();
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task ADisconnectInMidGenerationDisturbsNobodyElse()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
