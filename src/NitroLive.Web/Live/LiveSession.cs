@@ -168,13 +168,11 @@ internal sealed class LiveSession
     }
 
     /// <summary>How long the session has had no members, or null while it has some.</summary>
-    public TimeSpan? EmptyFor()
-    {
-        lock (_gate)
-        {
-            return _members.Count == 0 && !_closed ? _time.GetElapsedTime(_emptySince) : null;
-        }
-    }
+    /// <summary>
+    /// Ends the session if nobody has been in it for <paramref name="grace"/>; true when it ended here. The check and
+    /// the close are one step, so a member who joins in between keeps the session.
+    /// </summary>
+    public bool CloseIfEmptyFor(TimeSpan grace) => TryClose(grace);
 
     public LiveMember Join(LiveRole role, string? displayName, string? ownerToken)
     {
@@ -699,14 +697,21 @@ internal sealed class LiveSession
     }
 
     /// <summary>Ends the session: members' readers complete after a final snapshot with IsClosed set.</summary>
-    public void Close()
+    public void Close() => TryClose(emptyFor: null);
+
+    private bool TryClose(TimeSpan? emptyFor)
     {
         CancellationTokenSource interest;
         lock (_gate)
         {
             if (_closed)
             {
-                return;
+                return false;
+            }
+
+            if (emptyFor is { } grace && (_members.Count > 0 || _time.GetElapsedTime(_emptySince) < grace))
+            {
+                return false;
             }
 
             _closed = true;
@@ -725,6 +730,7 @@ internal sealed class LiveSession
         }
 
         interest.Cancel();
+        return true;
     }
 
     private bool SetPendingLocked(PendingWork work)

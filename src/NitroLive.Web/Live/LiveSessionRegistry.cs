@@ -46,9 +46,10 @@ internal sealed class LiveSessionRegistry
     /// <summary>Called by a session whose last member left.</summary>
     public void OnEmptied(LiveSession session)
     {
-        if (_options.EmptySessionGraceSeconds == 0)
+        // A member may have joined since the last one left: the session checks that itself, in one step with the close.
+        if (_options.EmptySessionGraceSeconds == 0 && session.CloseIfEmptyFor(TimeSpan.Zero))
         {
-            Close(session, "empty");
+            Remove(session, "empty");
         }
     }
 
@@ -58,9 +59,9 @@ internal sealed class LiveSessionRegistry
         var grace = TimeSpan.FromSeconds(_options.EmptySessionGraceSeconds);
         foreach (var session in _sessions.Values)
         {
-            if (session.EmptyFor() is { } empty && empty >= grace)
+            if (session.CloseIfEmptyFor(grace))
             {
-                Close(session, "empty");
+                Remove(session, "empty");
             }
         }
     }
@@ -68,6 +69,11 @@ internal sealed class LiveSessionRegistry
     public void Close(LiveSession session, string reason)
     {
         session.Close();
+        Remove(session, reason);
+    }
+
+    private void Remove(LiveSession session, string reason)
+    {
         if (_sessions.TryRemove(new KeyValuePair<string, LiveSession>(session.Id, session)))
         {
             LiveLog.SessionClosed(_logger, LiveIds.ForLog(session.Id), reason, _sessions.Count);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Buffers.Text;
 using NitroLive.Web.Live;
 
@@ -138,6 +139,39 @@ public sealed class LiveServiceTests
         var health = await check.CheckHealthAsync(new());
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Status);
         Assert.Contains("its warm-up had failed: The fake generator was told to fail.", health.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASessionLeftEmptyEndsAfterItsGraceUnlessSomeoneRejoins()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await LiveTestHost.StartAsync(
+            new FakeImageGenerator(),
+            new() { ["NitroLive:Live:EmptySessionGraceSeconds"] = "60" },
+            services => services.AddSingleton<TimeProvider>(clock));
+        var owner = host.NewSession("a red circle");
+        var (id, token) = (owner.SessionId, owner.OwnerToken);
+        await owner.DisposeAsync();
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        host.Registry.Sweep();
+        Assert.NotNull(host.Live.GetSessionState(id));
+
+        // Back within the grace: the session is theirs however long they stay.
+        await using (var back = host.Live.JoinSession(id, LiveRole.Owner, ownerToken: token))
+        {
+            clock.Advance(TimeSpan.FromMinutes(5));
+            host.Registry.Sweep();
+            Assert.NotNull(host.Live.GetSessionState(id));
+            Assert.False(back.State.IsClosed);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        host.Registry.Sweep();
+        Assert.NotNull(host.Live.GetSessionState(id));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        host.Registry.Sweep();
+        Assert.Null(host.Live.GetSessionState(id));
     }
 
     [Fact]
