@@ -604,7 +604,9 @@ internal sealed class LiveSession
     {
         lock (_gate)
         {
-            if (_closed || work.RequestId < _lastPublishedRequestId || work.RequestId < _lastErrorRequestId)
+            // A frame that answers the failed work already shows what it asked for (a draft's full picture drawn
+            // beside it, say): an error on top of it would say something went wrong where nothing did.
+            if (_closed || IsAnsweredLocked(work) || work.RequestId < _lastErrorRequestId)
             {
                 return;
             }

@@ -199,6 +199,27 @@ public sealed class DraftWhileTypingTests
     }
 
     [Fact]
+    public async Task ADraftThatFailsAfterItsFullPictureIsOutLeavesNoErrorOnScreen()
+    {
+        // Two generations side by side (as a CPU pool runs them): Enter draws the full picture while the draft still runs.
+        var generator = new FakeImageGenerator(concurrency: 2) { DraftDelay = TimeSpan.FromMilliseconds(400), FailDrafts = true };
+        await using var host = await StartAsync(refineAfterMs: 10_000, generator);
+        await using var owner = await FourStepSessionAsync(host);
+
+        var typed = owner.SetPrompt("a red circle");
+        await LiveTestExtensions.WaitUntilAsync(() => generator.GeneratedRequests.Any(r => r.Prompt == "a red circle" && r.Draft), "the draft's run", Timeout);
+        owner.ShowPrompt("a red circle");
+        var full = (await owner.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true))[^1];
+        Assert.Equal(4, full.StepsDrawn);
+        await LiveTestExtensions.WaitUntilAsync(() => host.Stats.GenerationFailures > 0, "the draft's failure", Timeout);
+
+        // The failure is counted before it is reported to the session: give the report its moment.
+        await Task.Delay(300);
+        Assert.Null(owner.State.LastError);
+        Assert.Equal(full.Sequence, owner.State.LastFrameSequence);
+    }
+
+    [Fact]
     public async Task AMemberWhoRejoinsASessionLeftOnADraftGetsItsFullPicture()
     {
         // Everyone left while the draft waited for the pause (a reload), and the session was kept for them.

@@ -65,6 +65,12 @@ internal sealed class FakeImageGenerator : IImageGenerator
     /// <summary>When set, each call waits for one release before it proceeds.</summary>
     public SemaphoreSlim? Gate { get; set; }
 
+    /// <summary>When set, how long a call of drafts takes instead of <see cref="Delay"/>.</summary>
+    public TimeSpan? DraftDelay { get; set; }
+
+    /// <summary>Whether a call of drafts throws (after its delay).</summary>
+    public bool FailDrafts { get; set; }
+
     /// <summary>Requests whose prompt contains this text make the call throw.</summary>
     public string FailOn { get; set; } = "boom";
 
@@ -129,9 +135,10 @@ internal sealed class FakeImageGenerator : IImageGenerator
                     await gate.WaitAsync(cancellationToken);
                 }
 
-                if (Delay > TimeSpan.Zero && !warmUp)
+                var delay = requests[0].Draft && DraftDelay is { } draftDelay ? draftDelay : Delay;
+                if (delay > TimeSpan.Zero && !warmUp)
                 {
-                    await Task.Delay(Delay, cancellationToken);
+                    await Task.Delay(delay, cancellationToken);
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
@@ -142,7 +149,7 @@ internal sealed class FakeImageGenerator : IImageGenerator
                 throw;
             }
 
-            if (requests.Any(r => r.Prompt.Contains(FailOn, StringComparison.Ordinal)))
+            if (requests.Any(r => r.Prompt.Contains(FailOn, StringComparison.Ordinal)) || (FailDrafts && requests[0].Draft && requests[0].Prompt != "warm-up"))
             {
                 throw new InvalidOperationException("The fake generator was told to fail.");
             }
