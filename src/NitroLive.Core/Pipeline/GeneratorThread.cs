@@ -10,11 +10,15 @@ internal sealed class GeneratorThread : IDisposable
 {
     private readonly Thread _thread;
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly TimeSpan _stopTimeout;
     private WorkItem? _work;
     private volatile bool _stopping;
 
-    public GeneratorThread(string name)
+    /// <param name="name">The thread's name.</param>
+    /// <param name="stopTimeout">How long <see cref="Stop"/> waits for a run under way to end (30 s when null).</param>
+    public GeneratorThread(string name, TimeSpan? stopTimeout = null)
     {
+        _stopTimeout = stopTimeout ?? TimeSpan.FromSeconds(30);
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -39,21 +43,29 @@ internal sealed class GeneratorThread : IDisposable
         return item.Completion.Task;
     }
 
-    public void Dispose()
+    public void Dispose() => Stop();
+
+    /// <summary>
+    /// Stops the thread once its run under way, if any, has ended; false when that run outlasted the stop timeout (then
+    /// the thread finishes it and ends on its own, and whatever the run uses must be left alone until it does).
+    /// </summary>
+    public bool Stop()
     {
         if (_stopping)
         {
-            return;
+            return !_thread.IsAlive || Thread.CurrentThread == _thread;
         }
 
         _stopping = true;
         _signal.Release();
-        if (Thread.CurrentThread != _thread)
+        if (Thread.CurrentThread == _thread || !_thread.Join(_stopTimeout))
         {
-            _thread.Join(TimeSpan.FromSeconds(30));
+            // Still running: the thread waits on the signal once more before it sees the stop, so the signal stays.
+            return Thread.CurrentThread == _thread;
         }
 
         _signal.Dispose();
+        return true;
     }
 
     private void Loop()

@@ -310,7 +310,14 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
 
         _disposed = true;
-        _thread.Dispose();
+        if (!_thread.Stop())
+        {
+            // A run that would not stop still uses the sessions and buffers: freeing them under it could crash the
+            // process. They go with the process, which is ending when a pipeline is disposed.
+            Log.RunOutlivedDispose(_logger);
+            return;
+        }
+
         foreach (var set in _bufferSets)
         {
             set.Dispose();
@@ -780,6 +787,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         [LoggerMessage(EventId = 1112, Level = LogLevel.Information,
             Message = "{Model} of {Directory} runs on the session opened for {SharedFrom}: same files")]
         public static partial void SessionShared(ILogger logger, string model, string directory, string sharedFrom);
+
+        [LoggerMessage(EventId = 1115, Level = LogLevel.Warning,
+            Message = "A generation did not end within 30 s of the pipeline's disposal: its ONNX Runtime sessions are left for the process's end")]
+        public static partial void RunOutlivedDispose(ILogger logger);
 
         [LoggerMessage(EventId = 1114, Level = LogLevel.Information, Message = "{Directory}: {Advice}")]
         public static partial void PortableUnetOnCuda(ILogger logger, string directory, string advice);

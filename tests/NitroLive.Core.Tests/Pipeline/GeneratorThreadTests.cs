@@ -66,6 +66,35 @@ public sealed class GeneratorThreadTests
     }
 
     [Fact]
+    public async Task ARunThatOutlastsTheStopTimeoutFinishesAndTheThreadThenEndsOnItsOwn()
+    {
+        var thread = new GeneratorThread("test-generator", stopTimeout: TimeSpan.FromMilliseconds(100));
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var run = thread.Run(() =>
+        {
+            started.Set();
+            release.Wait(Timeout);
+            return 5;
+        }, CancellationToken.None);
+        Assert.True(started.Wait(Timeout), "the work never started");
+
+        Assert.False(thread.Stop(), "the stop claimed the thread had ended while its run went on");
+        release.Set();
+
+        // The run completes, and the thread ends without touching anything the stop released (a crash on a
+        // background thread would end the test process).
+        Assert.Equal(5, await run.WaitAsync(Timeout));
+        using var deadline = new CancellationTokenSource(Timeout);
+        while (!thread.Stop())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => thread.Run(() => 1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AnAlreadyCancelledTokenNeverRunsTheWork()
     {
         using var thread = new GeneratorThread("test-generator");
