@@ -22,7 +22,9 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
     public const int MaxAutoInstances = 4;
 
     private readonly IImageGenerator[] _generators;
-    private readonly Stack<IImageGenerator> _idle;
+    // Idle instances, the next to take last: the instance just used goes back on top (its caches and pages are warm),
+    // one that just failed goes to the bottom (a broken instance must not take every call while the others idle).
+    private readonly List<IImageGenerator> _idle;
     private readonly SemaphoreSlim _available;
     private bool _disposed;
 
@@ -51,7 +53,7 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
             }
         }
 
-        _idle = new Stack<IImageGenerator>(Enumerable.Reverse(_generators)); // the first instance on top: calls fill the pool in order
+        _idle = [.. Enumerable.Reverse(_generators)]; // the first instance on top: calls fill the pool in order
         _available = new SemaphoreSlim(_generators.Length, _generators.Length);
     }
 
@@ -147,18 +149,25 @@ public sealed partial class GeneratorPool : IImageGenerator, IDisposable
         IImageGenerator generator;
         lock (_idle)
         {
-            generator = _idle.Pop();
+            generator = _idle[^1];
+            _idle.RemoveAt(_idle.Count - 1);
         }
 
+        var failed = false;
         try
         {
             return await generator.GenerateAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failed = true;
+            throw;
         }
         finally
         {
             lock (_idle)
             {
-                _idle.Push(generator);
+                _idle.Insert(failed ? 0 : _idle.Count, generator);
             }
 
             _available.Release();

@@ -152,6 +152,25 @@ public sealed class GeneratorPoolTests(EmbeddedPipelineFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task AnInstanceThatJustFailedIsTheLastOneAskedAgain()
+    {
+        var first = new GatedGenerator { Fail = true };
+        var second = new GatedGenerator();
+        using var pool = new GeneratorPool([first, second]);
+
+        // One call at a time, as under light load: each call takes the instance used last, unless that one failed.
+        first.Release();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pool.GenerateAsync([Request("a")], CancellationToken.None).WaitAsync(Timeout));
+        second.Release();
+        await pool.GenerateAsync([Request("b")], CancellationToken.None).WaitAsync(Timeout);
+        second.Release();
+        await pool.GenerateAsync([Request("c")], CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(["a"], first.Prompts);
+        Assert.Equal(["b", "c"], second.Prompts);
+    }
+
+    [Fact]
     public void InstancesThatRunDifferentModelsAreRefused()
     {
         using var cpu = new GatedGenerator();
@@ -178,6 +197,9 @@ public sealed class GeneratorPoolTests(EmbeddedPipelineFixture fixture) : IClass
 
         public int MostAtOnce { get; private set; }
 
+        /// <summary>Whether each call throws once released.</summary>
+        public bool Fail { get; init; }
+
         public async Task WaitStartedAsync() => Assert.True(await _started.WaitAsync(Timeout), "no call started");
 
         public void Release() => _gate.Release();
@@ -201,6 +223,11 @@ public sealed class GeneratorPoolTests(EmbeddedPipelineFixture fixture) : IClass
             try
             {
                 await _gate.WaitAsync(cancellationToken);
+                if (Fail)
+                {
+                    throw new InvalidOperationException("The gated generator was told to fail.");
+                }
+
                 var timings = new StageTimings(0, 0, false, [0], 0, 0, provider);
                 return [new GenerationResult(requests[0], new byte[64 * 64 * 3], 64, 64, timings)];
             }
