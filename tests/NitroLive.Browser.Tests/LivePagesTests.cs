@@ -159,6 +159,18 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await owner.Locator("[data-testid=grant]").ClickAsync();
         await Expect(viewer.Locator("#prompt")).Not.ToHaveAttributeAsync("readonly", string.Empty, new() { Timeout = Ms(UiTimeout) });
         await PageProbe.ScreenshotAsync(owner, "studio-owner-with-viewer");
+
+        // The app bar's Studio link keeps the page (only its route changes): it still leaves the owner's session for a
+        // session of the viewer's own, and the owner's picture goes with it.
+        var shared = await owner.Locator("[data-testid=studio]").GetAttributeAsync("data-session");
+        await viewer.Locator("nav a", new() { HasText = "Studio" }).ClickAsync();
+        await Expect(viewer.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner", new() { Timeout = Ms(UiTimeout) });
+        Assert.NotEqual(shared, await viewer.Locator("[data-testid=studio]").GetAttributeAsync("data-session"));
+        await Expect(viewer.Locator("[data-testid=frame-placeholder]")).ToContainTextAsync("Type a prompt and the picture follows.");
+        Assert.Equal(0, await viewer.Locator("canvas[data-testid=frame]").EvaluateAsync<int>("c => c.width"));
+        await Expect(owner.Locator("[data-testid=member]")).ToHaveCountAsync(1, new() { Timeout = Ms(UiTimeout) });
+        await TypeAsync(viewer, "a green square");
+        await Expect(owner.Locator("#prompt")).ToHaveValueAsync("a yellow sun");
     }
 
     [Fact]

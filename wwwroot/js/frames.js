@@ -11,7 +11,9 @@ const MaxSamples = 500;
 function view(canvas) {
   let state = views.get(canvas);
   if (!state) {
-    state = { thumbs: new Map(), limit: 12, lastBlob: null, lastType: null, resize: null };
+    // ticket: frames in arrival order; drawn: the newest ticket on the canvas. The server sends the newest frame last,
+    // but decodes may finish out of order (a call that timed out on the server is still decoding here).
+    state = { thumbs: new Map(), limit: 12, lastBlob: null, lastType: null, resize: null, ticket: 0, drawn: 0 };
     views.set(canvas, state);
   }
   return state;
@@ -40,9 +42,16 @@ function magnify(canvas) {
 export async function show(canvas, bytes, type, frameId, keepThumb) {
   const received = performance.now();
   const state = view(canvas);
+  const ticket = ++state.ticket;
   const blob = new Blob([bytes], { type });
   const bitmap = await createImageBitmap(blob);
   const decoded = performance.now();
+  if (ticket < state.drawn) {
+    // A frame that came later is on the canvas already: this one would put an older picture over it.
+    bitmap.close();
+    return decoded - received;
+  }
+  state.drawn = ticket;
   try {
     if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
       // Resizing clears the canvas, but the draw below happens in the same task, before any paint.
@@ -161,6 +170,21 @@ function saveUrl(url, fileName) {
   document.body.appendChild(a);
   a.click();
   a.remove();
+}
+
+// Forgets the pictures of the session the page has left: canvas, thumbnails, and any frame still decoding.
+export function reset(canvas) {
+  const state = view(canvas);
+  for (const url of state.thumbs.values()) {
+    URL.revokeObjectURL(url);
+  }
+  state.thumbs.clear();
+  state.lastBlob = null;
+  state.drawn = ++state.ticket + 1;
+  canvas.width = 0;
+  canvas.height = 0;
+  canvas.classList.remove("has-frame", "is-magnified");
+  delete canvas.dataset.frame;
 }
 
 export function release(canvas) {

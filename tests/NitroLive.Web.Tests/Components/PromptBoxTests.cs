@@ -121,6 +121,23 @@ public sealed class PromptBoxTests : UiTestContext
     }
 
     [Fact]
+    public async Task AKeystrokeStillInTheThrottleIsNotSentOverAPromptThatReplacedIt()
+    {
+        var box = RenderBox(canType: true);
+        var input = box.Find("input");
+        await input.InputAsync(new ChangeEventArgs { Value = "a" });
+        box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
+
+        // Typed inside the interval, then a history entry restored (the page sent that prompt its own way).
+        await input.InputAsync(new ChangeEventArgs { Value = "a do" });
+        await box.InvokeAsync(() => box.Instance.Replace("two yellow triangles"));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(["a"], _sent);
+        Assert.Equal("two yellow triangles", box.Find("input").GetAttribute("value"));
+    }
+
+    [Fact]
     public void ViewerFieldIsReadOnlyAndFollowsTheSessionPrompt()
     {
         var box = RenderBox(canType: false, sessionPrompt: "a red");

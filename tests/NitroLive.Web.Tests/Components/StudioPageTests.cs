@@ -71,6 +71,52 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task ALinkFromASharedSessionToTheStudioLeavesThatSessionForOneOfItsOwn()
+    {
+        // The router keeps the page and only changes its parameter (/s/{id} to /), as a "Start your own" click does.
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        var shared = Live.Session(owner.SessionId);
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Typist", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        Assert.Equal(2, shared.MemberCount);
+
+        await page.InvokeAsync(() => page.Render(p => p.Add(s => s.SessionId, null)));
+
+        page.WaitForAssertion(() => Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role")), Timeout);
+        Assert.Equal(1, shared.MemberCount);
+        var own = Live.Members.Last();
+        Assert.NotEqual(owner.SessionId, own.SessionId);
+        Assert.Contains(own.SessionId, page.Find("[data-testid=share-url]").GetAttribute("href"), StringComparison.Ordinal);
+
+        // Typing now goes to the page's own session, not the one it left.
+        page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")), Timeout);
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a green square" }));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+        page.WaitForAssertion(() => Assert.Equal("a green square", Live.Session(own.SessionId).Request.Prompt), Timeout);
+        Assert.NotEqual("a green square", shared.Request.Prompt);
+    }
+
+    [Fact]
+    public async Task AStudioClosedWhileItsNewSessionIsBeingStoredLeavesThatSession()
+    {
+        // The browser has not yet answered the call that stores the new session when the tab goes away; it answers after.
+        var save = JSInterop.SetupVoid("save", _ => true);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.NotEmpty(save.Invocations), Timeout);
+        var session = Live.OnlySession();
+        Assert.Equal(1, session.MemberCount);
+
+        await DisposeComponentsAsync();
+        save.SetVoidResult();
+
+        using var deadline = new CancellationTokenSource(Timeout);
+        while (session.MemberCount > 0)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task TypingInTheStudioChangesTheSessionPrompt()
     {
         var page = RenderStudio();
@@ -138,6 +184,24 @@ public sealed class StudioPageTests : UiTestContext
             Assert.Equal("image/jpeg", show.Arguments[2]);
         });
         Assert.DoesNotContain("data:image", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADownloadTheBrowserDoesNotTakeLeavesThePageAndItsSessionAsTheyWere()
+    {
+        JSInterop.SetupVoid("saveBytes", _ => true).SetException(new Microsoft.JSInterop.JSException("The browser refused the file."));
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        session.MembersNow.Single().SetPrompt("a red circle");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=download]").HasAttribute("disabled")));
+
+        await Click(page, "[data-testid=download]");
+
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "saveBytes");
+        Assert.Equal(1, session.MemberCount);
+        Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role"));
     }
 
     [Fact]

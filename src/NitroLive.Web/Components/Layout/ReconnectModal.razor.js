@@ -77,11 +77,16 @@ async function recoverForever() {
     return;
   }
   recovering = true;
-  while (true) {
-    await sleep(kiosk ? 3000 : 5000);
-    if (await serverAnswers() && (await retry())) {
-      return;
+  try {
+    while (true) {
+      await sleep(kiosk ? 3000 : 5000);
+      if (await serverAnswers() && (await retry())) {
+        return;
+      }
     }
+  } finally {
+    // A later loss of the connection in the same page must start its own recovery.
+    recovering = false;
   }
 }
 

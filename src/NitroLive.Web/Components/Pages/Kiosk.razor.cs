@@ -81,19 +81,28 @@ public sealed partial class Kiosk
         }
 
         // No session, or it is gone (a server restart): a kiosk starts a fresh one rather than showing an error.
+        var created = member is null;
         if (member is null)
         {
             var initial = Suggestions.KioskPlaylist.Count > 0 ? new LiveRequestPatch(Prompt: Suggestions.KioskPlaylist[0]) : null;
             // The service refuses blocked prompts in this session, from phones and hub clients alike.
             member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping, ApplyBlocklist: true));
-            await RememberOwnerAsync(member, cancellationToken);
             _attract = true;
         }
 
-        if (member.Role == LiveRole.Owner)
+        var opened = member;
+        await KeepAsync(opened, async () =>
         {
-            await SaveAsync("session", KioskKey, member.SessionId, cancellationToken);
-        }
+            if (created)
+            {
+                await RememberOwnerAsync(opened, cancellationToken);
+            }
+
+            if (opened.Role == LiveRole.Owner)
+            {
+                await SaveAsync("session", KioskKey, opened.SessionId, cancellationToken);
+            }
+        });
 
         if (SessionId != member.SessionId)
         {

@@ -23,6 +23,9 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     private Task _stateLoop = Task.CompletedTask;
     private FrameStats? _stats;
     private bool _disposed;
+    private bool _opening;
+    private bool _switchPending;
+    private string? _openedFor;
 
     [Inject]
     protected ILiveService Live { get; set; } = default!;
@@ -146,6 +149,62 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     protected abstract Task<ILiveMember> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Which session the page's parameters name (a shared session's id; null for a session of its own). The router
+    /// keeps a page when only its parameters change (a link from <c>/s/{id}</c> to <c>/</c>): when this changes, the
+    /// page leaves the session it is in and opens the one named now.
+    /// </summary>
+    protected virtual string? RequestedSession => null;
+
+    /// <summary>Called when the page has left its session for another, before that one opens (reset what the page keeps).</summary>
+    protected virtual void OnSwitchingSession()
+    {
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnParametersSetAsync()
+    {
+        await base.OnParametersSetAsync();
+        if ((_opening || Member is not null || OpenError is not null) && !string.Equals(_openedFor, RequestedSession, StringComparison.Ordinal))
+        {
+            await SwitchSessionAsync();
+        }
+    }
+
+    private async Task SwitchSessionAsync()
+    {
+        if (_opening)
+        {
+            // The open under way reads the old parameters: it switches as soon as it is done.
+            _switchPending = true;
+            return;
+        }
+
+        if (Member is { } left)
+        {
+            // Leaving completes the member's channels, which ends both loops.
+            Member = null;
+            await left.DisposeAsync();
+        }
+
+        await Quietly(_frameLoop);
+        await Quietly(_stateLoop);
+        State = null;
+        OpenError = null;
+        SessionEnded = false;
+        _history.Clear();
+        HistoryVersion++;
+        _stats = null;
+        OnSwitchingSession();
+        if (Frame is { } frame)
+        {
+            await TryBrowserCallAsync(frame.ResetAsync, Leaving);
+        }
+
+        StateHasChanged();
+        await OpenAndFollowAsync();
+    }
+
+    /// <summary>
     /// Whether a frame may be shown: not an empty prompt's (see <see cref="PromptIsEmpty"/>); the kiosk also hides blocked
     /// prompts and keeps the last good frame.
     /// </summary>
@@ -194,6 +253,29 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     private async Task OpenAndFollowAsync()
     {
+        _opening = true;
+        _openedFor = RequestedSession;
+        try
+        {
+            await OpenSessionAsync();
+        }
+        finally
+        {
+            _opening = false;
+        }
+
+        if (_switchPending && !Leaving.IsCancellationRequested)
+        {
+            _switchPending = false;
+            if (!string.Equals(_openedFor, RequestedSession, StringComparison.Ordinal))
+            {
+                await SwitchSessionAsync();
+            }
+        }
+    }
+
+    private async Task OpenSessionAsync()
+    {
         for (var attempt = 1; Member is null; attempt++)
         {
             try
@@ -204,7 +286,15 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
                     AppJs = await JS.InvokeAsync<IJSObjectReference>("import", call.Token, "./js/app.js");
                 }
 
-                Member = await OpenAsync(Leaving);
+                var opened = await OpenAsync(Leaving);
+                if (_disposed)
+                {
+                    // The page went away while it opened: nobody will leave this membership later.
+                    await opened.DisposeAsync();
+                    return;
+                }
+
+                Member = opened;
             }
             catch (LiveException ex)
             {
@@ -295,13 +385,22 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         var name = FileNames.ForFrame(frame.Request.Prompt, frame.Request.Seed);
         try
         {
-            var png = await Member.EncodePngAsync(frame.Sequence, Leaving);
-            await Frame.SaveBytesAsync(png, "image/png", name, Leaving);
+            try
+            {
+                var png = await Member.EncodePngAsync(frame.Sequence, Leaving);
+                await Frame.SaveBytesAsync(png, "image/png", name, Leaving);
+            }
+            catch (LiveException)
+            {
+                // The server keeps only the newest frame at full quality; save what the screen shows instead.
+                await Frame.SaveCanvasAsync(name, Leaving);
+            }
         }
-        catch (LiveException)
+        catch (Exception ex) when (ex is JSException || (ex is OperationCanceledException && !Leaving.IsCancellationRequested))
         {
-            // The server keeps only the newest frame at full quality; save what the screen shows instead.
-            await Frame.SaveCanvasAsync(name, Leaving);
+            // The browser refused the file, or did not answer (the connection dropped, a large PNG on a slow link):
+            // a download that did not happen must not take the page, and the session, down with it.
+            Snackbar.Add("The picture was not saved: the browser did not take it. Try again.", Severity.Warning);
         }
     }
 
@@ -386,6 +485,26 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         {
             await SaveAsync("local", OwnerKey(sessionId), null, cancellationToken);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs what must follow a membership's creation (browser calls that store it); when that fails or the page goes away
+    /// meanwhile, the membership is left again instead of keeping its session alive with nobody there.
+    /// </summary>
+    protected static async Task<ILiveMember> KeepAsync(ILiveMember member, Func<Task> then)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(then);
+        try
+        {
+            await then();
+            return member;
+        }
+        catch
+        {
+            await member.DisposeAsync();
+            throw;
         }
     }
 

@@ -37,6 +37,9 @@ public sealed partial class Studio
 
     private bool IsSharedView => SessionId is not null;
 
+    /// <inheritdoc />
+    protected override string? RequestedSession => SessionId;
+
     private string Title => IsSharedView ? "NitroLive: shared session" : "NitroLive studio";
 
     private IReadOnlyList<string> Examples => Suggestions.ForStudio(State?.Request.ModelVariant);
@@ -95,9 +98,18 @@ public sealed partial class Studio
         }
 
         var member = Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        await SaveAsync("session", StudioKey, member.SessionId, cancellationToken);
-        await RememberOwnerAsync(member, cancellationToken);
-        return member;
+        return await KeepAsync(member, async () =>
+        {
+            await SaveAsync("session", StudioKey, member.SessionId, cancellationToken);
+            await RememberOwnerAsync(member, cancellationToken);
+        });
+    }
+
+    /// <inheritdoc />
+    protected override void OnSwitchingSession()
+    {
+        _focused = false;
+        _promptError = null;
     }
 
     /// <inheritdoc />

@@ -91,6 +91,18 @@ public sealed partial class FrameView : IAsyncDisposable
         return ms;
     }
 
+    /// <summary>Clears the picture and the kept thumbnails (the page moved to another session): the placeholder shows again.</summary>
+    public async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        HasFrame = false;
+        StateHasChanged();
+        if (_module.Task.IsCompletedSuccessfully)
+        {
+            using var call = Connection.StartCall(cancellationToken);
+            await _module.Task.Result.InvokeVoidAsync("reset", call.Token, _canvas);
+        }
+    }
+
     /// <summary>Points the history strip's thumbnails at the frames the browser kept.</summary>
     public async Task FillThumbnailsAsync(ElementReference container, CancellationToken cancellationToken)
     {

@@ -182,7 +182,9 @@ public sealed partial class PromptBox : IAsyncDisposable
 
     private async Task SendAsync(string text)
     {
-        if (!CanType || text == _lastSent)
+        // A throttled keystroke the field no longer holds is stale: a history restore or an example replaced it (and
+        // sent its own prompt), or a newer keystroke follows in the throttle.
+        if (!CanType || text == _lastSent || text != _text)
         {
             return;
         }
