@@ -56,6 +56,24 @@ public sealed class KioskPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task AKioskShowingAStudiosSessionLeavesItsPromptToTheStudio()
+    {
+        var studio = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        studio.SetPrompt("the studio's own prompt");
+
+        // "Show on a kiosk" opens in the owner's browser, whose stored owner token makes the kiosk an owner too.
+        JSInterop.Setup<string?>("load", i => Equals(i.Arguments[1], "nitro-owner:" + studio.SessionId)).SetResult(studio.OwnerToken);
+        var page = RenderKiosk(studio.SessionId);
+        page.WaitForAssertion(() => Assert.Equal(2, Live.Session(studio.SessionId).MemberCount));
+
+        // Idle far past AttractAfterSeconds (10 s): no playlist in a session that is not the kiosk's own.
+        await AdvanceAsync(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        Assert.Equal("the studio's own prompt", Live.Session(studio.SessionId).Request.Prompt);
+        Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract"));
+        Assert.Single(Live.Created);
+    }
+
+    [Fact]
     public async Task WithoutAPlaylistOfItsOwnTheKioskCyclesTheModelsExamplesThatTheBlocklistAllows()
     {
         Services.Configure<KioskOptions>(options => options.Playlist = []);
@@ -148,9 +166,9 @@ public sealed class KioskPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("first playlist prompt", session.Request.Prompt));
     }
 
-    private IRenderedComponent<Kiosk> RenderKiosk()
+    private IRenderedComponent<Kiosk> RenderKiosk(string? sessionId = null)
     {
         Render<MudPopoverProvider>();
-        return Render<Kiosk>();
+        return Render<Kiosk>(p => p.Add(k => k.SessionId, sessionId));
     }
 }

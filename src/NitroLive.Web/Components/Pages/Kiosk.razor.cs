@@ -24,6 +24,10 @@ public sealed partial class Kiosk
     private Task _beat = Task.CompletedTask;
     private IDisposable? _registration;
     private bool _attract;
+
+    // Whether the session is the kiosk's own (created by it, or the one its tab remembers): only then does attract mode
+    // cycle the playlist. A studio's session shown on a kiosk ("Show on a kiosk", as its owner) stays the studio's.
+    private bool _ownSession;
     private int _playlistIndex;
     private long _lastActivity;
     private long _nextAttractAt;
@@ -69,7 +73,8 @@ public sealed partial class Kiosk
     protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
     {
         _lastOpenTry = Time.GetTimestamp();
-        var id = SessionId ?? await LoadAsync("session", KioskKey, cancellationToken);
+        var saved = await LoadAsync("session", KioskKey, cancellationToken);
+        var id = SessionId ?? saved;
         ILiveMember? member = null;
         if (!string.IsNullOrEmpty(id))
         {
@@ -91,6 +96,7 @@ public sealed partial class Kiosk
         }
 
         var opened = member;
+        _ownSession = created || (!string.IsNullOrEmpty(saved) && saved == member.SessionId);
         await KeepAsync(opened, async () =>
         {
             if (created)
@@ -98,7 +104,7 @@ public sealed partial class Kiosk
                 await RememberOwnerAsync(opened, cancellationToken);
             }
 
-            if (opened.Role == LiveRole.Owner)
+            if (_ownSession && opened.Role == LiveRole.Owner)
             {
                 await SaveAsync("session", KioskKey, opened.SessionId, cancellationToken);
             }
@@ -253,7 +259,7 @@ public sealed partial class Kiosk
             _beat = BeatAsync(app);
         }
 
-        if (!IsOwner)
+        if (!IsOwner || !_ownSession)
         {
             return;
         }
