@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
+using NitroLive.Web.Components.Services;
 
 namespace NitroLive.Web.Components.Layout;
 
@@ -16,6 +17,11 @@ public sealed partial class MainLayout : IAsyncDisposable
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    // The layout's browser calls are bounded like the pages': an answer lost with the connection must not become an
+    // unhandled error a minute later, which would end the circuit (the layout is outside its own error boundary).
+    [Inject]
+    private CircuitConnection Connection { get; set; } = default!;
 
     /// <summary>Where a page renders skip links of its own, ahead of the layout's link to the page's main content.</summary>
     public const string SkipLinksSection = "skip-links";
@@ -51,15 +57,25 @@ public sealed partial class MainLayout : IAsyncDisposable
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender)
+        if (!firstRender)
         {
-            _app = await JS.InvokeAsync<IJSObjectReference>("import", "./js/app.js");
-            var dark = await _app.InvokeAsync<string>("getTheme") != "light";
+            return;
+        }
+
+        try
+        {
+            using var call = Connection.StartCall(CancellationToken.None);
+            _app = await JS.InvokeAsync<IJSObjectReference>("import", call.Token, "./js/app.js");
+            var dark = await _app.InvokeAsync<string>("getTheme", call.Token) != "light";
             if (dark != _dark)
             {
                 _dark = dark;
                 StateHasChanged();
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or JSException or JSDisconnectedException)
+        {
+            // The stored theme could not be read: the default (dark) stays, and the switch still works on this page.
         }
     }
 
@@ -68,7 +84,15 @@ public sealed partial class MainLayout : IAsyncDisposable
         _dark = !_dark;
         if (_app is not null)
         {
-            await _app.InvokeVoidAsync("setTheme", _dark ? "dark" : "light");
+            try
+            {
+                using var call = Connection.StartCall(CancellationToken.None);
+                await _app.InvokeVoidAsync("setTheme", call.Token, _dark ? "dark" : "light");
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or JSException or JSDisconnectedException)
+            {
+                // Lost with the connection: the page keeps its colours, and pressing the switch again once it is back works.
+            }
         }
     }
 
