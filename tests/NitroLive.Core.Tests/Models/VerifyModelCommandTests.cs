@@ -77,13 +77,7 @@ public sealed class VerifyModelCommandTests : IDisposable
     {
         // ONNX Runtime's GroupNorm fusion, as an export with its diffusion fusions writes it: a CUDA-only operator.
         _folder.WriteFusedUnet();
-        var output = new StringWriter();
-
-        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter());
-
-        var text = output.ToString();
-        Assert.Equal(1, code);
-        var unet = text.Split('\n').Single(line => line.StartsWith("  unet/model.onnx: ", StringComparison.Ordinal));
+        var (text, unet) = VerifyOnTheCpu();
         Assert.Contains("GroupNorm", unet, StringComparison.Ordinal);
         Assert.Contains(
             "the graph needs an operator only the CUDA provider has, as ONNX Runtime's diffusion fusions do. This machine is on CPU (CPU requested): make CUDA load",
@@ -102,13 +96,7 @@ public sealed class VerifyModelCommandTests : IDisposable
             new OnnxNodeSpec("Min", ["narrow", "narrow"], ["sum"]),
             new OnnxNodeSpec("Cast", ["sum"], ["out_sample"], new Dictionary<string, long> { ["to"] = (long)TensorElementType.Float }),
         ]);
-        var output = new StringWriter();
-
-        var code = VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter());
-
-        var text = output.ToString();
-        Assert.Equal(1, code);
-        var unet = text.Split('\n').Single(line => line.StartsWith("  unet/model.onnx: ", StringComparison.Ordinal));
+        var (text, unet) = VerifyOnTheCpu();
         Assert.Contains("Could not find an implementation for Min", unet, StringComparison.Ordinal);
         Assert.DoesNotContain("CUDA", unet, StringComparison.Ordinal);
         Assert.DoesNotContain("ONNX Runtime fusions", text, StringComparison.Ordinal);
@@ -128,6 +116,15 @@ public sealed class VerifyModelCommandTests : IDisposable
         Assert.Contains("2 problems:", text, StringComparison.Ordinal);
         Assert.Contains("  tokenizer_2/vocab.json: ", text, StringComparison.Ordinal);
         Assert.Contains("  scheduler/scheduler_config.json: ", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>verify-model on the CPU provider, which must fail: its whole output and its unet/model.onnx line.</summary>
+    private (string Text, string UnetLine) VerifyOnTheCpu()
+    {
+        var output = new StringWriter();
+        Assert.Equal(1, VerifyModelCommand.Run([_folder.Directory, "--provider", "cpu"], output, new StringWriter()));
+        var text = output.ToString();
+        return (text, text.Split('\n').Single(line => line.StartsWith("  unet/model.onnx: ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -12,12 +12,8 @@ public sealed class GeneratorFailureTests
     {
         await using var host = ReliabilityHost.Start(new FakeImageGenerator(maxBatch: 1));
         using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
-        await using var failing = await host.NewSessionAsync(cts.Token);
-        await using var bystander = await host.NewSessionAsync(cts.Token);
-
-        // Each session's first frame (its default request) is out before the failure, so nothing older can land later.
-        await failing.FrameForAsync(1, ReliabilityHost.Timeout);
-        await bystander.FrameForAsync(1, ReliabilityHost.Timeout);
+        await using var sessions = await TwoSessions.StartAsync(host, cts.Token);
+        var (failing, bystander) = (sessions.Failing, sessions.Bystander);
         var bad = await failing.SetPromptAsync("a boom circle", cts.Token);
         var error = await WaitForErrorAsync(failing, cts.Token);
         Assert.StartsWith("generation_failed: ", error, StringComparison.Ordinal);
@@ -62,10 +58,8 @@ public sealed class GeneratorFailureTests
         // The fake hands back a result without pixels for "no pixels": neither encodable nor returnable to the pool.
         await using var host = ReliabilityHost.Start(new FakeImageGenerator(maxBatch: 1));
         using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
-        await using var failing = await host.NewSessionAsync(cts.Token);
-        await using var bystander = await host.NewSessionAsync(cts.Token);
-        await failing.FrameForAsync(1, ReliabilityHost.Timeout);
-        await bystander.FrameForAsync(1, ReliabilityHost.Timeout);
+        await using var sessions = await TwoSessions.StartAsync(host, cts.Token);
+        var (failing, bystander) = (sessions.Failing, sessions.Bystander);
 
         await failing.SetPromptAsync("a red circle with no pixels", cts.Token);
         Assert.StartsWith("encode_failed: ", await WaitForErrorAsync(failing, cts.Token), StringComparison.Ordinal);
@@ -78,6 +72,27 @@ public sealed class GeneratorFailureTests
 
         var good = await failing.SetPromptAsync("a red circle", cts.Token);
         Assert.Equal("a red circle", (await failing.FrameForAsync(good.RequestId, ReliabilityHost.Timeout)).Request.Prompt);
+    }
+
+    /// <summary>A session to fail and a bystander, each with its first frame (its default request) out already.</summary>
+    private sealed record TwoSessions(HubClient Failing, HubClient Bystander) : IAsyncDisposable
+    {
+        public static async Task<TwoSessions> StartAsync(ReliabilityHost host, CancellationToken cancellationToken)
+        {
+            var failing = await host.NewSessionAsync(cancellationToken);
+            var bystander = await host.NewSessionAsync(cancellationToken);
+
+            // Nothing older than the failure can land after it.
+            await failing.FrameForAsync(1, ReliabilityHost.Timeout);
+            await bystander.FrameForAsync(1, ReliabilityHost.Timeout);
+            return new TwoSessions(failing, bystander);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Failing.DisposeAsync();
+            await Bystander.DisposeAsync();
+        }
     }
 
     private static async Task<string> WaitForErrorAsync(HubClient client, CancellationToken cancellationToken)
