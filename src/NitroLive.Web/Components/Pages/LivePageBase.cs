@@ -264,7 +264,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             _opening = false;
         }
 
-        if (_switchPending && !Leaving.IsCancellationRequested)
+        if (_switchPending && !_disposed)
         {
             _switchPending = false;
             if (!string.Equals(_openedFor, RequestedSession, StringComparison.Ordinal))
