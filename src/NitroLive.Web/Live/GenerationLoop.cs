@@ -71,13 +71,13 @@ internal sealed class GenerationLoop : BackgroundService
         // A stage that fails stops its siblings, so the loop fails as a whole (as one stage alone would) instead of
         // serving on at reduced strength, or not at all behind a full hand-over, with the error unseen until shutdown.
         using var stages = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var encodeStage = RunEncodeStageAsync(handoff.Reader, stages, stoppingToken);
+        var encodeStage = StopsSiblingsOnFailure(() => EncodeStageAsync(handoff.Reader, stoppingToken), stages);
         try
         {
             var generateStages = new Task[_generateStages];
             for (var i = 0; i < generateStages.Length; i++)
             {
-                generateStages[i] = RunGenerateStageAsync(handoff.Writer, stages);
+                generateStages[i] = StopsSiblingsOnFailure(() => GenerateStageAsync(handoff.Writer, stages.Token), stages);
             }
 
             await Task.WhenAll(generateStages);
@@ -136,11 +136,12 @@ internal sealed class GenerationLoop : BackgroundService
         }
     }
 
-    private async Task RunGenerateStageAsync(ChannelWriter<GeneratedBatch> handoff, CancellationTokenSource stages)
+    /// <summary>Runs one stage; when it fails, cancels <paramref name="stages"/> so the other stages stop too.</summary>
+    private static async Task StopsSiblingsOnFailure(Func<Task> stage, CancellationTokenSource stages)
     {
         try
         {
-            await GenerateStageAsync(handoff, stages.Token);
+            await stage();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -256,7 +257,7 @@ internal sealed class GenerationLoop : BackgroundService
         }
 
         _stats.BatchGenerated(batch.Count);
-        _readiness.MarkGenerated(results.Count > 0 ? results[0].Timings.Provider : _generator.Model.Provider);
+        _readiness.MarkGenerated(results[0].Timings.Provider);
         return (new GeneratedBatch(batch, results, started, elapsed.TotalMilliseconds), null);
     }
 
@@ -316,19 +317,6 @@ internal sealed class GenerationLoop : BackgroundService
     private static bool SameShape(PendingWork a, PendingWork b) =>
         a.Steps == b.Steps && a.IsDraft == b.IsDraft && a.Request.Width == b.Request.Width && a.Request.Height == b.Request.Height
         && string.Equals(a.Request.ModelVariant, b.Request.ModelVariant, StringComparison.Ordinal);
-
-    private async Task RunEncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationTokenSource stages, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await EncodeStageAsync(handoff, stoppingToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            await stages.CancelAsync();
-            throw;
-        }
-    }
 
     private async Task EncodeStageAsync(ChannelReader<GeneratedBatch> handoff, CancellationToken stoppingToken)
     {
