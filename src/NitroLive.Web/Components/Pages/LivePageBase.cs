@@ -179,18 +179,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             return;
         }
 
-        if (Member is { } left)
-        {
-            // Leaving completes the member's channels, which ends both loops.
-            Member = null;
-            await left.DisposeAsync();
-        }
-
-        await Quietly(_frameLoop);
-        await Quietly(_stateLoop);
-        State = null;
-        OpenError = null;
-        SessionEnded = false;
+        await LeaveCurrentAsync();
         _history.Clear();
         HistoryVersion++;
         _stats = null;
@@ -237,18 +226,25 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>Leaves the current membership, if any, and opens the page's session again (kiosk recovery).</summary>
     protected async Task ReopenAsync()
     {
-        await Quietly(_frameLoop);
-        await Quietly(_stateLoop);
-        if (Member is not null)
+        await LeaveCurrentAsync();
+        await OpenAndFollowAsync();
+    }
+
+    /// <summary>Leaves the current membership, if any, and forgets what the page knew of its session.</summary>
+    private async Task LeaveCurrentAsync()
+    {
+        if (Member is { } left)
         {
-            await Member.DisposeAsync();
+            // Leaving completes the member's channels, which ends both loops (awaited next).
             Member = null;
+            await left.DisposeAsync();
         }
 
+        await Quietly(_frameLoop);
+        await Quietly(_stateLoop);
         State = null;
         OpenError = null;
         SessionEnded = false;
-        await OpenAndFollowAsync();
     }
 
     private async Task OpenAndFollowAsync()
