@@ -167,7 +167,6 @@ internal sealed class LiveSession
         }
     }
 
-    /// <summary>How long the session has had no members, or null while it has some.</summary>
     /// <summary>
     /// Ends the session if nobody has been in it for <paramref name="grace"/>; true when it ended here. The check and
     /// the close are one step, so a member who joins in between keeps the session.
