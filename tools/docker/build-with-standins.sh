@@ -120,8 +120,7 @@ build_s=$(( $(date +%s) - start ))
 say "built $IMAGE in ${build_s} s"
 
 # ---- the image ---------------------------------------------------------------------------------------------------
-config="$("${B[@]}" inspect --type image "$IMAGE")"
-echo "$config" > "$OUT/image-inspect.json"
+"${B[@]}" inspect --type image "$IMAGE" > "$OUT/image-inspect.json"
 size_mb=$("${B[@]}" images --format '{{.Size}}' "$IMAGE" | head -n 1)
 c=$("${B[@]}" from "$IMAGE")
 facts="$("${B[@]}" run --isolation chroot "$c" -- bash -c \
@@ -139,6 +138,7 @@ print(json.dumps({"user": c.get("User"), "entrypoint": c.get("Entrypoint"), "wor
                   "volumes": sorted((c.get("Volumes") or {}).keys())}))
 PY
 say "image: $(cat "$OUT/image-config.json")"
+entrypoint=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["entrypoint"]))' "$OUT/image-config.json")
 
 # The app inside the chroot: the `dotnet NitroLive.Web.dll` whose root is not the host's (buildah's own processes
 # carry the same words).
@@ -169,10 +169,8 @@ trap 'stop_server; "${B[@]}" rm "$c" > /dev/null 2>&1 || true' EXIT
 # place of -p; extra arguments are buildah run's.
 serve() {
     local name=$1; shift
-    local entry
-    entry=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["entrypoint"]))' "$OUT/image-config.json")
     # shellcheck disable=SC2086 # the entrypoint's words
-    "${B[@]}" run --isolation chroot --env "ASPNETCORE_HTTP_PORTS=$PORT" "$@" "$c" -- $entry \
+    "${B[@]}" run --isolation chroot --env "ASPNETCORE_HTTP_PORTS=$PORT" "$@" "$c" -- $entrypoint \
         > "$OUT/server-$name.log" 2>&1 &
     server_pid=$!
     local deadline=$(( $(date +%s) + 120 ))
