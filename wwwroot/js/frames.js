@@ -175,12 +175,10 @@ function saveUrl(url, fileName) {
 // Forgets the pictures of the session the page has left: canvas, thumbnails, and any frame still decoding.
 export function reset(canvas) {
   const state = view(canvas);
-  for (const url of state.thumbs.values()) {
-    URL.revokeObjectURL(url);
-  }
-  state.thumbs.clear();
+  forgetThumbs(state);
   state.lastBlob = null;
-  state.drawn = ++state.ticket + 1;
+  // Every frame that arrived so far is older than the next one: none of them may still be drawn.
+  state.drawn = ++state.ticket;
   canvas.width = 0;
   canvas.height = 0;
   canvas.classList.remove("has-frame", "is-magnified");
@@ -191,10 +189,14 @@ export function release(canvas) {
   const state = views.get(canvas);
   if (state) {
     state.resize?.disconnect();
-    for (const url of state.thumbs.values()) {
-      URL.revokeObjectURL(url);
-    }
-    state.thumbs.clear();
+    forgetThumbs(state);
     views.delete(canvas);
   }
+}
+
+function forgetThumbs(state) {
+  for (const url of state.thumbs.values()) {
+    URL.revokeObjectURL(url);
+  }
+  state.thumbs.clear();
 }
