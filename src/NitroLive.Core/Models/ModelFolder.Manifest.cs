@@ -79,8 +79,8 @@ public sealed partial class ModelFolder
             var family = json.TryGetProperty("family", out _) ? RequiredString("family") : variant;
             var shifted = RequiredInt("shifted_timestep", 1, 999);
             var original = RequiredInt("original_inference_steps", 1, 1000);
-            var nativeWidth = RequiredInt("native_width", 8, 8192, scaleFactor);
-            var nativeHeight = RequiredInt("native_height", 8, 8192, scaleFactor);
+            var nativeWidth = RequiredInt("native_width", 8, MaxImageSide, scaleFactor);
+            var nativeHeight = RequiredInt("native_height", 8, MaxImageSide, scaleFactor);
 
             var steps = new List<int>();
             if (!json.TryGetProperty("supported_steps", out var s) || s.ValueKind != JsonValueKind.Array || s.GetArrayLength() == 0
@@ -109,9 +109,9 @@ public sealed partial class ModelFolder
                 foreach (var pair in z.EnumerateArray())
                 {
                     if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2
-                        || !pair[0].TryGetInt32(out var w) || !pair[1].TryGetInt32(out var h) || w < 8 || h < 8 || w > 8192 || h > 8192)
+                        || !pair[0].TryGetInt32(out var w) || !pair[1].TryGetInt32(out var h) || w < 8 || h < 8 || w > MaxImageSide || h > MaxImageSide)
                     {
-                        Problem(file, null, $"'sizes' entries must be [width, height] pairs of integers from 8 to 8192, found {Describe(pair)}");
+                        Problem(file, null, $"'sizes' entries must be [width, height] pairs of integers from 8 to {MaxImageSide}, found {Describe(pair)}");
                         ok = false;
                     }
                     else if (scaleFactor is { } f && (w % f != 0 || h % f != 0))

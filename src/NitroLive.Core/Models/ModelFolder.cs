@@ -35,6 +35,12 @@ public sealed partial class ModelFolder
     /// <summary>The longest example prompt a manifest may name (a suggestion a person reads at a glance).</summary>
     public const int MaxExamplePromptLength = 300;
 
+    /// <summary>
+    /// The largest width or height a model folder may offer and a generation may ask for: 4096 keeps a batch of four
+    /// decoded images' floats within one tensor's 2^31 elements.
+    /// </summary>
+    public const int MaxImageSide = 4096;
+
     /// <summary>The most words a manifest's vocabulary may list (it is meant for small demo models).</summary>
     public const int MaxVocabularySize = 10_000;
 
@@ -154,12 +160,15 @@ public sealed partial class ModelFolder
             var te1 = CheckTextEncoder(TextEncoderPath, "text_encoder", pooledOutput: null);
             var te2 = CheckTextEncoder(TextEncoder2Path, "text_encoder_2", pooledOutput: "text_embeds");
             var vaeConfig = ReadVaeConfig("vae_decoder/config.json", required: true, fallback: null);
-            var vae = CheckDecoder(VaeDecoderPath, "vae_decoder", vaeConfig, required: true);
+            var vae = CheckDecoder(VaeDecoderPath, "vae_decoder", vaeConfig, "vae_decoder/config.json", required: true);
             VaeDecoderLayout? tiny = null;
             if (File.Exists(Full(VaeDecoderTinyPath)) || System.IO.Directory.Exists(Full("vae_decoder_tiny")))
             {
                 var tinyConfig = ReadVaeConfig("vae_decoder_tiny/config.json", required: false, fallback: vaeConfig);
-                tiny = CheckDecoder(VaeDecoderTinyPath, "vae_decoder_tiny", tinyConfig, required: true);
+                // A tiny decoder's config may leave latent_channels to vae_decoder's: a mismatch names the file that said it.
+                var channelsFrom = DefinesKey("vae_decoder_tiny/config.json", "latent_channels")
+                    ? "vae_decoder_tiny/config.json" : "vae_decoder/config.json";
+                tiny = CheckDecoder(VaeDecoderTinyPath, "vae_decoder_tiny", tinyConfig, channelsFrom, required: true);
                 if (tinyConfig is not null && vaeConfig is not null && tinyConfig.ScaleFactor != vaeConfig.ScaleFactor)
                 {
                     Problem("vae_decoder_tiny/config.json", null,
@@ -370,7 +379,7 @@ public sealed partial class ModelFolder
                 penultimate.FixedDim(2), pooledOutput, pooled?.ElementType ?? TensorElementType.Float, pooled?.FixedDim(1));
         }
 
-        private VaeDecoderLayout? CheckDecoder(string file, string folder, VaeConfig? config, bool required)
+        private VaeDecoderLayout? CheckDecoder(string file, string folder, VaeConfig? config, string channelsFrom, bool required)
         {
             var graph = ReadGraph(file, $"an ONNX model exported like Optimum's SDXL {folder}", required);
             if (graph is null)
@@ -389,7 +398,7 @@ public sealed partial class ModelFolder
 
             if (latent?.FixedDim(1) is { } latentChannels && config?.LatentChannels is { } configured && latentChannels != configured)
             {
-                Problem(file, "latent_sample", $"input 'latent_sample' has {latentChannels} channels but {folder}/config.json says latent_channels {configured}");
+                Problem(file, "latent_sample", $"input 'latent_sample' has {latentChannels} channels but {channelsFrom} says latent_channels {configured}");
                 return null;
             }
 
@@ -506,6 +515,20 @@ public sealed partial class ModelFolder
             return new UnetLayout(graph, sample.ElementType, timestep.ElementType, timestep.Rank,
                 timestep.Rank == 1 ? timestep.FixedDim(0) : null, ehs.ElementType, textEmbeds.ElementType, timeIds.ElementType,
                 outSample.ElementType, channels.Value, sample.FixedDim(0), sample.FixedDim(2), sample.FixedDim(3));
+        }
+
+        private bool DefinesKey(string relative, string key)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(File.ReadAllBytes(Full(relative)));
+                return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out _);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            {
+                // Missing or unreadable: ReadVaeConfig has reported it, or the file is optional.
+                return false;
+            }
         }
 
         private VaeConfig? ReadVaeConfig(string relative, bool required, VaeConfig? fallback)

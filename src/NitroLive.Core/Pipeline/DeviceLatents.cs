@@ -47,56 +47,66 @@ internal sealed class DeviceLatents : IDisposable
         }
 
         _allocator = allocator;
-        var shape = set.Sample.Shape;
-        OrtValue Device(TensorElementType type) => Own(OrtValue.CreateAllocatedTensorValue(allocator, type, shape));
-        _latents = [Device(TensorElementType.Float), Device(TensorElementType.Float)];
-        _sample = Device(set.Sample.ElementType);
-        _eps = Device(set.OutSample.ElementType);
-        var decoderIns = set.Decoders.Select(d => Device(d.In.ElementType)).ToArray();
-        _noise = Own(new HostTensor(TensorElementType.Float, shape));
-        _scalars = [.. Enumerable.Range(0, 8).Select(_ => Own(new HostTensor(TensorElementType.Float, [1])))];
 
-        _unetBinding = Own(unet.CreateIoBinding());
-        _unetBinding.BindInput("sample", _sample);
-        _unetBinding.BindOutput("out_sample", _eps);
-
-        _initBinding = Own(graphs.Init.CreateIoBinding());
-        _initBinding.BindOutput("latents", _latents[0]);
-        _initBinding.BindOutput("sample", _sample);
-
-        _stepBindings = new OrtIoBinding[2];
-        for (var from = 0; from < 2; from++)
+        // A device out of memory for this shape fails part way: what was allocated so far goes back.
+        try
         {
-            var step = Own(graphs.Step.CreateIoBinding());
-            step.BindInput("x", _latents[from]);
-            step.BindInput("eps", _eps);
-            step.BindOutput("latents", _latents[1 - from]);
-            step.BindOutput("sample", _sample);
-            _stepBindings[from] = step;
-        }
+            var shape = set.Sample.Shape;
+            OrtValue Device(TensorElementType type) => Own(OrtValue.CreateAllocatedTensorValue(allocator, type, shape));
+            _latents = [Device(TensorElementType.Float), Device(TensorElementType.Float)];
+            _sample = Device(set.Sample.ElementType);
+            _eps = Device(set.OutSample.ElementType);
+            var decoderIns = set.Decoders.Select(d => Device(d.In.ElementType)).ToArray();
+            _noise = Own(new HostTensor(TensorElementType.Float, shape));
+            _scalars = [.. Enumerable.Range(0, 8).Select(_ => Own(new HostTensor(TensorElementType.Float, [1])))];
 
-        _finals = new InferenceSession[decoders.Count];
-        _finalBindings = new OrtIoBinding[decoders.Count][];
-        _decoderBindings = new OrtIoBinding[decoders.Count];
-        foreach (var decoder in decoders)
-        {
-            var d = decoder.Index;
-            _finals[d] = graphs.Final(set.Decoders[d].In.ElementType);
-            var finals = new OrtIoBinding[2];
+            _unetBinding = Own(unet.CreateIoBinding());
+            _unetBinding.BindInput("sample", _sample);
+            _unetBinding.BindOutput("out_sample", _eps);
+
+            _initBinding = Own(graphs.Init.CreateIoBinding());
+            _initBinding.BindOutput("latents", _latents[0]);
+            _initBinding.BindOutput("sample", _sample);
+
+            _stepBindings = new OrtIoBinding[2];
             for (var from = 0; from < 2; from++)
             {
-                var final = Own(_finals[d].CreateIoBinding());
-                final.BindInput("x", _latents[from]);
-                final.BindInput("eps", _eps);
-                final.BindOutput("decoder_in", decoderIns[d]);
-                finals[from] = final;
+                var step = Own(graphs.Step.CreateIoBinding());
+                step.BindInput("x", _latents[from]);
+                step.BindInput("eps", _eps);
+                step.BindOutput("latents", _latents[1 - from]);
+                step.BindOutput("sample", _sample);
+                _stepBindings[from] = step;
             }
 
-            _finalBindings[d] = finals;
-            var binding = Own(decoder.Session.CreateIoBinding());
-            binding.BindInput("latent_sample", decoderIns[d]);
-            binding.BindOutput("sample", set.Decoders[d].Out.Value);
-            _decoderBindings[d] = binding;
+            _finals = new InferenceSession[decoders.Count];
+            _finalBindings = new OrtIoBinding[decoders.Count][];
+            _decoderBindings = new OrtIoBinding[decoders.Count];
+            foreach (var decoder in decoders)
+            {
+                var d = decoder.Index;
+                _finals[d] = graphs.Final(set.Decoders[d].In.ElementType);
+                var finals = new OrtIoBinding[2];
+                for (var from = 0; from < 2; from++)
+                {
+                    var final = Own(_finals[d].CreateIoBinding());
+                    final.BindInput("x", _latents[from]);
+                    final.BindInput("eps", _eps);
+                    final.BindOutput("decoder_in", decoderIns[d]);
+                    finals[from] = final;
+                }
+
+                _finalBindings[d] = finals;
+                var binding = Own(decoder.Session.CreateIoBinding());
+                binding.BindInput("latent_sample", decoderIns[d]);
+                binding.BindOutput("sample", set.Decoders[d].Out.Value);
+                _decoderBindings[d] = binding;
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 

@@ -65,8 +65,8 @@ public sealed record GenerationRequest(string Prompt, int Steps, long Seed, int 
 public sealed record GenerationResult(GenerationRequest Request, byte[] Rgb, int Width, int Height, StageTimings Timings);
 
 /// <summary>Per-stage wall-clock timings of one generation, in milliseconds.</summary>
-/// <param name="TokenizeMs">CLIP tokenization of both tokenizers.</param>
-/// <param name="TextEncodeMs">Both text encoders (near zero on a cache hit).</param>
+/// <param name="TokenizeMs">CLIP tokenization of this request's prompt by both tokenizers (0 on a cache hit).</param>
+/// <param name="TextEncodeMs">Both text encoders on this request's prompt (0 on a cache hit).</param>
 /// <param name="TextCacheHit">Whether the prompt embeddings came from the cache.</param>
 /// <param name="UnetStepMs">UNet (plus scheduler step) time of each denoising step.</param>
 /// <param name="DecodeMs">VAE decode and conversion to RGB bytes.</param>

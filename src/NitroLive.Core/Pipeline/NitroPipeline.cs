@@ -19,7 +19,6 @@ namespace NitroLive.Core.Pipeline;
 public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 {
     private const int MaxBufferSets = 4;
-    private const int MaxPixels = 4096;
 
     private readonly ILogger _logger;
     private readonly ExecutionProviderSelector _providers;
@@ -40,6 +39,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
     private UnetUploadGraphs? _uploads;
     private readonly bool _shapeSessions;
     private readonly Action<SessionOptions>? _configureShapeSession;
+    private readonly Action<int, int, int>? _beforeDeviceBuffers;
+    private readonly Action? _beforeShapeRun;
+
+    // Runs that must not be interrupted: see RunUnet.
+    private readonly RunOptions _uninterrupted = new();
     private readonly bool _fixShapeDimensions;
     private readonly RgbBufferPool? _resultBuffers;
     private readonly OrtMemoryInfo? _deviceMemory;
@@ -125,11 +129,14 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         {
             _stepGraphs?.Dispose();
             _text?.Dispose();
+            _uninterrupted.Dispose();
             DisposeSessions();
             throw;
         }
 
         _configureShapeSession = options.ConfigureShapeSession;
+        _beforeDeviceBuffers = options.BeforeDeviceBuffers;
+        _beforeShapeRun = options.BeforeShapeRun;
         _fixShapeDimensions = options.FixShapeDimensions;
         _resultBuffers = options.ResultBuffers;
         _shapeSessions = _stepGraphs is not null && (options.ForceShapeSessions || (options.UseCudaGraphs && _providers.IsCuda && !_providers.UsesTensorRt));
@@ -166,7 +173,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
 
         // Last, so that a constructor that throws leaves no thread behind.
-        _thread = new GeneratorThread("nitrolive-generator");
+        _thread = new GeneratorThread("nitrolive-generator", options.StopTimeout);
         var decoders = _draftDecoder is null ? _decoder.Layout.Folder : $"{_decoder.Layout.Folder}, drafts {_draftDecoder.Layout.Folder}";
         Log.Loaded(_logger, manifest.DisplayName, Folder.Directory, _providers.Provider, maxBatch, decoders, loadClock.Elapsed.TotalMilliseconds);
     }
@@ -301,6 +308,12 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
     }
 
+    /// <summary>
+    /// True once <see cref="Dispose"/> left the sessions open to a run that outlasted it; sessions it shares with other
+    /// pipelines (<see cref="VariantGenerator"/>) must then be left open too.
+    /// </summary>
+    internal bool LeftSessionsInUse { get; private set; }
+
     /// <summary>Closes every session.</summary>
     public void Dispose()
     {
@@ -315,6 +328,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             // A run that would not stop still uses the sessions and buffers: freeing them under it could crash the
             // process. They go with the process, which is ending when a pipeline is disposed.
             Log.RunOutlivedDispose(_logger);
+            LeftSessionsInUse = true;
             return;
         }
 
@@ -327,6 +341,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         _text?.Dispose();
         _stepGraphs?.Dispose();
         _uploads?.Dispose();
+        _uninterrupted.Dispose();
         if (_deviceMemory is not null && !ReferenceEquals(_deviceMemory, OrtMemoryInfo.DefaultInstance))
         {
             _deviceMemory.Dispose();
@@ -371,10 +386,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         // Text: cached per prompt; only misses are tokenized and encoded (one prompt at a time, batch 1).
         var embeddings = new PromptEmbedding?[batch];
         var hits = new bool[batch];
-        double tokenizeMs = 0, encodeMs = 0;
+        var tokenizeMs = new double[batch];
+        var encodeMs = new double[batch];
         for (var i = 0; i < batch; i++)
         {
-            embeddings[i] = EmbeddingOf(requests[i].Prompt, embeddings, runOptions, ref tokenizeMs, ref encodeMs, out hits[i]);
+            embeddings[i] = EmbeddingOf(requests[i].Prompt, embeddings, runOptions, ref tokenizeMs[i], ref encodeMs[i], out hits[i]);
             if (!hits[i])
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -404,6 +420,9 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
             noise[i] = new GaussianNoise(requests[i].Seed);
         }
 
+        // ONNX Runtime looks at Terminate between nodes only, so a cancel that lands in a model's last node lets its run
+        // finish: the token is checked after every run as well (after the decoder's too), and a cancelled generation
+        // never hands back a result.
         var decoder = first.Draft && _draftDecoder is { } draft ? draft : _decoder;
         var decoderBuffers = set.Decoders[decoder.Index];
         var outputRange = decoder.Layout.Config.OutputRange;
@@ -431,6 +450,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
             var decodeClock = Stopwatch.StartNew();
             device.Decode(decoder, runOptions);
+            cancellationToken.ThrowIfCancellationRequested();
             rgbs = decoderBuffers.ToRgb(outputRange, _resultBuffers);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
         }
@@ -477,9 +497,6 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
 
             decoderBuffers.In.WriteFloats(0, scaled);
             decoder.Session.Run(runOptions, decoderBuffers.InputNames, decoderBuffers.Inputs, decoderBuffers.OutputNames, decoderBuffers.Outputs);
-
-            // ONNX Runtime looks at Terminate between nodes only: a cancel that lands in the decoder's last node lets the
-            // run finish, and a cancelled generation must still never hand back a result.
             cancellationToken.ThrowIfCancellationRequested();
             rgbs = decoderBuffers.ToRgb(outputRange, _resultBuffers);
             decodeMs = decodeClock.Elapsed.TotalMilliseconds;
@@ -489,7 +506,7 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         var results = new GenerationResult[batch];
         for (var i = 0; i < batch; i++)
         {
-            var timings = new StageTimings(tokenizeMs, encodeMs, hits[i], stepMs, decodeMs, totalMs, _providers.Provider, ReferenceEquals(decoder, _draftDecoder));
+            var timings = new StageTimings(tokenizeMs[i], encodeMs[i], hits[i], stepMs, decodeMs, totalMs, _providers.Provider, ReferenceEquals(decoder, _draftDecoder));
             results[i] = new GenerationResult(requests[i], rgbs[i], first.Width, first.Height, timings);
         }
 
@@ -512,7 +529,11 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
                     shape.UploadConditioning(runOptions);
                 }
 
-                shape.Run(runOptions);
+                // ONNX Runtime captures a CUDA graph during a shape's first runs and ends the capture when the run
+                // ends, also when Terminate stopped it part way: the graph replayed from then on would be a partial UNet,
+                // silently. So those runs are not interrupted; the caller checks the token right after them.
+                _beforeShapeRun?.Invoke();
+                shape.Run(shape.Runs < CudaGraphWarmUpRuns ? _uninterrupted : runOptions);
                 return;
             }
             catch (OnnxRuntimeException ex) when (!runOptions.Terminate)
@@ -621,10 +642,10 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         }
 
         var f = Folder.VaeScaleFactor;
-        if (first.Width < f || first.Height < f || first.Width > MaxPixels || first.Height > MaxPixels || first.Width % f != 0 || first.Height % f != 0)
+        if (first.Width < f || first.Height < f || first.Width > ModelFolder.MaxImageSide || first.Height > ModelFolder.MaxImageSide || first.Width % f != 0 || first.Height % f != 0)
         {
             throw new ArgumentException(
-                $"Size {first.Width}x{first.Height} is not supported: width and height must be multiples of {f} from {f} to {MaxPixels}.", nameof(requests));
+                $"Size {first.Width}x{first.Height} is not supported: width and height must be multiples of {f} from {f} to {ModelFolder.MaxImageSide}.", nameof(requests));
         }
 
         if ((Folder.Unet.FixedLatentWidth is { } fw && fw * f != first.Width) || (Folder.Unet.FixedLatentHeight is { } fh && fh * f != first.Height))
@@ -667,14 +688,15 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         {
             try
             {
+                _beforeDeviceBuffers?.Invoke(batch, width, height);
                 set.Device = new DeviceLatents(set, _stepGraphs, _unet, _decoders, _deviceMemory!);
             }
-            catch (OnnxRuntimeException ex)
+            catch (Exception ex) when (ex is OnnxRuntimeException or OutOfMemoryException)
             {
-                // A provider that cannot hand out device buffers still runs the host loop correctly.
-                Log.DeviceLatentsUnavailable(_logger, _providers.Provider, ex.Message.Split('\n', 2)[0]);
-                _stepGraphs.Dispose();
-                _stepGraphs = null;
+                // A provider that cannot hand out device buffers (or a device out of memory for this shape) still runs
+                // the host loop correctly. Only this shape goes without: the step graphs stay, since the shapes already
+                // cached are bound to them, and a later shape may fit.
+                Log.DeviceLatentsUnavailable(_logger, _providers.Provider, batch, width, height, FirstLine(ex.Message));
             }
         }
 
@@ -765,8 +787,8 @@ public sealed partial class NitroPipeline : IImageGenerator, IDisposable
         public static partial void Cancelled(ILogger logger, int batch);
 
         [LoggerMessage(EventId = 1107, Level = LogLevel.Warning,
-            Message = "Cannot keep latents in {Provider} device memory ({Reason}); latents go through host memory between models")]
-        public static partial void DeviceLatentsUnavailable(ILogger logger, string provider, string reason);
+            Message = "Cannot keep latents of batch {Batch} at {Width}x{Height} in {Provider} device memory ({Reason}); that shape's latents go through host memory between models")]
+        public static partial void DeviceLatentsUnavailable(ILogger logger, string provider, int batch, int width, int height, string reason);
 
         [LoggerMessage(EventId = 1108, Level = LogLevel.Warning,
             Message = "CUDA graphs were requested (UseCudaGraphs) but are off: {Reason}")]

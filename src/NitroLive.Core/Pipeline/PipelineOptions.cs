@@ -123,4 +123,16 @@ public sealed record PipelineOptions
 
     /// <summary>For tests: changes each per-shape UNet session's options before the dimension overrides are added.</summary>
     internal Action<SessionOptions>? ConfigureShapeSession { get; init; }
+
+    /// <summary>
+    /// For tests: runs with (batch, width, height) before a new shape's device buffers are allocated; an
+    /// <see cref="OutOfMemoryException"/> thrown there stands in for a device that has no room for that shape.
+    /// </summary>
+    internal Action<int, int, int>? BeforeDeviceBuffers { get; init; }
+
+    /// <summary>For tests: runs just before each UNet run on a per-shape session (see <see cref="UseCudaGraphs"/>).</summary>
+    internal Action? BeforeShapeRun { get; init; }
+
+    /// <summary>For tests: how long disposing waits for a generation under way (30 s when null).</summary>
+    internal TimeSpan? StopTimeout { get; init; }
 }

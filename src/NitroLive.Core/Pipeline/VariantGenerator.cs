@@ -107,17 +107,21 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
                 pipelines.Add(new NitroPipeline(options with { ModelDirectory = folder }, loggerFactory, shared));
             }
 
-            return new VariantGenerator(pipelines, shared);
+            try
+            {
+                return new VariantGenerator(pipelines, shared);
+            }
+            catch (ArgumentException ex)
+            {
+                // Variants that disagree are a problem of the model directory; a bad option (from a pipeline above)
+                // stays the argument error it is.
+                throw new ModelValidationException(Path.GetFullPath(options.ModelDirectory), [new ModelProblem(string.Empty, null, ex.Message)]);
+            }
         }
-        catch (Exception ex)
+        catch
         {
             OwnedGenerators.DisposeAll(pipelines);
             shared.Dispose();
-            if (ex is ArgumentException)
-            {
-                throw new ModelValidationException(Path.GetFullPath(options.ModelDirectory), [new ModelProblem(string.Empty, null, ex.Message)]);
-            }
-
             throw;
         }
     }
@@ -146,7 +150,12 @@ public sealed class VariantGenerator : IImageGenerator, IDisposable
 
         _disposed = true;
         OwnedGenerators.DisposeAll(_generators);
-        _shared?.Dispose(); // after the pipelines that run its sessions
+
+        // After the pipelines that run its sessions, and only when none of them left a run going on them.
+        if (!_generators.OfType<NitroPipeline>().Any(p => p.LeftSessionsInUse))
+        {
+            _shared?.Dispose();
+        }
     }
 
     private IImageGenerator Route(IReadOnlyList<GenerationRequest> requests)

@@ -244,7 +244,7 @@ public sealed class ModelFolderValidationTests : IDisposable
                 "nitrolive.json: 'shifted_timestep' must be an integer from 1 to 999, found \"250\"",
                 "nitrolive.json: 'native_width' must be a multiple of the VAE scale factor 4, found 130",
                 "nitrolive.json: 'supported_steps' must be a non-empty array of integers from 1 to original_inference_steps (4), found [1, 5]",
-                "nitrolive.json: 'sizes' entries must be [width, height] pairs of integers from 8 to 8192, found [100]",
+                "nitrolive.json: 'sizes' entries must be [width, height] pairs of integers from 8 to 4096, found [100]",
                 "nitrolive.json: 'embedded_demo' must be true or false, found \"yes\"",
             ],
             Problems());
@@ -315,6 +315,42 @@ public sealed class ModelFolderValidationTests : IDisposable
         Assert.Equal(1.0, model.VaeDecoderTiny.Config.ScalingFactor);
         Assert.Equal(model.VaeScaleFactor, model.VaeDecoderTiny.Config.ScaleFactor);
         Assert.Equal(VaeOutputRange.MinusOneToOne, model.VaeDecoderTiny.Config.OutputRange);
+    }
+
+    [Fact]
+    public void ATinyDecoderWhoseChannelsDisagreeNamesTheConfigThatDeclaredThem()
+    {
+        _folder.WriteGraph(ModelFolder.VaeDecoderTinyPath,
+            [T("latent_sample", TensorElementType.Float, "batch_size", 16, "height", "width")],
+            [T("sample", TensorElementType.Float, "batch_size", 3, "height", "width")]);
+
+        // No config of its own: the channel count it was checked against is vae_decoder's.
+        Assert.Contains(
+            "vae_decoder_tiny/model.onnx: input 'latent_sample' has 16 channels but vae_decoder/config.json says latent_channels 4",
+            Problems());
+
+        _folder.WriteJson("vae_decoder_tiny/config.json", """
+            {"_class_name": "AutoencoderTiny", "decoder_block_out_channels": [64, 64, 64], "latent_channels": 8}
+            """);
+        Assert.Contains(
+            "vae_decoder_tiny/model.onnx: input 'latent_sample' has 16 channels but vae_decoder_tiny/config.json says latent_channels 8",
+            Problems());
+    }
+
+    [Fact]
+    public void SizesLargerThanAGenerationMayAskForAreRefused()
+    {
+        _folder.WriteJson("nitrolive.json", """
+            {"display_name": "Fake", "variant": "tiny", "shifted_timestep": 250, "original_inference_steps": 4,
+             "native_width": 8192, "native_height": 128, "supported_steps": [1], "sizes": [[128, 128], [6144, 6144]]}
+            """);
+
+        Assert.Equal(
+            [
+                "nitrolive.json: 'native_width' must be an integer from 8 to 4096, found 8192",
+                "nitrolive.json: 'sizes' entries must be [width, height] pairs of integers from 8 to 4096, found [6144, 6144]",
+            ],
+            Problems());
     }
 
     [Fact]

@@ -36,6 +36,39 @@ public sealed class DeviceLatentsTests(EmbeddedPipelineFixture fixture) : IClass
         }
     }
 
+    // A device out of memory for a new shape must not take the device path from the shapes already cached: their
+    // buffers are bound to the pipeline's step graphs.
+    [Fact]
+    public async Task AShapeWithoutRoomOnTheDeviceRunsOnTheHostAndTheCachedShapesKeepTheirs()
+    {
+        var host = fixture.Pipeline;
+        var (w, h) = (host.Model.NativeWidth, host.Model.NativeHeight);
+        var (bigW, bigH) = (w * 2, h * 2);
+        using var device = new NitroPipeline(fixture.Options() with
+        {
+            KeepLatentsOnDevice = true,
+            BeforeDeviceBuffers = (_, width, _) =>
+            {
+                if (width == bigW)
+                {
+#pragma warning disable CA2201 // stands in for the one the runtime throws when an allocation fails
+                    throw new OutOfMemoryException("no room on the device for this shape");
+#pragma warning restore CA2201
+                }
+            },
+        });
+
+        GenerationRequest Request(int width, int height) => new("a red circle on a blue background", 2, 5, width, height);
+        var small = await device.GenerateAsync([Request(w, h)], CancellationToken.None).WaitAsync(Timeout);
+        var big = await device.GenerateAsync([Request(bigW, bigH)], CancellationToken.None).WaitAsync(Timeout);
+        var smallAgain = await device.GenerateAsync([Request(w, h)], CancellationToken.None).WaitAsync(Timeout);
+
+        var expectedBig = await host.GenerateAsync([Request(bigW, bigH)], CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(expectedBig[0].Rgb, big[0].Rgb);
+        Assert.Equal(small[0].Rgb, smallAgain[0].Rgb);
+        Assert.True(device.KeepsLatentsOnDevice);
+    }
+
     [Fact]
     public async Task TheDeviceResidentLoopCanBeCancelled()
     {

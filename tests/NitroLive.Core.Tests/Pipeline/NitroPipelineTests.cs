@@ -133,6 +133,26 @@ public sealed class NitroPipelineTests(EmbeddedPipelineFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task InABatchEachRequestReportsItsOwnPromptsTextTime()
+    {
+        var pipeline = fixture.Pipeline;
+        Assert.True(pipeline.Model.MaxBatch >= 2, "the embedded model takes batches");
+        var cached = "a purple circle " + Guid.NewGuid().ToString("N")[..6];
+        var fresh = "a green square " + Guid.NewGuid().ToString("N")[..6];
+        var (w, h) = (pipeline.Model.NativeWidth, pipeline.Model.NativeHeight);
+        await GenerateOne(cached, seed: 5);
+
+        var batch = await pipeline.GenerateAsync([new(cached, 1, 1, w, h), new(fresh, 1, 2, w, h)], CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.True(batch[0].Timings.TextCacheHit);
+        Assert.Equal(0, batch[0].Timings.TokenizeMs);
+        Assert.Equal(0, batch[0].Timings.TextEncodeMs);
+        Assert.False(batch[1].Timings.TextCacheHit);
+        Assert.True(batch[1].Timings.TokenizeMs > 0);
+        Assert.True(batch[1].Timings.TextEncodeMs > 0);
+    }
+
+    [Fact]
     public async Task ARepeatedPromptIsACacheHitThatSkipsTheTextEncoders()
     {
         var prompt = "a purple circle " + Guid.NewGuid().ToString("N")[..6];

@@ -159,6 +159,41 @@ public sealed class UnetShapeSessionTests(EmbeddedPipelineFixture fixture) : ICl
         Assert.Equal(runsBefore + 1, shape.Runs);
     }
 
+    // ONNX Runtime ends a CUDA graph capture when the run ends, also when Terminate stopped it part way: the replays would
+    // then be a partial UNet. So a shape's first runs finish, and the generation is cancelled right after; later runs stop.
+    [Fact]
+    public async Task AShapesFirstRunsFinishWhenCancelledAndLaterRunsStop()
+    {
+        CancellationTokenSource? cancelOnRun = null;
+        using var forced = new NitroPipeline(Forced() with { BeforeShapeRun = () => cancelOnRun?.Cancel() });
+        var (w, h) = (forced.Model.NativeWidth, forced.Model.NativeHeight);
+
+        using (cancelOnRun = new CancellationTokenSource())
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => forced.GenerateAsync(Batch(4, w, h, 1), cancelOnRun.Token).WaitAsync(Timeout));
+        }
+
+        cancelOnRun = null;
+        var shape = forced.ShapeSessionFor(1, w, h);
+        Assert.NotNull(shape);
+        Assert.Equal(1, shape.Runs); // the run the cancel met went to its end; the next step never started
+
+        while (shape.Runs < NitroPipeline.CudaGraphWarmUpRuns)
+        {
+            await forced.GenerateAsync(Batch(1, w, h, 1), CancellationToken.None).WaitAsync(Timeout);
+        }
+
+        var runsBefore = shape.Runs;
+        using (cancelOnRun = new CancellationTokenSource())
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => forced.GenerateAsync(Batch(4, w, h, 1), cancelOnRun.Token).WaitAsync(Timeout));
+        }
+
+        cancelOnRun = null;
+        Assert.Equal(runsBefore, shape.Runs); // stopped by Terminate, as every run is once the graph is captured
+        Assert.Same(shape, forced.ShapeSessionFor(1, w, h));
+    }
+
     [Fact]
     public async Task AShapeWhoseSessionCannotOpenRunsOnTheSharedSession()
     {

@@ -107,6 +107,33 @@ public sealed class VariantGeneratorTests(EmbeddedPipelineFixture fixture) : ICl
     }
 
     [Fact]
+    public void ABadOptionIsReportedAsTheOptionNotAsABrokenModelFolder()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory, EmbeddingCacheSize = -1 }));
+
+        Assert.Equal("EmbeddingCacheSize", error.ParamName?.Split('.')[^1]);
+    }
+
+    // Disposing waits for a generation under way only so long; one that outlasts it keeps every session it uses, the
+    // text encoders and decoder the variants share included (freeing them under it could crash the process).
+    [Fact]
+    public async Task AGenerationThatOutlastsDisposeKeepsTheSharedSessionsItUses()
+    {
+        var generator = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory, StopTimeout = TimeSpan.FromMilliseconds(1) });
+        var side = generator.Model.NativeWidth * 4;
+        var running = generator.GenerateAsync(
+            [new GenerationRequest("a red circle on a blue background", 4, 1, side, side, "vibrant")], CancellationToken.None);
+        await Task.Delay(100);
+        Assert.False(running.IsCompleted, "the generation ended before the dispose it should outlast");
+
+        generator.Dispose();
+
+        var result = Assert.Single(await running.WaitAsync(Timeout));
+        Assert.Equal(side * side * 3, result.Rgb.Length);
+    }
+
+    [Fact]
     public void ABrokenVariantFolderIsNamedWithItsFile()
     {
         File.Delete(Path.Combine(_folder.Vibrant, "unet", "model.onnx"));
