@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace NitroLive.Browser.Tests;
+
+/// <summary>
+/// The frame module (wwwroot/js/frames.js) on its own, in chromium, with the browser's decoder held back so that decodes
+/// finish in the order a test chooses: a frame whose decode ends after a newer frame's was drawn must not cover it.
+/// Live, this happens when a call the server gave up on is still decoding while the next frame arrives.
+/// </summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class FrameModuleTests(BrowserFixture fixture)
+{
+    // Two PNGs of different sizes, so the canvas's size alone says which one it shows; each show() gets its decode held
+    // until the test lets it go, then resolves with the real decoder's bitmap.
+    private const string Harness = """
+        async () => {
+          const frames = await import("/js/frames.js");
+          const png = async (size, colour) => {
+            const canvas = new OffscreenCanvas(size, size);
+            const context = canvas.getContext("2d");
+            context.fillStyle = colour;
+            context.fillRect(0, 0, size, size);
+            return new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
+          };
+          const decode = globalThis.createImageBitmap.bind(globalThis);
+          const held = [];
+          globalThis.createImageBitmap = (blob) => new Promise((resolve, reject) => held.push(() => decode(blob).then(resolve, reject)));
+          globalThis.__frameHarness = { frames, png, held, canvas: document.createElement("canvas") };
+        }
+        """;
+
+    // Shows an 8 px frame (id 1), then a 16 px one (id 2), lets their decodes finish in the given order, and reports what
+    // the canvas showed after each.
+    private const string ShowBoth = """
+        async (order) => {
+          const { frames, png, held, canvas } = globalThis.__frameHarness;
+          frames.reset(canvas);
+          held.length = 0;
+          const older = frames.show(canvas, await png(8, "red"), "image/png", 1, false);
+          const newer = frames.show(canvas, await png(16, "blue"), "image/png", 2, false);
+          const pending = [older, newer];
+          const seen = [];
+          for (const index of order) {
+            held[index]();
+            await pending[index];
+            seen.push({ frame: canvas.dataset.frame ?? null, width: canvas.width });
+          }
+          return seen;
+        }
+        """;
+
+    [Fact]
+    public async Task AFrameWhoseDecodeFinishesLateNeverCoversANewerOne()
+    {
+        await using var context = await fixture.Browser.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var page = await OpenHarnessAsync(context);
+
+        // The older frame's decode ends last: it must be dropped, the newer picture stays.
+        var late = await ShowBothAsync(page, [1, 0]);
+        Assert.Equal(["2:16", "2:16"], late);
+
+        // In arrival order both are drawn, one after the other (so the check above is not one that drops everything).
+        var inOrder = await ShowBothAsync(page, [0, 1]);
+        Assert.Equal(["1:8", "2:16"], inOrder);
+    }
+
+    [Fact]
+    public async Task AFrameStillDecodingWhenThePageLeavesItsSessionIsNeverDrawn()
+    {
+        await using var context = await fixture.Browser.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var page = await OpenHarnessAsync(context);
+        var result = await page.EvaluateAsync<JsonElement>(
+            """
+            async () => {
+              const { frames, png, held, canvas } = globalThis.__frameHarness;
+              held.length = 0;
+              const pending = frames.show(canvas, await png(8, "red"), "image/png", 7, false);
+              frames.reset(canvas);
+              held[0]();
+              await pending;
+              const afterReset = { frame: canvas.dataset.frame ?? null, width: canvas.width, hasFrame: canvas.classList.contains("has-frame") };
+              // The session the page opened next draws as usual.
+              const next = frames.show(canvas, await png(16, "blue"), "image/png", 8, false);
+              held[1]();
+              await next;
+              return { afterReset, next: { frame: canvas.dataset.frame ?? null, width: canvas.width } };
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+
+        var afterReset = result.GetProperty("afterReset");
+        Assert.Equal(JsonValueKind.Null, afterReset.GetProperty("frame").ValueKind);
+        Assert.Equal(0, afterReset.GetProperty("width").GetInt32());
+        Assert.False(afterReset.GetProperty("hasFrame").GetBoolean());
+        Assert.Equal("8", result.GetProperty("next").GetProperty("frame").GetString());
+        Assert.Equal(16, result.GetProperty("next").GetProperty("width").GetInt32());
+    }
+
+    private async Task<IPage> OpenHarnessAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync().WaitAsync(BrowserFixture.UiTimeout);
+        page.SetDefaultTimeout((float)BrowserFixture.UiTimeout.TotalMilliseconds);
+        // Any page of the app's origin can import the module; a plain-text one keeps Blazor out of the way.
+        await page.GotoAsync(new Uri(fixture.App.BaseAddress, "healthz").ToString());
+        await page.EvaluateAsync(Harness).WaitAsync(BrowserFixture.UiTimeout);
+        return page;
+    }
+
+    private static async Task<string[]> ShowBothAsync(IPage page, int[] order)
+    {
+        var seen = await page.EvaluateAsync<JsonElement>(ShowBoth, order).WaitAsync(BrowserFixture.UiTimeout);
+        return [.. seen.EnumerateArray().Select(s => $"{s.GetProperty("frame").GetString()}:{s.GetProperty("width").GetInt32()}")];
+    }
+}

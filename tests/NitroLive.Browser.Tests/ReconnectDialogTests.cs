@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace NitroLive.Browser.Tests;
+
+/// <summary>
+/// The reconnect dialog's script once Blazor has given up (its "failed" state). Blazor's own retries take minutes to
+/// run out, so the test announces the state itself, as Blazor does, and counts the reconnections the script asks for;
+/// the real reconnection after a dropped socket is covered in <see cref="LivePagesTests"/>.
+/// </summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class ReconnectDialogTests(BrowserFixture fixture)
+{
+    private static readonly TimeSpan OneRecovery = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task ASecondLossInTheSamePageStartsItsOwnRecovery()
+    {
+        await using var context = await fixture.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var studio = await fixture.OpenStudioAsync(context).WaitAsync(BrowserFixture.UiTimeout);
+        await studio.EvaluateAsync(
+            """
+            () => {
+              globalThis.__reconnects = 0;
+              Blazor.reconnect = async () => { globalThis.__reconnects++; return true; };
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+
+        for (var loss = 1; loss <= 2; loss++)
+        {
+            await studio.EvaluateAsync(
+                """
+                () => document.getElementById("components-reconnect-modal")
+                  .dispatchEvent(new CustomEvent("components-reconnect-state-changed", { detail: { state: "failed" } }))
+                """).WaitAsync(BrowserFixture.UiTimeout);
+            var expected = loss.ToString(CultureInfo.InvariantCulture);
+            await PageProbe.WaitForAsync(studio, $"() => globalThis.__reconnects === {expected}", OneRecovery,
+                $"reconnection {expected} (the script asks once the server answers, every 5 s)");
+        }
+    }
+}
