@@ -83,8 +83,9 @@ internal static class EvalModelCommand
     }
 
     /// <summary>
-    /// Generates every record at the model's native size, in batches of the pipeline's MaxBatch, prompt i with seed
-    /// <paramref name="seed"/> + i (so a subset keeps each prompt's noise), and judges each image.
+    /// Generates every record at the model's native size, in batches of the pipeline's MaxBatch, each prompt with seed
+    /// <paramref name="seed"/> + its place in the held-out file (so a subset, by kind or limit, keeps each prompt's
+    /// noise), and judges each image.
     /// </summary>
     internal static async Task<List<(HeldoutRecord Record, JudgeVerdict Verdict)>> EvaluateAsync(
         NitroPipeline pipeline, IReadOnlyList<HeldoutRecord> records, int steps, long seed, CancellationToken cancellationToken)
@@ -94,7 +95,7 @@ internal static class EvalModelCommand
         for (var start = 0; start < records.Count; start += model.MaxBatch)
         {
             var requests = Enumerable.Range(start, Math.Min(model.MaxBatch, records.Count - start))
-                .Select(i => new GenerationRequest(records[i].Prompt, steps, seed + i, model.NativeWidth, model.NativeHeight))
+                .Select(i => RequestFor(records[i], steps, seed, model))
                 .ToList();
             var images = await pipeline.GenerateAsync(requests, cancellationToken);
             for (var k = 0; k < images.Count; k++)
@@ -106,6 +107,9 @@ internal static class EvalModelCommand
 
         return results;
     }
+
+    internal static GenerationRequest RequestFor(HeldoutRecord record, int steps, long seed, ModelDescription model) =>
+        new(record.Prompt, steps, seed + record.Index, model.NativeWidth, model.NativeHeight);
 
     internal static IReadOnlyList<HeldoutRecord> Select(IReadOnlyList<HeldoutRecord> records, string? kind, int? limit)
     {

@@ -57,9 +57,10 @@ internal static class ScheduleCommand
             schedule = new TimestepShiftLcmScheduler(config, options.Get(ShiftedTimestep)!.Value, options.Get(OriginalSteps) ?? 4)
                 .CreateSchedule(options.Get(Steps)!.Value);
         }
-        catch (Exception ex) when (ex is ArgumentException or IOException)
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            // SchedulerException is an ArgumentException and carries diffusers' message; file problems name the file.
+            // SchedulerException is an ArgumentException and carries diffusers' message; file problems (a config that is
+            // not valid JSON is an InvalidDataException) name the file.
             error.WriteLine(ex.Message);
             return InvalidSchedule;
         }

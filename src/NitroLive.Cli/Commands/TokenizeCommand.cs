@@ -26,7 +26,7 @@ internal static class TokenizeCommand
         var words = options!.AfterDoubleDash ?? options.Positionals;
         var directory = options.Get(Tokenizer);
         var text = options.AfterDoubleDash is null && words.Count == 0 ? null : string.Join(' ', words);
-        if (directory is null || text is null)
+        if (string.IsNullOrWhiteSpace(directory) || text is null)
         {
             return CommandStart.Refuse(error, "tokenize", "both --tokenizer DIR and TEXT are required", UsageLine);
         }

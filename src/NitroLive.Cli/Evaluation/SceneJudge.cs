@@ -5,8 +5,11 @@ namespace NitroLive.Cli.Evaluation;
 /// <summary>One expected object of a held-out scene (true centroid, not the bounding-box centre).</summary>
 internal sealed record ExpectedObject(string Colour, string Shape, double CentroidX, double CentroidY);
 
-/// <summary>One held-out prompt and its ground-truth scene (models/nitro-tiny/eval/heldout.json).</summary>
-internal sealed record HeldoutRecord(string Prompt, string Kind, string BackgroundColour, IReadOnlyList<ExpectedObject> Objects)
+/// <summary>
+/// One held-out prompt and its ground-truth scene (models/nitro-tiny/eval/heldout.json); <paramref name="Index"/> is its
+/// place in that file, which gives its seed, so a subset draws every prompt as the full run does.
+/// </summary>
+internal sealed record HeldoutRecord(string Prompt, string Kind, string BackgroundColour, IReadOnlyList<ExpectedObject> Objects, int Index = 0)
 {
     public static IReadOnlyList<HeldoutRecord> Load(string path)
     {
@@ -27,7 +30,8 @@ internal sealed record HeldoutRecord(string Prompt, string Kind, string Backgrou
                 item.GetProperty("prompt").GetString()!,
                 scene.GetProperty("kind").GetString()!,
                 scene.GetProperty("background_colour").GetString()!,
-                objects));
+                objects,
+                records.Count));
         }
 
         return records;

@@ -170,7 +170,7 @@ internal sealed record LiveRunResult(
         json.WriteStartArray("working_set_mb_every_10s");
         foreach (var sample in MemorySamples)
         {
-            json.WriteNumberValue(Math.Round(sample.WorkingSetMb ?? double.NaN, 1));
+            ServerScrape.WriteNumber(json, sample.WorkingSetMb);
         }
 
         json.WriteEndArray();

@@ -208,7 +208,10 @@ internal sealed class LiveTypist : IAsyncDisposable
             {
                 typedAt = length == 1 ? start : typedAt + MsToTicks(_rhythm.NextIntervalMs());
                 await DelayUntilAsync(typedAt, cancellationToken);
-                var id = await SendAsync(prompt[..length], typedAt, cancellationToken, length == 1 ? NextSeed() : null);
+
+                // The keystroke happened at typedAt (what keystroke-to-frame counts from); its request leaves only now,
+                // once the previous frame is back, and the request's own times (request to frame, live path) start here.
+                var id = await SendAsync(prompt[..length], Stopwatch.GetTimestamp(), cancellationToken, length == 1 ? NextSeed() : null);
                 if (id < 0)
                 {
                     continue;
@@ -326,7 +329,7 @@ internal sealed class LiveTypist : IAsyncDisposable
     /// <summary>A letter that is not <paramref name="right"/>.</summary>
     private static char WrongLetter(char right) => right == 'q' ? 'z' : 'q';
 
-    private async Task<long> SendAsync(string text, long typedAt, CancellationToken cancellationToken, long? seed = null, bool backspace = false)
+    private async Task<long> SendAsync(string text, long sentAt, CancellationToken cancellationToken, long? seed = null, bool backspace = false)
     {
         try
         {
@@ -334,29 +337,7 @@ internal sealed class LiveTypist : IAsyncDisposable
                 ? await _connection.InvokeAsync<RequestAcceptedMessage>(
                     LiveHubContract.UpdateRequest, _sessionId, new RequestPatchMessage { Prompt = text, Seed = newSeed }, cancellationToken)
                 : await _connection.InvokeAsync<RequestAcceptedMessage>(LiveHubContract.SetPrompt, _sessionId, text, cancellationToken);
-            lock (_gate)
-            {
-                Keystrokes++;
-                _sentAt[accepted.RequestId] = typedAt;
-                if (backspace)
-                {
-                    Typos++;
-                    _backspaces.Add(accepted.RequestId);
-                }
-
-                // The frame can beat the invocation's answer back; its latency is known only now.
-                if (_seen.TryGetValue(accepted.RequestId, out var early))
-                {
-                    var ms = TicksToMs(early.ReceivedAt - typedAt);
-                    RequestToFrameMs.Add(ms);
-                    CountLivePath(ms, early);
-                    if (backspace)
-                    {
-                        CountBackspaceFrame(ms, early.Reused);
-                    }
-                }
-            }
-
+            Accepted(accepted.RequestId, sentAt, backspace);
             return accepted.RequestId;
         }
         catch (HubException ex)
@@ -371,6 +352,33 @@ internal sealed class LiveTypist : IAsyncDisposable
             }
 
             return -1;
+        }
+    }
+
+    /// <summary>Counts a request the hub accepted, sent at <paramref name="sentAt"/>.</summary>
+    internal void Accepted(long requestId, long sentAt, bool backspace = false)
+    {
+        lock (_gate)
+        {
+            Keystrokes++;
+            _sentAt[requestId] = sentAt;
+            if (backspace)
+            {
+                Typos++;
+                _backspaces.Add(requestId);
+            }
+
+            // The frame can beat the invocation's answer back; its latency is known only now.
+            if (_seen.TryGetValue(requestId, out var early))
+            {
+                var ms = TicksToMs(early.ReceivedAt - sentAt);
+                RequestToFrameMs.Add(ms);
+                CountLivePath(ms, early);
+                if (backspace)
+                {
+                    CountBackspaceFrame(ms, early.Reused);
+                }
+            }
         }
     }
 
@@ -487,14 +495,13 @@ internal sealed class LiveTypist : IAsyncDisposable
             {
                 _seen[frame.RequestId] = seen;
             }
-            if (_sentAt.TryGetValue(frame.RequestId, out var sentAt))
+
+            // Only a request's first frame answers it: the full picture after a draft came after the refine pause.
+            if (first && _sentAt.TryGetValue(frame.RequestId, out var sentAt))
             {
                 var ms = TicksToMs(receivedAt - sentAt);
                 RequestToFrameMs.Add(ms);
-                if (first)
-                {
-                    CountLivePath(ms, seen);
-                }
+                CountLivePath(ms, seen);
 
                 if (_backspaces.Contains(frame.RequestId))
                 {

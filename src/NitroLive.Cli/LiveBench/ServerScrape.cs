@@ -42,6 +42,11 @@ internal sealed record ServerScrape(double? WorkingSetMb, double? GcHeapMb, doub
         {
             return null;
         }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The client's own timeout: a server too busy to answer in time has no figure this once, and the run goes on.
+            return null;
+        }
 
         var sums = Parse(text);
         return new ServerScrape(
@@ -84,7 +89,7 @@ internal sealed record ServerScrape(double? WorkingSetMb, double? GcHeapMb, doub
             }
 
             var parts = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length > 0 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            if (parts.Length > 0 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
             {
                 sums[name] = sums.GetValueOrDefault(name) + value;
             }
@@ -110,13 +115,20 @@ internal sealed record ServerScrape(double? WorkingSetMb, double? GcHeapMb, doub
 
     private static void WriteNumber(Utf8JsonWriter json, string name, double? value)
     {
+        json.WritePropertyName(name);
+        WriteNumber(json, value);
+    }
+
+    /// <summary>Writes <paramref name="value"/> (rounded to 0.1) or null where the server did not report it.</summary>
+    public static void WriteNumber(Utf8JsonWriter json, double? value)
+    {
         if (value is { } v)
         {
-            json.WriteNumber(name, Math.Round(v, 1));
+            json.WriteNumberValue(Math.Round(v, 1));
         }
         else
         {
-            json.WriteNull(name);
+            json.WriteNullValue();
         }
     }
 }

@@ -1,4 +1,6 @@
+using NitroLive.Cli.Commands;
 using NitroLive.Cli.Evaluation;
+using NitroLive.Core.Pipeline;
 
 namespace NitroLive.Core.Tests.Evaluation;
 
@@ -111,6 +113,35 @@ public sealed class SceneJudgeTests
         Assert.Equal(new JudgeScores(2, 100, 100, 100, 100, 50, 50), summary["single"]);
         Assert.Equal(new JudgeScores(1, 100, 100, 100, 100, 100, 100), summary["pair"]);
         Assert.False(summary.ContainsKey("count"));
+    }
+
+    [Fact]
+    public void APromptKeepsItsSeedWhenOnlyItsKindIsEvaluated()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nitrolive-heldout-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """
+            [
+              {"prompt": "a red circle", "scene": {"kind": "single", "background_colour": "white", "objects": []}},
+              {"prompt": "two red circles", "scene": {"kind": "count", "background_colour": "white", "objects": []}},
+              {"prompt": "a red circle and a blue square", "scene": {"kind": "pair", "background_colour": "white", "objects": []}},
+              {"prompt": "three blue squares", "scene": {"kind": "count", "background_colour": "black", "objects": []}}
+            ]
+            """);
+        try
+        {
+            var all = HeldoutRecord.Load(path);
+            var model = new ModelDescription("Tiny", "tiny", true, 128, 128, [(128, 128)], [1], 250, 1, "CPU", "MIT");
+
+            var counts = EvalModelCommand.Select(all, "count", limit: null);
+
+            Assert.Equal(["two red circles", "three blue squares"], counts.Select(r => r.Prompt));
+            Assert.Equal([101L, 103L], counts.Select(r => EvalModelCommand.RequestFor(r, 1, 100, model).Seed));
+            Assert.Equal([100L, 101L, 102L, 103L], all.Select(r => EvalModelCommand.RequestFor(r, 1, 100, model).Seed));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static byte[] Canvas(string background)

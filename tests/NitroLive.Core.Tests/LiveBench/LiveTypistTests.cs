@@ -48,8 +48,38 @@ public sealed class LiveTypistTests
         Assert.Equal(2, typist.TransportMs.Count);
     }
 
-    private static FrameMessage Frame(long sequence, long requestId, double generateMs, bool reused = false) => new()
+    [Fact]
+    public async Task ARequestIsTimedToItsFirstFrameOnlyNotAlsoToTheFullPictureAfterItsDraft()
     {
+        await using var typist = new LiveTypist(0, Settings);
+        var sent = Stopwatch.GetTimestamp();
+        typist.Accepted(requestId: 1, sent);
+
+        typist.Observe(Frame(sequence: 1, requestId: 1, generateMs: 4, draft: true), sent + Stopwatch.Frequency / 100, 0);
+        typist.Observe(Frame(sequence: 2, requestId: 1, generateMs: 9), sent + Stopwatch.Frequency / 2, 0);
+
+        Assert.Equal(2, typist.Frames);
+        var requestToFrame = Assert.Single(typist.RequestToFrameMs);
+        Assert.InRange(requestToFrame, 9.9, 10.1); // the draft's 10 ms, not the full picture's 500
+        Assert.Single(typist.LivePathMs);
+    }
+
+    [Fact]
+    public async Task AFrameThatBeatsItsRequestsAnswerIsTimedOnceTheAnswerComes()
+    {
+        await using var typist = new LiveTypist(0, Settings);
+        var sent = Stopwatch.GetTimestamp();
+        typist.Observe(Frame(sequence: 1, requestId: 5, generateMs: 4), sent + Stopwatch.Frequency / 100, 0);
+        Assert.Empty(typist.RequestToFrameMs);
+
+        typist.Accepted(requestId: 5, sent);
+
+        Assert.InRange(Assert.Single(typist.RequestToFrameMs), 9.9, 10.1);
+    }
+
+    private static FrameMessage Frame(long sequence, long requestId, double generateMs, bool reused = false, bool draft = false) => new()
+    {
+        Draft = draft,
         SessionId = "s",
         Sequence = sequence,
         RequestId = requestId,

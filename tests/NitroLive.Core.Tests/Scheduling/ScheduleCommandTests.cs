@@ -68,6 +68,29 @@ public sealed class ScheduleCommandTests
     }
 
     [Theory]
+    [InlineData("{\"num_train_timesteps\": ")]
+    [InlineData("[1, 2]")]
+    [InlineData("{\"num_train_timesteps\": \"many\"}")]
+    public async Task ASchedulerConfigThatCannotBeReadExitsWithOneNamingTheFile(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nitrolive-scheduler-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, content);
+        try
+        {
+            var (exitCode, stdout, stderr) = await RunCliAsync("schedule", "--shifted-timestep", "250", "--steps", "2", "--scheduler-config", path);
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal(string.Empty, stdout);
+            Assert.Contains(path, stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
     [InlineData("schedule", "--steps", "2")]
     [InlineData("schedule", "--shifted-timestep", "abc", "--steps", "2")]
     [InlineData("schedule", "--shifted-timestep", "250", "--steps")]

@@ -39,10 +39,13 @@ public sealed class TokenizeCommandTests(SdxlTokenizersFixture tokenizers)
         Assert.Contains(missing, error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void MissingArgumentsPrintUsage()
+    [Theory]
+    [InlineData("cat")]
+    [InlineData("--tokenizer", "", "cat")]
+    [InlineData("--tokenizer", " ", "cat")]
+    public void MissingArgumentsPrintUsage(params string[] args)
     {
-        var (code, _, error) = Run("cat");
+        var (code, _, error) = Run(args);
 
         Assert.Equal(2, code);
         Assert.Contains("usage", error, StringComparison.Ordinal);

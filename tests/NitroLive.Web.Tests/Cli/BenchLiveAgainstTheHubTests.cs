@@ -3,6 +3,8 @@ extern alias cli;
 using System.Text.Json;
 using cli::NitroLive.Cli.Commands;
 using cli::NitroLive.Cli.LiveBench;
+using NitroLive.Core.Pipeline;
+using NitroLive.Web.Tests.Live;
 using NitroLive.Web.Tests.Reliability;
 
 namespace NitroLive.Web.Tests.Cli;
@@ -105,10 +107,31 @@ public sealed class BenchLiveAgainstTheHubTests
         Assert.Equal(0, run.GetProperty("wrong_prompt_frames").GetInt32());
     }
 
-    /// <summary>Runs <c>bench live</c> with <paramref name="args"/> against a fresh app on loopback; its JSON.</summary>
-    private static async Task<JsonDocument> RunBenchAsync(params string[] args)
+    // FIFO sends a keystroke's request only once the previous frame is back: the keystroke waits (keystroke to frame),
+    // but the request itself takes one generation and the trip (request to frame, the live path).
+    [Fact]
+    public async Task InFifoModeARequestsTimeStartsWhenItIsSentNotWhenItsKeystrokeWasTyped()
     {
-        await using var host = ReliabilityHost.Start(settings: new()
+        using var json = await RunBenchAsync(
+            new FakeImageGenerator(delay: TimeSpan.FromMilliseconds(20)),
+            "--mode", "fifo", "--clients", "1", "--duration", "2", "--warmup", "0", "--cadence-ms", "1", "--jitter", "0", "--pause-ms", "0",
+            "--frame-timeout-s", "20");
+        var run = json.RootElement;
+
+        var keystrokeToFrame = run.GetProperty("keystroke_to_frame_ms").GetProperty("p50").GetDouble();
+        var requestToFrame = run.GetProperty("request_to_frame_ms");
+        Assert.True(keystrokeToFrame > 200, run.ToString()); // a prompt's letters queue behind 20 ms generations
+        Assert.InRange(requestToFrame.GetProperty("p95").GetDouble(), 20, 100);
+        Assert.InRange(run.GetProperty("live_path_ms").GetProperty("total").GetProperty("p95").GetDouble(), 0, 80);
+    }
+
+    /// <summary>Runs <c>bench live</c> with <paramref name="args"/> against a fresh app on loopback; its JSON.</summary>
+    private static Task<JsonDocument> RunBenchAsync(params string[] args) => RunBenchAsync(null, args);
+
+    /// <summary>Runs <c>bench live</c> against a fresh app on <paramref name="generator"/> (the fake one when null).</summary>
+    private static async Task<JsonDocument> RunBenchAsync(IImageGenerator? generator, params string[] args)
+    {
+        await using var host = ReliabilityHost.Start(generator, settings: new()
         {
             ["NitroLive:Security:HubCallsPerSecond"] = "10000",
             ["NitroLive:Security:HubCallBurst"] = "100000",
