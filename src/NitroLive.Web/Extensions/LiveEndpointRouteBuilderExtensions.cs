@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
+using NitroLive.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace NitroLive.Web.Extensions;
@@ -29,7 +30,7 @@ public static class LiveEndpointRouteBuilderExtensions
             Predicate = check => check.Tags.Contains(GeneratorReadyHealthCheck.ReadyTag),
             ResponseWriter = WriteReadinessAsync,
         });
-        endpoints.MapGet("/live/sessions/{sessionId}/frame.png", DownloadPngAsync);
+        endpoints.MapGet("/live/sessions/{sessionId}/frame.png", DownloadPngAsync).RequireRateLimiting(SecurityExtensions.DownloadsPolicy);
         return endpoints;
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Hubs;
@@ -19,11 +20,15 @@ internal sealed class LiveHub : Hub
 
     private readonly ILiveService _live;
     private readonly LiveReadiness _readiness;
+    private readonly int _maxMemberships;
+    private readonly ILogger<LiveHub> _logger;
 
-    public LiveHub(ILiveService live, LiveReadiness readiness)
+    public LiveHub(ILiveService live, LiveReadiness readiness, IOptions<LiveOptions> options, ILogger<LiveHub> logger)
     {
         _live = live;
         _readiness = readiness;
+        _maxMemberships = options.Value.MaxSessionsPerConnection;
+        _logger = logger;
     }
 
     /// <summary>The model, limits and suggested debounce.</summary>
@@ -33,6 +38,7 @@ internal sealed class LiveHub : Hub
     /// <param name="options">Owner name, first request and typing policy; null for defaults.</param>
     public JoinedMessage CreateSession(CreateSessionMessage? options)
     {
+        CheckRoomForAMembership();
         var member = _live.CreateSession(new CreateSessionOptions(
             options?.DisplayName,
             options?.Initial?.ToPatch(),
@@ -55,6 +61,7 @@ internal sealed class LiveHub : Hub
             throw new LiveException(LiveErrorCode.InvalidArgument, "This connection is already a member of that session; leave it first.");
         }
 
+        CheckRoomForAMembership();
         var member = _live.JoinSession(join.SessionId!, LiveHubMapping.ParseRole(join.Role), join.DisplayName, join.OwnerToken);
         Remember(member);
         return member.ToJoinedMessage();
@@ -165,18 +172,46 @@ internal sealed class LiveHub : Hub
     {
         if (Context.Items.TryGetValue(MembershipsKey, out var value) && value is ConcurrentDictionary<string, LiveMember> memberships)
         {
+            var left = 0;
             foreach (var sessionId in memberships.Keys)
             {
                 if (memberships.TryRemove(sessionId, out var member))
                 {
                     await member.DisposeAsync();
+                    left++;
                 }
             }
+
+            LiveLog.HubDisconnected(_logger, Context.ConnectionId, left);
         }
     }
 
     private ConcurrentDictionary<string, LiveMember> Memberships =>
         (ConcurrentDictionary<string, LiveMember>)Context.Items[MembershipsKey]!;
+
+    private void CheckRoomForAMembership()
+    {
+        var memberships = Memberships;
+        if (memberships.Count < _maxMemberships)
+        {
+            return;
+        }
+
+        // Sessions that ended still count until the connection next touches them: forget those first.
+        foreach (var (sessionId, member) in memberships)
+        {
+            if (member.IsClosed)
+            {
+                memberships.TryRemove(sessionId, out _);
+            }
+        }
+
+        if (memberships.Count >= _maxMemberships)
+        {
+            throw new LiveException(LiveErrorCode.TooManyMemberships,
+                $"This connection is a member of {_maxMemberships} sessions already, its limit; leave one first.");
+        }
+    }
 
     private void Remember(ILiveMember member)
     {

@@ -39,6 +39,12 @@ public enum LiveErrorCode
     /// <summary>The session holds <see cref="LiveLimits.MaxMembersPerSession"/> members already (<c>session_full</c>).</summary>
     SessionFull,
 
+    /// <summary>
+    /// The hub connection is a member of <see cref="LiveOptions.MaxSessionsPerConnection"/> sessions already
+    /// (<c>too_many_memberships</c>).
+    /// </summary>
+    TooManyMemberships,
+
     /// <summary>No frame with that sequence is held any more (<c>frame_unavailable</c>).</summary>
     FrameUnavailable,
 
@@ -108,6 +114,7 @@ public sealed class LiveException : Exception
         LiveErrorCode.InvalidOwnerToken => "invalid_owner_token",
         LiveErrorCode.TooManySessions => "too_many_sessions",
         LiveErrorCode.SessionFull => "session_full",
+        LiveErrorCode.TooManyMemberships => "too_many_memberships",
         LiveErrorCode.FrameUnavailable => "frame_unavailable",
         LiveErrorCode.AlreadyStreaming => "already_streaming",
         LiveErrorCode.BlockedPrompt => "blocked_prompt",

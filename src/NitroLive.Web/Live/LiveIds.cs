@@ -32,4 +32,20 @@ internal static class LiveIds
 
     /// <summary>A short, non-secret prefix for logs: full ids are capabilities and stay out of logs.</summary>
     public static string ForLog(string id) => id.Length > 6 ? id[..6] : id;
+
+    /// <summary>
+    /// Text from outside (a browser's error message) made safe for one log line: control characters (line breaks that
+    /// could forge log lines, terminal escapes) become spaces, and it is cut at <paramref name="maxLength"/>.
+    /// </summary>
+    public static string TextForLog(string text, int maxLength = 200)
+    {
+        var cut = text.Length > maxLength ? text[..maxLength] + "..." : text;
+        return string.Create(cut.Length, cut, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+            }
+        });
+    }
 }

@@ -80,13 +80,8 @@ internal sealed class LiveMember : ILiveMember
 
     public void SetTypingOpen(bool open) => _session.SetTypingOpen(this, open);
 
-    public async Task<byte[]> EncodePngAsync(long? sequence, CancellationToken cancellationToken)
-    {
-        var (frame, rgb) = _session.GetFullQuality(this, sequence);
-
-        // PNG of a full frame takes tens of milliseconds: keep it off the caller's (circuit or hub) thread.
-        return await Task.Run(() => FrameEncoder.EncodePng(rgb, frame.Width, frame.Height), cancellationToken);
-    }
+    public async Task<byte[]> EncodePngAsync(long? sequence, CancellationToken cancellationToken) =>
+        (await _session.FullQualityPngAsync(this, sequence, cancellationToken)).Png;
 
     /// <summary>Marks the frame mailbox as read by one consumer (the hub allows one frame stream per membership).</summary>
     public bool TryBeginStreaming() => Interlocked.CompareExchange(ref _streaming, 1, 0) == 0;

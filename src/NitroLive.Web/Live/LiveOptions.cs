@@ -21,6 +21,13 @@ public sealed class LiveOptions
     public int MaxMembersPerSession { get; set; } = 64;
 
     /// <summary>
+    /// Most sessions one hub connection may be a member of at once, created or joined: without it one connection could
+    /// take every one of <see cref="MaxSessions"/> and keep them while it stays connected.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxSessionsPerConnection { get; set; } = 8;
+
+    /// <summary>
     /// Step counts accepted, each 1 to 4, further limited to what the model supports; empty means 1 to 4.
     /// (Empty by default because the configuration binder appends to, rather than replaces, a non-empty default array.)
     /// </summary>

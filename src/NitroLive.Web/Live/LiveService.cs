@@ -13,6 +13,7 @@ internal sealed class LiveService : ILiveService
     private readonly LiveOptions _options;
     private readonly LiveRequestRules _rules;
     private readonly FrameCache _frames;
+    private readonly FullQualityPngs _pngs;
     private readonly ILogger<LiveService> _logger;
 
     public LiveService(
@@ -24,9 +25,11 @@ internal sealed class LiveService : ILiveService
         IOptions<LiveOptions> options,
         PromptBlocklist blocklist,
         FrameCache frames,
+        FullQualityPngs pngs,
         ILogger<LiveService> logger)
     {
         _frames = frames;
+        _pngs = pngs;
         _registry = registry;
         _ready = ready;
         _stats = stats;
@@ -63,6 +66,7 @@ internal sealed class LiveService : ILiveService
                 _time,
                 _options.MaxMembersPerSession,
                 _registry.OnEmptied,
+                _pngs,
                 _options.CancelSupersededRuns,
                 options.ApplyBlocklist,
                 _frames,
@@ -88,12 +92,8 @@ internal sealed class LiveService : ILiveService
     public LiveSessionState? GetSessionState(string sessionId) => _registry.Find(sessionId)?.State;
 
     /// <summary>The newest frame of a session as PNG, for the download endpoint (no membership needed).</summary>
-    public async Task<(LiveFrame Frame, byte[] Png)> EncodePngAsync(string sessionId, long? sequence, CancellationToken cancellationToken)
-    {
-        var (frame, rgb) = FindOrThrow(sessionId).GetFullQuality(null, sequence);
-        var png = await Task.Run(() => FrameEncoder.EncodePng(rgb, frame.Width, frame.Height), cancellationToken);
-        return (frame, png);
-    }
+    public Task<(LiveFrame Frame, byte[] Png)> EncodePngAsync(string sessionId, long? sequence, CancellationToken cancellationToken) =>
+        FindOrThrow(sessionId).FullQualityPngAsync(null, sequence, cancellationToken);
 
     private LiveSession FindOrThrow(string? sessionId)
     {

@@ -49,6 +49,7 @@ internal sealed class LiveSession
     private readonly bool _cancelSupersededRuns;
     private readonly bool _applyBlocklist;
     private readonly FrameCache? _frames;
+    private readonly FullQualityPngs _pngs;
     private readonly TimeSpan _refineAfter;
 
     private LiveRequest _request;
@@ -87,8 +88,9 @@ internal sealed class LiveSession
     private PendingWork? _pending;
     private bool _queued;
 
-    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, bool cancelSupersededRuns = true, bool applyBlocklist = false, FrameCache? frames = null, TimeSpan? refineAfter = null)
+    public LiveSession(string id, string ownerToken, LiveRequest request, bool typingOpen, LiveRequestRules rules, ReadyQueue ready, LiveStats stats, TimeProvider time, int maxMembers, Action<LiveSession> onEmptied, FullQualityPngs pngs, bool cancelSupersededRuns = true, bool applyBlocklist = false, FrameCache? frames = null, TimeSpan? refineAfter = null)
     {
+        _pngs = pngs;
         _frames = frames;
         _refineAfter = refineAfter ?? TimeSpan.FromMilliseconds(300);
         _applyBlocklist = applyBlocklist;
@@ -667,7 +669,17 @@ internal sealed class LiveSession
     }
 
     /// <summary>The newest frame with its RGB; <paramref name="actor"/> is null for the download endpoint.</summary>
-    public (LiveFrame Frame, byte[] Rgb) GetFullQuality(LiveMember? actor, long? sequence)
+    /// <summary>
+    /// The newest frame (or frame <paramref name="sequence"/> while it is the newest) as a full-quality PNG, through the
+    /// server's download encoder; <paramref name="actor"/> null for the HTTP endpoint (no membership needed).
+    /// </summary>
+    public Task<(LiveFrame Frame, byte[] Png)> FullQualityPngAsync(LiveMember? actor, long? sequence, CancellationToken cancellationToken)
+    {
+        var (frame, _) = GetFullQuality(actor, sequence, copyPixels: false);
+        return _pngs.GetAsync(frame, () => GetFullQuality(actor, sequence, copyPixels: true), cancellationToken);
+    }
+
+    private (LiveFrame Frame, byte[] Rgb) GetFullQuality(LiveMember? actor, long? sequence, bool copyPixels)
     {
         lock (_gate)
         {
@@ -693,7 +705,7 @@ internal sealed class LiveSession
             }
 
             // A copy: the session's buffer takes the next frame's pixels while the caller encodes these.
-            return (_latestFrame, (byte[])_latestPixels.Clone());
+            return (_latestFrame, copyPixels ? (byte[])_latestPixels.Clone() : []);
         }
     }
 

@@ -13,6 +13,14 @@ namespace NitroLive.Web.Security;
 /// </summary>
 internal sealed class HubRateLimitFilter : IHubFilter, IDisposable
 {
+    /// <summary>
+    /// A flooding connection is reported once per this interval, with the count refused since: refusing is cheap, and a
+    /// line per refused call would turn the limit into log and disk amplification.
+    /// </summary>
+    internal static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
+
+    private static readonly object RefusalsKey = new();
+
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly SecurityOptions _options;
     private readonly NitroMetrics _metrics;
@@ -48,8 +56,7 @@ internal sealed class HubRateLimitFilter : IHubFilter, IDisposable
             if (!lease.IsAcquired)
             {
                 _metrics.HubCallRejected("rate_limited");
-                SecurityLog.HubCallRateLimited(_logger, invocationContext.Context.ConnectionId, _options.HubCallsPerSecond, _options.HubCallBurst,
-                    invocationContext.HubMethodName);
+                Report(invocationContext);
                 throw new HubException(_message);
             }
         }
@@ -58,4 +65,55 @@ internal sealed class HubRateLimitFilter : IHubFilter, IDisposable
     }
 
     public void Dispose() => _limiter.Dispose();
+
+    private void Report(HubInvocationContext invocation)
+    {
+        var items = invocation.Context.Items;
+        Refusals refusals;
+        lock (items)
+        {
+            if (items.TryGetValue(RefusalsKey, out var value) && value is Refusals known)
+            {
+                refusals = known;
+            }
+            else
+            {
+                refusals = new Refusals();
+                items[RefusalsKey] = refusals;
+            }
+        }
+
+        if (refusals.TryReport(Environment.TickCount64, (long)ReportEvery.TotalMilliseconds, out var unreported))
+        {
+            SecurityLog.HubCallRateLimited(_logger, invocation.Context.ConnectionId, _options.HubCallsPerSecond, _options.HubCallBurst,
+                invocation.HubMethodName, unreported);
+        }
+    }
+
+    /// <summary>One connection's refused calls since its last report.</summary>
+    private sealed class Refusals
+    {
+        private readonly Lock _gate = new();
+        private long _reportedAt = long.MinValue;
+        private int _unreported;
+
+        /// <summary>True when this refusal is to be reported, with the refusals left unreported before it.</summary>
+        public bool TryReport(long now, long intervalMs, out int unreported)
+        {
+            lock (_gate)
+            {
+                if (_reportedAt != long.MinValue && now - _reportedAt < intervalMs)
+                {
+                    _unreported++;
+                    unreported = 0;
+                    return false;
+                }
+
+                unreported = _unreported;
+                _unreported = 0;
+                _reportedAt = now;
+                return true;
+            }
+        }
+    }
 }

@@ -34,6 +34,13 @@ internal sealed class SecurityHeadersMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
+        if (context.Items.ContainsKey(NonceKey))
+        {
+            // The pipeline re-executed for the same response (the exception handler's error page): the page must use the
+            // nonce the header will carry, and the callback registered the first time writes it.
+            return _next(context);
+        }
+
         var nonce = NewNonce();
         context.Items[NonceKey] = nonce;
 

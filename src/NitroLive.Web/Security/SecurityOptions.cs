@@ -13,7 +13,8 @@ public sealed class SecurityOptions
     /// embedded in another site sets e.g. <c>'self' https://kiosk.example</c>.
     /// </summary>
     [Required]
-    [RegularExpression(@"^[^;,\r\n]+$", ErrorMessage = "NitroLive:Security:FrameAncestors must be CSP sources separated by spaces (no ';', ',' or line breaks).")]
+    [RegularExpression(@"^[\x20-\x2B\x2D-\x3A\x3C-\x7E]+$",
+        ErrorMessage = "NitroLive:Security:FrameAncestors must be CSP sources separated by spaces, in printable ASCII (punycode for an international host name; no ';', ',' or line breaks).")]
     public string FrameAncestors { get; set; } = "'none'";
 
     /// <summary>
@@ -32,4 +33,16 @@ public sealed class SecurityOptions
     /// <summary>Hub invocations a connection may make at once after a quiet spell (the token bucket's size).</summary>
     [Range(1, 100_000)]
     public int HubCallBurst { get; set; } = 80;
+
+    /// <summary>
+    /// Full-quality PNG downloads over HTTP (<c>/live/sessions/{id}/frame.png</c>) each client address may make per
+    /// second, sustained; more are answered 429. Kiosk session ids are public (the QR code), and a PNG costs far more
+    /// than a frame.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int DownloadsPerSecond { get; set; } = 2;
+
+    /// <summary>Downloads an address may make at once after a quiet spell (the token bucket's size).</summary>
+    [Range(1, 10_000)]
+    public int DownloadBurst { get; set; } = 10;
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
 using NitroLive.Web.Tests.Live;
@@ -114,6 +115,28 @@ public sealed class LiveHubTests
         Assert.Equal("forbidden", typistError.ErrorCode());
         Assert.Equal("granted", accepted.Request.Prompt);
         Assert.Equal("forbidden", revoked.ErrorCode());
+    }
+
+    // One connection must not take every session slot of the server and hold them while it stays connected.
+    [Fact]
+    public async Task AConnectionIsAMemberOfAtMostItsLimitOfSessions()
+    {
+        await using var app = await LiveAppFactory.StartAsync(settings: new() { ["NitroLive:Live:MaxSessionsPerConnection"] = "2" });
+        await using var greedy = await app.ConnectAsync();
+        await using var other = await app.ConnectAsync();
+        var first = await greedy.CreateSessionAsync();
+        await greedy.CreateSessionAsync();
+        var elsewhere = await other.CreateSessionAsync();
+
+        var third = await Assert.ThrowsAsync<HubException>(() => greedy.CreateSessionAsync());
+        var joined = await Assert.ThrowsAsync<HubException>(() => greedy.JoinAsync(elsewhere.SessionId, "viewer"));
+        Assert.Equal("too_many_memberships", third.ErrorCode());
+        Assert.Equal("too_many_memberships", joined.ErrorCode());
+
+        // Leaving one makes room again; other connections were never limited by this one.
+        await greedy.InvokeAsync("LeaveSession", first.SessionId);
+        await greedy.JoinAsync(elsewhere.SessionId, "viewer");
+        await other.CreateSessionAsync();
     }
 
     [Fact]
@@ -333,5 +356,38 @@ public sealed class LiveHubTests
         Assert.Equal("image/png", viaHttp.Content.Headers.ContentType?.MediaType);
         Assert.Equal(viaHub, await viaHttp.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    // A PNG costs far more than a frame, and kiosk ids are public: each frame is encoded once however often it is asked
+    // for, and one address may download only so fast over HTTP.
+    [Fact]
+    public async Task AFrameIsEncodedOnceForEveryDownloadAndEachAddressIsRateLimited()
+    {
+        await using var app = await LiveAppFactory.StartAsync(settings: new()
+        {
+            ["NitroLive:Security:DownloadBurst"] = "3",
+            ["NitroLive:Security:DownloadsPerSecond"] = "1",
+        });
+        await using var connection = await app.ConnectAsync();
+        var session = await connection.CreateSessionAsync("download me often");
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        await frames.WaitForRequestAsync(1);
+        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
+        var url = new Uri($"/live/sessions/{session.SessionId}/frame.png", UriKind.Relative);
+
+        var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await http.GetAsync(url);
+            statuses.Add(response.StatusCode);
+            if (response.IsSuccessStatusCode)
+            {
+                Assert.Equal(viaHub, await response.Content.ReadAsByteArrayAsync());
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(1, app.Services.GetRequiredService<FullQualityPngs>().Encoded);
     }
 }

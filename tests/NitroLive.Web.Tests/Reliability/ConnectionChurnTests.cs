@@ -1,6 +1,7 @@
 using System.Runtime;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
 using NitroLive.Web.Tests.Live;
@@ -11,6 +12,29 @@ namespace NitroLive.Web.Tests.Reliability;
 [Collection(SerialTests.Name)]
 public sealed class ConnectionChurnTests(ITestOutputHelper output)
 {
+    [Fact]
+    public async Task ADisconnectLeavesTheConnectionsSessionsAndSaysHowMany()
+    {
+        var logs = new CapturedLogs(LogLevel.Debug);
+        await using var host = ReliabilityHost.Start(
+            settings: new() { ["Logging:LogLevel:NitroLive.Web.Hubs"] = "Debug" },
+            configure: services => services.AddSingleton<ILoggerProvider>(logs));
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+        var connection = host.NewConnection();
+        await connection.StartAsync(cts.Token);
+        await connection.InvokeAsync<JoinedMessage>("CreateSession", new CreateSessionMessage(), cts.Token);
+        await connection.InvokeAsync<JoinedMessage>("CreateSession", new CreateSessionMessage(), cts.Token);
+
+        await connection.DisposeAsync();
+
+        while (logs.Lines(1051).Count == 0)
+        {
+            await Task.Delay(20, cts.Token);
+        }
+
+        Assert.Contains("left 2 session(s)", Assert.Single(logs.Lines(1051)), StringComparison.Ordinal);
+    }
+
     // What a leak of per-connection state looks like is server objects that outlive their connection. Those are
     // counted directly: every session the cycles create is tracked by a weak reference, and after the cycles every one
     // of them must be collectable (a member, a hub membership table or a queue entry still holding on to it would pin

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NitroLive.Web.Hubs;
 
 namespace NitroLive.Web.Tests.Reliability;
@@ -42,6 +44,25 @@ public sealed class HubRateLimitTests
         await Task.Delay(TimeSpan.FromSeconds(1.2), cts.Token);
         var info = await flooder.InvokeAsync<ServerInfoMessage>("GetServerInfo", cts.Token);
         Assert.Equal(1, info.ProtocolVersion);
+    }
+
+    // Refusing is cheap; a log line per refused call would make the limit a way to fill the server's disk.
+    [Fact]
+    public async Task AFloodingConnectionIsReportedOnceNotOncePerRefusedCall()
+    {
+        var logs = new CapturedLogs(LogLevel.Warning);
+        await using var host = ReliabilityHost.Start(
+            settings: new() { ["NitroLive:Security:HubCallsPerSecond"] = "10", ["NitroLive:Security:HubCallBurst"] = "10" },
+            configure: services => services.AddSingleton<ILoggerProvider>(logs));
+        using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
+        await using var flooder = host.NewConnection();
+        await flooder.StartAsync(cts.Token);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 150).Select(_ => Outcome(flooder.InvokeAsync<ServerInfoMessage>("GetServerInfo", cts.Token))));
+
+        Assert.True(outcomes.Count(o => o is not null) >= 100, "the flood was not refused");
+        var report = Assert.Single(logs.Lines(4000));
+        Assert.Contains("GetServerInfo refused", report, StringComparison.Ordinal);
     }
 
     [Fact]
