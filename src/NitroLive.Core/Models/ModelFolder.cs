@@ -36,8 +36,8 @@ public sealed partial class ModelFolder
     public const int MaxExamplePromptLength = 300;
 
     /// <summary>
-    /// The largest width or height a model folder may offer and a generation may ask for: 4096 keeps a batch of four
-    /// decoded images' floats within one tensor's 2^31 elements.
+    /// The largest width or height a model folder may offer and a generation may ask for: 4096 keeps the bytes of a batch
+    /// of four decoded images as floats (805 MB) within what one host tensor's int length addresses (2^31).
     /// </summary>
     public const int MaxImageSide = 4096;
 

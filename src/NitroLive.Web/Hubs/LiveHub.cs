@@ -17,6 +17,7 @@ internal sealed class LiveHub : Hub
     public const string Path = LiveHubContract.Path;
 
     private static readonly object MembershipsKey = new();
+    private static readonly object CreatedKey = new();
 
     private readonly ILiveService _live;
     private readonly LiveReadiness _readiness;
@@ -39,10 +40,12 @@ internal sealed class LiveHub : Hub
     public JoinedMessage CreateSession(CreateSessionMessage? options)
     {
         CheckRoomForAMembership();
+        CheckRoomForASession();
         var member = _live.CreateSession(new CreateSessionOptions(
             options?.DisplayName,
             options?.Initial?.ToPatch(),
             options?.TypingOpen ?? true));
+        Created.Add(member.SessionId);
         Remember(member);
         return member.ToJoinedMessage();
     }
@@ -164,6 +167,7 @@ internal sealed class LiveHub : Hub
     public override Task OnConnectedAsync()
     {
         Context.Items[MembershipsKey] = new ConcurrentDictionary<string, LiveMember>(StringComparer.Ordinal);
+        Context.Items[CreatedKey] = new List<string>();
         return Task.CompletedTask;
     }
 
@@ -188,6 +192,27 @@ internal sealed class LiveHub : Hub
 
     private ConcurrentDictionary<string, LiveMember> Memberships =>
         (ConcurrentDictionary<string, LiveMember>)Context.Items[MembershipsKey]!;
+
+    // Sessions this connection created that are still open, whether or not it is still in them.
+    private List<string> Created => (List<string>)Context.Items[CreatedKey]!;
+
+    private void CheckRoomForASession()
+    {
+        // A session its owner left stays open for EmptySessionGraceSeconds, so counting memberships alone would let
+        // create-and-leave fill the server: what counts is the sessions created here that have not ended.
+        var created = Created;
+        if (created.Count >= _maxMemberships)
+        {
+            created.RemoveAll(id => _live.GetSessionState(id) is not { IsClosed: false });
+        }
+
+        if (created.Count >= _maxMemberships)
+        {
+            throw new LiveException(LiveErrorCode.TooManyMemberships,
+                $"This connection created {_maxMemberships} sessions that are still open, its limit (a session its owner left " +
+                "stays open a while for the owner to come back); try again later.");
+        }
+    }
 
     private void CheckRoomForAMembership()
     {

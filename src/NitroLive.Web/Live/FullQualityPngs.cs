@@ -3,8 +3,10 @@ namespace NitroLive.Web.Live;
 /// <summary>
 /// Full-quality PNGs of sessions' newest frames, for downloads (the studio's button, the hub's <c>DownloadPng</c>, the
 /// HTTP endpoint). A PNG of a 1024x1024 frame takes tens of milliseconds of a core, and kiosk ids are public (their QR
-/// code is on screen): so only a few encodes run at once server-wide, each waiting caller holds no pixels until its
-/// turn, and the last few PNGs are kept, so asking again for a frame already encoded costs nothing.
+/// code is on screen): so only a few encodes run at once server-wide, and the last few PNGs are kept, so asking again
+/// for a frame already encoded costs nothing. A caller copies the frame's pixels before it waits for its turn: the frame
+/// asked for is the one it gets, even when a newer one arrives meanwhile (the HTTP limit per address and the hub's per
+/// connection bound how many wait).
 /// </summary>
 internal sealed class FullQualityPngs : IDisposable
 {
@@ -12,15 +14,17 @@ internal sealed class FullQualityPngs : IDisposable
     private const int Kept = 4;
 
     private readonly SemaphoreSlim _encodes;
+    private readonly Func<byte[], int, int, byte[]> _encode;
     private readonly Lock _gate = new();
     private readonly LinkedList<(string SessionId, long Sequence, byte[] Png)> _kept = new();
     private int _encoded;
 
-    /// <summary>At most <paramref name="concurrentEncodes"/> PNGs are encoded at once.</summary>
-    public FullQualityPngs(int concurrentEncodes)
+    /// <summary>At most <paramref name="concurrentEncodes"/> PNGs are encoded at once, by <paramref name="encode"/> (RGB, width, height; tests).</summary>
+    public FullQualityPngs(int concurrentEncodes, Func<byte[], int, int, byte[]>? encode = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrentEncodes, 1);
         _encodes = new SemaphoreSlim(concurrentEncodes, concurrentEncodes);
+        _encode = encode ?? FrameEncoder.EncodePng;
     }
 
     /// <summary>PNGs encoded so far (for tests).</summary>
@@ -29,30 +33,28 @@ internal sealed class FullQualityPngs : IDisposable
     /// <summary>One encode at a time per four cores (at least one), so downloads never take every core from generation.</summary>
     public static int DefaultConcurrency => Math.Max(1, Environment.ProcessorCount / 4);
 
-    /// <summary>
-    /// The PNG of <paramref name="frame"/> if kept, else the PNG of what <paramref name="take"/> gives once an encode slot
-    /// is free (the frame and a copy of its pixels, read only then: the newest frame may have moved on meanwhile).
-    /// </summary>
-    public async Task<(LiveFrame Frame, byte[] Png)> GetAsync(LiveFrame frame, Func<(LiveFrame Frame, byte[] Rgb)> take, CancellationToken cancellationToken)
+    /// <summary>The PNG of <paramref name="frame"/>: kept, or encoded from what <paramref name="copyPixels"/> gives.</summary>
+    public async Task<byte[]> GetAsync(LiveFrame frame, Func<byte[]> copyPixels, CancellationToken cancellationToken)
     {
         if (Find(frame) is { } kept)
         {
-            return (frame, kept);
+            return kept;
         }
 
+        var rgb = copyPixels();
         await _encodes.WaitAsync(cancellationToken);
         try
         {
-            var (current, rgb) = take();
-            if (Find(current) is { } encoded)
+            // Another caller may have encoded the same frame while this one waited.
+            if (Find(frame) is { } encoded)
             {
-                return (current, encoded);
+                return encoded;
             }
 
-            var png = await Task.Run(() => FrameEncoder.EncodePng(rgb, current.Width, current.Height), cancellationToken);
+            var png = await Task.Run(() => _encode(rgb, frame.Width, frame.Height), cancellationToken);
             Interlocked.Increment(ref _encoded);
-            Keep(current, png);
-            return (current, png);
+            Keep(frame, png);
+            return png;
         }
         finally
         {

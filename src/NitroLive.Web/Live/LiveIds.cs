@@ -34,17 +34,23 @@ internal static class LiveIds
     public static string ForLog(string id) => id.Length > 6 ? id[..6] : id;
 
     /// <summary>
-    /// Text from outside (a browser's error message) made safe for one log line: control characters (line breaks that
-    /// could forge log lines, terminal escapes) become spaces, and it is cut at <paramref name="maxLength"/>.
+    /// Text from outside (a browser's error message) made safe for one log line: control and format characters and line
+    /// or paragraph separators (line breaks that could forge log lines, terminal escapes, bidi overrides that reorder
+    /// what a reader sees) become spaces, and it is cut at <paramref name="maxLength"/>, never inside a surrogate pair.
     /// </summary>
     public static string TextForLog(string text, int maxLength = 200)
     {
-        var cut = text.Length > maxLength ? text[..maxLength] + "..." : text;
+        var length = text.Length <= maxLength ? text.Length : char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength;
+        var cut = length < text.Length ? text[..length] + "..." : text;
         return string.Create(cut.Length, cut, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)
             {
-                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+                span[i] = char.GetUnicodeCategory(source[i]) is System.Globalization.UnicodeCategory.Control
+                    or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
+                    or System.Globalization.UnicodeCategory.ParagraphSeparator
+                    ? ' '
+                    : source[i];
             }
         });
     }

@@ -21,8 +21,10 @@ public sealed class LiveOptions
     public int MaxMembersPerSession { get; set; } = 64;
 
     /// <summary>
-    /// Most sessions one hub connection may be a member of at once, created or joined: without it one connection could
-    /// take every one of <see cref="MaxSessions"/> and keep them while it stays connected.
+    /// Most sessions one hub connection may be a member of at once (created or joined), and most sessions it created
+    /// that are still open (a session its owner left stays open <see cref="EmptySessionGraceSeconds"/>): without it one
+    /// connection could take every one of <see cref="MaxSessions"/>. Many connections can still add up to
+    /// <see cref="MaxSessions"/>; limit connections per client at the proxy where that matters.
     /// </summary>
     [Range(1, 1_000)]
     public int MaxSessionsPerConnection { get; set; } = 8;

@@ -668,17 +668,18 @@ internal sealed class LiveSession
         }
     }
 
-    /// <summary>The newest frame with its RGB; <paramref name="actor"/> is null for the download endpoint.</summary>
     /// <summary>
     /// The newest frame (or frame <paramref name="sequence"/> while it is the newest) as a full-quality PNG, through the
     /// server's download encoder; <paramref name="actor"/> null for the HTTP endpoint (no membership needed).
     /// </summary>
-    public Task<(LiveFrame Frame, byte[] Png)> FullQualityPngAsync(LiveMember? actor, long? sequence, CancellationToken cancellationToken)
+    public async Task<(LiveFrame Frame, byte[] Png)> FullQualityPngAsync(LiveMember? actor, long? sequence, CancellationToken cancellationToken)
     {
         var (frame, _) = GetFullQuality(actor, sequence, copyPixels: false);
-        return _pngs.GetAsync(frame, () => GetFullQuality(actor, sequence, copyPixels: true), cancellationToken);
+        var png = await _pngs.GetAsync(frame, () => GetFullQuality(actor, frame.Sequence, copyPixels: true).Rgb, cancellationToken);
+        return (frame, png);
     }
 
+    // The newest frame, and a copy of its RGB when asked; actor is null for the download endpoint.
     private (LiveFrame Frame, byte[] Rgb) GetFullQuality(LiveMember? actor, long? sequence, bool copyPixels)
     {
         lock (_gate)

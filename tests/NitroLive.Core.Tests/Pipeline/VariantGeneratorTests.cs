@@ -120,14 +120,28 @@ public sealed class VariantGeneratorTests(EmbeddedPipelineFixture fixture) : ICl
     [Fact]
     public async Task AGenerationThatOutlastsDisposeKeepsTheSharedSessionsItUses()
     {
-        var generator = VariantGenerator.Open(fixture.Options() with { ModelDirectory = _folder.Directory, StopTimeout = TimeSpan.FromMilliseconds(1) });
-        var side = generator.Model.NativeWidth * 4;
+        // The run is held in its first UNet step (the forced per-shape path has the hook) until the dispose has returned.
+        using var inRun = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var generator = VariantGenerator.Open(fixture.Options() with
+        {
+            ModelDirectory = _folder.Directory,
+            StopTimeout = TimeSpan.FromMilliseconds(1),
+            KeepLatentsOnDevice = true,
+            ForceShapeSessions = true,
+            BeforeShapeRun = () =>
+            {
+                inRun.Release();
+                release.Wait(Timeout);
+            },
+        });
+        var side = generator.Model.NativeWidth;
         var running = generator.GenerateAsync(
-            [new GenerationRequest("a red circle on a blue background", 4, 1, side, side, "vibrant")], CancellationToken.None);
-        await Task.Delay(100);
-        Assert.False(running.IsCompleted, "the generation ended before the dispose it should outlast");
+            [new GenerationRequest("a red circle on a blue background", 1, 1, side, side, "vibrant")], CancellationToken.None);
+        Assert.True(await inRun.WaitAsync(Timeout), "the generation never reached its UNet");
 
         generator.Dispose();
+        release.Release();
 
         var result = Assert.Single(await running.WaitAsync(Timeout));
         Assert.Equal(side * side * 3, result.Rgb.Length);

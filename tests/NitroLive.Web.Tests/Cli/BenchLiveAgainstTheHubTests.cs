@@ -118,11 +118,14 @@ public sealed class BenchLiveAgainstTheHubTests
             "--frame-timeout-s", "20");
         var run = json.RootElement;
 
+        // A prompt's letters queue behind 20 ms generations, so its last keystroke waits for most of them; a request
+        // waits for its own generation only. Timed from the keystroke, the requests' median would be about half the
+        // keystrokes' wait; the bounds leave a slow machine room either way.
         var keystrokeToFrame = run.GetProperty("keystroke_to_frame_ms").GetProperty("p50").GetDouble();
-        var requestToFrame = run.GetProperty("request_to_frame_ms");
-        Assert.True(keystrokeToFrame > 200, run.ToString()); // a prompt's letters queue behind 20 ms generations
-        Assert.InRange(requestToFrame.GetProperty("p95").GetDouble(), 20, 100);
-        Assert.InRange(run.GetProperty("live_path_ms").GetProperty("total").GetProperty("p95").GetDouble(), 0, 80);
+        var requestToFrame = run.GetProperty("request_to_frame_ms").GetProperty("p50").GetDouble();
+        Assert.True(keystrokeToFrame > 200, run.ToString());
+        Assert.InRange(requestToFrame, 20, keystrokeToFrame / 4);
+        Assert.InRange(run.GetProperty("live_path_ms").GetProperty("total").GetProperty("p50").GetDouble(), 0, keystrokeToFrame / 4);
     }
 
     /// <summary>Runs <c>bench live</c> with <paramref name="args"/> against a fresh app on loopback; its JSON.</summary>

@@ -36,13 +36,25 @@ public sealed class LiveUiLogTests
     {
         var logger = new LineLogger();
 
-        LiveUiLog.FrameNotShown(logger, SessionId, 3, "bad frame\r\ninfo: NitroLive.Web[1000] forged\u001b[31m" + new string('x', 500));
+        LiveUiLog.FrameNotShown(logger, SessionId, 3, "bad frame\r\ninfo: NitroLive.Web[1000] forged\u001b[31m\u2028\u202E" + new string('x', 500));
 
         var line = Assert.Single(logger.Lines);
         Assert.DoesNotContain('\n', line);
         Assert.DoesNotContain('\r', line);
         Assert.DoesNotContain('\u001b', line);
+        Assert.DoesNotContain('\u2028', line); // a line separator some viewers break on
+        Assert.DoesNotContain('\u202E', line); // a bidi override that reorders what a reader sees
         Assert.True(line.Length < 400, line);
+    }
+
+    [Fact]
+    public void TextIsNeverCutInsideASurrogatePair()
+    {
+        var text = new string('a', 199) + "\U0001F600" + "tail";
+
+        var cut = LiveIds.TextForLog(text, maxLength: 200);
+
+        Assert.Equal(new string('a', 199) + "...", cut);
     }
 
     private sealed class LineLogger : ILogger

@@ -121,7 +121,11 @@ public sealed class LiveHubTests
     [Fact]
     public async Task AConnectionIsAMemberOfAtMostItsLimitOfSessions()
     {
-        await using var app = await LiveAppFactory.StartAsync(settings: new() { ["NitroLive:Live:MaxSessionsPerConnection"] = "2" });
+        await using var app = await LiveAppFactory.StartAsync(settings: new()
+        {
+            ["NitroLive:Live:MaxSessionsPerConnection"] = "2",
+            ["NitroLive:Live:EmptySessionGraceSeconds"] = "60",
+        });
         await using var greedy = await app.ConnectAsync();
         await using var other = await app.ConnectAsync();
         var first = await greedy.CreateSessionAsync();
@@ -133,10 +137,16 @@ public sealed class LiveHubTests
         Assert.Equal("too_many_memberships", third.ErrorCode());
         Assert.Equal("too_many_memberships", joined.ErrorCode());
 
-        // Leaving one makes room again; other connections were never limited by this one.
+        // Leaving one makes room to join another; other connections were never limited by this one.
         await greedy.InvokeAsync("LeaveSession", first.SessionId);
         await greedy.JoinAsync(elsewhere.SessionId, "viewer");
         await other.CreateSessionAsync();
+
+        // But not to create another: a session its owner left stays open for the owner to come back, so create-and-leave
+        // would otherwise fill the server.
+        await greedy.InvokeAsync("LeaveSession", elsewhere.SessionId);
+        var churn = await Assert.ThrowsAsync<HubException>(() => greedy.CreateSessionAsync());
+        Assert.Equal("too_many_memberships", churn.ErrorCode());
     }
 
     [Fact]
@@ -376,8 +386,9 @@ public sealed class LiveHubTests
         var url = new Uri($"/live/sessions/{session.SessionId}/frame.png", UriKind.Relative);
 
         var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 6; i++)
         {
             using var response = await http.GetAsync(url);
             statuses.Add(response.StatusCode);
@@ -387,7 +398,40 @@ public sealed class LiveHubTests
             }
         }
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        // The burst of three goes through; after it, one more per second at most (a slow machine may take seconds).
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses[..3]);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.OK), 3, 3 + (int)Math.Ceiling(clock.Elapsed.TotalSeconds));
         Assert.Equal(1, app.Services.GetRequiredService<FullQualityPngs>().Encoded);
+    }
+
+    // Behind a proxy every visitor comes from the proxy's address; with forwarded headers on (as docs/operations.md
+    // says), each visitor's own address gets its own bucket.
+    [Fact]
+    public async Task WithForwardedHeadersOnEachVisitorBehindAProxyHasItsOwnDownloadLimit()
+    {
+        await using var app = await LiveAppFactory.StartAsync(settings: new()
+        {
+            ["ForwardedHeaders_Enabled"] = "true",
+            ["NitroLive:Security:DownloadBurst"] = "1",
+            ["NitroLive:Security:DownloadsPerSecond"] = "1",
+        });
+        await using var connection = await app.ConnectAsync();
+        var session = await connection.CreateSessionAsync("behind a proxy");
+        await using var frames = new FrameRecorder(connection, session.SessionId);
+        await frames.WaitForRequestAsync(1);
+        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
+
+        async Task<HttpStatusCode> DownloadAs(string visitor)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/live/sessions/{session.SessionId}/frame.png");
+            request.Headers.Add("X-Forwarded-For", visitor);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await DownloadAs("203.0.113.7"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await DownloadAs("203.0.113.7"));
+        Assert.Equal(HttpStatusCode.OK, await DownloadAs("198.51.100.9"));
     }
 }

@@ -8,33 +8,36 @@ public sealed class FullQualityPngsTests
     private static readonly TimeSpan Timeout = LiveTestHost.Timeout;
 
     [Fact]
-    public async Task ADownloadWaitsForAFreeEncodeBeforeItTakesThePixels()
+    public async Task NoMoreEncodesRunAtOnceThanTheLimit()
     {
-        using var pngs = new FullQualityPngs(concurrentEncodes: 1);
-        using var firstTaken = new ManualResetEventSlim();
+        using var firstEncoding = new ManualResetEventSlim();
         using var releaseFirst = new ManualResetEventSlim();
-        var secondTaken = 0;
-        var (a, b) = (Frame("s", 1), Frame("t", 1));
-
-        var first = Task.Run(() => pngs.GetAsync(a, () =>
+        var running = 0;
+        var mostAtOnce = 0;
+        using var pngs = new FullQualityPngs(concurrentEncodes: 1, (rgb, width, height) =>
         {
-            firstTaken.Set();
-            Assert.True(releaseFirst.Wait(Timeout));
-            return (a, Pixels());
-        }, CancellationToken.None));
-        Assert.True(firstTaken.Wait(Timeout));
-        var second = pngs.GetAsync(b, () =>
-        {
-            Interlocked.Increment(ref secondTaken);
-            return (b, Pixels());
-        }, CancellationToken.None);
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref mostAtOnce, now);
+            if (rgb[0] == 1)
+            {
+                firstEncoding.Set();
+                Assert.True(releaseFirst.Wait(Timeout));
+            }
 
+            Interlocked.Decrement(ref running);
+            return [0x89, 0x50, 0x4E, 0x47, rgb[0]];
+        });
+
+        var first = pngs.GetAsync(Frame("s", 1), () => Pixels(1), CancellationToken.None);
+        Assert.True(firstEncoding.Wait(Timeout));
+        var second = pngs.GetAsync(Frame("t", 1), () => Pixels(2), CancellationToken.None);
         await Task.Delay(200);
-        Assert.Equal(0, Volatile.Read(ref secondTaken)); // no copy of its pixels while it waits
+        Assert.False(second.IsCompleted); // waiting for the slot the first encode holds
         releaseFirst.Set();
-        await first.WaitAsync(Timeout);
-        await second.WaitAsync(Timeout);
-        Assert.Equal(1, Volatile.Read(ref secondTaken));
+
+        Assert.Equal(1, (await first.WaitAsync(Timeout))[4]);
+        Assert.Equal(2, (await second.WaitAsync(Timeout))[4]);
+        Assert.Equal(1, mostAtOnce);
         Assert.Equal(2, pngs.Encoded);
     }
 
@@ -43,27 +46,40 @@ public sealed class FullQualityPngsTests
     {
         using var pngs = new FullQualityPngs(concurrentEncodes: 1);
         var frame = Frame("s", 7);
-        var takes = 0;
-        (LiveFrame, byte[]) Take()
+        var copies = 0;
+        byte[] Copy()
         {
-            takes++;
-            return (frame, Pixels());
+            copies++;
+            return Pixels(0);
         }
 
-        var (_, png) = await pngs.GetAsync(frame, Take, CancellationToken.None).WaitAsync(Timeout);
-        var (_, again) = await pngs.GetAsync(frame, Take, CancellationToken.None).WaitAsync(Timeout);
+        var png = await pngs.GetAsync(frame, Copy, CancellationToken.None).WaitAsync(Timeout);
+        var again = await pngs.GetAsync(frame, Copy, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Same(png, again);
-        Assert.Equal(1, takes);
+        Assert.Equal(1, copies);
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
 
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pngs.GetAsync(Frame("s", 8), Take, cancelled.Token).WaitAsync(Timeout));
-        Assert.Equal(1, takes);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pngs.GetAsync(Frame("s", 8), Copy, cancelled.Token).WaitAsync(Timeout));
+        Assert.Equal(1, pngs.Encoded);
     }
 
-    private static byte[] Pixels() => new byte[16 * 16 * 3];
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    private static byte[] Pixels(byte first)
+    {
+        var rgb = new byte[16 * 16 * 3];
+        rgb[0] = first;
+        return rgb;
+    }
 
     private static LiveFrame Frame(string sessionId, long sequence) => new(
         sessionId, sequence, sequence, new LiveRequest("a red circle", 1, SeedMode.Fixed, 1, 16, 16, "tiny"), FrameFormat.Jpeg, [],
