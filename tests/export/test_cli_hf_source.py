@@ -20,6 +20,7 @@ from tiny_models import TinySource, shared_clip_available
 
 from nitro_export import cli
 from nitro_export.exporter import VARIANTS
+from nitro_export.hf_source import HuggingFaceSource
 
 
 class FakeConfig(dict):
@@ -159,6 +160,15 @@ class CommandLineWithTheHubLoader(unittest.TestCase):
         b = (self.tmp / "out" / "nitrosd-vibrant" / "unet" / "model.onnx_data").read_bytes()
         self.assertNotEqual(a, b)
 
+    def test_provenance_names_the_vae_decoder_that_was_loaded(self):
+        with mock.patch.dict(sys.modules, fake_hub([], self.tmp)):
+            source = HuggingFaceSource()
+            self.assertEqual(source.provenance()["vae"], "madebyollin/sdxl-vae-fp16-fix")
+            source.vae_decoder("upcast")
+            self.assertEqual(source.provenance()["vae"], "stabilityai/stable-diffusion-xl-base-1.0/vae")
+            source.vae_decoder("fp16-fix")
+            self.assertEqual(source.provenance()["vae"], "madebyollin/sdxl-vae-fp16-fix")
+
     def test_cli_defaults_are_the_documented_ones(self):
         args = cli.parse_args(["--out", "x"])
         self.assertEqual(args.variants, ["realism", "vibrant"])
@@ -166,6 +176,60 @@ class CommandLineWithTheHubLoader(unittest.TestCase):
         self.assertEqual((args.vae, args.timestep_dtype, args.share), ("fp16-fix", "int64", "hardlink"))
         with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
             cli.parse_args(["--out", "x", "--variants", "turbo"])
+
+
+def fake_torch(available=True, free_gb=None, total_gb=80.0, name="NVIDIA H100"):
+    """torch with only what cli.default_device reads; free_gb None: a torch without mem_get_info."""
+    cuda = types.SimpleNamespace(is_available=lambda: available, get_device_name=lambda index: name,
+                                 get_device_properties=lambda index: types.SimpleNamespace(
+                                     total_memory=int(total_gb * 1e9)))
+    if free_gb is not None:
+        cuda.mem_get_info = lambda: (int(free_gb * 1e9), int(total_gb * 1e9))
+    return types.SimpleNamespace(cuda=cuda)
+
+
+class DefaultTracingDevice(unittest.TestCase):
+    """Tracing holds the fp32 UNet (10.3 GB) and the exporter's copies on the device: a 12 or 16 GB card runs out."""
+
+    def test_cuda_only_with_about_24_gb_free(self):
+        self.assertEqual(cli.default_device(fake_torch(free_gb=70.0))[0], "cuda")
+        self.assertEqual(cli.default_device(fake_torch(free_gb=23.8, total_gb=25.4))[0], "cuda")  # a free 24 GB card
+
+    def test_a_smaller_or_busy_card_traces_on_the_cpu_and_says_why(self):
+        for free, total in ((11.5, 12.9), (15.8, 17.1), (9.0, 85.0)):
+            device, why = cli.default_device(fake_torch(free_gb=free, total_gb=total))
+            self.assertEqual(device, "cpu", (free, total))
+            self.assertIn(f"only {free:.1f} GB free on NVIDIA H100", why)
+            self.assertIn("--device cuda", why)
+
+    def test_no_cuda_means_the_cpu(self):
+        self.assertEqual(cli.default_device(fake_torch(available=False)), ("cpu", "no CUDA device"))
+
+    def test_without_mem_get_info_the_cards_total_memory_decides(self):
+        self.assertEqual(cli.default_device(fake_torch(total_gb=80.0))[0], "cuda")
+        device, why = cli.default_device(fake_torch(total_gb=16.0))
+        self.assertEqual(device, "cpu")
+        self.assertIn("16.0 GB in all", why)
+
+    def test_main_prints_the_choice_and_passes_it_to_the_export_and_an_explicit_device_wins(self):
+        seen = []
+
+        def fake_export(source, options):
+            seen.append(options.device)
+            return types.SimpleNamespace(folders={}, sizes={})
+
+        for argv, torch_module in ((["--out", "x"], fake_torch(free_gb=11.0)),
+                                   (["--out", "x", "--device", "cuda"], fake_torch(free_gb=11.0))):
+            with mock.patch.dict(sys.modules, {"torch": torch_module}), \
+                    mock.patch.object(cli, "make_source", return_value=None), \
+                    mock.patch.object(cli, "export_folders", fake_export), mock.patch("logging.basicConfig"), \
+                    contextlib.redirect_stdout(io.StringIO()) as printed:
+                self.assertEqual(cli.main(argv), 0)
+            if "--device" not in argv:
+                self.assertIn("Tracing on cpu: only 11.0 GB free", printed.getvalue())
+            else:
+                self.assertNotIn("Tracing on", printed.getvalue())
+        self.assertEqual(seen, ["cpu", "cuda"])
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 import onnx
 from onnx import TensorProto
 
-from graphs import scalar_ones
+from graphs import fp16_round_trips, ort_like_fp16, scalar_ones
 from tiny_models import REPO, TinySource, shared_clip_available
 
 from nitro_export import precision
@@ -103,7 +103,8 @@ class ExportedFolders(unittest.TestCase):
 
     def test_missing_onnxruntime_tools_give_one_clear_warning_per_component(self):
         self.assertTrue(self.export_warnings, "no warning about the skipped ORT fusions")
-        self.assertTrue(all("onnxruntime-gpu" in w and "skipping" in w for w in self.export_warnings))
+        # The CPU wheel has the fusions too (and is the one macOS has).
+        self.assertTrue(all("pip install onnxruntime;" in w and "skipping" in w for w in self.export_warnings))
         self.assertFalse(self.result.fused_by_ort)
 
     def test_each_component_is_exported_once_and_each_unet_once_per_variant(self):
@@ -378,6 +379,16 @@ class ExportChoices(unittest.TestCase):
                 Exporter(TinySource(), ExportOptions(out_dir=self.tmp / "x", **kw))
         self.assertFalse((self.tmp / "x").exists())
 
+    def test_a_variant_named_twice_is_exported_once(self):
+        self.assertEqual(Exporter(TinySource(), ExportOptions(out_dir=self.tmp, variants=["vibrant", "realism",
+                                                                                          "vibrant"])).options.variants,
+                         ["vibrant", "realism"])
+        result = self.export(variants=["realism", "realism"], tiny_vae=False)
+        self.assertEqual(list(result.folders), ["realism"])
+        self.assertTrue((self.tmp / "nitrosd-realism" / "unet" / "model.onnx").is_file())
+        self.assertTrue((self.tmp / "nitrosd-realism" / "nitrolive.json").is_file())
+        self.assertEqual(sorted(p.name for p in self.tmp.iterdir()), ["nitrosd-realism"])
+
     def test_a_tokenizer_missing_a_file_fails_with_its_name(self):
         source = TinySource()
         full = source.tokenizer_files
@@ -419,7 +430,9 @@ class OrtPath(unittest.TestCase):
                 self.enable_shape_infer = False
 
             def convert_float_to_float16(self, **kw):
-                # As ORT's: the converted graph re-initializes the model, then its Cast clean-up runs inference if on.
+                # As ORT's: Constants outside the block lists turn fp16, and initializers that unblocked nodes read;
+                # the converted graph re-initializes the model, then its Cast clean-up runs inference if on.
+                ort_like_fp16(self.model, kw["op_block_list"], kw["node_block_list"])
                 self.initialize(self.model)
                 kw["cleanup_shape_inference"] = self.enable_shape_infer
                 calls.append(("fp16", kw))
@@ -441,6 +454,7 @@ class OrtPath(unittest.TestCase):
             for part in ("text_encoder", "text_encoder_2", "vae_decoder", "vae_decoder_tiny", "unet"):
                 saved = onnx.load(str(result.folders["realism"] / part / "model.onnx"), load_external_data=False)
                 self.assertIn("com.microsoft", {o.domain for o in saved.opset_import}, part)
+            unet = onnx.load(str(result.folders["realism"] / "unet" / "model.onnx"))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         optimize = [kw for kind, kw in calls if kind == "optimize"]
@@ -462,8 +476,42 @@ class OrtPath(unittest.TestCase):
         self.assertTrue(all(kw["keep_io_types"] is True and "Resize" in kw["op_block_list"] for kw in fp16))
         unet_block = fp16[0]["node_block_list"]
         self.assertTrue(any("Sin" in n for n in unet_block) and any("Cos" in n for n in unet_block))
+        # The sinusoid's frequencies, a Constant node in the traced graph, reach it in fp32 without an fp16 round trip.
+        self.assertEqual(fp16_round_trips(unet, unet_block), [])
+        self.assertRegex(result.summaries["unet (realism)"], r"embedding nodes and [1-9]\d* constants kept fp32")
         self.assertEqual(fp16[1]["node_block_list"], [])
         self.assertTrue(result.fused_by_ort)
+
+    def test_a_model_ort_fused_nothing_in_is_not_called_fused_and_a_warning_says_so(self):
+        class FakeOptions:
+            def __init__(self, model_type):
+                self.model_type = model_type
+
+        class Unfused:
+            def __init__(self, path):
+                self.model = onnx.load(path)
+
+            def convert_float_to_float16(self, **kw):
+                pass
+
+        tools = precision.OrtTools(lambda path, **kw: Unfused(path), FakeOptions, "1.31.0")
+        tmp = Path(tempfile.mkdtemp(prefix="nitro-export-unfused-"))
+        try:
+            graph = onnx.helper.make_graph([onnx.helper.make_node("Relu", ["x"], ["y"])], "g",
+                                           [onnx.helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                                           [onnx.helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+            onnx.save(onnx.helper.make_model(graph), str(tmp / "model.onnx"))
+            with self.assertLogs("nitro_export", "WARNING") as logs:
+                result = precision.optimize(tmp / "model.onnx", precision.PrecisionPlan(model_type="vae"), tools,
+                                            use_ort=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        # Nothing ties the graph to CUDA: the folder must not say CUDA only (exporter: export.providers).
+        self.assertFalse(result.fused_by_ort)
+        self.assertIn("no fused ops", result.summary)
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("vae", logs.output[0])
+        self.assertIn("no fused", logs.output[0])
 
     def test_a_failing_fusion_names_the_component_numpy_and_the_way_out(self):
         class FakeOptions:

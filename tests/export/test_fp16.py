@@ -8,7 +8,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 import tiny_models  # noqa: F401  (puts tools/export on sys.path)
-from graphs import FLOAT, FLOAT16, INT64, init, model, vi
+from graphs import FLOAT, FLOAT16, INT64, fp16_round_trips, init, model, ort_like_fp16, vi
 
 from nitro_export import fp16
 from nitro_export.fp16 import convert_to_fp16, infer_types, sinusoidal_region
@@ -183,6 +183,80 @@ class SinusoidalRegion(unittest.TestCase):
         self.assertEqual(next(t for t in m.graph.initializer if t.name == "freq").data_type, FLOAT)
         self.assertEqual(next(t for t in m.graph.initializer if t.name == "w").data_type, FLOAT16)
         self.assertIn("sin", report.fp32_node_names)
+
+
+class RegionConstantsForOrtsConverter(unittest.TestCase):
+    """ORT's fp16 converter turns every Constant outside its block lists fp16: the sinusoid's frequencies, which
+    torch's exporter leaves as a Constant node, would reach the fp32 region rounded (graphs.ort_like_fp16)."""
+
+    FREQ = np.exp(-np.log(10000.0) * np.arange(4) / 4).astype(np.float32)[None, :]  # none exact in fp16
+
+    def build(self):
+        # t (int64) -> Cast -> Mul(freq) -> Mul(scale) -> Sin, Cos -> Concat -> MatMul(w); scale also scales x
+        def constant(name, arr):
+            return helper.make_node("Constant", [], [name], name=f"{name}_node",
+                                    value=numpy_helper.from_array(np.asarray(arr, dtype=np.float32)))
+
+        nodes = [constant("freq", self.FREQ), constant("scale", [2.0]),
+                 helper.make_node("Cast", ["t"], ["tf"], name="cast", to=FLOAT),
+                 helper.make_node("Mul", ["tf", "freq"], ["arg0"], name="mul"),
+                 helper.make_node("Mul", ["arg0", "scale"], ["arg"], name="mul_scale"),
+                 helper.make_node("Sin", ["arg"], ["s"], name="sin"),
+                 helper.make_node("Cos", ["arg"], ["c"], name="cos"),
+                 helper.make_node("Concat", ["c", "s"], ["emb"], name="concat", axis=-1),
+                 helper.make_node("MatMul", ["emb", "w"], ["e"], name="linear"),
+                 helper.make_node("Mul", ["x", "scale"], ["xs"], name="x_scale"),
+                 helper.make_node("Add", ["e", "xs"], ["y"], name="add")]
+        m = model(nodes, [vi("t", INT64, (1, 1)), vi("x")], [vi("y")], [init("w", np.ones((8, 4)) / 8)])
+        # A float type recorded for the Constant's output, as ORT's symbolic shape inference leaves one.
+        m.graph.value_info.append(vi("freq", FLOAT, (1, 4)))
+        return m
+
+    def test_without_the_pass_orts_converter_rounds_the_frequencies_through_fp16(self):
+        m = self.build()
+        region = sinusoidal_region(m, ["t"])
+        ort_like_fp16(m, node_block_list=region)
+        self.assertEqual(sorted(fp16_round_trips(m, region)), ["mul reads mul_input_cast_1",
+                                                               "mul_scale reads mul_scale_input_cast_1"])
+
+    def test_the_frequencies_become_an_fp32_initializer_that_orts_converter_leaves_alone(self):
+        m = self.build()
+        region = sinusoidal_region(m, ["t"])
+        self.assertEqual(region, {"cast", "mul", "mul_scale", "sin", "cos", "concat"})
+
+        moved = fp16.region_constants_to_initializers(m, region)
+        ort_like_fp16(m, node_block_list=region)
+
+        self.assertIn("freq", moved)
+        self.assertEqual(fp16_round_trips(m, region), [])
+        freq = next(t for t in m.graph.initializer if t.name == "freq")
+        self.assertEqual(freq.data_type, FLOAT)
+        np.testing.assert_array_equal(numpy_helper.to_array(freq), self.FREQ)  # bit for bit, never rounded
+        self.assertEqual(next(n for n in m.graph.node if n.name == "mul").input[1], "freq")
+        self.assertNotIn("freq_node", {n.name for n in m.graph.node})
+        self.assertNotIn("freq", {v.name for v in m.graph.value_info})
+        self.assertEqual(sinusoidal_region(m, ["t"]), region)
+        fp16.sort_topologically(m.graph)
+        onnx.checker.check_model(m)
+
+    def test_a_constant_read_outside_the_region_too_stays_for_it_and_the_region_gets_an_fp32_copy(self):
+        m = self.build()
+        region = sinusoidal_region(m, ["t"])
+        moved = fp16.region_constants_to_initializers(m, region)
+        ort_like_fp16(m, node_block_list=region)
+
+        self.assertEqual(sorted(moved), ["freq", "scale_fp32"])
+        self.assertEqual(next(n for n in m.graph.node if n.name == "mul_scale").input[1], "scale_fp32")
+        self.assertEqual(next(n for n in m.graph.node if n.name == "x_scale").input[1], "scale")
+        scale = next(n for n in m.graph.node if n.name == "scale_node").attribute[0].t
+        self.assertEqual(scale.data_type, FLOAT16)  # outside the region ORT converts it, as before
+        self.assertEqual(next(t for t in m.graph.initializer if t.name == "scale_fp32").data_type, FLOAT)
+
+    def test_a_graph_without_region_constants_is_left_unchanged(self):
+        m = self.build()
+        before = m.SerializeToString()
+        self.assertEqual(fp16.region_constants_to_initializers(m, set()), [])
+        self.assertEqual(m.SerializeToString(), before)
 
 
 if __name__ == "__main__":

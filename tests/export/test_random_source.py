@@ -132,6 +132,11 @@ class RandomSdxlSourceTests(unittest.TestCase):
     def test_the_folder_says_its_weights_are_random_and_uses_the_embedded_tokenizers(self):
         manifest = json.loads((self.folder / "nitrolive.json").read_text(encoding="utf-8"))
         self.assertIn("random", manifest["export"]["sources"]["weights"])
+        # ...where the app shows it too, without the licence of NitroFusion weights the folder does not hold.
+        self.assertEqual(manifest["display_name"], "NitroSD-Realism (random weights)")
+        self.assertNotIn("cc-by-nc", manifest["license"])
+        self.assertIn("random weights", manifest["license"])
+        self.assertIn("random weights", manifest["description"])
         for sub in ("tokenizer", "tokenizer_2"):
             for name in ("vocab.json", "merges.txt"):
                 self.assertEqual((self.folder / sub / name).read_bytes(), (EMBEDDED_MODEL / sub / name).read_bytes())

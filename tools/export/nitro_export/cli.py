@@ -5,9 +5,14 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional, Tuple
 
 from .exporter import VARIANTS, ExportOptions, describe, export_folders
+
+# Free GPU memory below which tracing defaults to the CPU: the fp32 SDXL UNet alone is 10.3 GB on the device, and
+# torch.onnx.export's tracing and constant folding hold copies of weights and activations beside it (a 12 or 16 GB
+# card runs out of memory). 22 GiB is what a 24 GB card has free once CUDA's context is up.
+CUDA_MIN_FREE_BYTES = 22 * 1024 ** 3
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -33,7 +38,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help="type of the UNet's timestep input, shape [1] (default int64)")
     p.add_argument("--share", choices=["hardlink", "copy"], default="hardlink",
                    help="how the second variant gets the shared text encoders, VAE and tokenizers")
-    p.add_argument("--device", default=None, help="torch device for tracing (default: cuda when available)")
+    p.add_argument("--device", default=None,
+                   help="torch device for tracing: cpu or cuda (default: cuda when the GPU has about 24 GB free, "
+                        "else cpu)")
     p.add_argument("--latent-size", type=int, default=64, help="latent edge of the tracing inputs")
     p.add_argument("--overwrite", action="store_true", help="replace existing output folders")
     p.add_argument("--hf-token", default=None, help="Hugging Face token (or log in with huggingface-cli)")
@@ -46,6 +53,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help="with --random-weights: transformers' CLIP classes, or a plain torch CLIP tower of the same "
                         "shapes (for a transformers version whose CLIP does not trace)")
     return p.parse_args(argv)
+
+
+def default_device(torch: Any) -> Tuple[str, str]:
+    """The tracing device when --device is not given, and why (``torch`` is the module, injectable for tests)."""
+    cuda = torch.cuda
+    if not cuda.is_available():
+        return "cpu", "no CUDA device"
+    name = cuda.get_device_name(0) if hasattr(cuda, "get_device_name") else "the GPU"
+    try:
+        free, _total = cuda.mem_get_info()
+        what = "free"
+    except (AttributeError, RuntimeError):  # an older torch, or a driver that does not say
+        free, what = cuda.get_device_properties(0).total_memory, "in all"
+    gb = f"{free / 1e9:.1f} GB {what} on {name}"
+    if free >= CUDA_MIN_FREE_BYTES:
+        return "cuda", gb
+    return "cpu", (f"only {gb}; the fp32 UNet's tracing needs about {CUDA_MIN_FREE_BYTES / 1e9:.0f} GB "
+                   "(--device cuda to try anyway)")
 
 
 def make_source(args: argparse.Namespace):
@@ -64,7 +89,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     import torch  # noqa: PLC0415
 
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = args.device
+    if device is None:
+        device, why = default_device(torch)
+        print(f"Tracing on {device}: {why}", flush=True)
     source = make_source(args)
     options = ExportOptions(
         out_dir=args.out,

@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Protocol, Tuple
 
@@ -96,6 +96,12 @@ VARIANTS: Dict[str, Variant] = {
 }
 
 
+# What a --random-weights folder says instead of the variant's licence and description: it holds none of its weights.
+RANDOM_WEIGHTS_LICENSE = "none: random weights, no NitroFusion or SDXL weights inside"
+RANDOM_WEIGHTS_DESCRIPTION = ("SDXL's architecture with random weights, for speed measurements only: the images are "
+                              "noise.")
+
+
 @dataclass
 class Component:
     """A torch module plus the config.json written next to its ONNX file."""
@@ -105,7 +111,11 @@ class Component:
 
 
 class ModelSource(Protocol):
-    """Where the torch modules come from. The default pulls from Hugging Face; tests pass tiny random modules."""
+    """Where the torch modules come from. The default pulls from Hugging Face; tests pass tiny random modules.
+
+    A source whose weights are not the variant's (``random_weights = True``, random_source.py) gets a nitrolive.json
+    that says so in the name the app shows, with no licence of weights it does not hold.
+    """
 
     def text_encoder(self) -> Component: ...  # transformers CLIPTextModel
 
@@ -187,7 +197,8 @@ class Exporter:
         if options.share not in ("hardlink", "copy"):
             raise ValueError(f"share must be 'hardlink' or 'copy', not {options.share!r}")
         self.source = source
-        self.options = options
+        # A variant named twice would be exported twice into one folder, whose second rename then finds it gone.
+        self.options = replace(options, variants=list(dict.fromkeys(options.variants)))
         self.ort = ort if ort is not None else (ort_loader() if options.ort_optimize else None)
         self.summaries: Dict[str, str] = {}
         self.fused = False
@@ -361,8 +372,9 @@ class Exporter:
 
     def _nitrolive_json(self, variant: Variant, native: int, tiny_vae: bool) -> Dict[str, Any]:
         opts = self.options
+        random_weights = bool(getattr(self.source, "random_weights", False))
         return {
-            "display_name": variant.display_name,
+            "display_name": variant.display_name + (" (random weights)" if random_weights else ""),
             "variant": variant.key,
             "family": "nitrofusion",
             "shifted_timestep": variant.shifted_timestep,
@@ -372,8 +384,8 @@ class Exporter:
             "supported_steps": [1, 2, 3, 4],
             "sizes": [list(s) for s in SIZES],
             "embedded_demo": False,
-            "license": variant.license,
-            "description": variant.description,
+            "license": RANDOM_WEIGHTS_LICENSE if random_weights else variant.license,
+            "description": RANDOM_WEIGHTS_DESCRIPTION if random_weights else variant.description,
             "example_prompts": list(variant.example_prompts),
             "export": {
                 "tool": "NitroLive tools/export",

@@ -261,6 +261,65 @@ def sinusoidal_region(model: onnx.ModelProto, start_inputs: Iterable[str],
     return region_nodes
 
 
+def region_constants_to_initializers(model: onnx.ModelProto, region_nodes: Iterable[str]) -> List[str]:
+    """Turns the float Constant nodes that ``region_nodes`` read into initializers; returns the initializers' names.
+
+    For ONNX Runtime's ``convert_float_to_float16``, which converts the tensor of every Constant node not in its block
+    list, and keeps an initializer fp32 when only blocked nodes read it. The region's own Constants (the sinusoid's
+    frequencies, ``[1, 160]`` on SDXL's UNet) would otherwise be rounded to fp16 and cast back: up to 0.2 off in
+    ``sin(t * f)`` at t = 499. A Constant that nodes outside the region read too stays for them (ORT may convert it)
+    and the region gets an fp32 copy of its own.
+    """
+    graph = model.graph
+    region = set(region_nodes)
+    readers: Dict[str, List[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node_reads(node):
+            readers.setdefault(name, []).append(node)
+    outputs = {o.name for o in graph.output}
+    taken = {i.name for i in graph.initializer} | {i.name for i in graph.input}
+    taken.update(o for n in graph.node for o in n.output)
+    moved: List[str] = []
+    kept: List[onnx.NodeProto] = []
+    for node in graph.node:
+        value = next((a.t for a in node.attribute if a.name == "value"), None) if node.op_type == "Constant" else None
+        if value is None or value.data_type != FLOAT or not node.output or not node.output[0]:
+            kept.append(node)
+            continue
+        name = node.output[0]
+        in_region = [r for r in readers.get(name, ()) if r.name in region]
+        if not in_region:
+            kept.append(node)
+            continue
+        if len(in_region) == len(readers[name]) and name not in outputs:
+            target = name  # nothing else reads it: the node goes, the name stays
+        else:
+            kept.append(node)
+            target = f"{name}_fp32"
+            while target in taken:
+                target += "_"
+            taken.add(target)
+            for reader in in_region:
+                for slot, input_name in enumerate(reader.input):
+                    if input_name == name:
+                        reader.input[slot] = target
+        initializer = TensorProto()
+        initializer.CopyFrom(value)
+        initializer.name = target
+        graph.initializer.append(initializer)
+        moved.append(target)
+    if len(kept) != len(graph.node):
+        del graph.node[:]
+        graph.node.extend(kept)
+    if moved:
+        # A value_info typed float would be turned fp16 by ORT's converter, which then casts the fp32 initializer.
+        stale = set(moved)
+        infos = [v for v in graph.value_info if v.name not in stale]
+        del graph.value_info[:]
+        graph.value_info.extend(infos)
+    return moved
+
+
 def _to_fp16_array(arr: np.ndarray) -> np.ndarray:
     finite = np.isfinite(arr)
     clipped = np.where(finite, np.clip(arr, -_FP16_MAX, _FP16_MAX), arr)

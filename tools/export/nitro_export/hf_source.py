@@ -35,6 +35,7 @@ class HuggingFaceSource:
         self.vae_fp16_fix = vae_fp16_fix
         self.tiny_vae = tiny_vae
         self._hub = {"token": token, "cache_dir": cache_dir}
+        self._vae_source = vae_fp16_fix  # what provenance() names: the decoder vae_decoder() loaded
 
     def _download(self, repo: str, filename: str) -> str:
         from huggingface_hub import hf_hub_download  # noqa: PLC0415
@@ -67,9 +68,11 @@ class HuggingFaceSource:
 
         if mode == "fp16-fix":
             vae = AutoencoderKL.from_pretrained(self.vae_fp16_fix, torch_dtype=torch.float32, **self._pretrained())
+            self._vae_source = self.vae_fp16_fix
         else:
             vae = AutoencoderKL.from_pretrained(self.base, subfolder="vae", torch_dtype=torch.float32,
                                                 **self._pretrained())
+            self._vae_source = f"{self.base}/vae"
         _plain_attention(vae)
         return Component(vae.eval(), dict(vae.config))
 
@@ -109,6 +112,6 @@ class HuggingFaceSource:
         return {
             "base": self.base,
             "unet": self.nitrofusion,
-            "vae": self.vae_fp16_fix,
+            "vae": self._vae_source,
             "tiny_vae": self.tiny_vae,
         }

@@ -1,7 +1,8 @@
 """Graph optimization and fp16 conversion of one exported component.
 
-With onnxruntime-gpu's transformers tools installed (the default path), this does what ONNX Runtime's own SDXL
-tooling does: ``optimize_model`` with the component's model type ("unet", "vae", "clip") and its ``FusionOptions``
+With ONNX Runtime's transformers tools installed (the default path; the ``onnxruntime`` and ``onnxruntime-gpu`` wheels
+both ship them, and the fusions are graph rewrites that need no GPU), this does what ONNX Runtime's own SDXL tooling
+does: ``optimize_model`` with the component's model type ("unet", "vae", "clip") and its ``FusionOptions``
 (fused multi-head attention, GroupNorm, BiasSplitGelu, BiasAdd, bias/activation and LayerNorm fusions), then ORT's
 ``convert_float_to_float16``. Fused graphs contain ORT contrib ops that only the CUDA provider runs.
 
@@ -35,7 +36,7 @@ class OrtTools:
 
 
 def load_ort_tools() -> Optional[OrtTools]:
-    """ONNX Runtime's transformers optimizer, or None when onnxruntime(-gpu) is not installed."""
+    """ONNX Runtime's transformers optimizer, or None when neither onnxruntime nor onnxruntime-gpu is installed."""
     try:
         import onnxruntime  # noqa: PLC0415
         from onnxruntime.transformers.fusion_options import FusionOptions  # noqa: PLC0415
@@ -127,8 +128,9 @@ class PrecisionResult:
 
 
 MISSING_ORT_WARNING = (
-    "onnxruntime-gpu's transformers tools are not installed (pip install onnxruntime-gpu): skipping ONNX Runtime's "
-    "diffusion graph fusions. The folder still works on every provider, but the UNet runs noticeably slower on CUDA."
+    "ONNX Runtime's transformers tools are not installed (pip install onnxruntime; an installed onnxruntime-gpu has "
+    "them too): skipping ONNX Runtime's diffusion graph fusions. The folder still works on every provider, but the "
+    "UNet runs noticeably slower on CUDA."
 )
 
 
@@ -190,20 +192,31 @@ def _optimize_with_ort(fp32_path: Path, plan: PrecisionPlan, ort: OrtTools) -> P
     own_fp16.ensure_opset_imports(optimized.model)
     if plan.fp16:
         node_block_list = sorted(own_fp16.sinusoidal_region(optimized.model, plan.fp32_region_inputs))
+        # ORT's converter turns every unblocked Constant fp16, the sinusoid's frequencies included; initializers that
+        # only blocked nodes read stay fp32.
+        constants = own_fp16.region_constants_to_initializers(optimized.model, node_block_list)
         optimized.convert_float_to_float16(
             keep_io_types=plan.keep_io_types,
             op_block_list=list(plan.op_block_list),
             node_block_list=node_block_list,
         )
-        summary += (f", fp16 by ORT's converter ({len(node_block_list)} embedding nodes kept fp32, "
-                    f"{time.monotonic() - fused_at:.0f} s)")
+        kept = f"{len(node_block_list)} embedding nodes"
+        if constants:
+            kept += f" and {len(constants)} constants"
+        summary += f", fp16 by ORT's converter ({kept} kept fp32, {time.monotonic() - fused_at:.0f} s)"
     moved = own_fp16.sort_topologically(optimized.model.graph)
     if moved:
         summary += f", {moved} nodes reordered"
     fused = _fused_op_counts(optimized.model)
     if fused:
         summary += ", fused: " + ", ".join(f"{k}={v}" for k, v in sorted(fused.items()))
-    return PrecisionResult(optimized.model, True, summary)
+    else:
+        # Nothing to gain on CUDA, and nothing that ties the graph to it: the folder should not say CUDA only.
+        summary += ", no fused ops"
+        log.warning("ONNX Runtime %s's fusions left the %s with no fused (com.microsoft) op: the graph is the portable "
+                    "one, no faster on CUDA. A graph ORT's fusion patterns do not recognise, or an ORT that fuses "
+                    "differently, can cause it.", ort.version, plan.model_type)
+    return PrecisionResult(optimized.model, bool(fused), summary)
 
 
 def keep_shape_inference_off(optimized: Any) -> bool:

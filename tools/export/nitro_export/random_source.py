@@ -131,6 +131,8 @@ class RandomSdxlSource:
     same shapes, for a transformers version whose CLIP does not trace).
     """
 
+    random_weights = True  # the exporter names the folders so (exporter.ModelSource)
+
     def __init__(self, tokenizer_folder: Path = EMBEDDED_MODEL, seed: int = 0,
                  unet_overrides: Optional[Dict[str, Any]] = None, text_encoders: str = "transformers"):
         if text_encoders not in ("transformers", "torch"):
