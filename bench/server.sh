@@ -7,6 +7,7 @@
 
 start_server() {
   local dir=$1 port=$2 log=$3 settings=$4
+  command -v curl >/dev/null || { echo "curl is needed to see when the server is ready (apt-get install curl)"; exit 1; }
   # shellcheck disable=SC2086 # settings are VAR=value words on purpose
   (cd "$dir" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" NitroLive__Model__Provider=Cpu \
     Logging__LogLevel__Default=Warning $settings dotnet NitroLive.Web.dll) >"$log" 2>&1 &

@@ -8,8 +8,10 @@ need=()
 /usr/bin/python3 -c "import torch, onnx, numpy, PIL" 2>/dev/null || need+=(python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread)
 if ((${#need[@]})); then
   echo "Installing test prerequisites: ${need[*]}"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

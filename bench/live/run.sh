@@ -2,7 +2,7 @@
 # One live benchmark series: a fresh Release server per server setting, then `nitrolive bench live` for each client
 # count against it; one JSON file per row. Run from the repository root on an otherwise quiet machine.
 #
-#   bash bench/live/run.sh OUT_DIR "CLIENTS..." [NAME=SETTINGS ...]
+#   bash bench/live/run.sh OUT_DIR "CLIENTS..." [NAME=SETTINGS ...]     (no NAME: one series "defaults")
 #   bash bench/live/run.sh bench/results/run7-parallel "1 4 16" one="" two="NitroLive__Model__ParallelGenerators=2"
 #
 # SETTINGS are space-separated VAR=value pairs for the server (on top of the defaults below); each NAME gets its own
@@ -23,7 +23,7 @@ dotnet build src/NitroLive.Cli -c Release -v q -nologo >/dev/null
 web=src/NitroLive.Web/bin/Release/net10.0
 cli=src/NitroLive.Cli/bin/Release/net10.0/nitrolive
 
-for series in "$@"; do
+for series in "${@:-defaults=}"; do
   name=${series%%=*}
   settings=${series#*=}
   echo "== $name: ${settings:-defaults}"
