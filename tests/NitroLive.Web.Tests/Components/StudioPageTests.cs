@@ -404,10 +404,10 @@ public sealed class StudioPageTests : UiTestContext
         var session = Live.OnlySession();
         var owner = session.MembersNow.Single();
 
-        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a blue sea", Seed: 7));
+        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a blue sea", Seed: 7, Steps: 2));
         session.PublishFrame();
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=history-item]")));
-        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a green hill", Seed: 9, SeedMode: SeedMode.PerRequest));
+        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a green hill", Seed: 9, SeedMode: SeedMode.PerRequest, Steps: 4));
         session.PublishFrame();
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=history-item]").Count));
 
@@ -417,6 +417,7 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal("a blue sea", session.Request.Prompt);
         Assert.Equal(7, session.Request.Seed);
         Assert.Equal(SeedMode.Fixed, session.Request.SeedMode);
+        Assert.Equal(2, session.Request.Steps); // the picture back exactly: its steps (and size and variant) too
         Assert.Equal("a blue sea", page.Find("#prompt").GetAttribute("value"));
         // A picture chosen again is shown, not typed: drawn in full at once, without a draft first.
         Assert.Equal("a blue sea", Assert.Single(owner.ShownRequests).Prompt);
@@ -493,6 +494,50 @@ public sealed class StudioPageTests : UiTestContext
         owner.Reroll();
         session.PublishFrame();
         page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=history-item]").Count));
+    }
+
+    // All of a prompt selected and typed over: the first letter's frame drops most of the prompt at once. The picture it
+    // replaces is another idea and stays in the strip; the new entry then follows the new prompt as it grows.
+    [Fact]
+    public void TypingOverAWholePromptKeepsThePictureItReplacesInTheHistory()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        string[] Titles() => [.. page.FindAll("[data-testid=history-item]").Select(e => e.GetAttribute("title")!)];
+
+        foreach (var prompt in new[] { "a red circle on a blue background", "a", "a gr", "a green triangle" })
+        {
+            owner.SetPrompt(prompt);
+            var frame = session.PublishFrame();
+            page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "show" && Equals(i.Arguments[3], frame.Sequence)));
+        }
+
+        page.WaitForAssertion(() => Assert.Equal(2, Titles().Length));
+        Assert.StartsWith("a green triangle", Titles()[0], StringComparison.Ordinal);
+        Assert.StartsWith("a red circle on a blue background", Titles()[1], StringComparison.Ordinal);
+    }
+
+    // With a fresh seed per request every keystroke's frame has its own seed: typing still makes one entry.
+    [Fact]
+    public void WithAFreshSeedPerRequestTypingStillMakesOneHistoryEntry()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        var seed = 100;
+
+        foreach (var prompt in new[] { "a", "a re", "a red", "a red sun" })
+        {
+            owner.UpdateRequest(new LiveRequestPatch(Prompt: prompt, SeedMode: SeedMode.PerRequest, Seed: seed++));
+            var frame = session.PublishFrame();
+            page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "show" && Equals(i.Arguments[3], frame.Sequence)));
+        }
+
+        var item = Assert.Single(page.FindAll("[data-testid=history-item]"));
+        Assert.Contains("a red sun", item.GetAttribute("title"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -654,12 +654,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             }
 
             HistoryVersion++;
-
-            // Typing produces a frame per keystroke: one entry follows a prompt as it grows or shrinks, and a new
-            // entry starts when the prompt turns into something else or the seed, steps or size change.
-            if (SameSettings(head, request) &&
-                (request.Prompt.StartsWith(head.Prompt, StringComparison.Ordinal) ||
-                 head.Prompt.StartsWith(request.Prompt, StringComparison.Ordinal)))
+            if (ContinuesTyping(head, request))
             {
                 _history[0] = new HistoryItem(frame.Sequence, request);
                 return;
@@ -680,6 +675,29 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     private static bool SameSettings(LiveRequest a, LiveRequest b) =>
         a.Seed == b.Seed && a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height && a.ModelVariant == b.ModelVariant;
+
+    /// <summary>
+    /// Typing produces a frame per keystroke: one entry follows a prompt as it grows or shrinks letter by letter, and a
+    /// new entry starts when the prompt turns into something else or the steps, size, variant or a fixed seed change.
+    /// A prompt that drops more than half of the entry's at once (all selected and typed over) is something else: the
+    /// picture it replaces stays in the strip.
+    /// </summary>
+    internal static bool ContinuesTyping(LiveRequest head, LiveRequest next)
+    {
+        // With a fresh seed per request every keystroke has its own seed: the seed says nothing about the idea then.
+        var sameSeed = head.Seed == next.Seed || (head.SeedMode == SeedMode.PerRequest && next.SeedMode == SeedMode.PerRequest);
+        if (!sameSeed || head.Steps != next.Steps || head.Width != next.Width || head.Height != next.Height || head.ModelVariant != next.ModelVariant)
+        {
+            return false;
+        }
+
+        if (next.Prompt.StartsWith(head.Prompt, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return head.Prompt.StartsWith(next.Prompt, StringComparison.Ordinal) && next.Prompt.Length * 2 >= head.Prompt.Length;
+    }
 
     private async Task FollowStateAsync(ILiveMember member, CancellationToken cancellationToken)
     {

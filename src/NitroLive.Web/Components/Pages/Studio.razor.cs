@@ -187,9 +187,11 @@ public sealed partial class Studio
 
     private Task RestoreAsync(HistoryItem item)
     {
+        // The picture back exactly: entries differ by steps, size and variant too, not only by prompt and seed.
         var request = item.Request;
         if (TryChange(member => member.ShowRequest(new LiveRequestPatch(
-            Prompt: request.Prompt, SeedMode: SeedMode.Fixed, Seed: request.Seed))) is not null)
+            Prompt: request.Prompt, Steps: request.Steps, SeedMode: SeedMode.Fixed, Seed: request.Seed,
+            Width: request.Width, Height: request.Height, ModelVariant: request.ModelVariant))) is not null)
         {
             _prompt?.Replace(request.Prompt);
         }
