@@ -662,7 +662,17 @@ internal sealed class LiveSession
                 return;
             }
 
+            // "Anyone can type" means everyone here too, not only those who join later: opening lets every viewer type,
+            // closing takes typing back from every typist (the owner then grants it to whom they choose).
             _typingOpen = open;
+            foreach (var member in _members)
+            {
+                if (member.Role == (open ? LiveRole.Viewer : LiveRole.Typist))
+                {
+                    member.Role = open ? LiveRole.Typist : LiveRole.Viewer;
+                }
+            }
+
             _version++;
             BroadcastStateLocked();
         }

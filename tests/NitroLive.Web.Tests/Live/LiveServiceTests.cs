@@ -323,6 +323,27 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveRole.Owner, state.Members[0].Role);
     }
 
+    // "Anyone can type" is about everyone in the session, not only people who join after the switch.
+    [Fact]
+    public async Task OpeningTypingLetsEveryoneHereTypeAndClosingItTakesTypingBack()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await using var watcher = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "watcher");
+
+        owner.SetTypingOpen(true);
+        Assert.Equal(LiveRole.Typist, watcher.Role);
+        watcher.SetPrompt("typed by the watcher");
+        Assert.Equal("typed by the watcher", owner.State.Request.Prompt);
+
+        owner.SetTypingOpen(false);
+        Assert.Equal(LiveRole.Viewer, watcher.Role);
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => watcher.SetPrompt("not any more")).Code);
+        Assert.Equal(LiveRole.Owner, owner.Role);
+        var state = await watcher.ReadStateUntilAsync(s => !s.TypingOpen && s.Members.All(m => m.Role != LiveRole.Typist), Timeout);
+        Assert.Equal([LiveRole.Owner, LiveRole.Viewer], state.Members.Select(m => m.Role));
+    }
+
     [Theory]
     [InlineData("prompt", LiveErrorCode.PromptTooLong)]
     [InlineData("steps0", LiveErrorCode.StepsOutOfRange)]
