@@ -14,6 +14,7 @@ public sealed partial class FrameView : IAsyncDisposable
 {
     private readonly TaskCompletionSource<IJSObjectReference> _module = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ElementReference _canvas;
+    private bool _disposed;
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
@@ -94,6 +95,12 @@ public sealed partial class FrameView : IAsyncDisposable
     /// <summary>Clears the picture and the kept thumbnails (the page moved to another session): the placeholder shows again.</summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            // Out of the page already (an error took its place): nothing is left to clear, and its module is gone.
+            return;
+        }
+
         HasFrame = false;
         StateHasChanged();
         if (_module.Task.IsCompletedSuccessfully)
@@ -106,7 +113,7 @@ public sealed partial class FrameView : IAsyncDisposable
     /// <summary>Points the history strip's thumbnails at the frames the browser kept.</summary>
     public async Task FillThumbnailsAsync(ElementReference container, CancellationToken cancellationToken)
     {
-        if (_module.Task.IsCompletedSuccessfully)
+        if (!_disposed && _module.Task.IsCompletedSuccessfully)
         {
             using var call = Connection.StartCall(cancellationToken);
             await _module.Task.Result.InvokeVoidAsync("fillThumbs", call.Token, _canvas, container);
@@ -132,6 +139,7 @@ public sealed partial class FrameView : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         if (!_module.Task.IsCompletedSuccessfully)
         {
             _module.TrySetCanceled();
