@@ -26,8 +26,16 @@ internal sealed class FakeLiveService : ILiveService
     /// <summary>The options of every session created, in order.</summary>
     public List<CreateSessionOptions> Created { get; } = [];
 
+    /// <summary>When set, creating a session is refused with it (a full server).</summary>
+    public LiveException? RefuseCreate { get; set; }
+
     public ILiveMember CreateSession(CreateSessionOptions? options = null)
     {
+        if (RefuseCreate is { } refused)
+        {
+            throw refused;
+        }
+
         options ??= new CreateSessionOptions();
         lock (Created)
         {

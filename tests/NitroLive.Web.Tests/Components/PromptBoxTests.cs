@@ -176,6 +176,72 @@ public sealed class PromptBoxTests : UiTestContext
         Assert.Equal("a green triangle", box.Find("input").GetAttribute("value"));
     }
 
+    [Fact]
+    public async Task APromptSomebodyElseSetWhileThisTypistWasTypingShowsOnceTheTypingPauses()
+    {
+        var box = RenderBox(canType: true, sessionPrompt: string.Empty);
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue house" });
+        box.WaitForAssertion(() => Assert.Equal(["a blue house"], _sent), Timeout);
+        box.Render(p => p.Add(b => b.SessionPrompt, "a blue house"));
+
+        // Half a second after the keystroke another member replaces the prompt: held back while this typist types.
+        await AdvanceAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
+        box.Render(p => p.Add(b => b.SessionPrompt, "a red cat"));
+        Assert.Equal("a blue house", box.Find("input").GetAttribute("value"));
+
+        // No further change of the session's prompt comes: the end of the hold alone brings it into the field.
+        await AdvanceAsync(TimeSpan.FromMilliseconds(1200), TimeSpan.FromMilliseconds(100));
+        box.WaitForAssertion(() => Assert.Equal("a red cat", box.Find("input").GetAttribute("value")), Timeout);
+        Assert.Equal(["a blue house"], _sent);
+    }
+
+    [Fact]
+    public async Task KeepingOnTypingKeepsHoldingTheOtherPromptBack()
+    {
+        var box = RenderBox(canType: true, sessionPrompt: string.Empty);
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue" });
+        box.Render(p => p.Add(b => b.SessionPrompt, "a red cat"));
+
+        // A keystroke a second later starts the hold afresh: the other prompt waits for this one's pause too.
+        await AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        await box.InvokeAsync(() => box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue house" }));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(100));
+        Assert.Equal("a blue house", box.Find("input").GetAttribute("value"));
+
+        await AdvanceAsync(TimeSpan.FromMilliseconds(700), TimeSpan.FromMilliseconds(100));
+        box.WaitForAssertion(() => Assert.Equal("a red cat", box.Find("input").GetAttribute("value")), Timeout);
+    }
+
+    [Fact]
+    public async Task AnOlderEchoOfThisTypistsOwnTypingIsNotShownWhenTheTypingPauses()
+    {
+        var box = RenderBox(canType: true, sessionPrompt: string.Empty);
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red" });
+        box.WaitForAssertion(() => Assert.Equal(["a red"], _sent), Timeout);
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+        await box.InvokeAsync(() => box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red circ" }));
+        box.WaitForAssertion(() => Assert.Equal(["a red", "a red circ"], _sent), Timeout);
+
+        // The newest send never made it into the session (refused): its prompt stays this typist's older one.
+        box.Render(p => p.Add(b => b.SessionPrompt, "a red"));
+        await AdvanceAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal("a red circ", box.Find("input").GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task APromptHeldBackIsDroppedQuietlyWhenTheFieldIsGone()
+    {
+        var box = RenderBox(canType: true, sessionPrompt: string.Empty);
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue" });
+        box.Render(p => p.Add(b => b.SessionPrompt, "a red cat"));
+
+        await box.Instance.DisposeAsync();
+        await AdvanceAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal("a blue", box.Instance.Text);
+    }
+
     private IRenderedComponent<PromptBox> RenderBox(bool canType, string? sessionPrompt = null, bool commits = false) =>
         Render<PromptBox>(p =>
         {

@@ -21,6 +21,52 @@ public sealed class PromptVocabularyTests
         Assert.Equal(expected, Words.UnknownWords(prompt));
     }
 
+    [Theory]
+    [InlineData("a blue h", new string[0])]
+    [InlineData("a blue hou", new string[0])]
+    [InlineData("a red cx", new string[0])]
+    [InlineData("a blue house ", new[] { "house" })]
+    [InlineData("a blue house,", new[] { "house" })]
+    [InlineData("a red cat on a bl", new[] { "cat" })]
+    [InlineData("a cat on a cat", new[] { "cat" })]
+    [InlineData("", new string[0])]
+    public void UnknownFinishedWordsLeaveOutTheWordBeingTyped(string prompt, string[] expected)
+    {
+        Assert.Equal(expected, Words.UnknownFinishedWords(prompt));
+    }
+
+    [Fact]
+    public void TypingAPromptKeyByKeyAnnouncesEachUnknownWordOnceItIsFinished()
+    {
+        const string Typed = "a blue house on a cat ";
+        var announced = new List<string?>();
+        for (var length = 0; length <= Typed.Length; length++)
+        {
+            var sentence = PromptVocabulary.Describe(Words.UnknownFinishedWords(Typed[..length]), shown: 5);
+            if (announced.Count == 0 || announced[^1] != sentence)
+            {
+                announced.Add(sentence);
+            }
+        }
+
+        Assert.Equal(
+            [
+                null,
+                "This model does not know the word “house” and leaves it out.",
+                "This model does not know the words “house”, “cat” and leaves them out.",
+            ],
+            announced);
+    }
+
+    [Fact]
+    public void TheSentenceNamesOneWordSeveralOrTheFirstFew()
+    {
+        Assert.Null(PromptVocabulary.Describe([], shown: 2));
+        Assert.Equal("This model does not know the word “cat” and leaves it out.", PromptVocabulary.Describe(["cat"], shown: 2));
+        Assert.Equal("This model does not know the words “cat”, “dog” and leaves them out.", PromptVocabulary.Describe(["cat", "dog"], shown: 2));
+        Assert.Equal("This model does not know the words “cat”, “dog”, … and leaves them out.", PromptVocabulary.Describe(["cat", "dog", "cow"], shown: 2));
+    }
+
     [Fact]
     public void AModelWithoutAVocabularyKnowsEveryWord()
     {
@@ -28,5 +74,6 @@ public sealed class PromptVocabularyTests
 
         Assert.True(any.IsEmpty);
         Assert.Empty(any.UnknownWords("a lighthouse at dusk"));
+        Assert.Empty(any.UnknownFinishedWords("a lighthouse at dusk "));
     }
 }

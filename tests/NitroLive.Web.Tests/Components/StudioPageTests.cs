@@ -555,6 +555,21 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal(string.Empty, Live.Session(kiosk.SessionId).Request.Prompt);
     }
 
+    // On "/" a link to "/" would keep the very page whose session could not open: the button loads the page afresh.
+    [Fact]
+    public async Task StartYourOwnTriesAgainAfterTheServerRefusedASession()
+    {
+        Live.RefuseCreate = new LiveException(LiveErrorCode.TooManySessions, "The server already holds 256 sessions.");
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=open-error]"));
+
+        await Click(page, "[data-testid=start-own]");
+
+        var last = Services.GetRequiredService<Bunit.TestDoubles.BunitNavigationManager>().History.First();
+        Assert.Equal("/", last.Uri);
+        Assert.True(last.Options.ForceLoad);
+    }
+
     private IRenderedComponent<Studio> RenderStudio(string? sessionId = null)
     {
         Render<MudPopoverProvider>();

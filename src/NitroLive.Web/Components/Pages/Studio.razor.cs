@@ -48,22 +48,8 @@ public sealed partial class Studio
     private IReadOnlyList<LiveModelVariant> Variants => Live.Limits.ModelVariants;
 
     // Shown under the prompt in place of the usual help while the prompt holds words the model does not know.
-    private string? VocabularyHint
-    {
-        get
-        {
-            var unknown = Suggestions.VocabularyOf(State?.Request.ModelVariant).UnknownWords(State?.Request.Prompt);
-            if (unknown.Count == 0)
-            {
-                return null;
-            }
-
-            var listed = string.Join(", ", unknown.Take(UnknownWordsShown).Select(w => $"“{w}”")) + (unknown.Count > UnknownWordsShown ? ", …" : string.Empty);
-            return unknown.Count == 1
-                ? $"This model does not know the word {listed} and leaves it out."
-                : $"This model does not know the words {listed} and leaves them out.";
-        }
-    }
+    private string? VocabularyHint =>
+        PromptVocabulary.Describe(Suggestions.VocabularyOf(State?.Request.ModelVariant).UnknownWords(State?.Request.Prompt), UnknownWordsShown);
 
     private string FrameLabel => Stats.Last is { } frame
         ? $"Picture of “{frame.Request.Prompt}”"
@@ -184,6 +170,9 @@ public sealed partial class Studio
         TryChange(member => member.Reroll());
         return Task.CompletedTask;
     }
+
+    // From "/" the router would keep this very page (same address): a fresh load is what starts a new session there.
+    private void StartOwn() => Navigation.NavigateTo("/", forceLoad: !IsSharedView);
 
     private Task RestoreAsync(HistoryItem item)
     {

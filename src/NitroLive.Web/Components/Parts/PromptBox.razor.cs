@@ -16,11 +16,19 @@ public sealed partial class PromptBox : IAsyncDisposable
     // would otherwise move the caret back).
     private static readonly TimeSpan LocalEditHold = TimeSpan.FromMilliseconds(1500);
 
+    // What this field sent in the current burst of typing tells an echo of it from somebody else's prompt; a bound,
+    // since echoes come back in order and only the last few can still be on their way.
+    private const int OwnSendsKept = 64;
+
+    private readonly Queue<string> _ownSends = new();
     private PromptThrottle? _throttle;
+    private ITimer? _holdEnd;
+    private bool _disposed;
     private MudTextField<string>? _field;
     private string _text = string.Empty;
     private string? _lastRemote;
     private string? _lastSent;
+    private string? _lastOwnSend;
     private long _lastEdit;
     private bool _editedOnce;
     private object? _rendered;
@@ -84,8 +92,8 @@ public sealed partial class PromptBox : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(prompt);
         _text = prompt;
         _lastSent = prompt;
-        _lastEdit = Time.GetTimestamp();
-        _editedOnce = true;
+        StartEdit();
+        RememberOwnSend(prompt);
         StateHasChanged();
     }
 
@@ -102,6 +110,13 @@ public sealed partial class PromptBox : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Once only: the renderer disposes the component too when a page goes away after an explicit dispose.
+        _disposed = true;
+        if (_holdEnd is { } holdEnd)
+        {
+            _holdEnd = null;
+            await holdEnd.DisposeAsync();
+        }
+
         if (_throttle is { } throttle)
         {
             _throttle = null;
@@ -141,11 +156,67 @@ public sealed partial class PromptBox : IAsyncDisposable
 
         // Sends are compared with the session's prompt, so typing back what somebody else replaced still goes out.
         _lastSent = SessionPrompt;
-        var typingHere = CanType && _editedOnce && Time.GetElapsedTime(_lastEdit) < LocalEditHold;
-        if (!typingHere)
+        if (HoldLeft() is { Ticks: > 0 } left)
+        {
+            // Not shown now, but not forgotten: somebody else's prompt shows once the typing here pauses.
+            _holdEnd ??= Time.CreateTimer(static box => ((PromptBox)box!).OnHoldEnd(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _holdEnd.Change(left, Timeout.InfiniteTimeSpan);
+        }
+        else
         {
             _text = SessionPrompt;
         }
+    }
+
+    private TimeSpan HoldLeft() =>
+        CanType && _editedOnce ? LocalEditHold - Time.GetElapsedTime(_lastEdit) : TimeSpan.Zero;
+
+    // On a timer thread: the field is the renderer's to change.
+    private void OnHoldEnd() => _ = InvokeAsync(ApplyHeldPrompt);
+
+    private void ApplyHeldPrompt()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (HoldLeft() is { Ticks: > 0 } left)
+        {
+            _holdEnd?.Change(left, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        // Only somebody else's prompt replaces the text, and only text that went out: an echo of an older keystroke
+        // here (the newest was refused, say) or a keystroke still on its way would undo the typing.
+        if (CanType && SessionPrompt is { } newest && newest != _text && _text == _lastOwnSend && !_ownSends.Contains(newest))
+        {
+            _text = newest;
+            StateHasChanged();
+        }
+    }
+
+    private void StartEdit()
+    {
+        if (HoldLeft() <= TimeSpan.Zero)
+        {
+            // A new burst of typing: echoes of the last one are the session's prompt like any other.
+            _ownSends.Clear();
+        }
+
+        _lastEdit = Time.GetTimestamp();
+        _editedOnce = true;
+    }
+
+    private void RememberOwnSend(string text)
+    {
+        _lastOwnSend = text;
+        if (_ownSends.Count == OwnSendsKept)
+        {
+            _ownSends.Dequeue();
+        }
+
+        _ownSends.Enqueue(text);
     }
 
     private void OnInput(string? value)
@@ -156,8 +227,7 @@ public sealed partial class PromptBox : IAsyncDisposable
         }
 
         _text = value ?? string.Empty;
-        _lastEdit = Time.GetTimestamp();
-        _editedOnce = true;
+        StartEdit();
         _throttle?.Push(_text);
     }
 
@@ -172,6 +242,7 @@ public sealed partial class PromptBox : IAsyncDisposable
         {
             // Sent here: the throttle's own send of the same text that may follow is not needed.
             _lastSent = _text;
+            RememberOwnSend(_text);
             await OnCommit.InvokeAsync(_text);
         }
         else
@@ -190,6 +261,7 @@ public sealed partial class PromptBox : IAsyncDisposable
         }
 
         _lastSent = text;
+        RememberOwnSend(text);
         await OnSend.InvokeAsync(text);
     }
 }

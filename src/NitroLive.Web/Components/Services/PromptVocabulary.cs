@@ -27,7 +27,33 @@ internal sealed class PromptVocabulary
     /// (punctuation is not a word to the model). The word still being typed (the prompt ends in it) only counts once no
     /// known word starts with it, so "a red ci" on the way to "circle" is not flagged.
     /// </summary>
-    public IReadOnlyList<string> UnknownWords(string? prompt)
+    public IReadOnlyList<string> UnknownWords(string? prompt) => Unknown(prompt, finishedOnly: false);
+
+    /// <summary>
+    /// The distinct unknown words of <paramref name="prompt"/> that are finished: followed by a space or punctuation. For
+    /// what is read out as the prompt changes, where a word being typed would be announced again at every keystroke.
+    /// </summary>
+    public IReadOnlyList<string> UnknownFinishedWords(string? prompt) => Unknown(prompt, finishedOnly: true);
+
+    /// <summary>
+    /// The sentence that names <paramref name="unknown"/> words (the first <paramref name="shown"/> of them); null when
+    /// there are none.
+    /// </summary>
+    public static string? Describe(IReadOnlyList<string> unknown, int shown)
+    {
+        ArgumentNullException.ThrowIfNull(unknown);
+        if (unknown.Count == 0)
+        {
+            return null;
+        }
+
+        var listed = string.Join(", ", unknown.Take(shown).Select(w => $"“{w}”")) + (unknown.Count > shown ? ", …" : string.Empty);
+        return unknown.Count == 1
+            ? $"This model does not know the word {listed} and leaves it out."
+            : $"This model does not know the words {listed} and leaves them out.";
+    }
+
+    private List<string> Unknown(string? prompt, bool finishedOnly)
     {
         if (IsEmpty || string.IsNullOrEmpty(prompt))
         {
@@ -48,7 +74,8 @@ internal sealed class PromptVocabulary
             {
                 var text = word.ToString();
                 var stillTyping = i == prompt.Length;
-                if (!_words.Contains(text) && !(stillTyping && StartsAKnownWord(text)) && !unknown.Contains(text))
+                var judged = !stillTyping || (!finishedOnly && !StartsAKnownWord(text));
+                if (judged && !_words.Contains(text) && !unknown.Contains(text))
                 {
                     unknown.Add(text);
                 }

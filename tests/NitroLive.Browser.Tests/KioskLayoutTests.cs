@@ -1,0 +1,49 @@
+using System.Globalization;
+using Microsoft.Playwright;
+
+namespace NitroLive.Browser.Tests;
+
+/// <summary>The kiosk's overlays keep clear of each other on any screen, from a small phone to a wall display.</summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class KioskLayoutTests(BrowserFixture fixture)
+{
+    private static TimeSpan UiTimeout => BrowserFixture.UiTimeout;
+
+    [Fact]
+    public async Task ThePlaylistLabelNeverCoversTheQrCode()
+    {
+        await using var context = await fixture.NewContextAsync(width: 390, height: 844, mobile: true);
+        var kiosk = await context.NewPageAsync();
+        kiosk.SetDefaultTimeout(Ms(UiTimeout));
+        await kiosk.GotoAsync(fixture.App.Url("kiosk").ToString());
+        await PageProbe.ExplainTimeoutAsync(kiosk, fixture.App, "kiosk-layout-session", () =>
+            kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) }));
+
+        // A fresh kiosk goes to its playlist after AttractAfterSeconds (4 s in these tests).
+        await Assertions.Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "true", new() { Timeout = Ms(UiTimeout) });
+        var label = kiosk.Locator("[data-testid=kiosk-attract]");
+        var qr = kiosk.Locator("[data-testid=kiosk-qr-box]");
+        await Assertions.Expect(label).ToBeVisibleAsync(new() { Timeout = Ms(UiTimeout) });
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk-attract-phone");
+
+        // The phone the review found it on, the widths around the narrow layout's edge, and a wall display.
+        foreach (var (width, height) in new[] { (390, 844), (320, 568), (450, 800), (520, 900), (700, 500), (701, 500), (1280, 720) })
+        {
+            await kiosk.SetViewportSizeAsync(width, height);
+            var at = string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
+            var labelBox = await label.BoundingBoxAsync() ?? throw new InvalidOperationException($"no playlist label at {at}");
+            var qrBox = await qr.BoundingBoxAsync() ?? throw new InvalidOperationException($"no QR box at {at}");
+
+            Assert.False(Intersects(labelBox, qrBox), $"at {at} the playlist label {Describe(labelBox)} covers the QR box {Describe(qrBox)}");
+            Assert.True(labelBox.X >= 0 && labelBox.X + labelBox.Width <= width, $"at {at} the playlist label {Describe(labelBox)} leaves the screen");
+        }
+    }
+
+    private static bool Intersects(LocatorBoundingBoxResult a, LocatorBoundingBoxResult b) =>
+        a.X < b.X + b.Width && b.X < a.X + a.Width && a.Y < b.Y + b.Height && b.Y < a.Y + a.Height;
+
+    private static string Describe(LocatorBoundingBoxResult box) =>
+        string.Create(CultureInfo.InvariantCulture, $"({box.X:0}, {box.Y:0}, {box.Width:0}×{box.Height:0})");
+
+    private static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
+}
