@@ -171,7 +171,8 @@ public sealed partial class PromptBox : IAsyncDisposable
     private TimeSpan HoldLeft() =>
         CanType && _editedOnce ? LocalEditHold - Time.GetElapsedTime(_lastEdit) : TimeSpan.Zero;
 
-    // On a timer thread: the field is the renderer's to change.
+    // On a timer thread: the field is the renderer's to change. Nothing waits on the dispatch: ApplyHeldPrompt does not
+    // throw, and a dispatch refused because the circuit is gone takes the field with it.
     private void OnHoldEnd() => _ = InvokeAsync(ApplyHeldPrompt);
 
     private void ApplyHeldPrompt()
