@@ -242,6 +242,18 @@ public sealed class PromptBoxTests : UiTestContext
         Assert.Equal("a blue", box.Instance.Text);
     }
 
+    // A browser that never answers the focus (its connection dropped with the call in flight) must not hold the page for
+    // Blazor's one-minute interop timeout: the caller's token ends the wait.
+    [Fact]
+    public async Task FocusStopsWaitingForABrowserThatNeverAnswersWhenTheCallerGivesUp()
+    {
+        JSInterop.SetupVoid("Blazor._internal.domWrapper.focus", _ => true);
+        var box = RenderBox(canType: true);
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => box.Instance.FocusAsync(giveUp.Token).WaitAsync(Timeout));
+    }
+
     private IRenderedComponent<PromptBox> RenderBox(bool canType, string? sessionPrompt = null, bool commits = false) =>
         Render<PromptBox>(p =>
         {

@@ -107,7 +107,7 @@ public sealed partial class Studio
         if (!_focused && !IsSharedView && CanType && _prompt is not null)
         {
             _focused = true;
-            await _prompt.FocusAsync();
+            await TryBrowserCallAsync(_prompt.FocusAsync, Leaving);
         }
     }
 
@@ -141,7 +141,7 @@ public sealed partial class Studio
         if (_prompt is not null && ChangePrompt(example, member => member.ShowPrompt(example)) is not null)
         {
             _prompt.Replace(example);
-            await _prompt.FocusAsync();
+            await TryBrowserCallAsync(_prompt.FocusAsync, Leaving);
         }
     }
 

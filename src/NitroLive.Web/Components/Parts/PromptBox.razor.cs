@@ -97,12 +97,14 @@ public sealed partial class PromptBox : IAsyncDisposable
         StateHasChanged();
     }
 
-    /// <summary>Moves keyboard focus to the field.</summary>
-    public async Task FocusAsync()
+    /// <summary>Moves keyboard focus to the field; stops waiting for the browser when <paramref name="cancellationToken"/> fires.</summary>
+    public async Task FocusAsync(CancellationToken cancellationToken)
     {
         if (_field is not null)
         {
-            await _field.FocusAsync();
+            // MudBlazor's call takes no token: a browser that never answers (the connection dropped with the call in
+            // flight) is left to Blazor's one-minute interop timeout, but nothing here waits for it.
+            await _field.FocusAsync().AsTask().WaitAsync(cancellationToken);
         }
     }
 
