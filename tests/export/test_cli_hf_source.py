@@ -168,6 +168,10 @@ class CommandLineWithTheHubLoader(unittest.TestCase):
             self.assertEqual(source.provenance()["vae"], "stabilityai/stable-diffusion-xl-base-1.0/vae")
             source.vae_decoder("fp16-fix")
             self.assertEqual(source.provenance()["vae"], "madebyollin/sdxl-vae-fp16-fix")
+            # The tiny decoder only once loaded: a --no-tiny-vae folder names none.
+            self.assertIsNone(source.provenance()["tiny_vae"])
+            source.tiny_vae_decoder()
+            self.assertEqual(source.provenance()["tiny_vae"], "madebyollin/taesdxl")
 
     def test_cli_defaults_are_the_documented_ones(self):
         args = cli.parse_args(["--out", "x"])

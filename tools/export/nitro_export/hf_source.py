@@ -36,6 +36,7 @@ class HuggingFaceSource:
         self.tiny_vae = tiny_vae
         self._hub = {"token": token, "cache_dir": cache_dir}
         self._vae_source = vae_fp16_fix  # what provenance() names: the decoder vae_decoder() loaded
+        self._tiny_vae_source: Optional[str] = None  # named only once loaded: --no-tiny-vae folders have none
 
     def _download(self, repo: str, filename: str) -> str:
         from huggingface_hub import hf_hub_download  # noqa: PLC0415
@@ -81,6 +82,7 @@ class HuggingFaceSource:
         from diffusers import AutoencoderTiny  # noqa: PLC0415
 
         vae = AutoencoderTiny.from_pretrained(self.tiny_vae, torch_dtype=torch.float32, **self._pretrained())
+        self._tiny_vae_source = self.tiny_vae
         return Component(vae.eval(), dict(vae.config))
 
     def unet(self, variant: Variant) -> Component:
@@ -113,5 +115,5 @@ class HuggingFaceSource:
             "base": self.base,
             "unet": self.nitrofusion,
             "vae": self._vae_source,
-            "tiny_vae": self.tiny_vae,
+            "tiny_vae": self._tiny_vae_source,
         }
