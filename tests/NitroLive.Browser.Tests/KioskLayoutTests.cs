@@ -9,6 +9,22 @@ public sealed class KioskLayoutTests(BrowserFixture fixture)
 {
     private static TimeSpan UiTimeout => BrowserFixture.UiTimeout;
 
+    // A kiosk's reconnection (a quiet strip that retries forever) is chosen when its page loads: the app bar's link
+    // must load the kiosk, not route to it inside the studio's page.
+    [Fact]
+    public async Task TheAppBarsKioskLinkOpensAKioskThatReconnectsLikeOne()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var studio = await fixture.OpenStudioAsync(context);
+        Assert.Equal("false", await studio.Locator("#components-reconnect-modal").GetAttributeAsync("data-kiosk"));
+
+        await studio.Locator("nav[aria-label=Pages] a", new() { HasTextString = "Kiosk" }).ClickAsync();
+
+        await PageProbe.ExplainTimeoutAsync(studio, fixture.App, "kiosk-from-app-bar", () =>
+            studio.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) }));
+        await Assertions.Expect(studio.Locator("#components-reconnect-modal")).ToHaveAttributeAsync("data-kiosk", "true", new() { Timeout = Ms(UiTimeout) });
+    }
+
     [Fact]
     public async Task ThePlaylistLabelNeverCoversTheQrCode()
     {
