@@ -159,15 +159,14 @@ public sealed partial class ModelFolder
 
             var te1 = CheckTextEncoder(TextEncoderPath, "text_encoder", pooledOutput: null);
             var te2 = CheckTextEncoder(TextEncoder2Path, "text_encoder_2", pooledOutput: "text_embeds");
-            var vaeConfig = ReadVaeConfig("vae_decoder/config.json", required: true, fallback: null);
+            var vaeConfig = ReadVaeConfig("vae_decoder/config.json", required: true, fallback: null, out _);
             var vae = CheckDecoder(VaeDecoderPath, "vae_decoder", vaeConfig, "vae_decoder/config.json", required: true);
             VaeDecoderLayout? tiny = null;
             if (File.Exists(Full(VaeDecoderTinyPath)) || System.IO.Directory.Exists(Full("vae_decoder_tiny")))
             {
-                var tinyConfig = ReadVaeConfig("vae_decoder_tiny/config.json", required: false, fallback: vaeConfig);
+                var tinyConfig = ReadVaeConfig("vae_decoder_tiny/config.json", required: false, fallback: vaeConfig, out var ownChannels);
                 // A tiny decoder's config may leave latent_channels to vae_decoder's: a mismatch names the file that said it.
-                var channelsFrom = DefinesKey("vae_decoder_tiny/config.json", "latent_channels")
-                    ? "vae_decoder_tiny/config.json" : "vae_decoder/config.json";
+                var channelsFrom = ownChannels ? "vae_decoder_tiny/config.json" : "vae_decoder/config.json";
                 tiny = CheckDecoder(VaeDecoderTinyPath, "vae_decoder_tiny", tinyConfig, channelsFrom, required: true);
                 if (tinyConfig is not null && vaeConfig is not null && tinyConfig.ScaleFactor != vaeConfig.ScaleFactor)
                 {
@@ -517,22 +516,10 @@ public sealed partial class ModelFolder
                 outSample.ElementType, channels.Value, sample.FixedDim(0), sample.FixedDim(2), sample.FixedDim(3));
         }
 
-        private bool DefinesKey(string relative, string key)
+        // ownLatentChannels: whether this file states latent_channels itself (else they come from the fallback, if any).
+        private VaeConfig? ReadVaeConfig(string relative, bool required, VaeConfig? fallback, out bool ownLatentChannels)
         {
-            try
-            {
-                using var document = JsonDocument.Parse(File.ReadAllBytes(Full(relative)));
-                return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out _);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-            {
-                // Missing or unreadable: ReadVaeConfig has reported it, or the file is optional.
-                return false;
-            }
-        }
-
-        private VaeConfig? ReadVaeConfig(string relative, bool required, VaeConfig? fallback)
-        {
+            ownLatentChannels = false;
             var root = RequireJsonObject(relative, "the diffusers VAE config with scaling_factor and block_out_channels", required);
             if (root is not { } json)
             {
@@ -590,6 +577,7 @@ public sealed partial class ModelFolder
             int? latentChannels = fallback?.LatentChannels;
             if (json.TryGetProperty("latent_channels", out var lc))
             {
+                ownLatentChannels = true;
                 if (lc.ValueKind != JsonValueKind.Number || !lc.TryGetInt32(out var channels) || channels <= 0)
                 {
                     Problem(relative, null, $"'latent_channels' must be a positive integer, found {Describe(lc)}");
