@@ -47,9 +47,13 @@ public sealed partial class Studio
     // Realism / Vibrant when the service offers both; one entry (the embedded model) shows the model's own name.
     private IReadOnlyList<LiveModelVariant> Variants => Live.Limits.ModelVariants;
 
+    private PromptVocabulary Vocabulary => Suggestions.VocabularyOf(State?.Request.ModelVariant);
+
     // Shown under the prompt in place of the usual help while the prompt holds words the model does not know.
-    private string? VocabularyHint =>
-        PromptVocabulary.Describe(Suggestions.VocabularyOf(State?.Request.ModelVariant).UnknownWords(State?.Request.Prompt), UnknownWordsShown);
+    private string? VocabularyHint => PromptVocabulary.Describe(Vocabulary.UnknownWords(State?.Request.Prompt), UnknownWordsShown);
+
+    // The same, read out as it appears: finished words only (see Studio.razor).
+    private string? VocabularyAnnouncement => PromptVocabulary.Describe(Vocabulary.UnknownFinishedWords(State?.Request.Prompt), UnknownWordsShown);
 
     private string FrameLabel => Stats.Last is { } frame
         ? $"Picture of “{frame.Request.Prompt}”"
