@@ -685,8 +685,8 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     internal static bool ContinuesTyping(LiveRequest head, LiveRequest next)
     {
         // With a fresh seed per request every keystroke has its own seed: the seed says nothing about the idea then.
-        var sameSeed = head.Seed == next.Seed || (head.SeedMode == SeedMode.PerRequest && next.SeedMode == SeedMode.PerRequest);
-        if (!sameSeed || head.Steps != next.Steps || head.Width != next.Width || head.Height != next.Height || head.ModelVariant != next.ModelVariant)
+        var compared = head.SeedMode == SeedMode.PerRequest && next.SeedMode == SeedMode.PerRequest ? next with { Seed = head.Seed } : next;
+        if (!SameSettings(head, compared))
         {
             return false;
         }
