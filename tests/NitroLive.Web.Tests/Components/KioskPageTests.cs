@@ -73,6 +73,29 @@ public sealed class KioskPageTests : UiTestContext
         Assert.Single(Live.Created);
     }
 
+    // A kiosk pointed at someone else's session (no owner token in this browser) is read-only even where anyone may type.
+    [Fact]
+    public async Task AKioskShowingAnotherSessionWatchesAsAViewerAndNeverChangesItsPrompt()
+    {
+        var studio = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        studio.SetPrompt("the studio's own prompt");
+        var page = RenderKiosk(studio.SessionId);
+        page.WaitForAssertion(() => Assert.Equal(2, Live.Session(studio.SessionId).MemberCount));
+        var kiosk = Live.Session(studio.SessionId).MembersNow.Single(m => m.DisplayName == "Kiosk");
+        Assert.Equal(LiveRole.Viewer, kiosk.Role);
+
+        // Somebody types a blocked prompt there: the kiosk keeps it off screen but leaves the prompt to its owner.
+        var phone = Live.JoinSession(studio.SessionId, LiveRole.Typist, "Phone");
+        phone.SetPrompt("a BAD WORDS picture");
+        await AdvanceAsync(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+
+        Assert.Equal("a BAD WORDS picture", Live.Session(studio.SessionId).Request.Prompt);
+        Assert.Empty(kiosk.Prompts);
+        Assert.Empty(kiosk.ShownPrompts);
+        Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract"));
+        Assert.Single(Live.Created);
+    }
+
     [Fact]
     public async Task WithoutAPlaylistOfItsOwnTheKioskCyclesTheModelsExamplesThatTheBlocklistAllows()
     {

@@ -174,6 +174,52 @@ public sealed class LiveServiceTests
         Assert.Null(host.Live.GetSessionState(id));
     }
 
+    // The janitor's own timer (not a test calling Sweep) ends what nobody came back to, or MaxSessions fills up over time.
+    [Fact]
+    public async Task TheJanitorEndsASessionLeftEmptyOnceItsGraceHasPassed()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await LiveTestHost.StartAsync(
+            new FakeImageGenerator(),
+            new() { ["NitroLive:Live:EmptySessionGraceSeconds"] = "60" },
+            services => services.AddSingleton<TimeProvider>(clock));
+        var owner = host.NewSession("a red circle");
+        var id = owner.SessionId;
+        await owner.DisposeAsync();
+
+        // The janitor ticks every quarter of the grace: it ends the session within one tick after the grace.
+        var seconds = 0;
+        while (host.Live.GetSessionState(id) is not null && seconds < 80)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            seconds++;
+            await Task.Delay(20);
+        }
+
+        Assert.InRange(seconds, 60, 75);
+    }
+
+    [Fact]
+    public async Task StoppingTheAppEndsEverySessionsFrameStream()
+    {
+        var host = await LiveTestHost.StartAsync(new FakeImageGenerator());
+        await using var owner = host.NewSession("a red circle");
+        await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+
+        await host.DisposeAsync();
+
+        using var cts = new CancellationTokenSource(Timeout);
+        await foreach (var _ in owner.Frames.ReadAllAsync(cts.Token))
+        {
+        }
+
+        await foreach (var _ in viewer.States.ReadAllAsync(cts.Token))
+        {
+        }
+
+        Assert.True(viewer.IsClosed);
+    }
+
     [Fact]
     public async Task EqualShapesOfWaitingSessionsAreBatchedAndOtherShapesWait()
     {
@@ -323,6 +369,28 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveRole.Owner, state.Members[0].Role);
     }
 
+    // Typing is the owner's to hand out: a typist must not pass it on or take it away, nor a viewer take it.
+    [Fact]
+    public async Task OnlyTheOwnerChangesWhoMayType()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        await using var typist = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, "typist");
+        await using var viewer = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "viewer");
+
+        foreach (var actor in new[] { typist, viewer })
+        {
+            Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => actor.GrantTyping(viewer.MemberId)).Code);
+            Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => actor.RevokeTyping(typist.MemberId)).Code);
+            Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => actor.SetTypingOpen(false)).Code);
+            Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => actor.SetTypingOpen(true)).Code);
+        }
+
+        Assert.True(owner.State.TypingOpen);
+        Assert.Equal([LiveRole.Owner, LiveRole.Typist, LiveRole.Viewer], owner.State.Members.Select(m => m.Role));
+        Assert.Equal((LiveRole.Typist, LiveRole.Viewer), (typist.Role, viewer.Role));
+    }
+
     // "Anyone can type" is about everyone in the session, not only people who join after the switch.
     [Fact]
     public async Task OpeningTypingLetsEveryoneHereTypeAndClosingItTakesTypingBack()
@@ -421,6 +489,21 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveRole.Owner, again.Role);
         Assert.Equal(LiveErrorCode.UnknownSession, Assert.Throws<LiveException>(() => host.Live.JoinSession("no-such-session", LiveRole.Viewer)).Code);
         Assert.Equal(LiveErrorCode.UnknownSession, Assert.Throws<LiveException>(() => host.Live.JoinSession("AAAAAAAAAAAAAAAAAAAAAA", LiveRole.Viewer)).Code);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("abc")]
+    public async Task JoiningAsOwnerWithoutTheTokenIsRefused(string? token)
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+
+        var error = Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Owner, "intruder", token));
+
+        Assert.Equal(LiveErrorCode.InvalidOwnerToken, error.Code);
+        Assert.Equal([LiveRole.Owner], owner.State.Members.Select(m => m.Role));
     }
 
     [Fact]

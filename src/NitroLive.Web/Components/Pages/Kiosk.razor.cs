@@ -81,7 +81,9 @@ public sealed partial class Kiosk
             member = await TryRejoinAsOwnerAsync(id, "Kiosk", cancellationToken);
             if (member is null && SessionId is not null && Live.GetSessionState(SessionId) is not null)
             {
-                member = JoinAsGuest(SessionId, "Kiosk");
+                // A display, not a person: it watches somebody else's session even where anyone may type, so it is
+                // listed as a viewer and holds no right to change the prompt.
+                member = Live.JoinSession(SessionId, LiveRole.Viewer, "Kiosk");
             }
         }
 
