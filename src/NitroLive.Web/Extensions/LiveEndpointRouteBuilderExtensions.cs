@@ -35,7 +35,7 @@ public static class LiveEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> DownloadPngAsync(
-        string sessionId, long? sequence, LiveService live, CancellationToken cancellationToken)
+        string sessionId, long? sequence, LiveService live, HttpContext httpContext, CancellationToken cancellationToken)
     {
         try
         {
@@ -44,9 +44,17 @@ public static class LiveEndpointRouteBuilderExtensions
         }
         catch (LiveException ex)
         {
-            var status = ex.Code is LiveErrorCode.UnknownSession or LiveErrorCode.FrameUnavailable
-                ? StatusCodes.Status404NotFound
-                : StatusCodes.Status400BadRequest;
+            var status = ex.Code switch
+            {
+                LiveErrorCode.UnknownSession or LiveErrorCode.FrameUnavailable => StatusCodes.Status404NotFound,
+                LiveErrorCode.Busy => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status400BadRequest,
+            };
+            if (ex.Code == LiveErrorCode.Busy)
+            {
+                httpContext.Response.Headers.RetryAfter = "1";
+            }
+
             return TypedResults.Problem(ex.Message, statusCode: status, title: ex.CodeName);
         }
     }

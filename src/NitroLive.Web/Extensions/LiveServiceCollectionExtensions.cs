@@ -40,7 +40,8 @@ public static class LiveServiceCollectionExtensions
         services.TryAddSingleton<LiveSessionRegistry>();
         services.TryAddSingleton<IFrameEncoder>(sp => new FrameEncoder(sp.GetRequiredService<IOptions<LiveOptions>>().Value));
         services.TryAddSingleton<RgbBufferPool>();
-        services.TryAddSingleton(_ => new FullQualityPngs(FullQualityPngs.DefaultConcurrency));
+        services.TryAddSingleton(sp => new FullQualityPngs(
+            FullQualityPngs.DefaultConcurrency, maxPending: sp.GetRequiredService<IOptions<LiveOptions>>().Value.MaxPendingDownloads));
         services.TryAddSingleton(sp => new FrameCache(
             sp.GetRequiredService<IOptions<LiveOptions>>().Value.FrameCacheMegabytes * 1024L * 1024L, sp.GetRequiredService<RgbBufferPool>()));
         services.TryAddSingleton<PromptBlocklist>();

@@ -56,6 +56,12 @@ public enum LiveErrorCode
     /// it is not generated and the session's request stays as it was.
     /// </summary>
     BlockedPrompt,
+
+    /// <summary>
+    /// Too many full-quality PNGs wait for the server's download encoder already (<see cref="LiveOptions.MaxPendingDownloads"/>;
+    /// <c>busy</c>): try again in a moment.
+    /// </summary>
+    Busy,
 }
 
 /// <summary>A refused live-service call: nothing in the session changed.</summary>
@@ -118,6 +124,7 @@ public sealed class LiveException : Exception
         LiveErrorCode.FrameUnavailable => "frame_unavailable",
         LiveErrorCode.AlreadyStreaming => "already_streaming",
         LiveErrorCode.BlockedPrompt => "blocked_prompt",
+        LiveErrorCode.Busy => "busy",
         _ => "error",
     };
 }

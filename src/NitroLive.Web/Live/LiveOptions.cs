@@ -122,6 +122,14 @@ public sealed class LiveOptions
     [Range(0, 1_048_576)]
     public int FrameCacheMegabytes { get; set; } = 64;
 
+    /// <summary>
+    /// Full-quality PNG downloads (any route) of different frames that may wait for the server's download encoder at
+    /// once, each holding a copy of its frame's pixels; more are refused with <see cref="LiveErrorCode.Busy"/> (HTTP 503).
+    /// Callers asking for the same frame share one place.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxPendingDownloads { get; set; } = FullQualityPngs.DefaultMaxPending;
+
     /// <summary>How many frames of one batch are encoded in parallel.</summary>
     [Range(1, 64)]
     public int EncoderParallelism { get; set; } = 2;

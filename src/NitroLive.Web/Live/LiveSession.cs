@@ -575,6 +575,8 @@ internal sealed class LiveSession
             var (made, key) = FindMadeLocked(_requestKey);
             if (made is not null)
             {
+                // A new snapshot (the newest frame's sequence; any error cleared), which members take only when newer.
+                _version++;
                 PublishReusedLocked(made.Value, key, isDraft: false, _time.GetTimestamp());
                 return;
             }

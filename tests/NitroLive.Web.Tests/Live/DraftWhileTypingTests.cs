@@ -71,6 +71,39 @@ public sealed class DraftWhileTypingTests
         Assert.False(owner.Frames.TryRead(out _), "a frame came for a prompt whose full picture was already out");
     }
 
+    // The full picture after a draft may be one the frame cache holds (another session drew it meanwhile): its frame
+    // is announced in the session's state like any other, or a page would keep showing what the state said before.
+    [Fact]
+    public async Task AFullPictureTheCacheAlreadyHeldIsAnnouncedInTheSessionsState()
+    {
+        await using var host = await StartAsync(refineAfterMs: 10_000);
+        var fourSteps = new LiveRequestPatch(string.Empty, Steps: 4, Seed: 7);
+        await using var typist = host.Live.CreateSession(new CreateSessionOptions(Initial: fourSteps));
+        await typist.ReadUntilRequestAsync(1, Timeout, full: true);
+        var typed = typist.SetPrompt("a cat");
+        Assert.True((await typist.ReadUntilRequestAsync(typed.RequestId, Timeout))[^1].IsDraft);
+
+        await using var other = host.Live.CreateSession(new CreateSessionOptions(Initial: fourSteps with { Prompt = "a cat" }));
+        await other.ReadUntilRequestAsync(1, Timeout, full: true);
+        var generated = host.Generator.GeneratedRequests.Count();
+
+        typist.ShowPrompt("a cat");
+        var full = (await typist.ReadUntilRequestAsync(typed.RequestId, Timeout, full: true))[^1];
+        Assert.True(full.Timings.Reused);
+        Assert.Equal(generated, host.Generator.GeneratedRequests.Count());
+
+        using var cts = new CancellationTokenSource(Timeout);
+        await foreach (var state in typist.States.ReadAllAsync(cts.Token))
+        {
+            if (state.LastFrameSequence == full.Sequence)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("The state stream ended without the reused frame's snapshot.");
+    }
+
     [Fact]
     public async Task WhileTypingGoesOnOnlyTheLastPromptIsDrawnInFull()
     {

@@ -66,6 +66,49 @@ public sealed class FullQualityPngsTests
         Assert.Equal(1, pngs.Encoded);
     }
 
+    // Kiosk ids are public and the per-address limit does not bound how many addresses ask at once: every frame that
+    // waits holds a copy of its pixels, so callers of one frame share its encode and frames past the bound are refused.
+    [Fact]
+    public async Task CallersOfOneFrameShareItsEncodeAndFramesPastTheBoundAreRefused()
+    {
+        using var release = new ManualResetEventSlim();
+        var copies = 0;
+        using var pngs = new FullQualityPngs(
+            concurrentEncodes: 1,
+            (rgb, width, height) =>
+            {
+                Assert.True(release.Wait(Timeout));
+                return [0x89, rgb[0]];
+            },
+            maxPending: 2);
+        Func<byte[]> Copy(byte first) => () =>
+        {
+            Interlocked.Increment(ref copies);
+            return Pixels(first);
+        };
+
+        var sameFrame = Enumerable.Range(0, 50).Select(_ => pngs.GetAsync(Frame("s", 1), Copy(1), CancellationToken.None)).ToArray();
+        using var leaving = new CancellationTokenSource();
+        var leaves = pngs.GetAsync(Frame("s", 2), Copy(2), leaving.Token);
+        var stays = pngs.GetAsync(Frame("s", 2), Copy(2), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<LiveException>(() => pngs.GetAsync(Frame("t", 1), Copy(3), CancellationToken.None).WaitAsync(Timeout));
+        Assert.Equal(LiveErrorCode.Busy, refused.Code);
+        Assert.Equal(2, copies);
+
+        // A caller who stops waiting does not stop the encode another caller waits for.
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaves.WaitAsync(Timeout));
+        release.Set();
+
+        var pictures = await Task.WhenAll(sameFrame).WaitAsync(Timeout);
+        Assert.All(pictures, png => Assert.Same(pictures[0], png));
+        Assert.Equal([0x89, 2], await stays.WaitAsync(Timeout));
+        Assert.Equal(2, pngs.Encoded);
+
+        // The bound counts frames waiting, not frames ever asked for.
+        Assert.Equal([0x89, 3], await pngs.GetAsync(Frame("t", 1), Copy(3), CancellationToken.None).WaitAsync(Timeout));
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
