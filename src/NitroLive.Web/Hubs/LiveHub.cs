@@ -273,13 +273,23 @@ internal sealed class LiveHub : Hub
     {
         try
         {
+            // A stream opened again (a hidden tab, a player restarted) starts with the picture on screen now, not at the
+            // session's next change, which on an idle kiosk may never come; the mailbox may hold that same frame.
             var frames = member.Frames;
+            var lastSequence = 0L;
+            if (member.LatestFrame is { } newest)
+            {
+                lastSequence = newest.Sequence;
+                yield return newest.ToMessage();
+            }
+
             while (await frames.WaitToReadAsync(cancellationToken))
             {
                 // Take the frame only when the transport is ready for it: while the previous send is blocked on a slow
                 // client, newer frames replace each other in the member's one-slot mailbox.
-                if (frames.TryRead(out var frame))
+                if (frames.TryRead(out var frame) && frame.Sequence > lastSequence)
                 {
+                    lastSequence = frame.Sequence;
                     yield return frame.ToMessage();
                 }
             }

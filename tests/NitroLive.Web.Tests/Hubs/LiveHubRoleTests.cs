@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using NitroLive.Web.Hubs;
+using NitroLive.Web.Tests.Live;
+
+namespace NitroLive.Web.Tests.Hubs;
+
+/// <summary>Roles are the server's to enforce: what a hub client may call whatever its own code allows.</summary>
+public sealed class LiveHubRoleTests
+{
+    [Fact]
+    public async Task OnlyTheOwnerHandsOutTypingOverTheHub()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync();
+        await using var typistConnection = await app.ConnectAsync(messagePack: true);
+        await using var viewerConnection = await app.ConnectAsync();
+        var session = await owner.CreateSessionAsync("the owner's prompt");
+        var typist = await typistConnection.JoinAsync(session.SessionId, "typist");
+        var viewer = await viewerConnection.JoinAsync(session.SessionId, "viewer");
+
+        foreach (var actor in new[] { typistConnection, viewerConnection })
+        {
+            foreach (var (method, args) in new (string, object[])[]
+            {
+                ("GrantTyping", [session.SessionId, viewer.MemberId]),
+                ("RevokeTyping", [session.SessionId, typist.MemberId]),
+                ("SetTypingOpen", [session.SessionId, false]),
+            })
+            {
+                using var cts = new CancellationTokenSource(LiveTestHost.Timeout);
+                var error = await Assert.ThrowsAsync<HubException>(() => actor.InvokeCoreAsync(method, args, cts.Token));
+                Assert.Equal("forbidden", error.ErrorCode());
+            }
+        }
+
+        using var state = new CancellationTokenSource(LiveTestHost.Timeout);
+        var after = await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, state.Token);
+        Assert.True(after.TypingOpen);
+        Assert.Equal(["owner", "typist", "viewer"], after.Members.Select(m => m.Role));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("abc")]
+    public async Task JoiningAsOwnerWithoutTheTokenIsRefusedOverTheHub(string? token)
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync();
+        await using var intruder = await app.ConnectAsync();
+        var session = await owner.CreateSessionAsync();
+        using var cts = new CancellationTokenSource(LiveTestHost.Timeout);
+
+        var error = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<JoinedMessage>(
+            "JoinSession", new JoinSessionMessage { SessionId = session.SessionId, Role = "owner", OwnerToken = token }, cts.Token));
+
+        Assert.Equal("invalid_owner_token", error.ErrorCode());
+    }
+}
