@@ -40,14 +40,7 @@ public sealed partial class MainLayout : IAsyncDisposable
     {
         if (_app is not null)
         {
-            try
-            {
-                await _app.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The browser is gone; nothing to release there.
-            }
+            await Connection.ReleaseAsync(_app);
         }
     }
 

@@ -131,14 +131,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
         if (AppJs is not null)
         {
-            try
-            {
-                await AppJs.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The browser has gone already.
-            }
+            await Connection.ReleaseAsync(AppJs);
         }
 
         _leaving.Dispose();

@@ -146,16 +146,8 @@ public sealed partial class FrameView : IAsyncDisposable
             return;
         }
 
-        var module = _module.Task.Result;
-        try
-        {
-            await module.InvokeVoidAsync("release", _canvas);
-            await module.DisposeAsync();
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser is gone and took its object URLs with it.
-        }
+        // The browser takes the frames' object URLs with it if it is gone or does not answer.
+        await Connection.ReleaseAsync(_module.Task.Result, (module, token) => module.InvokeVoidAsync("release", token, _canvas).AsTask());
     }
 
     /// <inheritdoc />

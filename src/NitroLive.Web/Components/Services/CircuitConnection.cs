@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.JSInterop;
 
 namespace NitroLive.Web.Components.Services;
 
@@ -54,6 +55,31 @@ internal sealed class CircuitConnection : CircuitHandler, IDisposable
     /// answer would never come), or after <see cref="CallTimeout"/> (a browser too busy or hidden to answer).
     /// </summary>
     public BrowserCall StartCall(CancellationToken cancellationToken) => new(_time, CallTimeout, cancellationToken, Dropped);
+
+    /// <summary>
+    /// Releases a browser module while a component goes away: <paramref name="beforeRelease"/> (a module's own cleanup,
+    /// optional), then the module reference, each bounded like any call. An unanswered call (a connection down for the
+    /// moment while an error boundary swaps the page out) would otherwise fail the disposal after Blazor's minute, and
+    /// an exception out of a disposal ends the whole circuit.
+    /// </summary>
+    public async ValueTask ReleaseAsync(IJSObjectReference module, Func<IJSObjectReference, CancellationToken, Task>? beforeRelease = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        using var call = StartCall(CancellationToken.None);
+        try
+        {
+            if (beforeRelease is not null)
+            {
+                await beforeRelease(module, call.Token).WaitAsync(call.Token);
+            }
+
+            await module.DisposeAsync().AsTask().WaitAsync(call.Token);
+        }
+        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
+        {
+            // The browser is gone, or did not answer: what it held goes with the page or its next reload.
+        }
+    }
 
     /// <summary>Completes at once while connected, else when the browser reconnects.</summary>
     public Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
