@@ -106,6 +106,49 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
         Assert.True(await moving.EvaluateAsync<double>(Motion) > 0);
     }
 
+    // MudBlazor's own rules take the outline off buttons and links; every control reached with Tab must show a ring
+    // (text fields show focus with their own border instead), in both themes.
+    [Fact]
+    public async Task EveryControlReachedWithTheKeyboardShowsAFocusRing()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var studio = await fixture.OpenStudioAsync(context);
+        await LivePagesTests.TypeAsync(studio, LivePagesTests.RedCircle);
+        await PageProbe.WaitForPixelsAsync(studio, p => p.Width > 0, "a picture");
+        const string Focused = """
+            () => {
+              const e = document.activeElement;
+              const s = getComputedStyle(e);
+              const ownBorder = e.matches(".mud-input-slot, .mud-input-slot *, input[type=checkbox], input[type=radio]");
+              return {
+                what: `${e.tagName.toLowerCase()} "${(e.getAttribute("aria-label") ?? e.textContent ?? "").trim().slice(0, 30)}"`,
+                ring: ownBorder || (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2),
+              };
+            }
+            """;
+
+        var unseen = new List<string>();
+        var reached = 0;
+        foreach (var theme in new[] { "first", "second" })
+        {
+            await studio.Locator("#prompt").FocusAsync();
+            for (var i = 0; i < 20; i++)
+            {
+                await studio.Keyboard.PressAsync("Tab");
+                var focus = await studio.EvaluateAsync<System.Text.Json.JsonElement>(Focused);
+                reached++;
+                if (!focus.GetProperty("ring").GetBoolean())
+                {
+                    unseen.Add($"{theme} theme: {focus.GetProperty("what").GetString()}");
+                }
+            }
+
+            await studio.Locator("[data-testid=theme-toggle]").ClickAsync();
+        }
+
+        Assert.True(unseen.Count == 0, $"No focus ring on {unseen.Count} of {reached} stops: " + string.Join("; ", unseen.Distinct()));
+    }
+
     private static async Task FollowFirstSkipLinkAsync(IPage page, string text, string target)
     {
         var first = page.Locator("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").First;

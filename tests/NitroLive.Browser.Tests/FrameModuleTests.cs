@@ -96,6 +96,31 @@ public sealed class FrameModuleTests(BrowserFixture fixture)
         Assert.Equal(16, result.GetProperty("next").GetProperty("width").GetInt32());
     }
 
+    // A view an error removed while its module loaded is attached with a canvas Blazor no longer has (null here): that
+    // must not throw, since the exception would reach the page's error boundary ("Something went wrong").
+    [Fact]
+    public async Task AttachingAViewWhoseCanvasLeftThePageDoesNothing()
+    {
+        await using var context = await fixture.Browser.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var page = await OpenHarnessAsync(context);
+
+        var error = await page.EvaluateAsync<string?>(
+            """
+            () => {
+              const { frames } = globalThis.__frameHarness;
+              try {
+                frames.attach(null, 12);
+                frames.attach(undefined, 12);
+                return null;
+              } catch (e) {
+                return String(e);
+              }
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+
+        Assert.Null(error);
+    }
+
     private async Task<IPage> OpenHarnessAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync().WaitAsync(BrowserFixture.UiTimeout);

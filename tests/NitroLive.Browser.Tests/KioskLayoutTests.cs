@@ -52,8 +52,30 @@ public sealed class KioskLayoutTests(BrowserFixture fixture)
 
             Assert.False(Intersects(labelBox, qrBox), $"at {at} the playlist label {Describe(labelBox)} covers the QR box {Describe(qrBox)}");
             Assert.True(labelBox.X >= 0 && labelBox.X + labelBox.Width <= width, $"at {at} the playlist label {Describe(labelBox)} leaves the screen");
+
+            // The caption wraps between words: a word split over two lines ("backgroun/d") is unreadable from afar.
+            var broken = await kiosk.Locator("[data-testid=kiosk-caption]").EvaluateAsync<string[]>(BrokenWords);
+            Assert.True(broken.Length == 0, $"at {at} the caption breaks inside {string.Join(", ", broken)}");
         }
     }
+
+    // The words of an element's text whose letters lie on more than one line.
+    private const string BrokenWords = """
+        (element) => {
+          const broken = [];
+          for (const node of element.childNodes) {
+            if (node.nodeType !== Node.TEXT_NODE) continue;
+            for (const match of node.data.matchAll(/\S+/g)) {
+              const range = document.createRange();
+              range.setStart(node, match.index);
+              range.setEnd(node, match.index + match[0].length);
+              const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+              if (tops.size > 1) broken.push(match[0]);
+            }
+          }
+          return broken;
+        }
+        """;
 
     private static bool Intersects(LocatorBoundingBoxResult a, LocatorBoundingBoxResult b) =>
         a.X < b.X + b.Width && b.X < a.X + a.Width && a.Y < b.Y + b.Height && b.Y < a.Y + a.Height;

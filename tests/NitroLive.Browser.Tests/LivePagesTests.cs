@@ -312,6 +312,13 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
         await PageProbe.ScreenshotAsync(page, "studio-phone-light");
 
+        // The narrowest phones still get the whole app bar, the theme button included.
+        await page.SetViewportSizeAsync(320, 640);
+        var toggle = await page.Locator("[data-testid=theme-toggle]").BoundingBoxAsync();
+        Assert.True(toggle is not null && toggle.X + toggle.Width <= 320, $"the theme button ends at {toggle?.X + toggle?.Width} px on a 320 px phone");
+        await AssertNoSidewaysScrollAsync(page);
+        await page.SetViewportSizeAsync(390, 844);
+
         // The demo banner links to the README's real-models section, which the app serves itself.
         var link = page.Locator("[data-testid=real-models-link]");
         await Expect(link).ToBeVisibleAsync();

@@ -20,6 +20,11 @@ function view(canvas) {
 }
 
 export function attach(canvas, historyLimit) {
+  // The view left the page before its module loaded (an error took its place): nothing to attach to.
+  if (!(canvas instanceof HTMLCanvasElement)) {
+    return;
+  }
+
   const state = view(canvas);
   state.limit = Math.max(1, historyLimit | 0);
   if (!state.resize && typeof ResizeObserver === "function") {

@@ -23,6 +23,7 @@ public sealed class KioskPageTests : UiTestContext
         Assert.Equal("first playlist prompt", session.Request.Prompt);
         Assert.Equal($"qr/{session.Id}.svg", page.Find("[data-testid=kiosk-qr]").GetAttribute("src"));
         Assert.EndsWith($"/s/{session.Id}", page.Find("[data-testid=kiosk-join-url]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Scan to type", page.Find("[data-testid=kiosk-scan]").TextContent);
     }
 
     [Fact]
@@ -65,6 +66,9 @@ public sealed class KioskPageTests : UiTestContext
         JSInterop.Setup<string?>("load", i => Equals(i.Arguments[1], "nitro-owner:" + studio.SessionId)).SetResult(studio.OwnerToken);
         var page = RenderKiosk(studio.SessionId);
         page.WaitForAssertion(() => Assert.Equal(2, Live.Session(studio.SessionId).MemberCount));
+
+        // Only the studio types there: a phone that scans the code can watch, and the kiosk says so.
+        page.WaitForAssertion(() => Assert.Equal("Scan to watch", page.Find("[data-testid=kiosk-scan]").TextContent));
 
         // Idle far past AttractAfterSeconds (10 s): no playlist in a session that is not the kiosk's own.
         await AdvanceAsync(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));

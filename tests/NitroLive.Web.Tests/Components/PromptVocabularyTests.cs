@@ -65,6 +65,11 @@ public sealed class PromptVocabularyTests
         Assert.Equal("This model does not know the word “cat” and leaves it out.", PromptVocabulary.Describe(["cat"], shown: 2));
         Assert.Equal("This model does not know the words “cat”, “dog” and leaves them out.", PromptVocabulary.Describe(["cat", "dog"], shown: 2));
         Assert.Equal("This model does not know the words “cat”, “dog”, … and leaves them out.", PromptVocabulary.Describe(["cat", "dog", "cow"], shown: 2));
+
+        // Right-to-left words are isolated, so the quotes and commas around them stay where they belong.
+        Assert.Equal(
+            "This model does not know the words “\u2068دائرة\u2069”, “cat”, “\u2068שלום\u2069” and leaves them out.",
+            PromptVocabulary.Describe(["دائرة", "cat", "שלום"], shown: 3));
     }
 
     [Fact]

@@ -71,6 +71,21 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     [Fact]
+    public async Task AViewerIsToldWhenTheOwnerHasLeftAndWhenTheyAreBack()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Contains("The owner can let you type", page.Find("[data-testid=role-note]").TextContent, StringComparison.Ordinal));
+
+        await owner.DisposeAsync();
+        page.WaitForAssertion(() => Assert.Equal(
+            "The owner has left: the picture stays as it is until they come back.", page.Find("[data-testid=role-note]").TextContent.Trim()));
+
+        Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: owner.OwnerToken);
+        page.WaitForAssertion(() => Assert.Contains("The owner can let you type", page.Find("[data-testid=role-note]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ALinkFromASharedSessionToTheStudioLeavesThatSessionForOneOfItsOwn()
     {
         // The router keeps the page and only changes its parameter (/s/{id} to /), as a "Start your own" click does.
@@ -467,6 +482,12 @@ public sealed class StudioPageTests : UiTestContext
         owner.UpdateRequest(new LiveRequestPatch(Prompt: "a green hill", Seed: 8));
         session.PublishFrame();
         page.WaitForAssertion(() => Assert.Equal(4, Titles().Length));
+
+        // So is the same prompt and seed at four steps, and its label says which.
+        owner.UpdateRequest(new LiveRequestPatch(Steps: 4));
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal("a green hill (4 steps, seed 8)", Titles()[0]));
+        Assert.Equal("Restore “a green hill”, 4 steps, seed 8", page.Find("[data-testid=history-item]").GetAttribute("aria-label"));
     }
 
     [Fact]

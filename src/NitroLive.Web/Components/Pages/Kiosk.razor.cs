@@ -61,6 +61,9 @@ public sealed partial class Kiosk
         ? prompt
         : Stats.Last?.Request.Prompt ?? _lastGoodPrompt;
 
+    // A studio's session shown here keeps its own typing policy: where only the owner types, a phone can only watch.
+    private string ScanVerb => State is { TypingOpen: false } ? "watch" : "type";
+
     /// <inheritdoc />
     protected override void OnInitialized()
     {

@@ -158,8 +158,19 @@ public sealed partial class FrameView : IAsyncDisposable
             try
             {
                 var module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/frames.js");
+                if (_disposed)
+                {
+                    // Out of the page while its module loaded (an error took its place): its canvas is gone.
+                    await Connection.ReleaseAsync(module);
+                    return;
+                }
+
                 await module.InvokeVoidAsync("attach", _canvas, HistoryLength);
-                _module.TrySetResult(module);
+                if (!_module.TrySetResult(module))
+                {
+                    // Disposed during the attach: nobody else will release it.
+                    await Connection.ReleaseAsync(module);
+                }
             }
             catch (JSDisconnectedException)
             {

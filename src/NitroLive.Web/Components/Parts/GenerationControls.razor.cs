@@ -9,9 +9,14 @@ namespace NitroLive.Web.Components.Parts;
 public sealed partial class GenerationControls
 {
     private object? _rendered;
+    private long _shownSeed = -1;
+    private string _seedText = string.Empty;
+    private string? _seedError;
 
     // The largest integer every JSON client holds exactly (what the live service accepts).
     private const long MaxSeed = 9_007_199_254_740_991;
+
+    private static readonly string SeedHint = string.Create(CultureInfo.InvariantCulture, $"A whole number from 0 to {MaxSeed}");
 
     /// <summary>The session's current request.</summary>
     [Parameter]
@@ -51,7 +56,7 @@ public sealed partial class GenerationControls
     /// </remarks>
     protected override bool ShouldRender()
     {
-        var key = (Request, Disabled, Limits, Model, Variants);
+        var key = (Request, Disabled, Limits, Model, Variants, _seedText, _seedError);
         if (Equals(key, _rendered))
         {
             return false;
@@ -59,6 +64,18 @@ public sealed partial class GenerationControls
 
         _rendered = key;
         return true;
+    }
+
+    /// <inheritdoc />
+    protected override void OnParametersSet()
+    {
+        // A seed set elsewhere (a restored thumbnail, Variation, another typist) replaces whatever was typed, error and all.
+        if (Request.Seed != _shownSeed)
+        {
+            _shownSeed = Request.Seed;
+            _seedText = Request.Seed.ToString(CultureInfo.InvariantCulture);
+            _seedError = null;
+        }
     }
 
     internal static string SizeKey(int width, int height) =>
@@ -85,8 +102,20 @@ public sealed partial class GenerationControls
     private Task OnSeedModeChanged(SeedMode mode) =>
         mode == Request.SeedMode ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(SeedMode: mode));
 
-    private Task OnSeedChanged(long seed) =>
-        seed == Request.Seed || seed < 0 ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(Seed: seed));
+    // What is typed is applied only when it is a seed: anything else stays in the field, marked, and the picture keeps the
+    // seed in use (a number field would turn "abc" into 0 and draw with seed 0).
+    private Task OnSeedTextChanged(string? text)
+    {
+        _seedText = text ?? string.Empty;
+        if (!long.TryParse(_seedText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seed) || seed > MaxSeed)
+        {
+            _seedError = SeedHint;
+            return Task.CompletedTask;
+        }
+
+        _seedError = null;
+        return seed == Request.Seed ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(Seed: seed));
+    }
 
     private Task OnVariantChanged(string variant) =>
         variant == Request.ModelVariant ? Task.CompletedTask : OnChange.InvokeAsync(new LiveRequestPatch(ModelVariant: variant));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
@@ -28,6 +29,17 @@ public sealed partial class HistoryStrip
     /// <summary>Called with the item to restore.</summary>
     [Parameter]
     public EventCallback<HistoryItem> OnRestore { get; set; }
+
+    // Entries of one prompt and seed at other step counts look alike at 72 px: the step count tells them apart (a
+    // one-step picture, the default, needs no mention).
+    internal static string Title(HistoryItem item) =>
+        string.Create(CultureInfo.InvariantCulture, $"{item.Request.Prompt} ({Steps(item)}seed {item.Request.Seed})");
+
+    internal static string RestoreLabel(HistoryItem item) =>
+        string.Create(CultureInfo.InvariantCulture, $"Restore “{item.Request.Prompt}”, {Steps(item)}seed {item.Request.Seed}");
+
+    private static string Steps(HistoryItem item) =>
+        item.Request.Steps > 1 ? string.Create(CultureInfo.InvariantCulture, $"{item.Request.Steps} steps, ") : string.Empty;
 
     /// <inheritdoc />
     protected override bool ShouldRender()

@@ -47,11 +47,19 @@ internal sealed class PromptVocabulary
             return null;
         }
 
-        var listed = string.Join(", ", unknown.Take(shown).Select(w => $"“{w}”")) + (unknown.Count > shown ? ", …" : string.Empty);
+        var listed = string.Join(", ", unknown.Take(shown).Select(w => $"“{Isolated(w)}”")) + (unknown.Count > shown ? ", …" : string.Empty);
         return unknown.Count == 1
             ? $"This model does not know the word {listed} and leaves it out."
             : $"This model does not know the words {listed} and leaves them out.";
     }
+
+    // A right-to-left word (Hebrew, Arabic…) in this English sentence would reorder the quotes and commas around it and
+    // its neighbours: set apart (first-strong isolate, the text form of <bdi>), it reads as typed. A help text is plain
+    // text, so no markup.
+    private static string Isolated(string word) =>
+        word.Any(c => c is >= '\u0590' and <= '\u08FF' or >= '\uFB1D' and <= '\uFDFF' or >= '\uFE70' and <= '\uFEFF')
+            ? $"\u2068{word}\u2069"
+            : word;
 
     private List<string> Unknown(string? prompt, bool finishedOnly)
     {

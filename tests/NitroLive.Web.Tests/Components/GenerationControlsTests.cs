@@ -1,0 +1,49 @@
+using Bunit;
+using MudBlazor;
+using NitroLive.Web.Components.Parts;
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Components;
+
+/// <summary>The session's settings panel on its own.</summary>
+public sealed class GenerationControlsTests : UiTestContext
+{
+    private static readonly LiveRequest Request = new("a red circle", 1, SeedMode.Fixed, 5, 128, 128, "tiny");
+
+    // The field shows the seed the picture uses, or what is being typed marked as not one: never a seed it made up.
+    [Fact]
+    public void WhatIsNotASeedIsMarkedAndNotAppliedUntilAValidSeedArrives()
+    {
+        var changes = new List<LiveRequestPatch>();
+        Render<MudPopoverProvider>();
+        var controls = Render<GenerationControls>(p => p
+            .Add(c => c.Request, Request)
+            .Add(c => c.Limits, Live.Limits)
+            .Add(c => c.Model, Live.Model)
+            .Add(c => c.OnChange, patch => changes.Add(patch)));
+
+        foreach (var text in new[] { "abc", "-3", "99999999999999999999999", "9007199254740992", "" })
+        {
+            TypeSeed(controls, text);
+            controls.WaitForAssertion(() => Assert.Contains("A whole number from 0 to 9007199254740991", controls.Markup, StringComparison.Ordinal));
+        }
+
+        Assert.Empty(changes);
+
+        TypeSeed(controls, " 42 ");
+        controls.WaitForAssertion(() => Assert.Equal(42, Assert.Single(changes).Seed));
+        Assert.DoesNotContain("A whole number", controls.Markup, StringComparison.Ordinal);
+
+        // A seed from elsewhere (a restored thumbnail, Variation) replaces a typed mistake and its message.
+        TypeSeed(controls, "nope");
+        controls.WaitForAssertion(() => Assert.Contains("A whole number", controls.Markup, StringComparison.Ordinal));
+        controls.Render(p => p.Add(c => c.Request, Request with { Seed = 77 }));
+        controls.WaitForAssertion(() => Assert.DoesNotContain("A whole number", controls.Markup, StringComparison.Ordinal));
+        Assert.Equal("77", controls.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value"));
+        Assert.Single(changes);
+    }
+
+    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.
+    private static void TypeSeed(IRenderedComponent<GenerationControls> controls, string text) =>
+        controls.Find("[data-testid=seed] input, input[data-testid=seed]").Change(text);
+}
