@@ -348,6 +348,29 @@ public sealed class LiveHubTests
     }
 
     [Fact]
+    public async Task ConfiguredAllowedStepsAreTheOnlyOnesOfferedAndAccepted()
+    {
+        await using var app = await LiveAppFactory.StartAsync(settings: new()
+        {
+            ["NitroLive:Live:AllowedSteps:0"] = "1",
+            ["NitroLive:Live:AllowedSteps:1"] = "2",
+        });
+        await using var connection = await app.ConnectAsync();
+        using var cts = new CancellationTokenSource(Timeout);
+        var session = await connection.CreateSessionAsync("fewer steps");
+
+        var info = await connection.InvokeAsync<ServerInfoMessage>("GetServerInfo", cts.Token);
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<RequestAcceptedMessage>(
+            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 3 }, cts.Token));
+        var accepted = await connection.InvokeAsync<RequestAcceptedMessage>(
+            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 2 }, cts.Token);
+
+        Assert.Equal([1, 2], info.AllowedSteps);
+        Assert.Equal("steps_out_of_range", refused.ErrorCode());
+        Assert.Equal(2, accepted.Request.Steps);
+    }
+
+    [Fact]
     public async Task TheNewestFrameDownloadsAsPngOverTheHubAndHttp()
     {
         await using var app = await LiveAppFactory.StartAsync();
