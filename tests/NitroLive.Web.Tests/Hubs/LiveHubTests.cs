@@ -370,6 +370,33 @@ public sealed class LiveHubTests
         Assert.Equal(2, accepted.Request.Steps);
     }
 
+    // The configured default must reach a new session; one the allowed steps exclude falls back to the fewest allowed.
+    [Theory]
+    [InlineData(null, "2", "PerRequest", 2, "perRequest")]
+    [InlineData(null, "4", "Fixed", 4, "fixed")]
+    [InlineData("3,4", "1", "PerRequest", 3, "perRequest")]
+    public async Task ANewSessionStartsWithTheConfiguredStepsAndSeedMode(
+        string? allowedSteps, string defaultSteps, string defaultSeedMode, int expectedSteps, string expectedSeedMode)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["NitroLive:Live:DefaultSteps"] = defaultSteps,
+            ["NitroLive:Live:DefaultSeedMode"] = defaultSeedMode,
+        };
+        foreach (var (step, index) in (allowedSteps?.Split(',') ?? []).Select((s, i) => (s, i)))
+        {
+            settings[$"NitroLive:Live:AllowedSteps:{index}"] = step;
+        }
+
+        await using var app = await LiveAppFactory.StartAsync(settings: settings);
+        await using var connection = await app.ConnectAsync();
+
+        var session = await connection.CreateSessionAsync();
+
+        Assert.Equal(expectedSteps, session.State.Request.Steps);
+        Assert.Equal(expectedSeedMode, session.State.Request.SeedMode);
+    }
+
     [Fact]
     public async Task TheNewestFrameDownloadsAsPngOverTheHubAndHttp()
     {
