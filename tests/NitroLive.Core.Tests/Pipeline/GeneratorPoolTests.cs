@@ -1,3 +1,4 @@
+using NitroLive.Core.Models;
 using NitroLive.Core.Pipeline;
 
 namespace NitroLive.Core.Tests.Pipeline;
@@ -97,9 +98,15 @@ public sealed class GeneratorPoolTests(EmbeddedPipelineFixture fixture) : IClass
     [Fact]
     public void AutoOnAMissingFolderLeavesTheErrorToTheModelCheck()
     {
-        var options = fixture.Options() with { ModelDirectory = Path.Combine(Path.GetTempPath(), "nitrolive-no-such-model-" + Guid.NewGuid().ToString("N")) };
+        var missing = Path.Combine(Path.GetTempPath(), "nitrolive-no-such-model-" + Guid.NewGuid().ToString("N"));
+        var options = fixture.Options() with { ModelDirectory = missing };
 
-        Assert.ThrowsAny<Exception>(() => GeneratorPool.Open(options, GeneratorPool.Auto));
+        // Sizing the pool must not fail first with a bare DirectoryNotFoundException: the model check's error names the
+        // folder and says what is wrong with it.
+        var ex = Assert.Throws<ModelValidationException>(() => GeneratorPool.Open(options, GeneratorPool.Auto));
+
+        Assert.Contains(missing, ex.Message, StringComparison.Ordinal);
+        Assert.Equal($"{missing}: model folder not found", Assert.Single(ex.Problems).ToString());
     }
 
     [Fact]

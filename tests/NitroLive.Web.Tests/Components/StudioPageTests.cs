@@ -11,6 +11,10 @@ namespace NitroLive.Web.Tests.Components;
 
 public sealed class StudioPageTests : UiTestContext
 {
+    // MudBlazor puts a component's data-testid on its input or on an element around it, depending on the component.
+    private const string DraftsSwitch = "input[data-testid=draft-while-typing], [data-testid=draft-while-typing] input";
+    private const string SeedField = "input[data-testid=seed], [data-testid=seed] input";
+
     [Fact]
     public void TheStudioCreatesASessionItOwnsAndShowsWhoIsConnected()
     {
@@ -54,6 +58,12 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Empty(page.FindAll("[data-testid=members]"));
         Assert.Contains("watching", page.Find("[data-testid=role-note]").TextContent, StringComparison.Ordinal);
         Assert.All(page.FindAll("[data-testid=controls] button"), b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
+        // The drafts switch and the seed field are inputs, not buttons, and must be shut to a viewer as well (the seed
+        // field is named on its own: it has a second reason to be disabled, a seed mode other than Fixed, not the case here).
+        Assert.Equal(SeedMode.Fixed, Live.OnlySession().Request.SeedMode);
+        Assert.True(page.Find(DraftsSwitch).HasAttribute("disabled"));
+        Assert.True(page.Find(SeedField).HasAttribute("disabled"));
+        Assert.All(page.FindAll("[data-testid=controls] input"), i => Assert.True(i.HasAttribute("disabled"), i.OuterHtml));
 
         // The owner's typing shows up live in the viewer's field.
         owner.SetPrompt("a red circle");
@@ -63,6 +73,8 @@ public sealed class StudioPageTests : UiTestContext
         var viewer = Live.OnlySession().MembersNow.Single(m => m.Role == LiveRole.Viewer);
         owner.GrantTyping(viewer.MemberId);
         page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
+        Assert.False(page.Find(DraftsSwitch).HasAttribute("disabled"));
+        Assert.False(page.Find(SeedField).HasAttribute("disabled"));
 
         await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red circle on blue" }));
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
@@ -167,7 +179,7 @@ public sealed class StudioPageTests : UiTestContext
 
         // Drafts while typing: on for a new session, and the switch turns them off for this session.
         Assert.True(session.Request.DraftWhileTyping);
-        await page.Find("input[data-testid=draft-while-typing], [data-testid=draft-while-typing] input").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = false });
+        await page.Find(DraftsSwitch).ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = false });
         page.WaitForAssertion(() => Assert.False(session.Request.DraftWhileTyping));
         Assert.Contains(session.Patches, p => p.DraftWhileTyping == false);
     }

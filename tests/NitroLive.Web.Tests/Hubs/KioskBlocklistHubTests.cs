@@ -27,11 +27,12 @@ public sealed class KioskBlocklistHubTests
         await phone.JoinAsync(kiosk.SessionId, "typist");
         await using var frames = new FrameRecorder(phone, kiosk.SessionId);
         await frames.WaitForRequestAsync(1);
+        using var cts = new CancellationTokenSource(Timeout);
 
         var error = await Assert.ThrowsAsync<HubException>(() => phone.SetPromptAsync(kiosk.SessionId, "Some BAD WORDS please"));
         var patched = await Assert.ThrowsAsync<HubException>(() => phone.InvokeAsync<RequestAcceptedMessage>(
-            "UpdateRequest", kiosk.SessionId, new RequestPatchMessage { Prompt = "forbidden", Steps = 2 }));
-        var state = await phone.InvokeAsync<SessionStateMessage>("GetState", kiosk.SessionId);
+            "UpdateRequest", kiosk.SessionId, new RequestPatchMessage { Prompt = "forbidden", Steps = 2 }, cts.Token));
+        var state = await phone.InvokeAsync<SessionStateMessage>("GetState", kiosk.SessionId, cts.Token);
 
         Assert.Equal("blocked_prompt", error.ErrorCode());
         Assert.Equal("blocked_prompt", patched.ErrorCode());

@@ -82,14 +82,15 @@ public sealed class LiveHubTests
         await using var viewer = await app.ConnectAsync();
         var session = await owner.CreateSessionAsync("owner's prompt");
         var joined = await viewer.JoinAsync(session.SessionId, "viewer");
+        using var cts = new CancellationTokenSource(Timeout);
 
         var error = await Assert.ThrowsAsync<HubException>(() => viewer.SetPromptAsync(session.SessionId, "hijack"));
         var error2 = await Assert.ThrowsAsync<HubException>(() => viewer.InvokeAsync<RequestAcceptedMessage>(
-            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 2 }));
+            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 2 }, cts.Token));
 
         Assert.Equal("forbidden", error.ErrorCode());
         Assert.Equal("forbidden", error2.ErrorCode());
-        var state = await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId);
+        var state = await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token);
         Assert.Equal("owner's prompt", state.Request.Prompt);
         Assert.Equal(1, state.Request.Steps);
         Assert.Equal("viewer", joined.Role);
@@ -103,13 +104,14 @@ public sealed class LiveHubTests
         await using var app = await LiveAppFactory.StartAsync();
         await using var owner = await app.ConnectAsync(messagePack: true);
         await using var guest = await app.ConnectAsync();
-        var session = await owner.InvokeAsync<JoinedMessage>("CreateSession", new CreateSessionMessage { TypingOpen = false });
+        using var cts = new CancellationTokenSource(Timeout);
+        var session = await owner.InvokeAsync<JoinedMessage>("CreateSession", new CreateSessionMessage { TypingOpen = false }, cts.Token);
         var typistError = await Assert.ThrowsAsync<HubException>(() => guest.JoinAsync(session.SessionId, "typist"));
         var joined = await guest.JoinAsync(session.SessionId, "viewer");
 
-        await owner.InvokeAsync("GrantTyping", session.SessionId, joined.MemberId);
+        await owner.InvokeAsync("GrantTyping", session.SessionId, joined.MemberId, cts.Token);
         var accepted = await guest.SetPromptAsync(session.SessionId, "granted");
-        await owner.InvokeAsync("RevokeTyping", session.SessionId, joined.MemberId);
+        await owner.InvokeAsync("RevokeTyping", session.SessionId, joined.MemberId, cts.Token);
         var revoked = await Assert.ThrowsAsync<HubException>(() => guest.SetPromptAsync(session.SessionId, "revoked"));
 
         Assert.Equal("forbidden", typistError.ErrorCode());
@@ -128,6 +130,7 @@ public sealed class LiveHubTests
         });
         await using var greedy = await app.ConnectAsync();
         await using var other = await app.ConnectAsync();
+        using var cts = new CancellationTokenSource(Timeout);
         var first = await greedy.CreateSessionAsync();
         await greedy.CreateSessionAsync();
         var elsewhere = await other.CreateSessionAsync();
@@ -138,13 +141,13 @@ public sealed class LiveHubTests
         Assert.Equal("too_many_memberships", joined.ErrorCode());
 
         // Leaving one makes room to join another; other connections were never limited by this one.
-        await greedy.InvokeAsync("LeaveSession", first.SessionId);
+        await greedy.InvokeAsync("LeaveSession", first.SessionId, cts.Token);
         await greedy.JoinAsync(elsewhere.SessionId, "viewer");
         await other.CreateSessionAsync();
 
         // But not to create another: a session its owner left stays open for the owner to come back, so create-and-leave
         // would otherwise fill the server.
-        await greedy.InvokeAsync("LeaveSession", elsewhere.SessionId);
+        await greedy.InvokeAsync("LeaveSession", elsewhere.SessionId, cts.Token);
         var churn = await Assert.ThrowsAsync<HubException>(() => greedy.CreateSessionAsync());
         Assert.Equal("too_many_memberships", churn.ErrorCode());
     }
@@ -159,34 +162,35 @@ public sealed class LiveHubTests
         await using var client = await app.ConnectAsync();
         var session = await client.CreateSessionAsync("kept");
         var id = session.SessionId;
+        using var cts = new CancellationTokenSource(Timeout);
 
         async Task<string> Code(Func<Task> call) => (await Assert.ThrowsAsync<HubException>(call)).ErrorCode();
 
         Assert.Equal("prompt_too_long", await Code(() => client.SetPromptAsync(id, new string('x', 501))));
-        Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 5 })));
-        Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 0 })));
-        Assert.Equal("unsupported_size", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Width = 100, Height = 100 })));
-        Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { SeedMode = "sometimes" })));
-        var variant = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { ModelVariant = "vibrant" }));
+        Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 5 }, cts.Token)));
+        Assert.Equal("steps_out_of_range", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Steps = 0 }, cts.Token)));
+        Assert.Equal("unsupported_size", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { Width = 100, Height = 100 }, cts.Token)));
+        Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { SeedMode = "sometimes" }, cts.Token)));
+        var variant = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { ModelVariant = "vibrant" }, cts.Token));
         Assert.Equal("unsupported_variant", variant.ErrorCode());
         Assert.Contains("'vibrant' is not offered here; use one of 'tiny'", variant.Message, StringComparison.Ordinal);
-        var offered = await client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { ModelVariant = "tiny" });
+        var offered = await client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, new RequestPatchMessage { ModelVariant = "tiny" }, cts.Token);
         Assert.Equal("tiny", offered.Request.ModelVariant);
-        Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, null)));
+        Assert.Equal("invalid_argument", await Code(() => client.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", id, null, cts.Token)));
         Assert.Equal("unknown_session", await Code(() => client.JoinAsync("AAAAAAAAAAAAAAAAAAAAAA", "viewer")));
         Assert.Equal("unknown_session", await Code(() => client.SetPromptAsync("not-a-session", "x")));
         Assert.Equal("not_a_member", await Code(() => client.SetPromptAsync(otherSession.SessionId, "x")));
         Assert.Equal("invalid_argument", await Code(() => client.JoinAsync(otherSession.SessionId, "superuser")));
 
         // Malformed invocations (wrong argument count or type) are refused by SignalR's binder; the connection stays.
-        var wrongCount = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("SetPrompt", id));
-        var wrongType = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("SetPrompt", id, new { nested = 1 }));
-        var noMethod = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync("NoSuchMethod", id));
+        var wrongCount = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("SetPrompt", id, cts.Token));
+        var wrongType = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync<RequestAcceptedMessage>("SetPrompt", id, new { nested = 1 }, cts.Token));
+        var noMethod = await Assert.ThrowsAsync<HubException>(() => client.InvokeAsync("NoSuchMethod", id, cts.Token));
         Assert.StartsWith("Failed to invoke 'SetPrompt'", wrongCount.Message, StringComparison.Ordinal);
         Assert.StartsWith("Failed to invoke 'SetPrompt'", wrongType.Message, StringComparison.Ordinal);
         Assert.Contains("NoSuchMethod", noMethod.Message, StringComparison.Ordinal);
 
-        var state = await client.InvokeAsync<SessionStateMessage>("GetState", id);
+        var state = await client.InvokeAsync<SessionStateMessage>("GetState", id, cts.Token);
         Assert.Equal("kept", state.Request.Prompt);
         var accepted = await client.SetPromptAsync(id, "still works");
         Assert.Equal(2, accepted.RequestId);
@@ -332,8 +336,9 @@ public sealed class LiveHubTests
     {
         await using var app = await LiveAppFactory.StartAsync();
         await using var connection = await app.ConnectAsync(messagePack: true);
+        using var cts = new CancellationTokenSource(Timeout);
 
-        var info = await connection.InvokeAsync<ServerInfoMessage>("GetServerInfo");
+        var info = await connection.InvokeAsync<ServerInfoMessage>("GetServerInfo", cts.Token);
 
         Assert.Equal(500, info.MaxPromptLength);
         Assert.Equal([1, 2, 3, 4], info.AllowedSteps);
@@ -348,6 +353,56 @@ public sealed class LiveHubTests
     }
 
     [Fact]
+    public async Task ConfiguredAllowedStepsAreTheOnlyOnesOfferedAndAccepted()
+    {
+        await using var app = await LiveAppFactory.StartAsync(settings: new()
+        {
+            ["NitroLive:Live:AllowedSteps:0"] = "1",
+            ["NitroLive:Live:AllowedSteps:1"] = "2",
+        });
+        await using var connection = await app.ConnectAsync();
+        using var cts = new CancellationTokenSource(Timeout);
+        var session = await connection.CreateSessionAsync("fewer steps");
+
+        var info = await connection.InvokeAsync<ServerInfoMessage>("GetServerInfo", cts.Token);
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<RequestAcceptedMessage>(
+            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 3 }, cts.Token));
+        var accepted = await connection.InvokeAsync<RequestAcceptedMessage>(
+            "UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 2 }, cts.Token);
+
+        Assert.Equal([1, 2], info.AllowedSteps);
+        Assert.Equal("steps_out_of_range", refused.ErrorCode());
+        Assert.Equal(2, accepted.Request.Steps);
+    }
+
+    // The configured default must reach a new session; one the allowed steps exclude falls back to the fewest allowed.
+    [Theory]
+    [InlineData(null, "2", "PerRequest", 2, "perRequest")]
+    [InlineData(null, "4", "Fixed", 4, "fixed")]
+    [InlineData("3,4", "1", "PerRequest", 3, "perRequest")]
+    public async Task ANewSessionStartsWithTheConfiguredStepsAndSeedMode(
+        string? allowedSteps, string defaultSteps, string defaultSeedMode, int expectedSteps, string expectedSeedMode)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["NitroLive:Live:DefaultSteps"] = defaultSteps,
+            ["NitroLive:Live:DefaultSeedMode"] = defaultSeedMode,
+        };
+        foreach (var (step, index) in (allowedSteps?.Split(',') ?? []).Select((s, i) => (s, i)))
+        {
+            settings[$"NitroLive:Live:AllowedSteps:{index}"] = step;
+        }
+
+        await using var app = await LiveAppFactory.StartAsync(settings: settings);
+        await using var connection = await app.ConnectAsync();
+
+        var session = await connection.CreateSessionAsync();
+
+        Assert.Equal(expectedSteps, session.State.Request.Steps);
+        Assert.Equal(expectedSeedMode, session.State.Request.SeedMode);
+    }
+
+    [Fact]
     public async Task TheNewestFrameDownloadsAsPngOverTheHubAndHttp()
     {
         await using var app = await LiveAppFactory.StartAsync();
@@ -357,7 +412,8 @@ public sealed class LiveHubTests
         var frame = await frames.WaitForRequestAsync(1);
         using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
 
-        var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L);
+        using var cts = new CancellationTokenSource(Timeout);
+        var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L, cts.Token);
         var viaHttp = await http.GetAsync(new Uri($"/live/sessions/{session.SessionId}/frame.png?sequence={frame.Sequence}", UriKind.Relative));
         var missing = await http.GetAsync(new Uri("/live/sessions/AAAAAAAAAAAAAAAAAAAAAA/frame.png", UriKind.Relative));
 
@@ -385,7 +441,8 @@ public sealed class LiveHubTests
         using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
         var url = new Uri($"/live/sessions/{session.SessionId}/frame.png", UriKind.Relative);
 
-        var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L);
+        using var cts = new CancellationTokenSource(Timeout);
+        var viaHub = await connection.InvokeAsync<byte[]>("DownloadPng", session.SessionId, 0L, cts.Token);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)

@@ -209,7 +209,8 @@ public sealed class RealPipelineHubTests
         var session = await CreateSeededSessionAsync(connection);
         await using var frames = new FrameRecorder(connection, session.SessionId);
         Assert.True(session.State.Request.DraftWhileTyping, "drafts while typing are on by default");
-        var four = await connection.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 4 });
+        using var cts = new CancellationTokenSource(Timeout);
+        var four = await connection.InvokeAsync<RequestAcceptedMessage>("UpdateRequest", session.SessionId, new RequestPatchMessage { Steps = 4 }, cts.Token);
         Assert.False((await frames.WaitForRequestAsync(four.RequestId, Timeout)).Draft, "a change of steps is drawn in full at once");
         const string text = "two yellow triangles";
 
@@ -234,10 +235,14 @@ public sealed class RealPipelineHubTests
     }
 
     /// <summary>A session with a fixed seed of 7, so its pictures can be compared with the engine's.</summary>
-    private static Task<JoinedMessage> CreateSeededSessionAsync(HubConnection connection, bool drafts = true) =>
-        connection.InvokeAsync<JoinedMessage>(
+    private static async Task<JoinedMessage> CreateSeededSessionAsync(HubConnection connection, bool drafts = true)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        return await connection.InvokeAsync<JoinedMessage>(
             "CreateSession",
-            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed", DraftWhileTyping = drafts } });
+            new CreateSessionMessage { Initial = new RequestPatchMessage { Seed = 7, SeedMode = "fixed", DraftWhileTyping = drafts } },
+            cts.Token);
+    }
 
     private static NitroPipeline OpenReference() =>
         new(new PipelineOptions { ModelDirectory = ModelDirectory, Provider = ProviderPreference.Cpu }, NullLoggerFactory.Instance);

@@ -28,15 +28,16 @@ public sealed class SlowClientTests
             ["NitroLive:Live:FrameCacheMegabytes"] = "0",
         });
         await using var owner = await app.ConnectAsync(messagePack: true);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var session = await owner.InvokeAsync<Web.Hubs.JoinedMessage>(
             "CreateSession",
-            new Web.Hubs.CreateSessionMessage { Initial = new Web.Hubs.RequestPatchMessage { Prompt = "noise", Width = 512, Height = 512 } });
+            new Web.Hubs.CreateSessionMessage { Initial = new Web.Hubs.RequestPatchMessage { Prompt = "noise", Width = 512, Height = 512 } },
+            cts.Token);
         await using var ownerFrames = new FrameRecorder(owner, session.SessionId);
         var first = await ownerFrames.WaitForRequestAsync(1);
         Assert.True(first.Image.Length > 150_000, $"frame is only {first.Image.Length} bytes");
 
         // A raw WebSocket client that joins, opens the frame stream and then never reads again.
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var stalled = await StallingViewerAsync(app, session.SessionId, cts.Token);
 
         var registry = app.GetService<LiveSessionRegistry>();
@@ -69,11 +70,12 @@ public sealed class SlowClientTests
         var generator = new FakeImageGenerator { Noisy = true };
         await using var app = await LiveAppFactory.StartAsync(generator, new() { ["NitroLive:Live:HubSendTimeoutSeconds"] = "2" });
         await using var owner = await app.ConnectAsync(messagePack: true);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var session = await owner.InvokeAsync<Web.Hubs.JoinedMessage>(
             "CreateSession",
-            new Web.Hubs.CreateSessionMessage { Initial = new Web.Hubs.RequestPatchMessage { Prompt = "noise", Width = 512, Height = 512 } });
+            new Web.Hubs.CreateSessionMessage { Initial = new Web.Hubs.RequestPatchMessage { Prompt = "noise", Width = 512, Height = 512 } },
+            cts.Token);
         await using var ownerFrames = new FrameRecorder(owner, session.SessionId);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var stalled = await StallingViewerAsync(app, session.SessionId, cts.Token);
         var liveSession = app.GetService<LiveSessionRegistry>().Find(session.SessionId)!;
         Assert.Equal(2, liveSession.MemberCount);
@@ -95,9 +97,9 @@ public sealed class SlowClientTests
     {
         await using var app = await LiveAppFactory.StartAsync();
         await using var owner = await app.ConnectAsync();
-        var session = await owner.InvokeAsync<Web.Hubs.JoinedMessage>("CreateSession", new Web.Hubs.CreateSessionMessage());
-        await using var frames = new FrameRecorder(owner, session.SessionId);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var session = await owner.InvokeAsync<Web.Hubs.JoinedMessage>("CreateSession", new Web.Hubs.CreateSessionMessage(), cts.Token);
+        await using var frames = new FrameRecorder(owner, session.SessionId);
         using var broken = new ClientWebSocket();
         await broken.ConnectAsync(new UriBuilder(app.HubUrl) { Scheme = "ws" }.Uri, cts.Token);
         await SendAsync(broken, """{"protocol":"json","version":1}""", cts.Token);

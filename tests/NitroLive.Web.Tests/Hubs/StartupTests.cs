@@ -51,6 +51,23 @@ public sealed class StartupTests
         Assert.Contains(named, (error is AggregateException a ? a.InnerExceptions[0] : error).Message, StringComparison.Ordinal);
     }
 
+    // A step count outside 1 to 4 is a configuration mistake to report, not one to drop quietly beside the valid ones.
+    [Theory]
+    [InlineData("5")]
+    [InlineData("2", "5")]
+    public void AllowedStepsOutsideOneToFourStopStartupNamingTheKey(params string[] steps)
+    {
+        using var factory = new LiveAppFactory(settings: steps
+            .Select((step, index) => (Key: $"NitroLive:Live:AllowedSteps:{index}", Value: (string?)step))
+            .ToDictionary(s => s.Key, s => s.Value));
+
+        var error = Assert.ThrowsAny<Exception>(factory.StartServer);
+
+        var message = (error is AggregateException a ? a.InnerExceptions[0] : error).Message;
+        Assert.Contains("NitroLive:Live:AllowedSteps", message, StringComparison.Ordinal);
+        Assert.Contains("1 to 4", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AKioskPlaylistPromptTheBlocklistBlocksStopsStartup()
     {
