@@ -25,6 +25,26 @@ public sealed class PromptBoxTests : UiTestContext
         box.WaitForAssertion(() => Assert.Equal(["a", "a r"], _sent), Timeout);
     }
 
+    // Revoked while typing: the last keystroke was still in the throttle and never reached the session.
+    [Fact]
+    public async Task TypingTakenAwayMidWordShowsTheSessionsPromptNotTheUnsentKeystroke()
+    {
+        var box = RenderBox(canType: true, sessionPrompt: "now ");
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "now t" });
+        box.WaitForAssertion(() => Assert.Equal(["now t"], _sent), Timeout);
+        box.Render(p => p.Add(b => b.SessionPrompt, "now t"));
+
+        // Within the send interval: held back by the throttle.
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "now ty" });
+        Assert.Equal(["now t"], _sent);
+
+        box.Render(p => p.Add(b => b.CanType, false));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+
+        box.WaitForAssertion(() => Assert.Equal("now t", box.Find("input").GetAttribute("value")), Timeout);
+        Assert.Equal(["now t"], _sent);
+    }
+
     [Fact]
     public async Task KeystrokesWithinTheIntervalAreCoalescedIntoTheNewestText()
     {

@@ -149,6 +149,15 @@ public sealed partial class PromptBox : IAsyncDisposable
     /// <inheritdoc />
     protected override void OnParametersSet()
     {
+        if (!CanType && SessionPrompt is { } shown && _text != shown)
+        {
+            // Typing taken away mid-word: a read-only field shows the session's prompt, not keystrokes that never went out.
+            _text = shown;
+            _lastRemote = shown;
+            _lastSent = shown;
+            return;
+        }
+
         if (SessionPrompt is null || SessionPrompt == _lastRemote)
         {
             return;
