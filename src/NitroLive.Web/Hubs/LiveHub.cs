@@ -277,10 +277,19 @@ internal sealed class LiveHub : Hub
             // session's next change, which on an idle kiosk may never come; the mailbox may hold that same frame.
             var frames = member.Frames;
             var lastSequence = 0L;
-            if (member.LatestFrame is { } newest)
+            var first = member.LatestFrame;
+
+            // The mailbox is emptied first (the newer of the two goes out): a frame left in it during the send would
+            // count as dropped when the next one replaced it, though the client got it.
+            if (frames.TryRead(out var held) && (first is null || held.Sequence >= first.Sequence))
             {
-                lastSequence = newest.Sequence;
-                yield return newest.ToMessage();
+                first = held;
+            }
+
+            if (first is not null)
+            {
+                lastSequence = first.Sequence;
+                yield return first.ToMessage();
             }
 
             while (await frames.WaitToReadAsync(cancellationToken))

@@ -69,8 +69,9 @@ public sealed partial class Studio
     {
         LiveRole.Owner => "You own this session: you type, and you decide who else may.",
         LiveRole.Typist => "You may type: everybody here sees your prompt and the pictures live.",
-        // Nobody can grant typing while the owner is away: say why the picture stands still instead of promising it.
-        _ when State is { } state && !state.Members.Any(m => m.Role == LiveRole.Owner) =>
+        // Nobody can grant typing while the owner is away, and with nobody else typing the picture stands still: say why
+        // instead of promising what cannot happen.
+        _ when State is { } state && !state.Members.Any(m => m.Role is LiveRole.Owner or LiveRole.Typist) =>
             "The owner has left: the picture stays as it is until they come back.",
         _ => "You are watching live. The owner can let you type.",
     };

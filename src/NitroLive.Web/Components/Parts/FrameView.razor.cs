@@ -168,8 +168,8 @@ public sealed partial class FrameView : IAsyncDisposable
                 await module.InvokeVoidAsync("attach", _canvas, HistoryLength);
                 if (!_module.TrySetResult(module))
                 {
-                    // Disposed during the attach: nobody else will release it.
-                    await Connection.ReleaseAsync(module);
+                    // Disposed during the attach: nobody else will release it, nor its view in the module.
+                    await Connection.ReleaseAsync(module, (attached, token) => attached.InvokeVoidAsync("release", token, _canvas).AsTask());
                 }
             }
             catch (JSDisconnectedException)

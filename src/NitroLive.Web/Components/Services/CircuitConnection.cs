@@ -58,9 +58,9 @@ internal sealed class CircuitConnection : CircuitHandler, IDisposable
 
     /// <summary>
     /// Releases a browser module while a component goes away: <paramref name="beforeRelease"/> (a module's own cleanup,
-    /// optional), then the module reference, each bounded like any call. An unanswered call (a connection down for the
+    /// optional), then the module reference, both within one call's bound. An unanswered call (a connection down for the
     /// moment while an error boundary swaps the page out) would otherwise fail the disposal after Blazor's minute, and
-    /// an exception out of a disposal ends the whole circuit.
+    /// an exception out of a disposal ends the whole circuit: so a browser that fails the cleanup is let go too.
     /// </summary>
     public async ValueTask ReleaseAsync(IJSObjectReference module, Func<IJSObjectReference, CancellationToken, Task>? beforeRelease = null)
     {
@@ -75,9 +75,9 @@ internal sealed class CircuitConnection : CircuitHandler, IDisposable
 
             await module.DisposeAsync().AsTask().WaitAsync(call.Token);
         }
-        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
+        catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException or JSException)
         {
-            // The browser is gone, or did not answer: what it held goes with the page or its next reload.
+            // The browser is gone, did not answer or failed: what it held goes with the page or its next reload.
         }
     }
 
