@@ -25,6 +25,23 @@ public sealed class PromptBoxTests : UiTestContext
         box.WaitForAssertion(() => Assert.Equal(["a", "a r"], _sent), Timeout);
     }
 
+    // A paste longer than the limit is cut by the browser without a word: the field says so.
+    [Fact]
+    public async Task AtTheLengthLimitTheFieldSaysTheRestWasLeftOut()
+    {
+        var box = Render<PromptBox>(p => p
+            .Add(b => b.CanType, true)
+            .Add(b => b.MaxLength, 10)
+            .Add(b => b.SendIntervalMs, 40)
+            .Add(b => b.OnSend, (string text) => _sent.Add(text)));
+
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red circ" });
+
+        box.WaitForAssertion(() => Assert.Contains("A prompt stops at 10 characters: the rest was left out.", box.Markup, StringComparison.Ordinal), Timeout);
+        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red cir" });
+        box.WaitForAssertion(() => Assert.DoesNotContain("A prompt stops at", box.Markup, StringComparison.Ordinal), Timeout);
+    }
+
     // Revoked while typing: the last keystroke was still in the throttle and never reached the session.
     [Fact]
     public async Task TypingTakenAwayMidWordShowsTheSessionsPromptNotTheUnsentKeystroke()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
@@ -84,7 +85,10 @@ public sealed partial class PromptBox : IAsyncDisposable
 
     private bool NearLimit => _text.Length > MaxLength * 0.8;
 
-    private string? Helper => HelperText ?? (CanType ? "Pictures follow as you type. Enter draws it in full at once." : null);
+    // At the limit the browser drops whatever else is typed or pasted, silently: say so, above any other help.
+    private string? Helper => CanType && _text.Length >= MaxLength
+        ? string.Create(CultureInfo.InvariantCulture, $"A prompt stops at {MaxLength} characters: the rest was left out.")
+        : HelperText ?? (CanType ? "Pictures follow as you type. Enter draws it in full at once." : null);
 
     /// <summary>Shows a prompt that was already sent another way (an example prompt, history restore), without sending it again.</summary>
     public void Replace(string prompt)
