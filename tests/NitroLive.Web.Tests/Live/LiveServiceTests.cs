@@ -145,10 +145,7 @@ public sealed class LiveServiceTests
     public async Task ASessionLeftEmptyEndsAfterItsGraceUnlessSomeoneRejoins()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await LiveTestHost.StartAsync(
-            new FakeImageGenerator(),
-            new() { ["NitroLive:Live:EmptySessionGraceSeconds"] = "60" },
-            services => services.AddSingleton<TimeProvider>(clock));
+        await using var host = await StartWithAMinutesGraceAsync(clock);
         var owner = host.NewSession("a red circle");
         var (id, token) = (owner.SessionId, owner.OwnerToken);
         await owner.DisposeAsync();
@@ -179,10 +176,7 @@ public sealed class LiveServiceTests
     public async Task TheJanitorEndsASessionLeftEmptyOnceItsGraceHasPassed()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await LiveTestHost.StartAsync(
-            new FakeImageGenerator(),
-            new() { ["NitroLive:Live:EmptySessionGraceSeconds"] = "60" },
-            services => services.AddSingleton<TimeProvider>(clock));
+        await using var host = await StartWithAMinutesGraceAsync(clock);
         var owner = host.NewSession("a red circle");
         var id = owner.SessionId;
         await owner.DisposeAsync();
@@ -792,4 +786,10 @@ public sealed class LiveServiceTests
         Assert.True(viewer.Frames.TryRead(out var first));
         Assert.Same(frame, first);
     }
+
+    // A session left empty stays open its grace (the product's minute), on a clock the test moves.
+    private static Task<LiveTestHost> StartWithAMinutesGraceAsync(TimeProvider clock) => LiveTestHost.StartAsync(
+        new FakeImageGenerator(),
+        new() { ["NitroLive:Live:EmptySessionGraceSeconds"] = "60" },
+        services => services.AddSingleton(clock));
 }
