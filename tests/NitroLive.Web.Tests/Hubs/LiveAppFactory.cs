@@ -28,10 +28,14 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
         ["NitroLive:Security:HubCallBurst"] = "10000",
     };
 
-    public LiveAppFactory(FakeImageGenerator? generator = null, Dictionary<string, string?>? settings = null, bool useRealGenerator = false)
+    private readonly Action<IServiceCollection>? _configure;
+
+    public LiveAppFactory(
+        FakeImageGenerator? generator = null, Dictionary<string, string?>? settings = null, bool useRealGenerator = false, Action<IServiceCollection>? configure = null)
     {
         Generator = generator ?? new FakeImageGenerator();
         UseRealGenerator = useRealGenerator;
+        _configure = configure;
         foreach (var (key, value) in settings ?? [])
         {
             _settings[key] = value;
@@ -48,9 +52,11 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
 
     public Uri HubUrl => new(BaseAddress, "/hubs/live");
 
-    public static async Task<LiveAppFactory> StartAsync(FakeImageGenerator? generator = null, Dictionary<string, string?>? settings = null, bool useRealGenerator = false)
+    /// <summary>Starts the app; <paramref name="configure"/> replaces services after the app's own registrations.</summary>
+    public static async Task<LiveAppFactory> StartAsync(
+        FakeImageGenerator? generator = null, Dictionary<string, string?>? settings = null, bool useRealGenerator = false, Action<IServiceCollection>? configure = null)
     {
-        var factory = new LiveAppFactory(generator, settings, useRealGenerator);
+        var factory = new LiveAppFactory(generator, settings, useRealGenerator, configure);
         factory.StartServer();
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         factory.BaseAddress = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
@@ -94,6 +100,8 @@ internal sealed class LiveAppFactory : WebApplicationFactory<Program>
                 services.RemoveAll<IImageGenerator>();
                 services.AddSingleton<IImageGenerator>(Generator);
             }
+
+            _configure?.Invoke(services);
         });
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using NitroLive.Web.Hubs;
 using NitroLive.Web.Live;
 using NitroLive.Web.Tests.Live;
@@ -460,6 +461,47 @@ public sealed class LiveHubTests
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
         Assert.InRange(statuses.Count(s => s == HttpStatusCode.OK), 3, 3 + (int)Math.Ceiling(clock.Elapsed.TotalSeconds));
         Assert.Equal(1, app.Services.GetRequiredService<FullQualityPngs>().Encoded);
+    }
+
+    // Every waiting download holds a copy of its frame: past the bound the server says "busy" and when to come back
+    // instead of queueing, over HTTP and the hub alike.
+    [Fact]
+    public async Task DownloadsPastTheBoundOfWaitingFramesAreRefusedAsBusy()
+    {
+        using var encoding = new SemaphoreSlim(0);
+        using var release = new ManualResetEventSlim();
+        await using var app = await LiveAppFactory.StartAsync(configure: services =>
+        {
+            services.RemoveAll<FullQualityPngs>();
+            services.AddSingleton(new FullQualityPngs(1, (rgb, width, height) =>
+            {
+                encoding.Release();
+                Assert.True(release.Wait(Timeout));
+                return FrameEncoder.EncodePng(rgb, width, height);
+            }, maxPending: 1));
+        });
+        await using var connection = await app.ConnectAsync();
+        var first = await connection.CreateSessionAsync("the first picture");
+        var second = await connection.CreateSessionAsync("the second picture");
+        await using var firstFrames = new FrameRecorder(connection, first.SessionId);
+        await using var secondFrames = new FrameRecorder(connection, second.SessionId);
+        await firstFrames.WaitForRequestAsync(1);
+        await secondFrames.WaitForRequestAsync(1);
+        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout };
+        using var cts = new CancellationTokenSource(Timeout);
+
+        var waiting = http.GetAsync(new Uri($"/live/sessions/{first.SessionId}/frame.png", UriKind.Relative), cts.Token);
+        Assert.True(await encoding.WaitAsync(Timeout));
+        using var refused = await http.GetAsync(new Uri($"/live/sessions/{second.SessionId}/frame.png", UriKind.Relative), cts.Token);
+        var overHub = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<byte[]>("DownloadPng", second.SessionId, 0L, cts.Token));
+        release.Set();
+        using var served = await waiting;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("\"busy\"", await refused.Content.ReadAsStringAsync(cts.Token), StringComparison.Ordinal);
+        Assert.Equal("busy", overHub.ErrorCode());
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 
     // Behind a proxy every visitor comes from the proxy's address; with forwarded headers on (as docs/operations.md
