@@ -44,6 +44,7 @@ internal sealed class LiveSession
     private readonly TimeProvider _time;
     private readonly int _maxMembers;
     private readonly string _ownerToken;
+    private string? _ownerName;
     private readonly List<LiveMember> _members = [];
     private readonly Action<LiveSession> _onEmptied;
     private readonly bool _cancelSupersededRuns;
@@ -206,6 +207,17 @@ internal sealed class LiveSession
                     throw new LiveException(
                         LiveErrorCode.Forbidden,
                         "Typing is closed in this session: join as a viewer and ask the owner to grant typing.");
+            }
+
+            if (role == LiveRole.Owner)
+            {
+                // An owner back with no name of their own (a reload) keeps the one the others knew them by.
+                if (string.IsNullOrWhiteSpace(displayName) && _ownerName is not null)
+                {
+                    name = _ownerName;
+                }
+
+                _ownerName = name;
             }
 
             member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null);

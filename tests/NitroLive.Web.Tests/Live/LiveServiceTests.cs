@@ -500,6 +500,28 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveErrorCode.UnknownSession, Assert.Throws<LiveException>(() => host.Live.JoinSession("AAAAAAAAAAAAAAAAAAAAAA", LiveRole.Viewer)).Code);
     }
 
+    // A reload rejoins as owner with a new member id: the others should still see the name they knew.
+    [Fact]
+    public async Task AnOwnerWhoComesBackWithoutANameKeepsTheirsAndCanChooseAnother()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await StartWithAMinutesGraceAsync(clock);
+        var owner = host.Live.CreateSession();
+        var (id, token, name) = (owner.SessionId, owner.OwnerToken, owner.DisplayName);
+        await using var viewer = host.Live.JoinSession(id, LiveRole.Viewer);
+        await owner.DisposeAsync();
+
+        var back = host.Live.JoinSession(id, LiveRole.Owner, ownerToken: token);
+        Assert.Equal(name, back.DisplayName);
+        Assert.NotEqual(owner.MemberId, back.MemberId);
+        Assert.StartsWith("guest-", name, StringComparison.Ordinal);
+        await back.DisposeAsync();
+
+        await using var named = host.Live.JoinSession(id, LiveRole.Owner, "Ada", token);
+        Assert.Equal("Ada", named.DisplayName);
+        Assert.Contains(viewer.State.Members, m => m.Role == LiveRole.Owner && m.DisplayName == "Ada");
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
