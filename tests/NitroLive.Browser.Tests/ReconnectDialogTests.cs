@@ -12,6 +12,35 @@ public sealed class ReconnectDialogTests(BrowserFixture fixture)
 {
     private static readonly TimeSpan OneRecovery = TimeSpan.FromSeconds(20);
 
+    // With the socket down and HTTP up (a proxy dropping WebSockets), Blazor's failed sends raise its error bar under
+    // the reconnect dialog, and it stayed after the page had recovered.
+    [Fact]
+    public async Task TheErrorBarStaysHiddenWhileTheConnectionIsDownAndShowsForErrorsOnceItIsBack()
+    {
+        await using var context = await fixture.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var studio = await fixture.OpenStudioAsync(context).WaitAsync(BrowserFixture.UiTimeout);
+        const string Announce = """
+            (state) => document.getElementById("components-reconnect-modal")
+              .dispatchEvent(new CustomEvent("components-reconnect-state-changed", { detail: { state } }))
+            """;
+        const string RaiseErrorBar = """
+            async () => {
+              const bar = document.getElementById("blazor-error-ui");
+              bar.style.display = "block";
+              await new Promise(resolve => setTimeout(resolve, 50));
+              return getComputedStyle(bar).display;
+            }
+            """;
+
+        await studio.EvaluateAsync(Announce, "show").WaitAsync(BrowserFixture.UiTimeout);
+        var duringOutage = await studio.EvaluateAsync<string>(RaiseErrorBar).WaitAsync(BrowserFixture.UiTimeout);
+        await studio.EvaluateAsync(Announce, "hide").WaitAsync(BrowserFixture.UiTimeout);
+        var connected = await studio.EvaluateAsync<string>(RaiseErrorBar).WaitAsync(BrowserFixture.UiTimeout);
+
+        Assert.Equal("none", duringOutage);
+        Assert.Equal("block", connected);
+    }
+
     [Fact]
     public async Task ASecondLossInTheSamePageStartsItsOwnRecovery()
     {

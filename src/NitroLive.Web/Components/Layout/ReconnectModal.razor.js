@@ -6,6 +6,26 @@ const kiosk = modal.dataset.kiosk === "true";
 let recovering = false;
 
 modal.addEventListener("components-reconnect-state-changed", onStateChanged);
+
+// A send that fails while the connection is down (a keystroke, the answer to a frame) makes Blazor show its error bar,
+// though nothing broke: this dialog already says what is happening, and the page works again once the circuit is back.
+// While the dialog is open the bar stays hidden; an error with the connection up still shows it. The bar is the
+// layout's, rendered after this script runs: it is looked up when the dialog first opens.
+let watchedBar = null;
+function keepErrorBarHiddenWhileOpen() {
+  const bar = document.getElementById("blazor-error-ui");
+  if (!bar || bar === watchedBar) {
+    return;
+  }
+  watchedBar = bar;
+  const hide = () => {
+    if (modal.open && bar.style.display && bar.style.display !== "none") {
+      bar.style.display = "none";
+    }
+  };
+  new MutationObserver(hide).observe(bar, { attributes: true, attributeFilter: ["style"] });
+  hide();
+}
 document.getElementById("components-reconnect-button").addEventListener("click", retry);
 document.getElementById("components-resume-button").addEventListener("click", resume);
 
@@ -13,6 +33,7 @@ function onStateChanged(event) {
   const state = event.detail.state;
   if (state === "show") {
     open();
+    keepErrorBarHiddenWhileOpen();
   } else if (state === "hide") {
     modal.close();
   } else if (state === "failed") {
