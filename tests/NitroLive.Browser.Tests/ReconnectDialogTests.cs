@@ -41,6 +41,31 @@ public sealed class ReconnectDialogTests(BrowserFixture fixture)
         Assert.Equal("block", connected);
     }
 
+    // Keystrokes typed while the socket was down are lost on the way (Blazor drops events it cannot send): the field
+    // showed the new prompt and the picture stayed on the old one until the next keystroke.
+    [Fact]
+    public async Task WhatWasTypedDuringAnOutageIsSentOnceTheConnectionIsBack()
+    {
+        await using var context = await fixture.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var studio = await fixture.OpenStudioAsync(context).WaitAsync(BrowserFixture.UiTimeout);
+        await LivePagesTests.UseGoodSeedAsync(studio);
+        await LivePagesTests.TypeAsync(studio, "a red circle");
+        await PageProbe.WaitForPixelsAsync(studio, p => p.RedCenter, "a red centre");
+
+        // The outage: the dialog opens, and the rest of the prompt reaches the field but not the server.
+        await studio.EvaluateAsync(
+            """
+            () => {
+              const modal = document.getElementById("components-reconnect-modal");
+              modal.dispatchEvent(new CustomEvent("components-reconnect-state-changed", { detail: { state: "show" } }));
+              document.getElementById("prompt").value = "a red circle on a blue background";
+              modal.dispatchEvent(new CustomEvent("components-reconnect-state-changed", { detail: { state: "hide" } }));
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+
+        await PageProbe.WaitForPixelsAsync(studio, p => p.RedCenter && p.BlueBackground, "the whole prompt's picture, red on blue");
+    }
+
     [Fact]
     public async Task ASecondLossInTheSamePageStartsItsOwnRecovery()
     {

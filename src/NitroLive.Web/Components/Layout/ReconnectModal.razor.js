@@ -36,11 +36,21 @@ function onStateChanged(event) {
     keepErrorBarHiddenWhileOpen();
   } else if (state === "hide") {
     modal.close();
+    resendPrompt();
   } else if (state === "failed") {
     document.addEventListener("visibilitychange", retryWhenVisible);
     recoverForever();
   } else if (state === "rejected") {
     reloadWhenServerAnswers();
+  }
+}
+
+// Keystrokes typed while the connection was down never reached the server (Blazor drops events it cannot send): once
+// it is back, the prompt field says again what it holds, and the server sends it on if it differs from the session's.
+function resendPrompt() {
+  const prompt = document.getElementById("prompt");
+  if (prompt && !prompt.readOnly) {
+    prompt.dispatchEvent(new Event("input", { bubbles: true }));
   }
 }
 
