@@ -147,8 +147,12 @@ public sealed partial class FrameView : IAsyncDisposable
         }
 
         // The browser takes the frames' object URLs with it if it is gone or does not answer.
-        await Connection.ReleaseAsync(_module.Task.Result, (module, token) => module.InvokeVoidAsync("release", token, _canvas).AsTask());
+        await Connection.ReleaseAsync(_module.Task.Result, ReleaseViewAsync);
     }
+
+    // The module's own cleanup of this canvas (its thumbnails' object URLs, its resize observer), before the module goes.
+    private Task ReleaseViewAsync(IJSObjectReference module, CancellationToken cancellationToken) =>
+        module.InvokeVoidAsync("release", cancellationToken, _canvas).AsTask();
 
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -169,7 +173,7 @@ public sealed partial class FrameView : IAsyncDisposable
                 if (!_module.TrySetResult(module))
                 {
                     // Disposed during the attach: nobody else will release it, nor its view in the module.
-                    await Connection.ReleaseAsync(module, (attached, token) => attached.InvokeVoidAsync("release", token, _canvas).AsTask());
+                    await Connection.ReleaseAsync(module, ReleaseViewAsync);
                 }
             }
             catch (JSDisconnectedException)
