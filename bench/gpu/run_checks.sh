@@ -26,8 +26,9 @@ finish() {
   tar -C "$out" -czf "$OUT/gpu-logs.tar.gz" . 2>/dev/null  # everything, the JSON lines too
   # The fused UNet's graph without its weights (random_weights.py): commit it as bench/gpu/fused-unet.onnx.xz and the
   # next visit times the fused UNet minutes in, without fusing again.
+  # Also when this call timed the committed graph: a fused export started beside it ("plain fused") renews that graph.
   local unet=$(fused_unet)
-  if [ -n "$unet" ] && [ -z "$fused_graph" ]; then xz -T0 -c "$unet/model.onnx" > "$OUT/fused-unet.onnx.xz"; fi
+  if [ -n "$unet" ]; then xz -T0 -c "$unet/model.onnx" > "$OUT/fused-unet.onnx.xz"; fi
   # At most 8 files come back from a call: the JSON lines also on their own, while there is room.
   local f room=$(( 8 - $(ls "$OUT" | wc -l) ))
   for f in "$out"/bench-*.jsonl; do
@@ -73,6 +74,21 @@ for steps in 1 4; do
 done
 python3 "$here/compare_images.py" "$out" "$provider" > "$out/embedded-diff.txt" 2>&1; log "$(cat "$out/embedded-diff.txt")"
 fi
+# A cancel during the CUDA-graph capture (every one of a shape's first runs) must leave a whole graph: later frames the
+# shared session's pixels, no fallback. On the embedded model first (seconds), on the SDXL-size folder below.
+graph_cancel() {
+  local name=$1 model=$2; shift 2
+  if [ -f "$out/graph-cancel-$name.done" ]; then log "graph-cancel $name: kept from an earlier call"; return; fi
+  local left=$(( deadline - $(date +%s) - 10 ))
+  if [ $left -lt 30 ]; then log "graph-cancel $name skipped: ${left}s left"; return; fi
+  [ $left -gt 150 ] && left=150
+  local s=$(date +%s)
+  timeout $left "$APP" bench graph-cancel --model "$model" --provider "$provider" "$@" > "$out/graph-cancel-$name.json" 2> "$out/graph-cancel-$name.err"
+  local rc=$?
+  [ $rc -eq 0 ] || [ $rc -eq 1 ] && touch "$out/graph-cancel-$name.done"
+  log "graph-cancel $name rc=$rc in $(( $(date +%s) - s ))s: $(tr -d ' \n' < "$out/graph-cancel-$name.json" | grep -o '"replays_against_shared_session.*' | cut -c1-400)"
+}
+[ -z "${QUICK:-}" ] && graph_cancel embedded "${EMBEDDED:-$(dirname "$APP")/models/nitro-tiny}" --batch 4 --cancel-after-ms 1
 
 # Every bench run loads the model once and measures its combinations (JSON lines), bounded by the time left.
 bench() {
@@ -228,21 +244,41 @@ fi
 log "SDXL-size folder: $sdxl ($(du -sh "$sdxl" | cut -f1)); $(grep -h 'unet (realism)' "$job"/export-*.log | cut -c1-300)"
 "$APP" verify-model "$sdxl" --no-load > "$out/verify-model.txt" 2>&1; log "verify-model rc=$? $(tail -1 "$out/verify-model.txt")"
 
-# 3. Timings, in order of what matters most, each bounded; the rest is skipped when the device time runs out.
-bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1,4 --runs $runs --warmup 2 --prompts hit
-if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
-  bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit
-fi
-live sdxl "$sdxl"
-# The product's draft path: one pipeline with both decoders, every request a draft (the tiny decoder; --tiny-decoder
-# on a CLI older than --drafts).
+# 3. Timings, in order of what matters most, each bounded; the rest is skipped when the device time runs out. PLAN
+# reorders them for a short visit (names below, e.g. PLAN="cancel live tinythreads1 host device"); WAIT_FUSED=1 then
+# spends what is left waiting for a fused export started beside this call, whose UNet graph finish() brings back.
 drafts=--tiny-decoder; "$APP" bench pipeline --help 2>&1 | grep -q -- --drafts && drafts=--drafts
-bench tiny "${LIMIT_SMALL:-80}" $drafts --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both
-bench tinythreads1 "${LIMIT_SMALL:-80}" $drafts --threads 1 --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 \
-  --prompts hit  # as quickdraftsthreads1 above
-bench host "${LIMIT_SMALL:-80}" --latents host --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
-other=$(ready plain); [ "$sdxl" = "$other" ] && other=$(ready fused)
-if [ -n "$other" ] && [ "$other" != "$sdxl" ]; then
-  sdxl=$other bench other "${LIMIT_SMALL:-80}" --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
+for step in ${PLAN:-device graphs cancel live tiny tinythreads1 host other}; do
+  case $step in
+    device) bench device "${LIMIT_MAIN:-200}" --size 512x512,1024x1024 --steps 1,4 --batch 1,4 --runs $runs --warmup 2 --prompts hit ;;
+    graphs)
+      if "$APP" bench pipeline --help 2>&1 | grep -q -- --cuda-graphs; then
+        bench graphs "${LIMIT_SMALL:-80}" --cuda-graphs --size 512x512,1024x1024 --steps 1,4 --batch 1 --runs $runs --warmup 3 --prompts hit
+      fi ;;
+    cancel) graph_cancel sdxl "$sdxl" --batch 4 --steps 1 --cancel-after-ms 5 ;;
+    live) live sdxl "$sdxl" ;;
+    # The product's draft path: one pipeline with both decoders, every request a draft (the tiny decoder; --tiny-decoder
+    # on a CLI older than --drafts).
+    tiny) bench tiny "${LIMIT_SMALL:-80}" $drafts --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both ;;
+    tinythreads1)  # as quickdraftsthreads1 above
+      bench tinythreads1 "${LIMIT_SMALL:-80}" $drafts --threads 1 --size 1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit ;;
+    host) bench host "${LIMIT_SMALL:-80}" --latents host --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit ;;
+    other)
+      other=$(ready plain); [ "$sdxl" = "$other" ] && other=$(ready fused)
+      if [ -n "$other" ] && [ "$other" != "$sdxl" ]; then
+        sdxl=$other bench other "${LIMIT_SMALL:-80}" --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts hit
+      fi ;;
+    *) log "PLAN: no step '$step'" ;;
+  esac
+done
+if [ -n "${WAIT_FUSED:-}" ]; then
+  while [ -z "$(fused_unet)" ] && [ $(( deadline - $(date +%s) )) -gt 15 ] && ! grep -q '^gave up' "$job"/status-fused 2>/dev/null; do
+    sleep 5
+  done
+  log "fused export: $(if [ -n "$(fused_unet)" ]; then echo "UNet written; $(grep -h 'unet (realism)' "$job"/export-fused-*.log | cut -c1-400)"; else echo "no UNet yet: $(tail -2 "$job"/status-fused 2>/dev/null | tr '\n' ' ')"; fi)"
 fi
 python3 "$here/table.py" "$out" | tee "$out/table.md"
+for f in "$out"/graph-cancel-*.json; do
+  [ -f "$f" ] && echo "$(basename "$f"): $(tr -d ' \n' < "$f" | grep -o '"passed":[a-z]*')" | tee -a "$out/table.md"
+done
+true  # no graph-cancel result is not a failure of the call

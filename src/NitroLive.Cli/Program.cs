@@ -44,6 +44,7 @@ static int Usage(string? command, int exitCode = 2)
           bench         Measure the pipeline (per-stage timings) or a live server (typists over /hubs/live); JSON.
                         pipeline [--model DIR] [--steps N] [--size WxH] [--runs N] [--warmup N]
                         live --url URL [--clients N] [--duration S] [--cadence-ms MS] [--mode latest|fifo|both]
+                        graph-cancel [--model DIR] [--size WxH] [--batch N]: cancels during the CUDA-graph capture
 
         Run 'nitrolive <command> --help' for a command's options.
         """);

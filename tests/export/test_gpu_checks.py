@@ -37,6 +37,10 @@ if [ "$1 $2" = "bench live" ]; then
    \"pipeline_ms_of_final_frames\": {\"p50\": 45.0}, \"overhead_ratio\": 1.11, \"stale_frames\": 0}" | python3 -m json.tool
   exit 0
 fi
+if [ "$1 $2" = "bench graph-cancel" ]; then
+  echo "{\"replays_against_shared_session\": [{\"max_levels\": 3, \"mean_levels\": 0.01}], \"passed\": true}" | python3 -m json.tool
+  exit 0
+fi
 model=; sizes=; batches=; graphs=false; drafts=false
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -196,7 +200,14 @@ class QuickGpuChecks(unittest.TestCase):
         done = self.run_checks(QUICK="", FUSED_GRAPH=str(graph))  # every timing, as a visit with time to spare runs
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         mixed = self.tmp / "sdxl-mixed"
-        benches = [c for c in self.calls() if c.startswith(("bench", "verify-model")) and "--help" not in c]
+        calls = [c for c in self.calls() if c.startswith(("bench", "verify-model")) and "--help" not in c]
+        # A cancel during the CUDA-graph capture on the embedded model first, and on the fused UNet after its graphs.
+        cancels = [c for c in calls if c.startswith("bench graph-cancel")]
+        self.assertEqual(len(cancels), 2)
+        self.assertRegex(cancels[0], r"--model \S*/models/nitro-tiny --provider cpu --batch 4 ")
+        self.assertIn(f"--model {mixed} --provider cpu --batch 4 --steps 1 ", cancels[1])
+        self.assertEqual(calls.index(cancels[1]), 4)
+        benches = [c for c in calls if c not in cancels]
         models = [c.split()[c.split().index("--model") + 1] if "--model" in c else c.split()[1] for c in benches]
         # verify-model, then device, graphs, drafts (with ORT's threads, then one) and host latents on the fused UNet,
         # then the portable baseline.
@@ -213,11 +224,33 @@ class QuickGpuChecks(unittest.TestCase):
         table = (self.out / "table.md").read_text()
         for run in ("device", "host", "other"):
             self.assertRegex(table, rf"\n\| {run} \|", run)
+        self.assertIn("graph-cancel-sdxl.json: \"passed\":true", table)
         # A second call (RESUME=1) neither draws the embedded model again nor repeats a bench that finished.
         first = len(self.calls())
         again = self.run_checks(QUICK="", FUSED_GRAPH=str(graph), RESUME="1")
         self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
         self.assertEqual([c.split()[0] for c in self.calls()[first:] if "--help" not in c], ["verify-model"])
+
+    def test_a_short_visits_plan_runs_its_steps_in_its_order_then_waits_for_the_fusion_beside_it(self):
+        graph = self.earlier_visits_graph()
+        # The fused export started beside the call writes its UNet while the call's own steps run.
+        writer = subprocess.Popen(["bash", "-c", "sleep 3; exec python3 -c \"$0\"",
+                                   f"import pathlib; d = pathlib.Path({str(self.fused_unet)!r}); d.mkdir(parents=True); "
+                                   f"(d / 'model.onnx').write_bytes(b'renewed fused unet'); "
+                                   f"pathlib.Path({str(self.job / 'export-fused-transformers.log')!r}).write_text("
+                                   f"'unet (realism): ONNX Runtime 1.30.0 fusions (unet, 280 s)')"])
+        try:
+            done = self.run_checks(budget=90, QUICK="", FUSED_GRAPH=str(graph), PLAN="cancel host", WAIT_FUSED="1")
+        finally:
+            writer.wait(timeout=30)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        calls = [c for c in self.calls() if c.startswith("bench") and "--help" not in c]
+        mixed = self.tmp / "sdxl-mixed"
+        self.assertEqual([(c.split()[1], c.split()[3]) for c in calls[1:]], [("graph-cancel", str(mixed)), ("pipeline", str(mixed))])
+        self.assertIn("--latents host", calls[2])
+        self.assertIn("fused export: UNet written", done.stdout)
+        # The committed graph was timed, and the fusion that ran beside it renews it.
+        self.assertEqual(lzma.decompress((self.out / "fused-unet.onnx.xz").read_bytes()), b"renewed fused unet")
 
     def test_the_web_app_serves_the_fused_folder_to_typists_and_is_stopped_after(self):
         self.write_fused_unet()
