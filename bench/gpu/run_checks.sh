@@ -123,9 +123,11 @@ readyz() {
 gpu_memory() {
   echo "GPU memory used: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader 2>/dev/null || echo unknown)"
 }
+# usage: live NAME FOLDER [VAR=value ...]   (the VARs configure the web app, e.g. NitroLive__Model__UseCudaGraphs=true)
 live() {
   local name=$1 model port=${LIVE_PORT:-5099} duration=${LIVE_DURATION:-20}
   model=$(cd "$2" && pwd)  # the server runs in its own folder
+  shift 2
   if [ -f "$out/live-$name.done" ]; then log "live $name: kept from an earlier call"; return; fi
   if [ -z "${WEB:-}" ] || [ ! -x "$WEB" ]; then log "live $name skipped: no web app (web.tar.xz)"; return; fi
   local s=$(date +%s)
@@ -134,7 +136,7 @@ live() {
   local runs_s=$(( 2 * (duration + 15) ))
   if [ $left -lt $(( runs_s + 30 )) ]; then log "live $name skipped: ${left}s left"; return; fi
   (cd "$(dirname "$WEB")" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" NitroLive__Model__Directory="$model" \
-    NitroLive__Model__Provider="$provider" "$WEB") > "$out/live-$name-server.log" 2>&1 &
+    NitroLive__Model__Provider="$provider" "$@" "$WEB") > "$out/live-$name-server.log" 2>&1 &
   local server=$! ready=
   while [ $(( $(date +%s) - s )) -lt $(( left - runs_s )) ] && kill -0 $server 2>/dev/null; do
     readyz "$port" && { ready=1; break; }
@@ -257,6 +259,15 @@ for step in ${PLAN:-device graphs cancel live tiny tinythreads1 host other}; do
       fi ;;
     cancel) graph_cancel sdxl "$sdxl" --batch 4 --steps 1 --cancel-after-ms 5 ;;
     live) live sdxl "$sdxl" ;;
+    # GPU run 6: four typists at 1024 took 1.2 s a batch where bench pipeline's batch of 4 takes 0.34 s. ONNX Runtime's
+    # cuDNN 9 convolutions build a new plan whenever a node's input shape differs from its previous run's, and a live
+    # service's batch size changes from call to call. These measure that cost (batch sizes in turn) and two ways
+    # around it: cuDNN's quicker heuristic, and a UNet session per batch size (--cuda-graphs: its dimensions fixed).
+    shapes) bench shapes "${LIMIT_SMALL:-80}" $drafts --interleave --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
+    shapesheur) bench shapesheur "${LIMIT_SMALL:-80}" $drafts --interleave --cudnn-algo heuristic --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
+    shapesgraphs) bench shapesgraphs "${LIMIT_SMALL:-80}" $drafts --interleave --cuda-graphs --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
+    livegraphs) live sdxlgraphs "$sdxl" NitroLive__Model__UseCudaGraphs=true ;;
+    liveheur) live sdxlheur "$sdxl" NitroLive__Model__CudnnConvAlgoSearch=Heuristic ;;
     # The product's draft path: one pipeline with both decoders, every request a draft (the tiny decoder; --tiny-decoder
     # on a CLI older than --drafts).
     tiny) bench tiny "${LIMIT_SMALL:-80}" $drafts --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both ;;

@@ -68,7 +68,8 @@ FAKE_WEB = """#!{python}
 import http.server, os
 port = int(os.environ["ASPNETCORE_URLS"].rsplit(":", 1)[1])
 with open(os.environ["FAKE_LOG"], "a") as log:
-    log.write(f"web {{os.environ['NitroLive__Model__Directory']}} {{os.environ['NitroLive__Model__Provider']}}\\n")
+    log.write(f"web {{os.environ['NitroLive__Model__Directory']}} {{os.environ['NitroLive__Model__Provider']}} "
+              f"graphs={{os.environ.get('NitroLive__Model__UseCudaGraphs', '-')}}\\n")
 
 
 class Ready(http.server.BaseHTTPRequestHandler):
@@ -240,14 +241,16 @@ class QuickGpuChecks(unittest.TestCase):
                                    f"pathlib.Path({str(self.job / 'export-fused-transformers.log')!r}).write_text("
                                    f"'unet (realism): ONNX Runtime 1.30.0 fusions (unet, 280 s)')"])
         try:
-            done = self.run_checks(budget=90, QUICK="", FUSED_GRAPH=str(graph), PLAN="cancel host", WAIT_FUSED="1")
+            done = self.run_checks(budget=90, QUICK="", FUSED_GRAPH=str(graph), PLAN="cancel host shapesheur", WAIT_FUSED="1")
         finally:
             writer.wait(timeout=30)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         calls = [c for c in self.calls() if c.startswith("bench") and "--help" not in c]
         mixed = self.tmp / "sdxl-mixed"
-        self.assertEqual([(c.split()[1], c.split()[3]) for c in calls[1:]], [("graph-cancel", str(mixed)), ("pipeline", str(mixed))])
+        self.assertEqual([(c.split()[1], c.split()[3]) for c in calls[1:]],
+                         [("graph-cancel", str(mixed)), ("pipeline", str(mixed)), ("pipeline", str(mixed))])
         self.assertIn("--latents host", calls[2])
+        self.assertIn("--drafts --interleave --cudnn-algo heuristic --size 1024x1024 --steps 1 --batch 1,2,3,4 ", calls[3])
         self.assertIn("fused export: UNet written", done.stdout)
         # The committed graph was timed, and the fusion that ran beside it renews it.
         self.assertEqual(lzma.decompress((self.out / "fused-unet.onnx.xz").read_bytes()), b"renewed fused unet")
@@ -266,7 +269,7 @@ class QuickGpuChecks(unittest.TestCase):
         mixed = self.tmp / "sdxl-mixed"
         calls = self.calls()
         # After the fused UNet's timings: the web app on that folder, then 1 and 4 typists while it serves.
-        self.assertEqual(calls[7], f"web {mixed} cpu")
+        self.assertEqual(calls[7], f"web {mixed} cpu graphs=-")
         self.assertRegex(calls[8], rf"^bench live --url http://127.0.0.1:{port}/ --clients 1 ")
         self.assertRegex(calls[9], rf"^bench live --url http://127.0.0.1:{port}/ --clients 4 ")
         self.assertEqual(len(calls), 10)
@@ -277,6 +280,20 @@ class QuickGpuChecks(unittest.TestCase):
         self.assertIn("| sdxl | 4 |", table)
         with self.assertRaises(OSError):  # the server is gone
             urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
+
+    def test_the_web_app_can_serve_with_a_unet_session_per_batch_size(self):
+        web = self.tmp / "web" / "NitroLive.Web"
+        web.parent.mkdir()
+        web.write_text(FAKE_WEB.format(python=sys.executable))
+        web.chmod(0o755)
+        graph = self.earlier_visits_graph()
+
+        done = self.run_checks(budget=120, QUICK="", FUSED_GRAPH=str(graph), PLAN="livegraphs", WEB=str(web),
+                               LIVE_PORT=str(free_port()), LIVE_DURATION="1")
+
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn(f"web {self.tmp / 'sdxl-mixed'} cpu graphs=true", self.calls())
+        self.assertIn("| sdxlgraphs | 4 |", (self.out / "table.md").read_text())
 
     def test_a_second_call_with_resume_runs_only_what_the_first_did_not_finish(self):
         self.write_fused_unet()
@@ -302,7 +319,7 @@ class QuickGpuChecks(unittest.TestCase):
 
 
 class CommittedFusedGraph(unittest.TestCase):
-    """bench/gpu/fused-unet.onnx.xz, the fused UNet GPU run 5 brought back: what later visits time with random weights
+    """bench/gpu/fused-unet.onnx.xz, the fused UNet GPU run 6 brought back (run 5's, renewed): what later visits time with random weights
     must stay the graph the figures came from, with the interface the C# pipeline reads."""
 
     def setUp(self):
@@ -330,6 +347,16 @@ class CommittedFusedGraph(unittest.TestCase):
                 fused[node.op_type] = fused.get(node.op_type, 0) + 1
         self.assertEqual(fused, {"MultiHeadAttention": 140, "GroupNorm": 46, "BiasSplitGelu": 70, "NhwcConv": 51})
         self.assertIn(("com.microsoft", 1), [(o.domain, o.version) for o in self.model.opset_import])
+
+    def test_its_sinusoid_frequency_tables_stayed_float32_through_the_fp16_conversion(self):
+        # GPU run 5's graph had them fp16 (the timestep embedding a few parts in a thousand off); run 6 renewed it.
+        tables = {i.name: i for i in self.model.graph.initializer if i.name.endswith("time_proj/Constant_1_output_0")}
+        self.assertEqual(sorted(tables), ["/unet/add_time_proj/Constant_1_output_0", "/unet/time_proj/Constant_1_output_0"])
+        for name, half in (("/unet/time_proj/Constant_1_output_0", 160), ("/unet/add_time_proj/Constant_1_output_0", 128)):
+            table = numpy_helper.to_array(tables[name])  # kept inside the graph: random_weights.py leaves it alone
+            self.assertEqual(table.dtype, np.float32, name)
+            expected = np.exp(-np.log(10000.0) * np.arange(half, dtype=np.float64) / half)
+            np.testing.assert_allclose(table[0], expected, rtol=1e-5, err_msg=name)  # torch computes it in float32
 
     def test_random_weights_can_lay_out_all_of_its_weights_in_one_file(self):
         spans = random_weights.external_spans(self.model)

@@ -22,7 +22,8 @@ internal static class BenchPipelineCommand
 
     internal const string UsageLine =
         "usage: bench pipeline [--model DIR] [--steps N[,N..]] [--size WxH[,WxH..]] [--batch N[,N..]] [--runs N] [--warmup N] " +
-        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--drafts] [--latents auto|device|host] [--cuda-graphs]";
+        "[--prompts hit|miss|both] [--provider auto|cpu|cuda] [--threads N] [--tiny-decoder] [--drafts] [--latents auto|device|host] [--cuda-graphs] " +
+        "[--interleave] [--cudnn-algo exhaustive|heuristic|default]";
 
     private static readonly CliOption<string?> Model = CliOptions.Text("--model", "a model folder");
     private static readonly CliOption<IReadOnlyList<int>?> Steps = CliOptions.IntList("--steps", 1, 4);
@@ -40,7 +41,13 @@ internal static class BenchPipelineCommand
     private static readonly CliOption Drafts = CliOptions.Flag("--drafts");
     private static readonly CliOption<string?> Latents = CliOptions.Choice("--latents", ["auto", "device", "host"]);
     private static readonly CliOption CudaGraphs = CliOptions.Flag("--cuda-graphs");
-    private static readonly CommandSyntax Syntax = new(Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Drafts, Latents, CudaGraphs);
+
+    // The batch sizes of a --batch list take turns run by run, as a live service's batches do, instead of one after the
+    // other: ONNX Runtime's CUDA convolutions plan again whenever their input shape differs from the previous run's.
+    private static readonly CliOption Interleave = CliOptions.Flag("--interleave");
+    private static readonly CliOption<string?> CudnnAlgo = CliOptions.Choice("--cudnn-algo", ["exhaustive", "heuristic", "default"]);
+    private static readonly CommandSyntax Syntax = new(
+        Model, Steps, Size, Batch, Runs, Warmup, Prompts, Provider, Threads, TinyDecoder, Drafts, Latents, CudaGraphs, Interleave, CudnnAlgo);
 
     private static readonly string[] Colours = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"];
     private static readonly string[] Shapes = ["circle", "square", "triangle"];
@@ -68,6 +75,7 @@ internal static class BenchPipelineCommand
                 UseTinyDecoder = settings.TinyDecoder,
                 KeepLatentsOnDevice = settings.KeepLatentsOnDevice,
                 UseCudaGraphs = settings.CudaGraphs,
+                CudnnConvAlgoSearch = settings.CudnnAlgo,
             }, logging);
             var model = pipeline.Model;
             var encoder = new FrameEncoder(FrameFormat.Jpeg, quality: 85);
@@ -81,6 +89,12 @@ internal static class BenchPipelineCommand
             {
                 foreach (var steps in stepCounts)
                 {
+                    if (settings.Interleave)
+                    {
+                        await MeasureInterleavedAsync(pipeline, encoder, resultBuffers, settings, model, steps, width, height, uniquePrompts, output, error, cancellationToken);
+                        continue;
+                    }
+
                     foreach (var batch in settings.Batches)
                     {
                         var shape = new BenchShape(steps, width, height, batch);
@@ -114,6 +128,40 @@ internal static class BenchPipelineCommand
         {
             await error.WriteLineAsync($"nitrolive bench pipeline: {ex.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// Every batch size of the list in turn, one run each, <see cref="PipelineBenchSettings.Runs"/> times round (after the
+    /// warm-up rounds); then one JSON line per batch size, as without <c>--interleave</c>.
+    /// </summary>
+    private static async Task MeasureInterleavedAsync(NitroPipeline pipeline, FrameEncoder encoder, RgbBufferPool resultBuffers, PipelineBenchSettings settings,
+        ModelDescription model, int steps, int width, int height, StrongBox<int> uniquePrompts, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var once = settings with { Runs = 1, Warmup = 0 };
+        var samples = settings.Batches.ToDictionary(b => b, _ => settings.PromptModes.ToDictionary(k => k, _ => new List<PipelineSample>()));
+        await error.WriteLineAsync(
+            $"nitrolive bench pipeline: batches {string.Join(", ", settings.Batches)} in turn, {settings.Warmup} warm-up + {settings.Runs} rounds, {steps} step(s) at {width}x{height} on {pipeline.Provider}");
+        for (var round = -settings.Warmup; round < settings.Runs; round++)
+        {
+            foreach (var batch in settings.Batches)
+            {
+                foreach (var kind in settings.PromptModes)
+                {
+                    var scenario = await MeasureAsync(pipeline, encoder, resultBuffers, kind, once, new BenchShape(steps, width, height, batch), uniquePrompts, cancellationToken);
+                    if (round >= 0)
+                    {
+                        samples[batch][kind].AddRange(scenario.Samples);
+                    }
+                }
+            }
+        }
+
+        foreach (var batch in settings.Batches)
+        {
+            var scenarios = settings.PromptModes.Select(kind => new PipelineScenario(kind, samples[batch][kind])).ToList();
+            await output.WriteLineAsync(ToJson(settings, model, pipeline.Provider, pipeline.ProviderReason, pipeline.KeepsLatentsOnDevice,
+                pipeline.HasUnetShapeSession(batch, width, height), new BenchShape(steps, width, height, batch), scenarios));
         }
     }
 
@@ -195,7 +243,17 @@ internal static class BenchPipelineCommand
         };
         settings = new PipelineBenchSettings(options.Get(Model) ?? EmbeddedModel.DefaultDirectory, options.Get(Steps) ?? [], options.Get(Size) ?? [],
             options.Get(Batch) ?? [1], options.Get(Runs) ?? 20, options.Get(Warmup) ?? 3, modes, options.Get(Provider) ?? ProviderPreference.Auto,
-            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents, options.Has(CudaGraphs)) { Drafts = options.Has(Drafts) };
+            options.Get(Threads) ?? 0, options.Has(TinyDecoder), latents, options.Has(CudaGraphs))
+        {
+            Drafts = options.Has(Drafts),
+            Interleave = options.Has(Interleave),
+            CudnnAlgo = options.Get(CudnnAlgo) switch
+            {
+                "heuristic" => CudnnConvAlgoSearch.Heuristic,
+                "default" => CudnnConvAlgoSearch.Default,
+                _ => CudnnConvAlgoSearch.Exhaustive,
+            },
+        };
         return true;
     }
 
@@ -226,6 +284,8 @@ internal static class BenchPipelineCommand
             var tiny = scenarios.SelectMany(s => s.Samples).Count(s => s.Timings.TinyDecoder);
             json.WriteNumber("images_through_tiny_decoder", tiny);
             json.WriteBoolean("cuda_graphs_requested", settings.CudaGraphs);
+            json.WriteBoolean("interleaved", settings.Interleave);
+            json.WriteString("cudnn_conv_algo_search", settings.CudnnAlgo.ToString().ToLowerInvariant());
 
             // Whether the runs above went through the shape's own (graph-captured) UNet session, or fell back.
             json.WriteBoolean("unet_shape_session", unetShapeSession);
@@ -296,6 +356,12 @@ internal sealed record PipelineBenchSettings(
 {
     /// <summary>Every request marked <see cref="GenerationRequest.Draft"/> (<c>--drafts</c>).</summary>
     public bool Drafts { get; init; }
+
+    /// <summary>The batch sizes take turns run by run (<c>--interleave</c>).</summary>
+    public bool Interleave { get; init; }
+
+    /// <summary>cuDNN's convolution algorithm search on CUDA (<c>--cudnn-algo</c>).</summary>
+    public CudnnConvAlgoSearch CudnnAlgo { get; init; } = CudnnConvAlgoSearch.Exhaustive;
 
     /// <summary>More than one combination: one JSON object per line instead of one indented object.</summary>
     public bool IsMatrix => Math.Max(Steps.Count, 1) * Math.Max(Sizes.Count, 1) * Batches.Count > 1;

@@ -64,6 +64,30 @@ public sealed class BenchPipelineCommandTests(EmbeddedPipelineFixture fixture) :
         Assert.Equal(3, root.GetProperty("images_through_tiny_decoder").GetInt32());
     }
 
+    [Fact]
+    public async Task InterleavedBatchSizesTakeTurnsAndStillPrintOneLinePerBatchSize()
+    {
+        var (code, stdout, stderr) = await RunAsync("--batch", "1,3", "--interleave", "--runs", "2", "--warmup", "1", "--prompts", "miss", "--cudnn-algo", "heuristic");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("batches 1, 3 in turn, 1 warm-up + 2 rounds", stderr, StringComparison.Ordinal);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var batches = lines.Select(line =>
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            Assert.True(root.GetProperty("interleaved").GetBoolean());
+            Assert.Equal("heuristic", root.GetProperty("cudnn_conv_algo_search").GetString());
+            var miss = root.GetProperty("cache_miss");
+            Assert.Equal(2, miss.GetProperty("unet_step_ms").GetProperty("count").GetInt32()); // two rounds of one step
+            Assert.Equal(0, miss.GetProperty("text_cache_hits").GetInt32());
+            Assert.False(root.TryGetProperty("cache_hit", out _));
+            return root.GetProperty("batch").GetInt32();
+        }).ToArray();
+        Assert.Equal([1, 3], batches);
+    }
+
     private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();
