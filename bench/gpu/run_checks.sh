@@ -266,8 +266,10 @@ for step in ${PLAN:-device graphs cancel live tiny tinythreads1 host other}; do
     shapes) bench shapes "${LIMIT_SMALL:-80}" $drafts --interleave --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
     shapesheur) bench shapesheur "${LIMIT_SMALL:-80}" $drafts --interleave --cudnn-algo heuristic --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
     shapesgraphs) bench shapesgraphs "${LIMIT_SMALL:-80}" $drafts --interleave --cuda-graphs --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
-    livegraphs) live sdxlgraphs "$sdxl" NitroLive__Model__UseCudaGraphs=true ;;
-    liveheur) live sdxlheur "$sdxl" NitroLive__Model__CudnnConvAlgoSearch=Heuristic ;;
+    # The live service with batching (off by default since run 6), alone and with either way around the re-plans.
+    livebatched) live sdxlbatched "$sdxl" NitroLive__Live__EnableBatching=true ;;
+    livebatchedheur) live sdxlbatchedheur "$sdxl" NitroLive__Live__EnableBatching=true NitroLive__Model__CudnnConvAlgoSearch=Heuristic ;;
+    livebatchedgraphs) live sdxlbatchedgraphs "$sdxl" NitroLive__Live__EnableBatching=true NitroLive__Model__UseCudaGraphs=true ;;
     # The product's draft path: one pipeline with both decoders, every request a draft (the tiny decoder; --tiny-decoder
     # on a CLI older than --drafts).
     tiny) bench tiny "${LIMIT_SMALL:-80}" $drafts --size 512x512,1024x1024 --steps 1 --batch 1 --runs $runs --warmup 2 --prompts both ;;

@@ -69,7 +69,8 @@ import http.server, os
 port = int(os.environ["ASPNETCORE_URLS"].rsplit(":", 1)[1])
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(f"web {{os.environ['NitroLive__Model__Directory']}} {{os.environ['NitroLive__Model__Provider']}} "
-              f"graphs={{os.environ.get('NitroLive__Model__UseCudaGraphs', '-')}}\\n")
+              f"graphs={{os.environ.get('NitroLive__Model__UseCudaGraphs', '-')}} "
+              f"batching={{os.environ.get('NitroLive__Live__EnableBatching', '-')}}\\n")
 
 
 class Ready(http.server.BaseHTTPRequestHandler):
@@ -269,7 +270,7 @@ class QuickGpuChecks(unittest.TestCase):
         mixed = self.tmp / "sdxl-mixed"
         calls = self.calls()
         # After the fused UNet's timings: the web app on that folder, then 1 and 4 typists while it serves.
-        self.assertEqual(calls[7], f"web {mixed} cpu graphs=-")
+        self.assertEqual(calls[7], f"web {mixed} cpu graphs=- batching=-")
         self.assertRegex(calls[8], rf"^bench live --url http://127.0.0.1:{port}/ --clients 1 ")
         self.assertRegex(calls[9], rf"^bench live --url http://127.0.0.1:{port}/ --clients 4 ")
         self.assertEqual(len(calls), 10)
@@ -281,19 +282,19 @@ class QuickGpuChecks(unittest.TestCase):
         with self.assertRaises(OSError):  # the server is gone
             urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
 
-    def test_the_web_app_can_serve_with_a_unet_session_per_batch_size(self):
+    def test_the_web_app_can_batch_with_a_unet_session_per_batch_size(self):
         web = self.tmp / "web" / "NitroLive.Web"
         web.parent.mkdir()
         web.write_text(FAKE_WEB.format(python=sys.executable))
         web.chmod(0o755)
         graph = self.earlier_visits_graph()
 
-        done = self.run_checks(budget=120, QUICK="", FUSED_GRAPH=str(graph), PLAN="livegraphs", WEB=str(web),
+        done = self.run_checks(budget=120, QUICK="", FUSED_GRAPH=str(graph), PLAN="livebatchedgraphs", WEB=str(web),
                                LIVE_PORT=str(free_port()), LIVE_DURATION="1")
 
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
-        self.assertIn(f"web {self.tmp / 'sdxl-mixed'} cpu graphs=true", self.calls())
-        self.assertIn("| sdxlgraphs | 4 |", (self.out / "table.md").read_text())
+        self.assertIn(f"web {self.tmp / 'sdxl-mixed'} cpu graphs=true batching=true", self.calls())
+        self.assertIn("| sdxlbatchedgraphs | 4 |", (self.out / "table.md").read_text())
 
     def test_a_second_call_with_resume_runs_only_what_the_first_did_not_finish(self):
         self.write_fused_unet()

@@ -15,16 +15,21 @@ public enum ProviderPreference
     Cuda,
 }
 
-/// <summary>cuDNN convolution algorithm search (the CUDA provider's cudnn_conv_algo_search).</summary>
+/// <summary>
+/// cuDNN convolution algorithm search (the CUDA provider's cudnn_conv_algo_search). With cuDNN 9, ONNX Runtime 1.31 builds
+/// each convolution's plan through cuDNN's frontend and builds it again whenever the node's input shape differs from
+/// its previous run's (no cache per shape): a caller whose batch size or image size changes from run to run pays it
+/// every time (docs/performance.md, GPU run 6).
+/// </summary>
 public enum CudnnConvAlgoSearch
 {
-    /// <summary>Benchmark every algorithm on first use of a shape: slowest warm-up, fastest steady state.</summary>
+    /// <summary>ORT's <c>EXHAUSTIVE</c>; under cuDNN 9, cuDNN's heuristic mode B (its more thorough, slower one).</summary>
     Exhaustive,
 
-    /// <summary>cuDNN's heuristics: fast warm-up.</summary>
+    /// <summary>ORT's <c>HEURISTIC</c>; under cuDNN 9, cuDNN's heuristic mode A: quicker to plan.</summary>
     Heuristic,
 
-    /// <summary>The default algorithm.</summary>
+    /// <summary>ORT's <c>DEFAULT</c>; under cuDNN 9, cuDNN's fallback engines (ORT warns they may be very slow).</summary>
     Default,
 }
 

@@ -264,7 +264,7 @@ public sealed class LiveHubTests
     public async Task ADisconnectInMidGenerationDisturbsNobodyElse()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
-        await using var app = await LiveAppFactory.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        await using var app = await LiveAppFactory.StartAsync(generator);
         var leaving = await app.ConnectAsync();
         var gone = await leaving.CreateSessionAsync("leaving");
         await generator.NextCallAsync(Timeout);
@@ -292,7 +292,7 @@ public sealed class LiveHubTests
     public async Task SixteenSessionsTypingAtOnceAllGetTheirFinalFrames(int maxBatch)
     {
         var generator = new FakeImageGenerator(maxBatch, TimeSpan.FromMilliseconds(15));
-        await using var app = await LiveAppFactory.StartAsync(generator);
+        await using var app = await LiveAppFactory.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "true" });
 
         async Task<(string Expected, FrameMessage Final)> TypistAsync(int index)
         {

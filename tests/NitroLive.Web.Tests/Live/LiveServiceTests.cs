@@ -6,6 +6,9 @@ namespace NitroLive.Web.Tests.Live;
 
 public sealed class LiveServiceTests
 {
+    // Off by default (GPU run 6): the batching tests turn it on.
+    private static readonly Dictionary<string, string?> Batching = new() { ["NitroLive:Live:EnableBatching"] = "true" };
+
     private static readonly TimeSpan Timeout = LiveTestHost.Timeout;
 
     [Fact]
@@ -61,7 +64,7 @@ public sealed class LiveServiceTests
     public async Task SessionsWithPendingWorkAreServedRoundRobin()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
-        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        await using var host = await LiveTestHost.StartAsync(generator);
         await using var a = await host.NewSessionInTheGeneratorAsync("a0");
         await using var b = host.NewSession("b0");
         await using var c = host.NewSession("c0");
@@ -233,7 +236,7 @@ public sealed class LiveServiceTests
     public async Task EqualShapesOfWaitingSessionsAreBatchedAndOtherShapesWait()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
-        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var host = await LiveTestHost.StartAsync(generator, Batching);
         await using var blocker = await host.NewSessionInTheGeneratorAsync("hold");
 
         var members = new List<ILiveMember>();
@@ -259,11 +262,43 @@ public sealed class LiveServiceTests
         }
     }
 
+    // GPU run 6: on CUDA a batch whose size changes from call to call costs ONNX Runtime a convolution re-plan each time,
+    // so by default each session's request is a call of its own, also where the model takes batches.
+    [Fact]
+    public async Task ByDefaultEachSessionsRequestIsACallOfItsOwnOnAGpuModelThatTakesBatches()
+    {
+        var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
+        Assert.NotEqual("CPU", generator.Model.Provider);
+        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var blocker = await host.NewSessionInTheGeneratorAsync("hold");
+
+        var members = new List<ILiveMember>();
+        for (var i = 0; i < 3; i++)
+        {
+            members.Add(host.Live.CreateSession(new CreateSessionOptions(Initial: new LiveRequestPatch("same " + i))));
+        }
+
+        var calls = new List<IReadOnlyList<NitroLive.Core.Pipeline.GenerationRequest>>();
+        for (var i = 0; i < 3; i++)
+        {
+            generator.Gate.Release();
+            calls.Add(await generator.NextCallAsync(Timeout));
+        }
+
+        generator.Gate.Release(10);
+        Assert.All(calls, call => Assert.Single(call));
+        Assert.Equal(["same 0", "same 1", "same 2"], calls.Select(c => c[0].Prompt).Order().ToArray());
+        foreach (var member in members)
+        {
+            await member.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task OnlyRequestsOfOneVariantShareABatchAndEachReachesTheGeneratorWithItsVariant()
     {
         var generator = new FakeImageGenerator(maxBatch: 4, variants: ["realism", "vibrant"]) { Gate = new SemaphoreSlim(0) };
-        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var host = await LiveTestHost.StartAsync(generator, Batching);
         Assert.Equal(["realism", "vibrant"], host.Live.Limits.ModelVariants.Select(v => v.Name).ToArray());
         Assert.Equal("realism", host.Live.Limits.DefaultRequest.ModelVariant);
         await using var blocker = await host.NewSessionInTheGeneratorAsync("hold");
@@ -570,7 +605,7 @@ public sealed class LiveServiceTests
     public async Task AGenerationFailureIsReportedAndTheLoopKeepsServingEverySession()
     {
         var generator = new FakeImageGenerator();
-        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        await using var host = await LiveTestHost.StartAsync(generator);
         await using var bad = host.Live.CreateSession();
         await using var good = host.Live.CreateSession();
 
@@ -589,7 +624,7 @@ public sealed class LiveServiceTests
     public async Task AFailedBatchIsRetriedOneByOneExceptForRequestsSupersededMeanwhile()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
-        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var host = await LiveTestHost.StartAsync(generator, Batching);
         await using var holder = await host.NewSessionInTheGeneratorAsync("holder");
         await using var failing = host.NewSession("a boom circle");
         await using var typing = host.NewSession("first");
@@ -665,7 +700,7 @@ public sealed class LiveServiceTests
     public async Task ABatchRunsOnWhileAnyOfItsRequestsIsStillWanted()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
-        await using var host = await LiveTestHost.StartAsync(generator);
+        await using var host = await LiveTestHost.StartAsync(generator, Batching);
         await using var holder = await host.NewSessionInTheGeneratorAsync("holder");
         await using var typing = host.NewSession("first");
         await using var waiting = host.NewSession("waiting");
@@ -734,7 +769,7 @@ public sealed class LiveServiceTests
     public async Task LeavingMidGenerationCancelsThatRunOnlyAndOthersKeepGoing()
     {
         var generator = new FakeImageGenerator { Gate = new SemaphoreSlim(0) };
-        await using var host = await LiveTestHost.StartAsync(generator, new() { ["NitroLive:Live:EnableBatching"] = "false" });
+        await using var host = await LiveTestHost.StartAsync(generator);
         var leaving = await host.NewSessionInTheGeneratorAsync("leaving");
         await using var staying = host.NewSession("staying");
 
