@@ -47,7 +47,27 @@ public sealed class GenerationControlsTests : UiTestContext
         Assert.Single(changes);
     }
 
-    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.
+    // Restoring a thumbnail drawn with the seed already in use changes no seed, yet the field must show it again.
+    [Fact]
+    public void ASeedThePageSetsAgainReplacesAMistakeEvenWhenItIsTheSeedInUse()
+    {
+        Render<MudPopoverProvider>();
+        var controls = Render<GenerationControls>(p => p
+            .Add(c => c.Request, Request)
+            .Add(c => c.Limits, Live.Limits)
+            .Add(c => c.Model, Live.Model));
+        TypeSeed(controls, "5x");
+        controls.WaitForAssertion(() => Assert.Contains("A whole number", controls.Markup, StringComparison.Ordinal));
+
+        controls.Render(p => p.Add(c => c.Request, Request with { Prompt = "a red circle at the top" }));
+        Assert.Contains("A whole number", controls.Markup, StringComparison.Ordinal); // a new prompt leaves the mistake to fix
+
+        controls.Render(p => p.Add(c => c.SeedResets, 1));
+        controls.WaitForAssertion(() => Assert.DoesNotContain("A whole number", controls.Markup, StringComparison.Ordinal));
+        Assert.Equal("5", controls.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value"));
+    }
+
+    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.
     private static void TypeSeed(IRenderedComponent<GenerationControls> controls, string text) =>
         controls.Find("[data-testid=seed] input, input[data-testid=seed]").Change(text);
 }

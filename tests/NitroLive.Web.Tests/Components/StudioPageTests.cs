@@ -368,6 +368,28 @@ public sealed class StudioPageTests : UiTestContext
         Assert.All(view.FindAll("[data-testid=variant] button"), b => Assert.True(b.HasAttribute("disabled")));
     }
 
+    // The tab's stored session ended while it was away (a reload after the grace period): a new one opens, and says so.
+    [Fact]
+    public async Task AStudioWhoseEarlierSessionEndedSaysThisIsANewOne()
+    {
+        JSInterop.SetupModule("./js/app.js").Setup<string?>("load", i => "session".Equals(i.Arguments[0])).SetResult("gone-session");
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+
+        Assert.NotEqual("gone-session", Live.OnlySession().Id);
+        Assert.Contains("Your earlier session had ended", page.Find("[data-testid=session-ended-note]").TextContent, StringComparison.Ordinal);
+        await page.InvokeAsync(() => page.Find("[data-testid=session-ended-dismiss]").Click());
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=session-ended-note]")));
+    }
+
+    [Fact]
+    public void AFirstVisitSaysNothingAboutAnEarlierSession()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        Assert.Empty(page.FindAll("[data-testid=session-ended-note]"));
+    }
+
     [Fact]
     public async Task AStorageReadLostWithTheConnectionIsRetriedOnceTheBrowserIsBack()
     {
@@ -448,6 +470,26 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal("a blue sea", page.Find("#prompt").GetAttribute("value"));
         // A picture chosen again is shown, not typed: drawn in full at once, without a draft first.
         Assert.Equal("a blue sea", Assert.Single(owner.ShownRequests).Prompt);
+    }
+
+    [Fact]
+    public async Task RestoringAPictureDrawnWithTheSeedInUseClearsASeedTypedWrong()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        owner.UpdateRequest(new LiveRequestPatch(Prompt: "a blue sea", Seed: 7, SeedMode: SeedMode.Fixed));
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=history-item]")));
+
+        await page.InvokeAsync(() => page.Find("[data-testid=seed] input, input[data-testid=seed]").Change("7?"));
+        page.WaitForAssertion(() => Assert.Contains("A whole number", page.Markup, StringComparison.Ordinal));
+        await page.InvokeAsync(() => page.Find("[data-testid=history-item]").Click());
+
+        page.WaitForAssertion(() => Assert.DoesNotContain("A whole number", page.Markup, StringComparison.Ordinal));
+        Assert.Equal("7", page.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value"));
+        Assert.Equal(7, session.Request.Seed);
     }
 
     [Fact]

@@ -16,6 +16,8 @@ public sealed partial class Studio
     private const int UnknownWordsShown = 5;
 
     private PromptBox? _prompt;
+    private int _seedResets;
+    private bool _earlierSessionEnded;
     private string? _promptError;
     private bool _focused;
 
@@ -91,6 +93,10 @@ public sealed partial class Studio
             return rejoined;
         }
 
+        // The tab's session is gone (nobody was in it for the grace period): a new one starts, and the person is told,
+        // since the link they may have shared leads nowhere now.
+        _earlierSessionEnded = !string.IsNullOrEmpty(saved);
+
         var member = Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
         return await KeepAsync(member, async () =>
         {
@@ -130,8 +136,11 @@ public sealed partial class Studio
         return Task.CompletedTask;
     }
 
+    private void DismissSessionEnded() => _earlierSessionEnded = false;
+
     private Task SendPromptAsync(string prompt)
     {
+        _earlierSessionEnded = false;
         ChangePrompt(prompt, member => member.SetPrompt(prompt));
         return Task.CompletedTask;
     }
@@ -191,6 +200,7 @@ public sealed partial class Studio
             Width: request.Width, Height: request.Height, ModelVariant: request.ModelVariant))) is not null)
         {
             _prompt?.Replace(request.Prompt);
+            _seedResets++;
         }
 
         return Task.CompletedTask;

@@ -10,6 +10,7 @@ public sealed partial class GenerationControls
 {
     private object? _rendered;
     private long _shownSeed = -1;
+    private int _seedResets;
     private string _seedText = string.Empty;
     private string? _seedError;
 
@@ -36,6 +37,13 @@ public sealed partial class GenerationControls
     /// <summary>The variants the service offers (Realism, Vibrant); with one, the model's name is shown instead of a switch.</summary>
     [Parameter]
     public IReadOnlyList<LiveModelVariant> Variants { get; set; } = [];
+
+    /// <summary>
+    /// Changed by the page when it sets the seed itself (a restored thumbnail): what was typed in the seed field then gives
+    /// way to the request's seed, also when that seed is the one already in use.
+    /// </summary>
+    [Parameter]
+    public int SeedResets { get; set; }
 
     /// <summary>Read-only (viewers).</summary>
     [Parameter]
@@ -70,9 +78,10 @@ public sealed partial class GenerationControls
     protected override void OnParametersSet()
     {
         // A seed set elsewhere (a restored thumbnail, Variation, another typist) replaces whatever was typed, error and all.
-        if (Request.Seed != _shownSeed)
+        if (Request.Seed != _shownSeed || SeedResets != _seedResets)
         {
             _shownSeed = Request.Seed;
+            _seedResets = SeedResets;
             _seedText = Request.Seed.ToString(CultureInfo.InvariantCulture);
             _seedError = null;
         }
