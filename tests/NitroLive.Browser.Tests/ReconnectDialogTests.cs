@@ -91,4 +91,74 @@ public sealed class ReconnectDialogTests(BrowserFixture fixture)
                 $"reconnection {expected} (the script asks once the server answers, every 5 s)");
         }
     }
+
+    // A connection that stalls without closing (nothing arrives either way, the socket stays open) was silent for
+    // SignalR's 30 s. Now the server pings every 5 s and the browser gives up after 12 s of silence: the dialog opens,
+    // and once messages flow again the page reconnects to its own circuit. An idle page that is connected stays quiet.
+    [Fact]
+    public async Task AConnectionThatStallsWithoutClosingOpensTheDialogWithinSecondsAndRecovers()
+    {
+        await using var context = await fixture.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var stalled = false;
+        await context.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/_blazor"), socket =>
+        {
+            var server = socket.ConnectToServer();
+            socket.OnMessage(frame =>
+            {
+                if (!Volatile.Read(ref stalled))
+                {
+                    Forward(frame, server.Send, server.Send);
+                }
+            });
+            server.OnMessage(frame =>
+            {
+                if (!Volatile.Read(ref stalled))
+                {
+                    Forward(frame, socket.Send, socket.Send);
+                }
+            });
+
+            // A stalled network carries no close either: the server giving up on the silent browser (after its own 30 s)
+            // must not tell the page, or the page would learn of the stall from that instead of its own timeout.
+            server.OnClose((code, reason) =>
+            {
+                if (!Volatile.Read(ref stalled))
+                {
+                    _ = socket.CloseAsync(new() { Code = code, Reason = reason });
+                }
+            });
+            socket.OnClose((code, reason) => _ = server.CloseAsync(new() { Code = code, Reason = reason }));
+        }).WaitAsync(BrowserFixture.UiTimeout);
+        var studio = await fixture.OpenStudioAsync(context).WaitAsync(BrowserFixture.UiTimeout);
+        var session = await studio.Locator("[data-testid=studio]").GetAttributeAsync("data-session").WaitAsync(BrowserFixture.UiTimeout);
+
+        // Idle but connected for longer than the browser's 12 s: the server's pings keep it from giving up.
+        await studio.WaitForTimeoutAsync(14_000).WaitAsync(BrowserFixture.UiTimeout);
+        Assert.False(await studio.EvaluateAsync<bool>("() => document.getElementById('components-reconnect-modal').open").WaitAsync(BrowserFixture.UiTimeout));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Volatile.Write(ref stalled, true);
+        await PageProbe.WaitForAsync(studio, "() => document.getElementById('components-reconnect-modal').open", TimeSpan.FromSeconds(25),
+            "the reconnect dialog after the connection went silent");
+        var noticed = clock.Elapsed;
+        Volatile.Write(ref stalled, false);
+
+        Assert.InRange(noticed, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(20)); // 12 s after the last ping (5 s apart), not 30
+        await PageProbe.WaitForAsync(studio, "() => !document.getElementById('components-reconnect-modal').open", OneRecovery,
+            "the dialog closed once the connection was back");
+        Assert.Equal(session, await studio.Locator("[data-testid=studio]").GetAttributeAsync("data-session").WaitAsync(BrowserFixture.UiTimeout));
+    }
+
+    private static void Forward(Microsoft.Playwright.IWebSocketFrame frame, Action<string> sendText, Action<byte[]> sendBinary)
+    {
+        // Blazor's own protocol is binary (its text frames are the handshake only).
+        if (frame.Binary is { } binary)
+        {
+            sendBinary(binary);
+        }
+        else if (frame.Text is { } text)
+        {
+            sendText(text);
+        }
+    }
 }

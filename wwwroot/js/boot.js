@@ -4,6 +4,10 @@
   const kiosk = location.pathname.toLowerCase().startsWith("/kiosk");
   Blazor.start({
     circuit: {
+      // A connection that stalls without closing (a phone moving between networks, a proxy holding the socket) was
+      // silent for SignalR's default 30 s: with the server pinging every 5 s (UiServiceCollectionExtensions), 12 s of
+      // silence means the connection is gone, and the reconnect dialog says so.
+      configureSignalR: (builder) => builder.withServerTimeout(12_000).withKeepAliveInterval(5_000),
       reconnectionOptions: {
         maxRetries: kiosk ? 1_000_000 : 120,
         retryIntervalMilliseconds: (attempt) => (attempt < 4 ? 500 : attempt < 20 ? 2000 : 5000),

@@ -12,6 +12,9 @@ namespace NitroLive.Web.Extensions;
 /// <summary>Registration of the web UI: Blazor components, MudBlazor, UI options, kiosk QR codes and the README page.</summary>
 public static class UiServiceCollectionExtensions
 {
+    /// <summary>How often the server pings each browser's circuit (SignalR's default is 15 s).</summary>
+    internal static readonly TimeSpan CircuitKeepAlive = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Adds the Blazor UI (interactive server components, MudBlazor) and its options (<c>NitroLive:Ui</c>,
     /// <c>NitroLive:Kiosk</c>), validated at startup. The pages use <c>ILiveService</c>, which <c>AddNitroLive()</c> adds.
@@ -20,12 +23,19 @@ public static class UiServiceCollectionExtensions
     /// <returns>The same collection.</returns>
     public static IServiceCollection AddNitroUi(this IServiceCollection services)
     {
+        ArgumentNullException.ThrowIfNull(services);
         services.AddRazorComponents()
             .AddInteractiveServerComponents(options =>
             {
                 // Long enough for a phone that locks its screen, or a kiosk whose network blinks, to come back to
                 // its own circuit (and session) instead of starting over.
                 options.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(5);
+            })
+            .AddHubOptions(options =>
+            {
+                // The browser gives up on a silent server after 12 s (wwwroot/js/boot.js) instead of 30: a ping every 5 s
+                // keeps an idle page (nothing typed, no frames) well inside that.
+                options.KeepAliveInterval = CircuitKeepAlive;
             });
         services.AddMudServices(config =>
         {

@@ -27,6 +27,36 @@ public sealed class UiServicesTests
         Assert.Equal(blocked, blocklist.IsBlocked(prompt));
     }
 
+    // The browser gives up on a silent server after the timeout in wwwroot/js/boot.js; the server's pings to each circuit
+    // must come at least twice within it, or an idle page would drop its connection.
+    [Fact]
+    public void TheServerPingsEachCircuitAtLeastTwiceWithinTheBrowsersTimeout()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddNitroUi();
+        using var provider = services.BuildServiceProvider();
+        var hub = typeof(Microsoft.AspNetCore.Components.Server.CircuitOptions).Assembly.GetType("Microsoft.AspNetCore.Components.Server.ComponentHub", throwOnError: true)!;
+        var options = provider.GetRequiredService(typeof(IOptions<>).MakeGenericType(typeof(Microsoft.AspNetCore.SignalR.HubOptions<>).MakeGenericType(hub)));
+        var value = (Microsoft.AspNetCore.SignalR.HubOptions)options.GetType().GetProperty("Value")!.GetValue(options)!;
+
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "NitroLive.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("NitroLive.sln not found above the test's folder");
+        }
+
+        var boot = File.ReadAllText(Path.Combine(root.FullName, "wwwroot", "js", "boot.js"));
+        var match = System.Text.RegularExpressions.Regex.Match(boot, @"withServerTimeout\(([0-9_]+)\)");
+        Assert.True(match.Success, "boot.js sets no server timeout");
+        var browserTimeout = TimeSpan.FromMilliseconds(double.Parse(match.Groups[1].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(TimeSpan.FromSeconds(12), browserTimeout);
+        Assert.NotNull(value.KeepAliveInterval);
+        Assert.True(value.KeepAliveInterval * 2 <= browserTimeout, $"pings every {value.KeepAliveInterval}, browser timeout {browserTimeout}");
+    }
+
     [Fact]
     public void AnEmptyBlocklistBlocksNothing()
     {
