@@ -153,6 +153,33 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
         Assert.True(unseen.Count == 0, $"No focus ring on {unseen.Count} of {reached} stops: " + string.Join("; ", unseen.Distinct()));
     }
 
+    // Steps, Seed, Model and Size are each one choice of several: announced as radio buttons (MudBlazor's toggle group
+    // said "checkbox"), one tab stop per group, and the arrow keys move the choice as native radios do.
+    [Fact]
+    public async Task TheSettingsChoicesAreRadioGroupsTheArrowKeysMoveThrough()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var studio = await fixture.OpenStudioAsync(context);
+        var steps = studio.Locator("[data-testid=steps][role=radiogroup]");
+        var chosen = steps.Locator("[role=radio][aria-checked=true]");
+        await LivePagesTests.Expect(chosen).ToHaveTextAsync("1");
+        await LivePagesTests.Expect(steps.Locator("[role=radio][tabindex='0']")).ToHaveCountAsync(1);
+
+        await chosen.FocusAsync();
+        await studio.Keyboard.PressAsync("ArrowRight");
+        await LivePagesTests.Expect(chosen).ToHaveTextAsync("2");
+        await LivePagesTests.Expect(steps.Locator("[role=radio]", new() { HasTextString = "2" })).ToBeFocusedAsync();
+        await studio.Keyboard.PressAsync("End");
+        await LivePagesTests.Expect(chosen).ToHaveTextAsync("4");
+        await studio.Keyboard.PressAsync("ArrowRight"); // past the last: round to the first, as radios do
+        await LivePagesTests.Expect(chosen).ToHaveTextAsync("1");
+
+        // Tab leaves the group from its chosen item instead of visiting every step.
+        await LivePagesTests.Expect(steps.Locator("[role=radio][tabindex='0']")).ToHaveTextAsync("1");
+        await studio.Keyboard.PressAsync("Tab");
+        Assert.False(await steps.EvaluateAsync<bool>("group => group.contains(document.activeElement)"));
+    }
+
     private static async Task FollowFirstSkipLinkAsync(IPage page, string text, string target)
     {
         var first = page.Locator("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").First;

@@ -28,3 +28,27 @@ document.addEventListener("click", (event) => {
   event.stopPropagation();
   target.focus();
 }, true);
+
+// Radio groups built from buttons (the settings' Steps, Seed, Model and Size): the arrow keys move the choice to the
+// next or previous item and focus it, Home and End to the first and last, as native radio buttons do; disabled items
+// are skipped. The chosen item is the group's one tab stop (GenerationControls).
+document.addEventListener("keydown", (event) => {
+  const radio = event.target instanceof Element ? event.target.closest("[role=radiogroup] [role=radio]") : null;
+  if (!radio || event.altKey || event.ctrlKey || event.metaKey) {
+    return;
+  }
+  const items = [...radio.closest("[role=radiogroup]").querySelectorAll("[role=radio]")].filter((item) => !item.disabled);
+  const at = items.indexOf(radio);
+  const next = {
+    ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: items.length - 1,
+  }[event.key];
+  if (next === undefined || items.length === 0) {
+    return;
+  }
+  event.preventDefault();
+  const target = items[(next + items.length) % items.length];
+  target.focus();
+  if (target.getAttribute("aria-checked") !== "true") {
+    target.click();
+  }
+});

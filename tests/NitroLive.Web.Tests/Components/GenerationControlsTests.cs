@@ -67,6 +67,30 @@ public sealed class GenerationControlsTests : UiTestContext
         Assert.Equal("5", controls.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value"));
     }
 
+    [Fact]
+    public void EachChoiceIsARadioGroupWhoseChosenItemIsItsOneTabStop()
+    {
+        Render<MudPopoverProvider>();
+        var controls = Render<GenerationControls>(p => p
+            .Add(c => c.Request, Request with { Steps = 2 })
+            .Add(c => c.Limits, Live.Limits)
+            .Add(c => c.Model, Live.Model));
+
+        foreach (var name in new[] { "steps", "seed-mode", "size" })
+        {
+            var group = controls.Find($"[data-testid={name}]");
+            Assert.Equal("radiogroup", group.GetAttribute("role"));
+            var items = group.QuerySelectorAll("button");
+            Assert.NotEmpty(items);
+            Assert.All(items, item => Assert.Equal("radio", item.GetAttribute("role")));
+            var stop = Assert.Single(items, item => item.GetAttribute("tabindex") == "0");
+            Assert.Equal("true", stop.GetAttribute("aria-checked"));
+            Assert.All(items.Where(item => item != stop), item => Assert.Equal("-1", item.GetAttribute("tabindex")));
+        }
+
+        Assert.Equal("2", controls.Find("[data-testid=steps] [tabindex='0']").TextContent.Trim());
+    }
+
     // Typed, then Enter or Tab: a seed applies whole, not digit by digit.    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.
     private static void TypeSeed(IRenderedComponent<GenerationControls> controls, string text) =>
         controls.Find("[data-testid=seed] input, input[data-testid=seed]").Change(text);

@@ -87,6 +87,9 @@ public sealed partial class GenerationControls
         }
     }
 
+    // The chosen item is the group's one tab stop; the others are reached with the arrow keys.
+    private static string RovingTabIndex(bool chosen) => chosen ? "0" : "-1";
+
     internal static string SizeKey(int width, int height) =>
         string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
 
