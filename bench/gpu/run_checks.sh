@@ -85,7 +85,8 @@ graph_cancel() {
   local s=$(date +%s)
   timeout $left "$APP" bench graph-cancel --model "$model" --provider "$provider" "$@" > "$out/graph-cancel-$name.json" 2> "$out/graph-cancel-$name.err"
   local rc=$?
-  [ $rc -eq 0 ] || [ $rc -eq 1 ] && touch "$out/graph-cancel-$name.done"
+  # 0 passed, 1 failed or an error: only a written result counts as done (RESUME retries the rest).
+  [ -s "$out/graph-cancel-$name.json" ] && touch "$out/graph-cancel-$name.done"
   log "graph-cancel $name rc=$rc in $(( $(date +%s) - s ))s: $(tr -d ' \n' < "$out/graph-cancel-$name.json" | grep -o '"replays_against_shared_session.*' | cut -c1-400)"
 }
 [ -z "${QUICK:-}" ] && graph_cancel embedded "${EMBEDDED:-$(dirname "$APP")/models/nitro-tiny}" --batch 4 --cancel-after-ms 1
@@ -285,13 +286,16 @@ for step in ${PLAN:-device graphs cancel live tiny tinythreads1 host other}; do
   esac
 done
 if [ -n "${WAIT_FUSED:-}" ]; then
-  while [ -z "$(fused_unet)" ] && [ $(( deadline - $(date +%s) )) -gt 15 ] && ! grep -q '^gave up' "$job"/status-fused 2>/dev/null; do
+  while [ -f "$job"/status-fused ] && [ -z "$(fused_unet)" ] && [ $(( deadline - $(date +%s) )) -gt 15 ] \
+    && ! grep -q '^gave up' "$job"/status-fused; do
     sleep 5
   done
   log "fused export: $(if [ -n "$(fused_unet)" ]; then echo "UNet written; $(grep -h 'unet (realism)' "$job"/export-fused-*.log | cut -c1-400)"; else echo "no UNet yet: $(tail -2 "$job"/status-fused 2>/dev/null | tr '\n' ' ')"; fi)"
 fi
 python3 "$here/table.py" "$out" | tee "$out/table.md"
 for f in "$out"/graph-cancel-*.json; do
-  [ -f "$f" ] && echo "$(basename "$f"): $(tr -d ' \n' < "$f" | grep -o '"passed":[a-z]*')" | tee -a "$out/table.md"
+  [ -f "$f" ] || continue
+  result=$(tr -d ' \n' < "$f" | grep -o '"passed":[a-z]*')
+  echo "$(basename "$f"): ${result:-no result ($(tail -1 "${f%.json}.err" 2>/dev/null | cut -c1-200))}" | tee -a "$out/table.md"
 done
 true  # no graph-cancel result is not a failure of the call

@@ -34,10 +34,12 @@ document.addEventListener("click", (event) => {
 // are skipped. The chosen item is the group's one tab stop (GenerationControls).
 document.addEventListener("keydown", (event) => {
   const radio = event.target instanceof Element ? event.target.closest("[role=radiogroup] [role=radio]") : null;
-  if (!radio || event.altKey || event.ctrlKey || event.metaKey) {
+  if (!radio || event.defaultPrevented || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) {
     return;
   }
-  const items = [...radio.closest("[role=radiogroup]").querySelectorAll("[role=radio]")].filter((item) => !item.disabled);
+  const group = radio.closest("[role=radiogroup]");
+  const items = [...group.querySelectorAll("[role=radio]")].filter((item) =>
+    item.closest("[role=radiogroup]") === group && !item.disabled && item.getAttribute("aria-disabled") !== "true");
   const at = items.indexOf(radio);
   const next = {
     ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: items.length - 1,

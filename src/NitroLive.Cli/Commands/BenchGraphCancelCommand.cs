@@ -100,8 +100,9 @@ internal static class BenchGraphCancelCommand
             expected = [.. (await reference.GenerateAsync(requests, cancellationToken)).Select(r => r.Rgb)];
         }
 
-        // The hook arms a timer as each per-shape UNet run starts, so the cancel lands inside the run (on a GPU a UNet run of
-        // an SDXL-size model is longer than the default 5 ms); 0 cancels before the run starts.
+        // The hook arms a timer as the attempt's first per-shape UNet run starts, so the cancel lands inside that run (on a
+        // GPU a UNet run of an SDXL-size model is longer than the default 5 ms); 0 cancels before the run starts. Once per
+        // attempt: a timer restarted at every step would let a short run end before it and land in a later one.
         CancellationTokenSource? armed = null;
         var delay = TimeSpan.FromMilliseconds(settings.CancelAfterMs);
         using var pipeline = new NitroPipeline(baseOptions with
@@ -110,7 +111,7 @@ internal static class BenchGraphCancelCommand
             ForceShapeSessions = true,
             BeforeShapeRun = () =>
             {
-                if (armed is { } source)
+                if (Interlocked.Exchange(ref armed, null) is { } source)
                 {
                     if (delay == TimeSpan.Zero)
                     {
@@ -245,10 +246,10 @@ internal sealed class GraphCancelReport(GraphCancelSettings settings, string pro
 
     /// <summary>
     /// Every cancel before the capture ended its frame after one whole run; the session stayed; every later picture is the
-    /// shared session's; and the cancel after the capture stopped its frame.
+    /// shared session's; and the cancel after the capture stopped its frame before its run (Terminate, as for any run then).
     /// </summary>
     public bool Passed =>
-        Cancels.Count > 0 && Cancels.All(c => c.Cancelled && c.RunsMade == 1) && ShapeSessionKept && AfterCapture is { Cancelled: true }
+        Cancels.Count > 0 && Cancels.All(c => c.Cancelled && c.RunsMade == 1) && ShapeSessionKept && AfterCapture is { Cancelled: true, RunsMade: 0 }
         && Replays.Append(Final!).All(d => d is not null && d.Mean <= BenchGraphCancelCommand.MaxMeanDifference);
 
     public string ToJson()

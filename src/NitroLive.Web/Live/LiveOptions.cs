@@ -83,8 +83,9 @@ public sealed class LiveOptions
     /// Whether the generation loop batches equal-shape requests of different sessions (when the model allows batch &gt; 1).
     /// Off by default: on CUDA, ONNX Runtime 1.31's cuDNN 9 convolutions plan again whenever a call's batch size differs
     /// from the previous call's, and a live service's batch size changes from call to call. GPU run 6 (docs/performance.md)
-    /// measured four typists at 1024 with batching at 1.2 s a call against 0.34 s for a steady batch of four, so each
-    /// session's own call (50 ms at 1024 there) serves them sooner. On the CPU batching measured no gain either.
+    /// measured four typists at 1024 with batching at 1.2 s a call against 0.34 s for a steady batch of four; each
+    /// session's own call (50 ms at 1024 there) is expected to serve them sooner (not yet measured with four typists).
+    /// On the CPU batching measured no gain either.
     /// </summary>
     public bool EnableBatching { get; set; }
 

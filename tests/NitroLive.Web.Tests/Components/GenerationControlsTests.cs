@@ -89,9 +89,15 @@ public sealed class GenerationControlsTests : UiTestContext
         }
 
         Assert.Equal("2", controls.Find("[data-testid=steps] [tabindex='0']").TextContent.Trim());
+
+        // A size no longer offered: no item is chosen, and the group's first item stays reachable with Tab.
+        controls.Render(p => p.Add(c => c.Request, Request with { Width = 999, Height = 999 }));
+        var sizes = controls.FindAll("[data-testid=size] button");
+        Assert.Equal("0", sizes[0].GetAttribute("tabindex"));
+        Assert.Single(sizes, item => item.GetAttribute("tabindex") == "0");
     }
 
-    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.
+    // Typed, then Enter or Tab: a seed applies whole, not digit by digit.
     private static void TypeSeed(IRenderedComponent<GenerationControls> controls, string text) =>
         controls.Find("[data-testid=seed] input, input[data-testid=seed]").Change(text);
 }

@@ -34,7 +34,7 @@ public sealed class GeneratorFailureTests
     public async Task AFailingRequestDoesNotTakeDownTheOtherRequestsOfItsBatch()
     {
         var generator = new FakeImageGenerator(maxBatch: 4) { Gate = new SemaphoreSlim(0) };
-        await using var host = ReliabilityHost.Start(generator);
+        await using var host = ReliabilityHost.Start(generator, new() { ["NitroLive:Live:EnableBatching"] = "true" }); // off by default
         using var cts = new CancellationTokenSource(ReliabilityHost.Timeout);
         await using var holder = await host.NewSessionAsync(cts.Token);
         await using var failing = await host.NewSessionAsync(cts.Token);
@@ -50,6 +50,8 @@ public sealed class GeneratorFailureTests
         var frame = await bystander.FrameForAsync(other.RequestId, ReliabilityHost.Timeout);
         Assert.Equal("two yellow triangles", frame.Request.Prompt);
         Assert.StartsWith("generation_failed: ", await WaitForErrorAsync(failing, cts.Token), StringComparison.Ordinal);
+        // The two did share a call first, the one that failed.
+        Assert.Contains(generator.Calls, call => call.Any(r => r.Prompt == "a boom circle") && call.Any(r => r.Prompt == "two yellow triangles"));
     }
 
     [Fact]

@@ -81,6 +81,7 @@ public sealed partial class Studio
     /// <inheritdoc />
     protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
     {
+        _earlierSessionEnded = false;
         if (SessionId is not null)
         {
             return await TryRejoinAsOwnerAsync(SessionId, null, cancellationToken) ?? JoinAsGuest(SessionId);
@@ -94,8 +95,9 @@ public sealed partial class Studio
         }
 
         // The tab's session is gone (nobody was in it for the grace period): a new one starts, and the person is told,
-        // since the link they may have shared leads nowhere now.
-        _earlierSessionEnded = !string.IsNullOrEmpty(saved);
+        // since the link they may have shared leads nowhere now. A session still there that only refused this tab's
+        // owner token is not "ended".
+        _earlierSessionEnded = !string.IsNullOrEmpty(saved) && Live.GetSessionState(saved) is null;
 
         var member = Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
         return await KeepAsync(member, async () =>

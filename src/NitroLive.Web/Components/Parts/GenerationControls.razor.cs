@@ -87,8 +87,16 @@ public sealed partial class GenerationControls
         }
     }
 
-    // The chosen item is the group's one tab stop; the others are reached with the arrow keys.
-    private static string RovingTabIndex(bool chosen) => chosen ? "0" : "-1";
+    private static readonly SeedMode[] SeedModes = [SeedMode.Fixed, SeedMode.PerRequest];
+
+    // The chosen item is the group's one tab stop, the others are reached with the arrow keys; a group whose choice is not
+    // among its items (a value no longer offered) keeps its first item reachable.
+    private static string RovingTabIndex<T>(T item, T chosen, IEnumerable<T> offered)
+    {
+        var comparer = EqualityComparer<T>.Default;
+        var stop = comparer.Equals(item, chosen) || (!offered.Contains(chosen, comparer) && comparer.Equals(item, offered.First()));
+        return stop ? "0" : "-1";
+    }
 
     internal static string SizeKey(int width, int height) =>
         string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
