@@ -13,7 +13,8 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task AKeystrokeAfterAPauseIsSentAtOnce()
     {
         var box = RenderBox(canType: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
+        Assert.Equal("INPUT", input.TagName); // one line, where Enter shows the prompt
 
         // No time passes on the clock: a debounce would still be waiting for typing to pause.
         await input.InputAsync(new ChangeEventArgs { Value = "a" });
@@ -35,10 +36,10 @@ public sealed class PromptBoxTests : UiTestContext
             .Add(b => b.SendIntervalMs, 40)
             .Add(b => b.OnSend, (string text) => _sent.Add(text)));
 
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red circ" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red circ" });
 
         box.WaitForAssertion(() => Assert.Contains("A prompt stops at 10 characters: the rest was left out.", box.Markup, StringComparison.Ordinal), Timeout);
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red cir" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red cir" });
         box.WaitForAssertion(() => Assert.DoesNotContain("A prompt stops at", box.Markup, StringComparison.Ordinal), Timeout);
     }
 
@@ -47,18 +48,18 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task TypingTakenAwayMidWordShowsTheSessionsPromptNotTheUnsentKeystroke()
     {
         var box = RenderBox(canType: true, sessionPrompt: "now ");
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "now t" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "now t" });
         box.WaitForAssertion(() => Assert.Equal(["now t"], _sent), Timeout);
         box.Render(p => p.Add(b => b.SessionPrompt, "now t"));
 
         // Within the send interval: held back by the throttle.
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "now ty" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "now ty" });
         Assert.Equal(["now t"], _sent);
 
         box.Render(p => p.Add(b => b.CanType, false));
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
 
-        box.WaitForAssertion(() => Assert.Equal("now t", box.Find("input").GetAttribute("value")), Timeout);
+        box.WaitForAssertion(() => Assert.Equal("now t", box.Find("#prompt").GetAttribute("value")), Timeout);
         Assert.Equal(["now t"], _sent);
     }
 
@@ -66,7 +67,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task KeystrokesWithinTheIntervalAreCoalescedIntoTheNewestText()
     {
         var box = RenderBox(canType: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
         await input.InputAsync(new ChangeEventArgs { Value = "a" });
         box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
 
@@ -86,7 +87,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task FastTypingSendsOncePerIntervalInOrder()
     {
         var box = RenderBox(canType: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
 
         // A keystroke every 10 ms for 400 ms against a 40 ms interval: about one send per 40 ms, never one per keystroke.
         var text = string.Empty;
@@ -107,7 +108,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task AKeystrokeWaitingForTheIntervalIsNotSentAfterTheFieldIsGone()
     {
         var box = RenderBox(canType: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
         await input.InputAsync(new ChangeEventArgs { Value = "a" });
         box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
         await input.InputAsync(new ChangeEventArgs { Value = "a r" });
@@ -123,7 +124,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task WithoutACommitHandlerEnterSendsAtOnce()
     {
         var box = RenderBox(canType: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
         await input.InputAsync(new ChangeEventArgs { Value = "a blue" });
         box.WaitForAssertion(() => Assert.Equal(["a blue"], _sent), Timeout);
 
@@ -141,7 +142,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task EnterCommitsTheTextWhetherTypingSentItOrNotAndTheThrottleDoesNotSendItAgain()
     {
         var box = RenderBox(canType: true, commits: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
         await input.InputAsync(new ChangeEventArgs { Value = "a blue" });
         box.WaitForAssertion(() => Assert.Equal(["a blue"], _sent), Timeout);
 
@@ -161,7 +162,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task AKeystrokeStillInTheThrottleIsNotSentOverAPromptThatReplacedIt()
     {
         var box = RenderBox(canType: true);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
         await input.InputAsync(new ChangeEventArgs { Value = "a" });
         box.WaitForAssertion(() => Assert.Equal(["a"], _sent), Timeout);
 
@@ -171,19 +172,20 @@ public sealed class PromptBoxTests : UiTestContext
         await AdvanceAsync(TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(["a"], _sent);
-        Assert.Equal("two yellow triangles", box.Find("input").GetAttribute("value"));
+        Assert.Equal("two yellow triangles", box.Find("#prompt").GetAttribute("value"));
     }
 
     [Fact]
     public void ViewerFieldIsReadOnlyAndFollowsTheSessionPrompt()
     {
         var box = RenderBox(canType: false, sessionPrompt: "a red");
-        Assert.True(box.Find("input").HasAttribute("readonly"));
-        Assert.Equal("a red", box.Find("input").GetAttribute("value"));
+        Assert.Equal("TEXTAREA", box.Find("#prompt").TagName); // grows to four lines: a long prompt is read whole on a phone
+        Assert.True(box.Find("#prompt").HasAttribute("readonly"));
+        Assert.Equal("a red", box.Find("#prompt").GetAttribute("value"));
 
         box.Render(p => p.Add(b => b.SessionPrompt, "a red circle"));
 
-        Assert.Equal("a red circle", box.Find("input").GetAttribute("value"));
+        Assert.Equal("a red circle", box.Find("#prompt").GetAttribute("value"));
         Assert.Empty(_sent);
     }
 
@@ -191,7 +193,7 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task ViewerKeystrokesSendNothing()
     {
         var box = RenderBox(canType: false, sessionPrompt: "shared");
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "mine" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "mine" });
         await AdvanceAsync(TimeSpan.FromMilliseconds(300));
         Assert.Empty(_sent);
     }
@@ -200,35 +202,35 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task AnOlderEchoDoesNotOverwriteWhatTheTypistIsTyping()
     {
         var box = RenderBox(canType: true, sessionPrompt: string.Empty);
-        var input = box.Find("input");
+        var input = box.Find("#prompt");
         await input.InputAsync(new ChangeEventArgs { Value = "a red circ" });
 
         // The session's state still carries an older prompt of this same typist.
         box.Render(p => p.Add(b => b.SessionPrompt, "a red"));
-        Assert.Equal("a red circ", box.Find("input").GetAttribute("value"));
+        Assert.Equal("a red circ", box.Find("#prompt").GetAttribute("value"));
 
         // Once the typist has paused, another member's prompt shows up.
         await AdvanceAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
         box.Render(p => p.Add(b => b.SessionPrompt, "a green triangle"));
-        Assert.Equal("a green triangle", box.Find("input").GetAttribute("value"));
+        Assert.Equal("a green triangle", box.Find("#prompt").GetAttribute("value"));
     }
 
     [Fact]
     public async Task APromptSomebodyElseSetWhileThisTypistWasTypingShowsOnceTheTypingPauses()
     {
         var box = RenderBox(canType: true, sessionPrompt: string.Empty);
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue house" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a blue house" });
         box.WaitForAssertion(() => Assert.Equal(["a blue house"], _sent), Timeout);
         box.Render(p => p.Add(b => b.SessionPrompt, "a blue house"));
 
         // Half a second after the keystroke another member replaces the prompt: held back while this typist types.
         await AdvanceAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
         box.Render(p => p.Add(b => b.SessionPrompt, "a red cat"));
-        Assert.Equal("a blue house", box.Find("input").GetAttribute("value"));
+        Assert.Equal("a blue house", box.Find("#prompt").GetAttribute("value"));
 
         // No further change of the session's prompt comes: the end of the hold alone brings it into the field.
         await AdvanceAsync(TimeSpan.FromMilliseconds(1200), TimeSpan.FromMilliseconds(100));
-        box.WaitForAssertion(() => Assert.Equal("a red cat", box.Find("input").GetAttribute("value")), Timeout);
+        box.WaitForAssertion(() => Assert.Equal("a red cat", box.Find("#prompt").GetAttribute("value")), Timeout);
         Assert.Equal(["a blue house"], _sent);
     }
 
@@ -236,41 +238,41 @@ public sealed class PromptBoxTests : UiTestContext
     public async Task KeepingOnTypingKeepsHoldingTheOtherPromptBack()
     {
         var box = RenderBox(canType: true, sessionPrompt: string.Empty);
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a blue" });
         box.Render(p => p.Add(b => b.SessionPrompt, "a red cat"));
 
         // A keystroke a second later starts the hold afresh: the other prompt waits for this one's pause too.
         await AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
-        await box.InvokeAsync(() => box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue house" }));
+        await box.InvokeAsync(() => box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a blue house" }));
         await AdvanceAsync(TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(100));
-        Assert.Equal("a blue house", box.Find("input").GetAttribute("value"));
+        Assert.Equal("a blue house", box.Find("#prompt").GetAttribute("value"));
 
         await AdvanceAsync(TimeSpan.FromMilliseconds(700), TimeSpan.FromMilliseconds(100));
-        box.WaitForAssertion(() => Assert.Equal("a red cat", box.Find("input").GetAttribute("value")), Timeout);
+        box.WaitForAssertion(() => Assert.Equal("a red cat", box.Find("#prompt").GetAttribute("value")), Timeout);
     }
 
     [Fact]
     public async Task AnOlderEchoOfThisTypistsOwnTypingIsNotShownWhenTheTypingPauses()
     {
         var box = RenderBox(canType: true, sessionPrompt: string.Empty);
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red" });
         box.WaitForAssertion(() => Assert.Equal(["a red"], _sent), Timeout);
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
-        await box.InvokeAsync(() => box.Find("input").InputAsync(new ChangeEventArgs { Value = "a red circ" }));
+        await box.InvokeAsync(() => box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red circ" }));
         box.WaitForAssertion(() => Assert.Equal(["a red", "a red circ"], _sent), Timeout);
 
         // The newest send never made it into the session (refused): its prompt stays this typist's older one.
         box.Render(p => p.Add(b => b.SessionPrompt, "a red"));
         await AdvanceAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
 
-        Assert.Equal("a red circ", box.Find("input").GetAttribute("value"));
+        Assert.Equal("a red circ", box.Find("#prompt").GetAttribute("value"));
     }
 
     [Fact]
     public async Task APromptHeldBackIsDroppedQuietlyWhenTheFieldIsGone()
     {
         var box = RenderBox(canType: true, sessionPrompt: string.Empty);
-        await box.Find("input").InputAsync(new ChangeEventArgs { Value = "a blue" });
+        await box.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a blue" });
         box.Render(p => p.Add(b => b.SessionPrompt, "a red cat"));
 
         await box.Instance.DisposeAsync();
