@@ -189,6 +189,10 @@ public sealed class SessionStateMessage
     /// <summary>True in the final snapshot of an ended session.</summary>
     [DataMember(Name = "isClosed")]
     public bool IsClosed { get; set; }
+
+    /// <summary>The member whose change set the current prompt; null before anyone changed the session's initial prompt.</summary>
+    [DataMember(Name = "promptBy")]
+    public string? PromptBy { get; set; }
 }
 
 /// <summary>The answer to CreateSession and JoinSession.</summary>

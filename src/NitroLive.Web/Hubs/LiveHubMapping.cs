@@ -71,6 +71,7 @@ internal static class LiveHubMapping
         LastFrameSequence = state.LastFrameSequence,
         LastError = state.LastError,
         IsClosed = state.IsClosed,
+        PromptBy = state.PromptBy,
     };
 
     public static JoinedMessage ToJoinedMessage(this ILiveMember member) => new()

@@ -191,7 +191,14 @@ public sealed record LiveSessionState(
     bool TypingOpen,
     long LastFrameSequence,
     string? LastError,
-    bool IsClosed);
+    bool IsClosed)
+{
+    /// <summary>
+    /// The member whose change set the current prompt (null until a member changes the session's initial prompt), so that
+    /// a shared session can say whose prompt is on screen; settings changes leave it as it is.
+    /// </summary>
+    public string? PromptBy { get; init; }
+}
 
 /// <summary>What the service accepts, for clients to build their controls and validate early.</summary>
 /// <param name="MaxPromptLength">Longest prompt accepted, in UTF-16 characters.</param>

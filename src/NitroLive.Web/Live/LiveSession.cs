@@ -85,6 +85,9 @@ internal sealed class LiveSession
     private CancellationTokenSource? _supersede;
     private bool _lastRunSuperseded;
 
+    // The member whose change set the current prompt: the page names them to the others in a shared session.
+    private string? _promptBy;
+
     // The latest-request slot: written under the lock, read without it when the loop peeks at shapes for batching.
     private PendingWork? _pending;
     private bool _queued;
@@ -337,6 +340,11 @@ internal sealed class LiveSession
             }
 
             var acceptedAt = _time.GetTimestamp();
+            if (!string.Equals(next.Prompt, _request.Prompt, StringComparison.Ordinal))
+            {
+                _promptBy = actor.MemberId;
+            }
+
             _requestId++;
             _request = next;
             _requestKey = key;
@@ -811,7 +819,7 @@ internal sealed class LiveSession
             .OrderByDescending(m => m.Role == LiveRole.Owner)
             .Select(m => new LiveMemberInfo(m.MemberId, m.DisplayName, m.Role))
             .ToArray();
-        return new LiveSessionState(Id, _version, _requestId, _request, members, _typingOpen, _sequence, _lastError, _closed);
+        return new LiveSessionState(Id, _version, _requestId, _request, members, _typingOpen, _sequence, _lastError, _closed) { PromptBy = _promptBy };
     }
 }
 

@@ -125,6 +125,8 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
 
     public LiveRequest Request { get; set; } = service.Limits.DefaultRequest;
 
+    public string? PromptBy { get; set; }
+
     public long RequestId { get; private set; } = 1;
 
     public List<LiveRequestPatch> Patches { get; } = [];
@@ -184,11 +186,16 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         Publish();
     }
 
-    public LiveRequestAccepted Change(LiveRequestPatch patch)
+    public LiveRequestAccepted Change(LiveRequestPatch patch, string? by = null)
     {
         lock (_gate)
         {
             Patches.Add(patch);
+            if (by is not null && patch.Prompt is { } prompt && prompt != Request.Prompt)
+            {
+                PromptBy = by;
+            }
+
             Request = service.Apply(Request, patch);
             RequestId++;
         }
@@ -252,7 +259,7 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
             return new LiveSessionState(
                 Id, Interlocked.Increment(ref _version), RequestId, Request,
                 [.. _members.Select(m => new LiveMemberInfo(m.MemberId, m.DisplayName, m.Role))],
-                TypingOpen, _sequence, null, IsClosed: false);
+                TypingOpen, _sequence, null, IsClosed: false) { PromptBy = PromptBy };
         }
     }
 }
@@ -311,7 +318,7 @@ internal sealed class FakeMember : ILiveMember
             Prompts.Add(patch.Prompt);
         }
 
-        return _session.Change(patch);
+        return _session.Change(patch, MemberId);
     }
 
     public LiveRequestAccepted SetPrompt(string prompt) => UpdateRequest(new LiveRequestPatch(Prompt: prompt));

@@ -494,6 +494,27 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal(7, session.Request.Seed);
     }
 
+    // Several people may type in a shared session: the field's label says whose prompt is on screen when it is not yours.
+    [Fact]
+    public async Task ThePromptFieldNamesWhoTypedItWhenSomeoneElseDid()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+
+        owner.SetPrompt("a blue sea");
+        page.WaitForAssertion(() => Assert.Equal("a blue sea", page.Find("#prompt").GetAttribute("value")));
+        Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal); // yours
+
+        var guest = session.Add(LiveRole.Typist, "Alex", token: null);
+        guest.SetPrompt("a red sun");
+        page.WaitForAssertion(() => Assert.Contains("Prompt, typed by Alex", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red sun at night" }));
+        page.WaitForAssertion(() => Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task EnterShowsThePromptSoItsFullPictureComesAtOnce()
     {

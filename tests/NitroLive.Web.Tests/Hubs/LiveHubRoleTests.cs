@@ -38,6 +38,11 @@ public sealed class LiveHubRoleTests
         var after = await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, state.Token);
         Assert.True(after.TypingOpen);
         Assert.Equal(["owner", "typist", "viewer"], after.Members.Select(m => m.Role));
+        Assert.Null(after.PromptBy); // the prompt the session was created with: nobody typed it here
+
+        await typistConnection.SetPromptAsync(session.SessionId, "the typist's prompt");
+        var typed = await viewerConnection.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, state.Token);
+        Assert.Equal(typist.MemberId, typed.PromptBy);
     }
 
     [Theory]

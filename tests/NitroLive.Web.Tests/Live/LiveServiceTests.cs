@@ -435,6 +435,26 @@ public sealed class LiveServiceTests
         Assert.Equal((LiveRole.Typist, LiveRole.Viewer), (typist.Role, viewer.Role));
     }
 
+    // In a shared session the prompt may be anyone's: the state names the member whose change set it, and a settings
+    // change by someone else leaves that as it is.
+    [Fact]
+    public async Task TheStateNamesWhoseTypingSetThePrompt()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        await using var typist = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, "typist");
+        Assert.Null(host.Live.GetSessionState(owner.SessionId)!.PromptBy);
+
+        typist.SetPrompt("a green triangle");
+        Assert.Equal(typist.MemberId, host.Live.GetSessionState(owner.SessionId)!.PromptBy);
+
+        owner.UpdateRequest(new LiveRequestPatch(Steps: 2));
+        Assert.Equal(typist.MemberId, host.Live.GetSessionState(owner.SessionId)!.PromptBy);
+
+        owner.SetPrompt("a green triangle on a red background");
+        Assert.Equal(owner.MemberId, host.Live.GetSessionState(owner.SessionId)!.PromptBy);
+    }
+
     // "Anyone can type" is about everyone in the session, not only people who join after the switch.
     [Fact]
     public async Task OpeningTypingLetsEveryoneHereTypeAndClosingItTakesTypingBack()

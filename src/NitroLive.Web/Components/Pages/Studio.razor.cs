@@ -67,6 +67,20 @@ public sealed partial class Studio
             ? (CanType ? "Type a prompt and the picture follows." : "Waiting for somebody to type…")
             : "Drawing the first picture…";
 
+    // In a shared session the prompt may be someone else's: the field's label names who typed it.
+    private string PromptLabel
+    {
+        get
+        {
+            var label = CanType ? "Prompt" : "Prompt (live)";
+            return PromptAuthor is { } name ? $"{label}, typed by {name}" : label;
+        }
+    }
+
+    private string? PromptAuthor => State is { PromptBy: { } by } state && by != Member?.MemberId && !string.IsNullOrEmpty(state.Request.Prompt)
+        ? state.Members.FirstOrDefault(m => m.MemberId == by)?.DisplayName
+        : null;
+
     private string RoleNote => Role switch
     {
         LiveRole.Owner => "You own this session: you type, and you decide who else may.",
