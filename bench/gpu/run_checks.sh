@@ -265,6 +265,8 @@ for step in ${PLAN:-device graphs cancel live tiny tinythreads1 host other}; do
     # service's batch size changes from call to call. These measure that cost (batch sizes in turn) and two ways
     # around it: cuDNN's quicker heuristic, and a UNet session per batch size (--cuda-graphs: its dimensions fixed).
     shapes) bench shapes "${LIMIT_SMALL:-80}" $drafts --interleave --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
+    # The same batch sizes one after the other (each shape planned once): the baseline the shape changes are weighed against.
+    shapessteady) bench shapessteady "${LIMIT_SMALL:-80}" $drafts --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
     shapesheur) bench shapesheur "${LIMIT_SMALL:-80}" $drafts --interleave --cudnn-algo heuristic --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
     shapesgraphs) bench shapesgraphs "${LIMIT_SMALL:-80}" $drafts --interleave --cuda-graphs --size 1024x1024 --steps 1 --batch 1,2,3,4 --runs 4 --warmup 1 --prompts miss ;;
     # The live service with batching (off by default since run 6), alone and with either way around the re-plans.

@@ -242,16 +242,18 @@ class QuickGpuChecks(unittest.TestCase):
                                    f"pathlib.Path({str(self.job / 'export-fused-transformers.log')!r}).write_text("
                                    f"'unet (realism): ONNX Runtime 1.30.0 fusions (unet, 280 s)')"])
         try:
-            done = self.run_checks(budget=90, QUICK="", FUSED_GRAPH=str(graph), PLAN="cancel host shapesheur", WAIT_FUSED="1")
+            done = self.run_checks(budget=90, QUICK="", FUSED_GRAPH=str(graph), PLAN="cancel host shapesheur shapessteady", WAIT_FUSED="1")
         finally:
             writer.wait(timeout=30)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         calls = [c for c in self.calls() if c.startswith("bench") and "--help" not in c]
         mixed = self.tmp / "sdxl-mixed"
         self.assertEqual([(c.split()[1], c.split()[3]) for c in calls[1:]],
-                         [("graph-cancel", str(mixed)), ("pipeline", str(mixed)), ("pipeline", str(mixed))])
+                         [("graph-cancel", str(mixed)), ("pipeline", str(mixed)), ("pipeline", str(mixed)), ("pipeline", str(mixed))])
         self.assertIn("--latents host", calls[2])
         self.assertIn("--drafts --interleave --cudnn-algo heuristic --size 1024x1024 --steps 1 --batch 1,2,3,4 ", calls[3])
+        self.assertIn("--drafts --size 1024x1024 --steps 1 --batch 1,2,3,4 ", calls[4])
+        self.assertNotIn("--interleave", calls[4])
         self.assertIn("fused export: UNet written", done.stdout)
         # The committed graph was timed, and the fusion that ran beside it renews it.
         self.assertEqual(lzma.decompress((self.out / "fused-unet.onnx.xz").read_bytes()), b"renewed fused unet")
