@@ -131,10 +131,7 @@ internal static class BenchGraphCancelCommand
         UnetShapeSession? shape = null;
         for (var run = 0; run < NitroPipeline.CudaGraphWarmUpRuns; run++)
         {
-            var runsBefore = shape?.Runs ?? 0;
-            var attempt = await CancelledAttemptAsync(pipeline, requests, () => armed = new CancellationTokenSource(), () => armed = null, cancellationToken);
-            shape ??= pipeline.ShapeSessionFor(batch, width, height);
-            report.Cancels.Add(new CancelAttempt(runsBefore, attempt.Cancelled, (shape?.Runs ?? 0) - runsBefore, attempt.Ms));
+            report.Cancels.Add(await CancelledAttemptAsync());
         }
 
         // Replays: the same pictures as the shared session's, from the session the cancels left.
@@ -148,35 +145,39 @@ internal static class BenchGraphCancelCommand
         // the run starts: a replay of a small model can end within any delay (GPU run 6: 4.6 ms for the embedded model's
         // whole frame against a 1 ms timer).
         delay = TimeSpan.Zero;
-        var runsBeforeLast = shape?.Runs ?? 0;
-        var last = await CancelledAttemptAsync(pipeline, requests, () => armed = new CancellationTokenSource(), () => armed = null, cancellationToken);
-        report.AfterCapture = new CancelAttempt(runsBeforeLast, last.Cancelled, (shape?.Runs ?? 0) - runsBeforeLast, last.Ms);
+        report.AfterCapture = await CancelledAttemptAsync();
         report.Final = PixelDifference.Of(expected, [.. (await pipeline.GenerateAsync(requests, cancellationToken)).Select(r => r.Rgb)]);
 
         var now = pipeline.ShapeSessionFor(batch, width, height);
         report.ShapeSessionKept = shape is not null && ReferenceEquals(now, shape) && !shape.IsDisposed;
         report.ShapeRuns = now?.Runs ?? 0;
         return report;
-    }
 
-    private static async Task<(bool Cancelled, double Ms)> CancelledAttemptAsync(
-        NitroPipeline pipeline, GenerationRequest[] requests, Func<CancellationTokenSource> arm, Action disarm, CancellationToken cancellationToken)
-    {
-        using var source = arm();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(source.Token, cancellationToken);
-        var clock = Stopwatch.StartNew();
-        try
+        // One generation with the hook armed: whether it ended cancelled, and how many runs of the shape's session it made.
+        async Task<CancelAttempt> CancelledAttemptAsync()
         {
-            await pipeline.GenerateAsync(requests, linked.Token);
-            return (false, clock.Elapsed.TotalMilliseconds);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (true, clock.Elapsed.TotalMilliseconds);
-        }
-        finally
-        {
-            disarm();
+            var runsBefore = shape?.Runs ?? 0;
+            using var source = new CancellationTokenSource();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(source.Token, cancellationToken);
+            armed = source;
+            var cancelled = false;
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                await pipeline.GenerateAsync(requests, linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                cancelled = true;
+            }
+            finally
+            {
+                armed = null;
+            }
+
+            var ms = clock.Elapsed.TotalMilliseconds;
+            shape ??= pipeline.ShapeSessionFor(batch, width, height);
+            return new CancelAttempt(runsBefore, cancelled, (shape?.Runs ?? 0) - runsBefore, ms);
         }
     }
 
