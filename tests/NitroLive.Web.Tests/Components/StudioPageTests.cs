@@ -47,6 +47,27 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal(LiveRole.Viewer, phone.Role);
     }
 
+    // Members are not accounts: with typing open a stopped member types again by joining anew, and the owner is told so.
+    [Fact]
+    public async Task StoppingAMemberWhileAnyoneCanTypeSaysTheyCanRejoinAsATypist()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        owner.SetTypingOpen(true);
+        var phone = (FakeMember)Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
+        await page.WaitForElementAsync("[data-testid=revoke]", Timeout);
+        Assert.Empty(page.FindAll("[data-testid=typing-open-note]"));
+
+        await Click(page, "[data-testid=revoke]");
+        Assert.Equal(LiveRole.Viewer, phone.Role);
+        page.WaitForAssertion(() => Assert.Contains("can type again by rejoining", page.Find("[data-testid=typing-open-note]").TextContent, StringComparison.Ordinal));
+
+        owner.SetTypingOpen(false);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-open-note]")));
+    }
+
     [Fact]
     public async Task ASharedLinkOpensAsViewerAndTypingFollowsTheOwnersGrant()
     {
@@ -509,10 +530,53 @@ public sealed class StudioPageTests : UiTestContext
 
         var guest = session.Add(LiveRole.Typist, "Alex", token: null);
         guest.SetPrompt("a red sun");
+        page.WaitForAssertion(() => Assert.Contains("Prompt, Alex is typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+        await AdvanceAsync(Studio.TypingMarkFor + TimeSpan.FromMilliseconds(50));
         page.WaitForAssertion(() => Assert.Contains("Prompt, typed by Alex", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
 
         await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red sun at night" }));
         page.WaitForAssertion(() => Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+    }
+
+    // A prompt that moves is being typed: the field and the owner's members panel say by whom while the changes come, and
+    // stop saying it once they pause; the typist's own changes are never marked.
+    [Fact]
+    public async Task SomebodyElsesTypingIsMarkedWhileItLastsAndNotAfter()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var guest = session.Add(LiveRole.Typist, "Alex", token: null);
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=member]").Count));
+        Assert.Empty(page.FindAll("[data-testid=typing-now]"));
+
+        guest.SetPrompt("a red");
+        page.WaitForAssertion(() => Assert.Contains("Alex is typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+        var marked = page.Find("[data-testid=typing-now]").Closest("[data-testid=member]")!;
+        Assert.Contains("Alex", marked.TextContent, StringComparison.Ordinal);
+
+        // Each change keeps the mark for the whole interval again.
+        await AdvanceAsync(Studio.TypingMarkFor - TimeSpan.FromMilliseconds(300));
+        guest.SetPrompt("a red sun");
+        await AdvanceAsync(TimeSpan.FromMilliseconds(600));
+        page.WaitForAssertion(() => Assert.Contains("Alex is typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+        Assert.Single(page.FindAll("[data-testid=typing-now]"));
+
+        await AdvanceAsync(Studio.TypingMarkFor);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-now]")));
+        Assert.Contains("typed by Alex", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+
+        // A settings change by the same member moves no prompt: no mark.
+        guest.UpdateRequest(new LiveRequestPatch(Seed: 99, SeedMode: SeedMode.Fixed));
+        page.WaitForAssertion(() => Assert.Equal("99", page.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value")));
+        Assert.Empty(page.FindAll("[data-testid=typing-now]"));
+
+        // The owner's own typing takes the prompt over: nobody else is marked.
+        guest.SetPrompt("a red sun at dusk");
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=typing-now]")));
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red sun at dawn" }));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-now]")));
+        Assert.DoesNotContain("typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

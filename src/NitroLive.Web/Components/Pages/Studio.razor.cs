@@ -15,11 +15,17 @@ public sealed partial class Studio
 
     private const int UnknownWordsShown = 5;
 
+    /// <summary>How long after somebody else's last change of the prompt they are still shown as typing.</summary>
+    internal static readonly TimeSpan TypingMarkFor = TimeSpan.FromSeconds(2);
+
     private PromptBox? _prompt;
     private int _seedResets;
     private bool _earlierSessionEnded;
     private string? _promptError;
     private bool _focused;
+    private string? _typingBy;
+    private long _typingAt;
+    private ITimer? _typingEnd;
 
     /// <summary>The shared session's id (<c>/s/{id}</c>); null in the studio.</summary>
     [Parameter]
@@ -73,9 +79,15 @@ public sealed partial class Studio
         get
         {
             var label = CanType ? "Prompt" : "Prompt (live)";
-            return PromptAuthor is { } name ? $"{label}, typed by {name}" : label;
+            return PromptAuthor is not { } name ? label
+                : TypingNow is not null ? $"{label}, {name} is typing…"
+                : $"{label}, typed by {name}";
         }
     }
+
+    // The member whose changes are arriving now, somebody else: a prompt that stands still is "typed by", one that moves
+    // is being typed, so a typist knows to wait and a viewer knows the picture is about to change.
+    private string? TypingNow => _typingBy is { } by && State?.PromptBy == by && State.Members.Any(m => m.MemberId == by) ? by : null;
 
     private string? PromptAuthor => State is { PromptBy: { } by } state && by != Member?.MemberId && !string.IsNullOrEmpty(state.Request.Prompt)
         ? state.Members.FirstOrDefault(m => m.MemberId == by)?.DisplayName
@@ -126,6 +138,17 @@ public sealed partial class Studio
     {
         _focused = false;
         _promptError = null;
+        _typingBy = null;
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask OnLeavingAsync()
+    {
+        if (_typingEnd is { } timer)
+        {
+            _typingEnd = null;
+            await timer.DisposeAsync();
+        }
     }
 
     /// <inheritdoc />
@@ -149,7 +172,40 @@ public sealed partial class Studio
             _promptError = null;
         }
 
+        if (previous is not null && !string.Equals(current.Request.Prompt, previous.Request.Prompt, StringComparison.Ordinal))
+        {
+            _typingBy = current.PromptBy is { } by && by != Member?.MemberId ? by : null;
+            if (_typingBy is not null)
+            {
+                _typingAt = Time.GetTimestamp();
+                _typingEnd ??= Time.CreateTimer(static page => ((Studio)page!).OnTypingMarkDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _typingEnd.Change(TypingMarkFor, Timeout.InfiniteTimeSpan);
+            }
+        }
+
         return Task.CompletedTask;
+    }
+
+    // On a timer thread: the mark is the renderer's. Nothing waits on the dispatch: EndTypingMark does not throw, and a
+    // dispatch refused because the circuit is gone takes the page with it.
+    private void OnTypingMarkDue() => _ = InvokeAsync(EndTypingMark);
+
+    private void EndTypingMark()
+    {
+        if (_typingBy is null)
+        {
+            return;
+        }
+
+        // A change that came while the timer fired moved the end.
+        if (TypingMarkFor - Time.GetElapsedTime(_typingAt) is { Ticks: > 0 } left)
+        {
+            _typingEnd?.Change(left, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _typingBy = null;
+        StateHasChanged();
     }
 
     private void DismissSessionEnded() => _earlierSessionEnded = false;

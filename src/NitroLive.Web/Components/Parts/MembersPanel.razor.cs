@@ -18,6 +18,10 @@ public sealed partial class MembersPanel
     [Parameter]
     public string? MyMemberId { get; set; }
 
+    /// <summary>The member whose typing is changing the prompt right now, marked "typing…"; null when nobody's is.</summary>
+    [Parameter]
+    public string? TypingMemberId { get; set; }
+
     /// <summary>Grant typing to a member.</summary>
     [Parameter]
     public EventCallback<string> OnGrant { get; set; }
@@ -33,8 +37,8 @@ public sealed partial class MembersPanel
     /// <inheritdoc />
     protected override bool ShouldRender()
     {
-        // Only when somebody joined, left or changed role (not on every frame of the page).
-        var key = $"{State.TypingOpen}|{MyMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}"));
+        // Only when somebody joined, left, changed role or started or stopped typing (not on every frame of the page).
+        var key = $"{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}"));
         if (key == _rendered)
         {
             return false;
