@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NitroLive.Web.Live;
@@ -224,6 +225,35 @@ public sealed class LivePagesTests(BrowserFixture fixture)
 
     // Blazor does not resend interop calls after a reconnection: a call in flight when the socket dies is never answered.
     // The pages tie every browser call to the connection (CircuitConnection), so the kiosk's tick and frame loop go on.
+    // A reload is a new circuit, and the strip lived in the old one: the tab keeps it (sessionStorage, thumbnails scaled
+    // down), the reloaded page shows it again with its pictures, and an entry from before the reload restores its prompt.
+    [Fact]
+    public async Task AReloadKeepsTheHistoryStripWithItsPictures()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.OpenStudioAsync(context);
+        await UseGoodSeedAsync(page);
+        await TypeAsync(page, RedCircle);
+        await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
+        await page.Locator("#prompt").FillAsync("a green square on a white background");
+        await page.Locator("#prompt").PressAsync("Enter");
+        await Expect(page.Locator("[data-testid=history-item]")).ToHaveCountAsync(2);
+        await PageProbe.WaitForAsync(page, "() => JSON.parse(sessionStorage.getItem('nitro-history') ?? 'null')?.items?.length === 2", UiTimeout, "the strip kept for a reload");
+
+        await page.ReloadAsync();
+        await Expect(page.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner");
+        var items = page.Locator("[data-testid=history-item]");
+        await Expect(items).ToHaveCountAsync(2);
+        await Expect(items.Nth(1)).ToHaveAttributeAsync("aria-label", new Regex("^Restore “a red circle on a blue background”"));
+        await Expect(items.Nth(1).Locator("img")).ToHaveAttributeAsync("src", new Regex("^data:image/jpeg;base64,"));
+        var drawn = await items.Nth(1).Locator("img").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : -1");
+        Assert.True(drawn > 0, $"the kept thumbnail did not decode ({drawn})");
+
+        await items.Nth(1).ClickAsync();
+        await Expect(page.Locator("#prompt")).ToHaveValueAsync(RedCircle);
+        await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the red centre on blue, restored after the reload");
+    }
+
     [Fact]
     public async Task KillingTheConnectionRecoversTheStudioAndTheKiosk()
     {

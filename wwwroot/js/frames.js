@@ -13,7 +13,8 @@ function view(canvas) {
   if (!state) {
     // ticket: frames in arrival order; drawn: the newest ticket on the canvas. The server sends the newest frame last,
     // but decodes may finish out of order (a call that timed out on the server is still decoding here).
-    state = { thumbs: new Map(), limit: 12, lastBlob: null, lastType: null, resize: null, ticket: 0, drawn: 0 };
+    // small: the scaled-down copies kept for a reload, by id; keep: the newest strip to keep, once typing pauses.
+    state = { thumbs: new Map(), small: new Map(), keep: null, limit: 12, lastBlob: null, lastType: null, resize: null, ticket: 0, drawn: 0 };
     views.set(canvas, state);
   }
   return state;
@@ -118,12 +119,16 @@ function remember(state, id, blob) {
   }
 }
 
-// Points every <img data-frame="id"> in the container at the kept frame of that id (history strip thumbnails).
-export function fillThumbs(canvas, container) {
+// Points every <img data-frame="id"> in the container at the kept frame of that id (history strip thumbnails), and
+// with a key keeps the strip's entries ({ id, request }) and their thumbnails for a reload of this tab.
+export function fillThumbs(canvas, container, saveAs, entries) {
   if (!container) {
     return;
   }
   const state = view(canvas);
+  if (saveAs && Array.isArray(entries)) {
+    keepLater(state, saveAs, entries);
+  }
   const shown = new Set();
   let newest = -Infinity;
   for (const img of container.querySelectorAll("img[data-frame]")) {
@@ -143,6 +148,125 @@ export function fillThumbs(canvas, container) {
       state.thumbs.delete(id);
     }
   }
+}
+
+// The strip changes with every frame while a prompt is typed; it is kept once it has been still for a moment, and
+// only the newest strip is: the scaling below is work the typing should not pay for at every keystroke.
+const KeepAfterMs = 400;
+// Twice the strip's 72 CSS pixels, for dense screens; a JPEG of about 5 to 10 KB, so twelve fit easily in the few MB
+// sessionStorage allows.
+const KeptSize = 144;
+
+// Views with a strip still to keep: a reload within KeepAfterMs keeps what is scaled already (see pagehide below).
+const waiting = new Set();
+
+function keepLater(state, key, entries) {
+  state.keep = { key, entries };
+  waiting.add(state);
+  clearTimeout(state.keepTimer);
+  state.keepTimer = setTimeout(() => keep(state), KeepAfterMs);
+}
+
+addEventListener("pagehide", () => {
+  for (const state of waiting) {
+    const job = state.keep;
+    if (job) {
+      // No time to scale here: entries without a small copy yet are left out.
+      const items = job.entries
+        .map((entry) => ({ request: entry.request, thumb: state.small.get(String(entry.id)) }))
+        .filter((item) => item.thumb);
+      write(job.key, items);
+    }
+  }
+  waiting.clear();
+});
+
+function write(key, items) {
+  try {
+    sessionStorage.setItem(key, JSON.stringify({ version: 1, items }));
+  } catch { /* storage full or disabled: the strip just will not survive a reload */ }
+}
+
+async function keep(state) {
+  const job = state.keep;
+  if (!job) {
+    return;
+  }
+  const items = [];
+  for (const entry of job.entries) {
+    const id = String(entry.id);
+    let thumb = state.small.get(id);
+    if (!thumb) {
+      const url = state.thumbs.get(id);
+      thumb = url ? await shrink(url) : null;
+      if (!thumb) {
+        continue;
+      }
+      state.small.set(id, thumb);
+    }
+    items.push({ request: entry.request, thumb });
+  }
+  if (state.keep !== job) {
+    // The strip changed while the thumbnails were scaled: the newer one is kept instead.
+    return;
+  }
+  state.keep = null;
+  waiting.delete(state);
+  const ids = new Set(job.entries.map((entry) => String(entry.id)));
+  for (const id of state.small.keys()) {
+    if (!ids.has(id)) {
+      state.small.delete(id);
+    }
+  }
+  write(job.key, items);
+}
+
+async function shrink(url) {
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const scale = Math.min(1, KeptSize / Math.max(image.naturalWidth, image.naturalHeight));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
+    canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
+    const context = canvas.getContext("2d", { alpha: false });
+    context.imageSmoothingQuality = "high";
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    return canvas.toDataURL("image/jpeg", 0.85);
+  } catch {
+    return null; // the frame was released meanwhile
+  }
+}
+
+// Gives back the strip kept under key before a reload, as JSON text ([{ id, request }], ids -1, -2, … so that no
+// frame of any session has one), with its thumbnails ready for fillThumbs; null when nothing was kept.
+export function restoreThumbs(canvas, key, limit) {
+  let saved;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(key) ?? "null");
+  } catch {
+    return null;
+  }
+  if (!saved || !Array.isArray(saved.items)) {
+    return null;
+  }
+  const state = view(canvas);
+  const entries = [];
+  for (const item of saved.items) {
+    if (entries.length >= (limit | 0)) {
+      break;
+    }
+    // Only pictures: whatever else the storage holds is not put into an img.
+    if (typeof item?.thumb !== "string" || !/^data:image\/(jpeg|png|webp);base64,/.test(item.thumb)) {
+      continue;
+    }
+    const id = -(entries.length + 1);
+    state.thumbs.set(String(id), item.thumb);
+    state.small.set(String(id), item.thumb);
+    entries.push({ id, request: item.request });
+  }
+  return JSON.stringify(entries);
 }
 
 // Saves bytes the server encoded (the full-quality PNG) as a file.
@@ -201,7 +325,13 @@ export function release(canvas) {
 
 function forgetThumbs(state) {
   for (const url of state.thumbs.values()) {
+    // Restored thumbnails are data: URLs, which need no revoking (and ignore it).
     URL.revokeObjectURL(url);
   }
   state.thumbs.clear();
+  state.small.clear();
+  // A strip waiting to be kept belongs to the session the page left; what was kept already stays for a reload.
+  clearTimeout(state.keepTimer);
+  state.keep = null;
+  waiting.delete(state);
 }

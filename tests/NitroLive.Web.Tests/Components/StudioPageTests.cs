@@ -466,6 +466,43 @@ public sealed class StudioPageTests : UiTestContext
         });
     }
 
+    // A reload keeps the strip: the page hands it to the browser with a key, and a page opened later takes back what the
+    // browser kept under that key (ahead of nothing: the session's own picture goes first) and can restore from it.
+    [Fact]
+    public async Task TheHistoryTheBrowserKeptComesBackAfterAReload()
+    {
+        var frames = JSInterop.SetupModule("./js/frames.js");
+        frames.Setup<string?>("restoreThumbs", i => "nitro-history".Equals(i.Arguments[1])).SetResult(
+            """
+            [{"id":-1,"request":{"prompt":"a blue sea","steps":2,"seedMode":0,"seed":7,"width":128,"height":128,"modelVariant":"tiny"}},
+             {"id":-2,"request":{"prompt":"","steps":1,"seedMode":0,"seed":1,"width":128,"height":128,"modelVariant":"tiny"}},
+             {"id":-3,"request":{"prompt":"a green hill","steps":1,"seedMode":0,"seed":9,"width":128,"height":128,"modelVariant":"tiny"}}]
+            """);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=history-item]").Count));
+        Assert.Equal(["-1", "-3"], page.FindAll("[data-testid=history-item] img").Select(img => img.GetAttribute("data-frame")));
+        Assert.Contains("a blue sea", page.FindAll("[data-testid=history-item]")[0].GetAttribute("aria-label"), StringComparison.Ordinal);
+
+        await page.InvokeAsync(() => page.FindAll("[data-testid=history-item]")[0].Click());
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        var restored = Assert.Single(owner.ShownRequests);
+        Assert.Equal(("a blue sea", 2, 7L), (restored.Prompt, restored.Steps, restored.Seed));
+
+        // What the strip holds now goes back to the browser under the same key, the new picture first.
+        session.PublishFrame();
+        page.WaitForAssertion(() =>
+        {
+            var fill = JSInterop.Invocations.Last(i => i.Identifier == "fillThumbs");
+            Assert.Equal("nitro-history", fill.Arguments[2]);
+            var entries = System.Text.Json.JsonSerializer.SerializeToElement(fill.Arguments[3]);
+            Assert.Equal(2, entries.GetArrayLength());
+            Assert.Equal("a blue sea", entries[0].GetProperty("request").GetProperty("Prompt").GetString());
+            Assert.True(entries[0].GetProperty("id").GetInt64() > 0);
+            Assert.Equal(-3, entries[1].GetProperty("id").GetInt64());
+        });
+    }
+
     [Fact]
     public async Task SelectingAHistoryFrameRestoresItsPromptAndSeed()
     {

@@ -97,6 +97,12 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// <summary>Whether the page keeps a history of frames (the strip's thumbnails).</summary>
     protected virtual bool KeepsHistory => false;
 
+    /// <summary>
+    /// The key the browser keeps the history under (the tab's sessionStorage), so a reload brings it back; null keeps
+    /// it for the page's life only.
+    /// </summary>
+    protected virtual string? HistoryKey => null;
+
     /// <summary>Cancelled when the page goes away.</summary>
     protected CancellationToken Leaving => _leaving.Token;
 
@@ -318,8 +324,44 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         await OnOpenedAsync(Member);
         await OnSessionStateAsync(null, State);
         _stateLoop = FollowStateAsync(Member, Leaving);
+        await RestoreHistoryAsync();
         _frameLoop = ShowFramesAsync(Member, Leaving);
         StateHasChanged();
+    }
+
+    // Before the first frame: the session's picture on screen then joins the strip ahead of what the tab had kept.
+    private async Task RestoreHistoryAsync()
+    {
+        if (!KeepsHistory || HistoryKey is not { } key || Frame is null)
+        {
+            return;
+        }
+
+        IReadOnlyList<HistoryItem> restored;
+        try
+        {
+            restored = await Frame.RestoreThumbnailsAsync(key, UiOptions.Value.HistoryLength, Live.Limits.MaxPromptLength, Leaving);
+        }
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or OperationCanceledException)
+        {
+            // The history is a convenience: a browser that cannot give it back (storage off, connection gone) starts
+            // with an empty strip.
+            LiveUiLog.HistoryNotRestored(Logger, ex);
+            return;
+        }
+
+        foreach (var item in restored)
+        {
+            if (_history.Count < UiOptions.Value.HistoryLength && !_history.Exists(kept => kept.Request.Prompt == item.Request.Prompt && SameSettings(kept.Request, item.Request)))
+            {
+                _history.Add(item);
+            }
+        }
+
+        if (restored.Count > 0)
+        {
+            HistoryVersion++;
+        }
     }
 
     /// <summary>Runs a change of the request and reports a refusal in a snackbar.</summary>

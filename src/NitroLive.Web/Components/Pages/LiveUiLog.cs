@@ -49,6 +49,9 @@ internal static partial class LiveUiLog
         }
     }
 
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "The browser did not give back the history it kept; the strip starts empty")]
+    public static partial void HistoryNotRestored(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Kiosk tick failed; the kiosk goes on")]
     public static partial void KioskTickFailed(ILogger logger, Exception exception);
 

@@ -43,6 +43,11 @@ public sealed partial class Studio
     /// <inheritdoc />
     protected override bool KeepsHistory => true;
 
+    // The studio's strip outlives its session (a new one after the old ended keeps the pictures); a shared session's
+    // is that session's.
+    /// <inheritdoc />
+    protected override string? HistoryKey => SessionId is null ? "nitro-history" : $"nitro-history:{SessionId}";
+
     private bool IsSharedView => SessionId is not null;
 
     /// <inheritdoc />

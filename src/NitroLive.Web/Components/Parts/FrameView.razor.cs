@@ -110,14 +110,32 @@ public sealed partial class FrameView : IAsyncDisposable
         }
     }
 
-    /// <summary>Points the history strip's thumbnails at the frames the browser kept.</summary>
-    public async Task FillThumbnailsAsync(ElementReference container, CancellationToken cancellationToken)
+    /// <summary>
+    /// Points the history strip's thumbnails at the frames the browser kept and, with a <paramref name="saveAs"/> key,
+    /// lets the browser keep <paramref name="items"/> for a reload (in the tab's sessionStorage, thumbnails scaled down).
+    /// </summary>
+    public async Task FillThumbnailsAsync(ElementReference container, string? saveAs, IReadOnlyList<HistoryItem> items, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(items);
         if (!_disposed && _module.Task.IsCompletedSuccessfully)
         {
             using var call = Connection.StartCall(cancellationToken);
-            await _module.Task.Result.InvokeVoidAsync("fillThumbs", call.Token, _canvas, container);
+            var entries = saveAs is null ? null : items.Select(item => new { id = item.Sequence, request = item.Request }).ToArray();
+            await _module.Task.Result.InvokeVoidAsync("fillThumbs", call.Token, _canvas, container, saveAs, entries);
         }
+    }
+
+    /// <summary>
+    /// The history the browser kept under <paramref name="key"/> before a reload (see <see cref="SavedHistory"/>), its
+    /// thumbnails ready to show; none when nothing was kept.
+    /// </summary>
+    internal async Task<IReadOnlyList<HistoryItem>> RestoreThumbnailsAsync(string key, int limit, int maxPromptLength, CancellationToken cancellationToken)
+    {
+        // One call's bound for the module too: the first frame waits for this, and a history is not worth a long wait.
+        using var call = Connection.StartCall(cancellationToken);
+        var module = await _module.Task.WaitAsync(call.Token);
+        var saved = await module.InvokeAsync<string?>("restoreThumbs", call.Token, _canvas, key, limit);
+        return SavedHistory.Parse(saved, limit, maxPromptLength);
     }
 
     /// <summary>Lets the browser save bytes as a file.</summary>

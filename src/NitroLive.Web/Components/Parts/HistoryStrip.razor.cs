@@ -22,6 +22,10 @@ public sealed partial class HistoryStrip
     [Parameter]
     public FrameView? Frames { get; set; }
 
+    /// <summary>The key the browser keeps the strip under for a reload; null keeps nothing.</summary>
+    [Parameter]
+    public string? SaveAs { get; set; }
+
     /// <summary>Whether restoring is allowed (not for viewers).</summary>
     [Parameter]
     public bool Enabled { get; set; } = true;
@@ -60,7 +64,7 @@ public sealed partial class HistoryStrip
         {
             try
             {
-                await Frames.FillThumbnailsAsync(_list, CancellationToken.None);
+                await Frames.FillThumbnailsAsync(_list, SaveAs, Items, CancellationToken.None);
             }
             catch (JSDisconnectedException)
             {
