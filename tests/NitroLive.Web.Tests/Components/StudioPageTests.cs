@@ -591,6 +591,7 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Contains("Alex is typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
         var marked = page.Find("[data-testid=typing-now]").Closest("[data-testid=member]")!;
         Assert.Contains("Alex", marked.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("may type", marked.TextContent, StringComparison.Ordinal); // the mark takes the role's place
 
         // Each change keeps the mark for the whole interval again.
         await AdvanceAsync(Studio.TypingMarkFor - TimeSpan.FromMilliseconds(300));
@@ -601,6 +602,7 @@ public sealed class StudioPageTests : UiTestContext
 
         await AdvanceAsync(Studio.TypingMarkFor);
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-now]")));
+        Assert.Contains("may type", page.FindAll("[data-testid=member]")[1].TextContent, StringComparison.Ordinal);
         Assert.Contains("typed by Alex", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
 
         // A settings change by the same member moves no prompt: no mark.

@@ -58,7 +58,7 @@ public sealed partial class MembersPanel
     private static string RoleName(LiveRole role) => role switch
     {
         LiveRole.Owner => "owner",
-        LiveRole.Typist => "typing",
+        LiveRole.Typist => "may type",
         _ => "viewing",
     };
 }
