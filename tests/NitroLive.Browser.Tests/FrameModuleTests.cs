@@ -121,6 +121,76 @@ public sealed class FrameModuleTests(BrowserFixture fixture)
         Assert.Null(error);
     }
 
+    // The strip kept for a reload: thumbnails scaled down to 144 px, room made by dropping other sessions' strips when
+    // the tab's storage is full, and on the way back only picture data URLs go into an img.
+    [Fact]
+    public async Task TheStripIsKeptSmallMakesRoomForItselfAndComesBackOnlyAsPictures()
+    {
+        await using var context = await fixture.Browser.NewContextAsync().WaitAsync(BrowserFixture.UiTimeout);
+        var page = await OpenHarnessAsync(context);
+        var result = await page.EvaluateAsync<JsonElement>(
+            """
+            async () => {
+              const { frames, png, held, canvas } = globalThis.__frameHarness;
+              frames.reset(canvas);
+              held.length = 0;
+              const shown = frames.show(canvas, await png(300, "red"), "image/png", 5, true);
+              held[0]();
+              await shown;
+
+              sessionStorage.clear();
+              sessionStorage.setItem("not-ours", "kept");
+              let filled = 0;
+              for (const size of [256 * 1024, 1024, 16]) {
+                try {
+                  for (;;) { sessionStorage.setItem("nitro-history:other-" + filled, "x".repeat(size)); filled++; }
+                } catch { /* full at this size: smaller pieces next, till not even 16 characters fit */ }
+              }
+
+              const strip = document.createElement("ol");
+              strip.innerHTML = '<li><img data-frame="5" data-request=\'{"prompt":"a red circle"}\'></li>';
+              frames.fillThumbs(canvas, strip, "nitro-history");
+              const deadline = performance.now() + 5000;
+              while (sessionStorage.getItem("nitro-history") === null && performance.now() < deadline) {
+                await new Promise((r) => setTimeout(r, 50));
+              }
+              const kept = JSON.parse(sessionStorage.getItem("nitro-history") ?? "null");
+              const image = new Image();
+              image.src = kept?.items?.[0]?.thumb ?? "";
+              await image.decode().catch(() => {});
+
+              sessionStorage.setItem("nitro-history:mixed", JSON.stringify({ version: 1, items: [
+                { request: { prompt: "script" }, thumb: "javascript:alert(1)" },
+                { request: { prompt: "svg" }, thumb: "data:image/svg+xml;base64,PHN2Zy8+" },
+                { request: { prompt: "no thumb" } },
+                { request: { prompt: "picture" }, thumb: kept?.items?.[0]?.thumb },
+              ]}));
+              const restored = JSON.parse(frames.restoreThumbs(canvas, "nitro-history:mixed", 12));
+              return {
+                filled,
+                items: kept?.items?.length ?? 0,
+                prompt: kept?.items?.[0]?.request?.prompt ?? null,
+                thumb: (kept?.items?.[0]?.thumb ?? "").slice(0, 23),
+                width: image.naturalWidth,
+                others: Object.keys(sessionStorage).filter((k) => k.startsWith("nitro-history:other-")).length,
+                notOurs: sessionStorage.getItem("not-ours"),
+                restored,
+              };
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+
+        Assert.True(result.GetProperty("filled").GetInt32() > 0, result.ToString());
+        Assert.Equal(1, result.GetProperty("items").GetInt32());
+        Assert.Equal("a red circle", result.GetProperty("prompt").GetString());
+        Assert.Equal("data:image/jpeg;base64,", result.GetProperty("thumb").GetString());
+        Assert.Equal(144, result.GetProperty("width").GetInt32());
+        Assert.Equal(0, result.GetProperty("others").GetInt32());
+        Assert.Equal("kept", result.GetProperty("notOurs").GetString());
+        var restored = Assert.Single(result.GetProperty("restored").EnumerateArray());
+        Assert.Equal(-1, restored.GetProperty("id").GetInt32());
+        Assert.Equal("picture", restored.GetProperty("request").GetProperty("prompt").GetString());
+    }
+
     private async Task<IPage> OpenHarnessAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync().WaitAsync(BrowserFixture.UiTimeout);

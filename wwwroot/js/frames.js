@@ -120,14 +120,14 @@ function remember(state, id, blob) {
 }
 
 // Points every <img data-frame="id"> in the container at the kept frame of that id (history strip thumbnails), and
-// with a key keeps the strip's entries ({ id, request }) and their thumbnails for a reload of this tab.
-export function fillThumbs(canvas, container, saveAs, entries) {
+// with a key keeps the strip's entries (each img's data-request) and their thumbnails for a reload of this tab.
+export function fillThumbs(canvas, container, saveAs) {
   if (!container) {
     return;
   }
   const state = view(canvas);
-  if (saveAs && Array.isArray(entries)) {
-    keepLater(state, saveAs, entries);
+  if (saveAs) {
+    keepLater(state, saveAs, entriesOf(container));
   }
   const shown = new Set();
   let newest = -Infinity;
@@ -148,6 +148,16 @@ export function fillThumbs(canvas, container, saveAs, entries) {
       state.thumbs.delete(id);
     }
   }
+}
+
+function entriesOf(container) {
+  const entries = [];
+  for (const img of container.querySelectorAll("img[data-frame][data-request]")) {
+    try {
+      entries.push({ id: Number(img.dataset.frame), request: JSON.parse(img.dataset.request) });
+    } catch { /* not JSON: not kept */ }
+  }
+  return entries;
 }
 
 // The strip changes with every frame while a prompt is typed; it is kept once it has been still for a moment, and
@@ -182,9 +192,20 @@ addEventListener("pagehide", () => {
 });
 
 function write(key, items) {
+  const text = JSON.stringify({ version: 1, items });
   try {
-    sessionStorage.setItem(key, JSON.stringify({ version: 1, items }));
-  } catch { /* storage full or disabled: the strip just will not survive a reload */ }
+    sessionStorage.setItem(key, text);
+  } catch {
+    // Full, most likely with the strips of many shared sessions opened in this tab: this page's strip matters more.
+    try {
+      for (const other of Object.keys(sessionStorage)) {
+        if (other !== key && other.startsWith("nitro-history")) {
+          sessionStorage.removeItem(other);
+        }
+      }
+      sessionStorage.setItem(key, text);
+    } catch { /* storage disabled: the strip just will not survive a reload */ }
+  }
 }
 
 async function keep(state) {

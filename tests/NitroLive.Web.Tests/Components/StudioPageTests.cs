@@ -493,13 +493,13 @@ public sealed class StudioPageTests : UiTestContext
         session.PublishFrame();
         page.WaitForAssertion(() =>
         {
-            var fill = JSInterop.Invocations.Last(i => i.Identifier == "fillThumbs");
-            Assert.Equal("nitro-history", fill.Arguments[2]);
-            var entries = System.Text.Json.JsonSerializer.SerializeToElement(fill.Arguments[3]);
-            Assert.Equal(2, entries.GetArrayLength());
-            Assert.Equal("a blue sea", entries[0].GetProperty("request").GetProperty("Prompt").GetString());
-            Assert.True(entries[0].GetProperty("id").GetInt64() > 0);
-            Assert.Equal(-3, entries[1].GetProperty("id").GetInt64());
+            Assert.Equal("nitro-history", JSInterop.Invocations.Last(i => i.Identifier == "fillThumbs").Arguments[2]);
+            var thumbnails = page.FindAll("[data-testid=history-item] img");
+            Assert.Equal(2, thumbnails.Count);
+            Assert.True(long.Parse(thumbnails[0].GetAttribute("data-frame")!, CultureInfo.InvariantCulture) > 0);
+            Assert.Equal("-3", thumbnails[1].GetAttribute("data-frame"));
+            var kept = SavedHistory.Parse($"[{{\"id\":-1,\"request\":{thumbnails[0].GetAttribute("data-request")}}}]", 12, 500);
+            Assert.Equal(("a blue sea", 2, 7L), (kept[0].Request.Prompt, kept[0].Request.Steps, kept[0].Request.Seed));
         });
     }
 

@@ -112,16 +112,15 @@ public sealed partial class FrameView : IAsyncDisposable
 
     /// <summary>
     /// Points the history strip's thumbnails at the frames the browser kept and, with a <paramref name="saveAs"/> key,
-    /// lets the browser keep <paramref name="items"/> for a reload (in the tab's sessionStorage, thumbnails scaled down).
+    /// lets the browser keep the strip for a reload (in the tab's sessionStorage, thumbnails scaled down; each entry's
+    /// request is read from its thumbnail's <c>data-request</c>, which the render sends once per entry, not per call).
     /// </summary>
-    public async Task FillThumbnailsAsync(ElementReference container, string? saveAs, IReadOnlyList<HistoryItem> items, CancellationToken cancellationToken)
+    public async Task FillThumbnailsAsync(ElementReference container, string? saveAs, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(items);
         if (!_disposed && _module.Task.IsCompletedSuccessfully)
         {
             using var call = Connection.StartCall(cancellationToken);
-            var entries = saveAs is null ? null : items.Select(item => new { id = item.Sequence, request = item.Request }).ToArray();
-            await _module.Task.Result.InvokeVoidAsync("fillThumbs", call.Token, _canvas, container, saveAs, entries);
+            await _module.Task.Result.InvokeVoidAsync("fillThumbs", call.Token, _canvas, container, saveAs);
         }
     }
 

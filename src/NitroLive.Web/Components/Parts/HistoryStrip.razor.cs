@@ -64,7 +64,7 @@ public sealed partial class HistoryStrip
         {
             try
             {
-                await Frames.FillThumbnailsAsync(_list, SaveAs, Items, CancellationToken.None);
+                await Frames.FillThumbnailsAsync(_list, SaveAs, CancellationToken.None);
             }
             catch (JSDisconnectedException)
             {

@@ -15,6 +15,9 @@ internal static class SavedHistory
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>An entry's request as the browser keeps it (the strip's <c>data-request</c>).</summary>
+    public static string Serialize(LiveRequest request) => JsonSerializer.Serialize(request, Json);
+
     /// <summary>
     /// The entries of <paramref name="saved"/>, at most <paramref name="limit"/>, in order. Ids are negative (the
     /// browser numbers restored thumbnails -1, -2, … so that no frame of any session shares one) and distinct.
