@@ -163,9 +163,15 @@ public sealed class FrameModuleTests(BrowserFixture fixture)
                 { request: { prompt: "script" }, thumb: "javascript:alert(1)" },
                 { request: { prompt: "svg" }, thumb: "data:image/svg+xml;base64,PHN2Zy8+" },
                 { request: { prompt: "no thumb" } },
+                { request: { prompt: "x".repeat(501) }, thumb: kept?.items?.[0]?.thumb },
+                { request: null, thumb: kept?.items?.[0]?.thumb },
                 { request: { prompt: "picture" }, thumb: kept?.items?.[0]?.thumb },
               ]}));
-              const restored = JSON.parse(frames.restoreThumbs(canvas, "nitro-history:mixed", 12));
+              const restored = JSON.parse(frames.restoreThumbs(canvas, "nitro-history:mixed", 12, 500));
+              // 48 entries of 500 characters would pass the circuit's 32 KB message limit: part of them comes back.
+              sessionStorage.setItem("nitro-history:big", JSON.stringify({ version: 1, items: Array.from({ length: 48 }, (_, i) =>
+                ({ request: { prompt: String(i).padEnd(500, "x") }, thumb: kept?.items?.[0]?.thumb })) }));
+              const big = frames.restoreThumbs(canvas, "nitro-history:big", 48, 500);
               return {
                 filled,
                 items: kept?.items?.length ?? 0,
@@ -175,6 +181,8 @@ public sealed class FrameModuleTests(BrowserFixture fixture)
                 others: Object.keys(sessionStorage).filter((k) => k.startsWith("nitro-history:other-")).length,
                 notOurs: sessionStorage.getItem("not-ours"),
                 restored,
+                bigChars: big.length,
+                bigCount: JSON.parse(big).length,
               };
             }
             """).WaitAsync(BrowserFixture.UiTimeout);
@@ -186,6 +194,8 @@ public sealed class FrameModuleTests(BrowserFixture fixture)
         Assert.Equal(144, result.GetProperty("width").GetInt32());
         Assert.Equal(0, result.GetProperty("others").GetInt32());
         Assert.Equal("kept", result.GetProperty("notOurs").GetString());
+        Assert.InRange(result.GetProperty("bigChars").GetInt32(), 20 * 1024, 24 * 1024);
+        Assert.InRange(result.GetProperty("bigCount").GetInt32(), 30, 47);
         var restored = Assert.Single(result.GetProperty("restored").EnumerateArray());
         Assert.Equal(-1, restored.GetProperty("id").GetInt32());
         Assert.Equal("picture", restored.GetProperty("request").GetProperty("prompt").GetString());

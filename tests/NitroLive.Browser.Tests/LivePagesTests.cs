@@ -223,8 +223,6 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         Assert.False(await kiosk.Locator("#blazor-error-ui").IsVisibleAsync());
     }
 
-    // Blazor does not resend interop calls after a reconnection: a call in flight when the socket dies is never answered.
-    // The pages tie every browser call to the connection (CircuitConnection), so the kiosk's tick and frame loop go on.
     // A reload is a new circuit, and the strip lived in the old one: the tab keeps it (sessionStorage, thumbnails scaled
     // down), the reloaded page shows it again with its pictures, and an entry from before the reload restores its prompt.
     [Fact]
@@ -246,14 +244,15 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(items).ToHaveCountAsync(2);
         await Expect(items.Nth(1)).ToHaveAttributeAsync("aria-label", new Regex("^Restore “a red circle on a blue background”"));
         await Expect(items.Nth(1).Locator("img")).ToHaveAttributeAsync("src", new Regex("^data:image/jpeg;base64,"));
-        var drawn = await items.Nth(1).Locator("img").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : -1");
-        Assert.True(drawn > 0, $"the kept thumbnail did not decode ({drawn})");
+        await PageProbe.WaitForAsync(page, "() => document.querySelectorAll('[data-testid=history-item] img')[1]?.naturalWidth > 0", UiTimeout, "the kept thumbnail decoded");
 
         await items.Nth(1).ClickAsync();
         await Expect(page.Locator("#prompt")).ToHaveValueAsync(RedCircle);
         await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the red centre on blue, restored after the reload");
     }
 
+    // Blazor does not resend interop calls after a reconnection: a call in flight when the socket dies is never answered.
+    // The pages tie every browser call to the connection (CircuitConnection), so the kiosk's tick and frame loop go on.
     [Fact]
     public async Task KillingTheConnectionRecoversTheStudioAndTheKiosk()
     {

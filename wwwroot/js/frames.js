@@ -220,16 +220,17 @@ async function keep(state) {
     if (!thumb) {
       const url = state.thumbs.get(id);
       thumb = url ? await shrink(url) : null;
+      if (state.keep !== job) {
+        // A newer strip, or the page left the session (frame ids start again at 1 in the next one, so this picture
+        // must not be filed under an id of it): the newer strip is kept instead, or none.
+        return;
+      }
       if (!thumb) {
         continue;
       }
       state.small.set(id, thumb);
     }
     items.push({ request: entry.request, thumb });
-  }
-  if (state.keep !== job) {
-    // The strip changed while the thumbnails were scaled: the newer one is kept instead.
-    return;
   }
   state.keep = null;
   waiting.delete(state);
@@ -260,9 +261,13 @@ async function shrink(url) {
   }
 }
 
+// The answer travels to the server as one circuit message, whose limit is 32 KB: a strip made under larger limits (a
+// longer HistoryLength or MaxPromptLength) or edited by hand comes back in part rather than drop the connection.
+const MaxRestoredChars = 24 * 1024;
+
 // Gives back the strip kept under key before a reload, as JSON text ([{ id, request }], ids -1, -2, … so that no
 // frame of any session has one), with its thumbnails ready for fillThumbs; null when nothing was kept.
-export function restoreThumbs(canvas, key, limit) {
+export function restoreThumbs(canvas, key, limit, maxPromptLength) {
   let saved;
   try {
     saved = JSON.parse(sessionStorage.getItem(key) ?? "null");
@@ -274,18 +279,29 @@ export function restoreThumbs(canvas, key, limit) {
   }
   const state = view(canvas);
   const entries = [];
+  let chars = 2;
   for (const item of saved.items) {
     if (entries.length >= (limit | 0)) {
       break;
     }
-    // Only pictures: whatever else the storage holds is not put into an img.
+    // Only pictures (no SVG, which can carry script): whatever else the storage holds is not put into an img.
     if (typeof item?.thumb !== "string" || !/^data:image\/(jpeg|png|webp);base64,/.test(item.thumb)) {
       continue;
     }
+    // The server reads the requests again; here only what could not fit is left out.
+    const prompt = item.request?.prompt;
+    if (typeof prompt !== "string" || prompt.length > (maxPromptLength | 0)) {
+      continue;
+    }
     const id = -(entries.length + 1);
+    const entry = { id, request: item.request };
+    chars += JSON.stringify(entry).length + 1;
+    if (chars > MaxRestoredChars) {
+      break;
+    }
     state.thumbs.set(String(id), item.thumb);
     state.small.set(String(id), item.thumb);
-    entries.push({ id, request: item.request });
+    entries.push(entry);
   }
   return JSON.stringify(entries);
 }

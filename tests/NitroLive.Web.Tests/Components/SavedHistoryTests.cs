@@ -36,17 +36,23 @@ public sealed class SavedHistoryTests
     [InlineData("""{"id":-1,"request":{"prompt":"a","steps":1,"seedMode":7,"seed":3,"width":128,"height":128,"modelVariant":"default"}}""")]
     [InlineData("""{"id":-1,"request":{"prompt":"a","steps":1,"seedMode":0,"seed":3,"width":-5,"height":128,"modelVariant":"default"}}""")]
     [InlineData("""{"id":-1,"request":{"prompt":"a","steps":1,"seedMode":0,"seed":3,"width":128,"height":128}}""")]
-    [InlineData("""{"id":-1,"request":{"prompt":"abcdefghijk","steps":1,"seedMode":0,"seed":3,"width":128,"height":128,"modelVariant":"default"}}""")] // too long
-    [InlineData("""{"id":-1,"request":{"prompt":"a","steps":"one","seedMode":0,"seed":3,"width":128,"height":128,"modelVariant":"default"}}""")]
+    [InlineData("""{"id":-1,"request":{"prompt":"a red circle!","steps":1,"seedMode":0,"seed":3,"width":128,"height":128,"modelVariant":"default"}}""")] // 13 > 12
+    [InlineData("""{"id":-1,"request":{"prompt":"a","steps":1,"seedMode":0,"seed":3,"width":128,"height":128,"modelVariant":"default"}}""")] // -1 twice
     public void AnEntryThatMakesNoSenseIsLeftOutAndTheRestKept(string bad)
     {
-        var items = SavedHistory.Parse($"[{bad},{Good}]", limit: 12, maxPromptLength: 10);
+        var items = SavedHistory.Parse($"[{Good},{bad}]", limit: 12, maxPromptLength: 12);
 
-        // A wrongly typed field makes the whole text unreadable to the deserializer: then nothing comes back, which is
-        // also safe. Every other bad entry is skipped on its own.
-        Assert.True(items.Count <= 1);
-        Assert.All(items, item => Assert.Equal("a red circle"[..12], item.Request.Prompt[..12]));
+        var kept = Assert.Single(items);
+        Assert.Equal("a red circle", kept.Request.Prompt);
+        Assert.Equal(-1, kept.Sequence);
     }
+
+    // A wrongly typed field makes the whole text unreadable to the deserializer: nothing comes back, which is safe too.
+    [Fact]
+    public void AFieldOfTheWrongTypeReadsAsNoHistory() =>
+        Assert.Empty(SavedHistory.Parse(
+            "[" + Good + ""","{"id":-2,"request":{"prompt":"a","steps":"one","seedMode":0,"seed":3,"width":128,"height":128,"modelVariant":"default"}}]""",
+            limit: 12, maxPromptLength: 500));
 
     [Fact]
     public void NoMoreThanTheStripsLengthAndNoIdTwice()

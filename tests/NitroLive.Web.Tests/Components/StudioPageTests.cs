@@ -503,6 +503,50 @@ public sealed class StudioPageTests : UiTestContext
         });
     }
 
+    // The history is a convenience: a browser that fails to give it back, or never answers, costs the first frame at
+    // most one browser call's bound.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheFirstFrameComesWhenTheBrowserCannotGiveTheHistoryBack(bool fails)
+    {
+        var restore = JSInterop.SetupModule("./js/frames.js").Setup<string?>("restoreThumbs", _ => true);
+        if (fails)
+        {
+            restore.SetException(new Microsoft.JSInterop.JSException("storage is disabled"));
+        }
+
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        session.MembersNow.Single().SetPrompt("a red circle");
+        session.PublishFrame();
+        if (!fails)
+        {
+            await Task.Delay(50);
+            Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier == "show");
+            await AdvanceAsync(CircuitConnection.CallTimeout + TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(250));
+
+            // The call's token fired: the real JS runtime then cancels the call (bUnit's is told).
+            Assert.True(JSInterop.Invocations["restoreThumbs"].Single().CancellationToken?.IsCancellationRequested);
+            restore.SetCanceled();
+        }
+
+        page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "show"));
+        Assert.Empty(page.FindAll("[data-testid=history-item] img[data-frame^='-']"));
+    }
+
+    [Fact]
+    public void ASharedSessionsPageKeepsItsHistoryUnderThatSession()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var restore = JSInterop.SetupModule("./js/frames.js").Setup<string?>("restoreThumbs", _ => true);
+        restore.SetResult(null);
+        var page = RenderStudio(owner.SessionId);
+
+        page.WaitForAssertion(() => Assert.Equal($"nitro-history:{owner.SessionId}", Assert.Single(JSInterop.Invocations, i => i.Identifier == "restoreThumbs").Arguments[1]));
+    }
+
     [Fact]
     public async Task SelectingAHistoryFrameRestoresItsPromptAndSeed()
     {
@@ -575,6 +619,18 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("a red", "a red ", true)]
+    [InlineData("a red circle", "a red circl", true)]
+    [InlineData("a red circle", "a big red circle", true)] // a word typed in the middle, sent at once
+    [InlineData("a red circle", "a blue circle", true)] // a word replaced, keys coalesced
+    [InlineData("", "a", true)]
+    [InlineData("", "a red circle on a blue background", false)] // an example picked
+    [InlineData("a red circle", "a yellow triangle on white", false)] // a history entry restored, a playlist moving on
+    [InlineData("a red circle on a blue background", "b", false)] // all selected and typed over: its next keys look typed
+    public void OnlyAFewKeystrokesLookLikeTyping(string before, string after, bool typed) =>
+        Assert.Equal(typed, Studio.LooksTyped(before, after));
+
     // A prompt that moves is being typed: the field and the owner's members panel say by whom while the changes come, and
     // stop saying it once they pause; the typist's own changes are never marked.
     [Fact]
@@ -605,15 +661,20 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Contains("may type", page.FindAll("[data-testid=member]")[1].TextContent, StringComparison.Ordinal);
         Assert.Contains("typed by Alex", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
 
+        // A prompt shown whole (an example or a history entry picked) is nobody typing: no mark.
+        guest.ShowPrompt("a yellow triangle on a white background");
+        page.WaitForAssertion(() => Assert.Equal("a yellow triangle on a white background", page.Find("#prompt").GetAttribute("value")));
+        Assert.Empty(page.FindAll("[data-testid=typing-now]"));
+
         // A settings change by the same member moves no prompt: no mark.
         guest.UpdateRequest(new LiveRequestPatch(Seed: 99, SeedMode: SeedMode.Fixed));
         page.WaitForAssertion(() => Assert.Equal("99", page.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value")));
         Assert.Empty(page.FindAll("[data-testid=typing-now]"));
 
         // The owner's own typing takes the prompt over: nobody else is marked.
-        guest.SetPrompt("a red sun at dusk");
+        guest.SetPrompt("a yellow triangle on a white backgrou");
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=typing-now]")));
-        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a red sun at dawn" }));
+        await page.InvokeAsync(() => page.Find("#prompt").InputAsync(new ChangeEventArgs { Value = "a yellow triangle on a white backg" }));
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-now]")));
         Assert.DoesNotContain("typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
     }

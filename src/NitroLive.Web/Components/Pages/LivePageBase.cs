@@ -324,7 +324,16 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         await OnOpenedAsync(Member);
         await OnSessionStateAsync(null, State);
         _stateLoop = FollowStateAsync(Member, Leaving);
+
+        // The page shows its session now; only the frames wait for the strip (a browser call, up to its bound).
+        StateHasChanged();
         await RestoreHistoryAsync();
+        if (_disposed)
+        {
+            // The page went away during the browser call: DisposeAsync has left the member and awaited the loops.
+            return;
+        }
+
         _frameLoop = ShowFramesAsync(Member, Leaving);
         StateHasChanged();
     }
@@ -342,11 +351,15 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         {
             restored = await Frame.RestoreThumbnailsAsync(key, UiOptions.Value.HistoryLength, Live.Limits.MaxPromptLength, Leaving);
         }
-        catch (Exception ex) when (ex is JSException or JSDisconnectedException or OperationCanceledException)
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or OperationCanceledException or ObjectDisposedException)
         {
             // The history is a convenience: a browser that cannot give it back (storage off, connection gone) starts
             // with an empty strip.
-            LiveUiLog.HistoryNotRestored(Logger, ex);
+            if (!Leaving.IsCancellationRequested)
+            {
+                LiveUiLog.HistoryNotRestored(Logger, ex);
+            }
+
             return;
         }
 

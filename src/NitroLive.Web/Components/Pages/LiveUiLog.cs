@@ -49,11 +49,11 @@ internal static partial class LiveUiLog
         }
     }
 
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "The browser did not give back the history it kept; the strip starts empty")]
-    public static partial void HistoryNotRestored(ILogger logger, Exception exception);
-
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Kiosk tick failed; the kiosk goes on")]
     public static partial void KioskTickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "The browser did not give back the history it kept; the strip starts empty")]
+    public static partial void HistoryNotRestored(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Frame {Sequence} of session {SessionId}... could not be shown: {Reason}")]
     private static partial void FrameNotShownCore(ILogger logger, string sessionId, long sequence, string reason);

@@ -179,8 +179,8 @@ public sealed partial class Studio
 
         if (previous is not null && !string.Equals(current.Request.Prompt, previous.Request.Prompt, StringComparison.Ordinal))
         {
-            _typingBy = current.PromptBy is { } by && by != Member?.MemberId ? by : null;
-            if (_typingBy is not null)
+            _typingBy = current.PromptBy is { } by && by != Member?.MemberId && LooksTyped(previous.Request.Prompt, current.Request.Prompt) ? by : null;
+            if (_typingBy is not null && !Leaving.IsCancellationRequested)
             {
                 _typingAt = Time.GetTimestamp();
                 _typingEnd ??= Time.CreateTimer(static page => ((Studio)page!).OnTypingMarkDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -189,6 +189,30 @@ public sealed partial class Studio
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Whether a change of the prompt is a few keystrokes (some letters added, deleted or replaced in one place; the
+    /// field coalesces keys typed faster than its send interval), not a prompt shown whole: an example or a history
+    /// entry picked, a kiosk's playlist moving on. Those replace the text outright and are nobody typing.
+    /// </summary>
+    internal static bool LooksTyped(string before, string after)
+    {
+        const int MaxChanged = 8;
+        var prefix = 0;
+        var shorter = Math.Min(before.Length, after.Length);
+        while (prefix < shorter && before[prefix] == after[prefix])
+        {
+            prefix++;
+        }
+
+        var suffix = 0;
+        while (suffix < shorter - prefix && before[^(suffix + 1)] == after[^(suffix + 1)])
+        {
+            suffix++;
+        }
+
+        return before.Length - prefix - suffix <= MaxChanged && after.Length - prefix - suffix <= MaxChanged;
     }
 
     // On a timer thread: the mark is the renderer's. Nothing waits on the dispatch: EndTypingMark does not throw, and a

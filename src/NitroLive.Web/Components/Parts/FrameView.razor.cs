@@ -130,10 +130,15 @@ public sealed partial class FrameView : IAsyncDisposable
     /// </summary>
     internal async Task<IReadOnlyList<HistoryItem>> RestoreThumbnailsAsync(string key, int limit, int maxPromptLength, CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            return [];
+        }
+
         // One call's bound for the module too: the first frame waits for this, and a history is not worth a long wait.
         using var call = Connection.StartCall(cancellationToken);
         var module = await _module.Task.WaitAsync(call.Token);
-        var saved = await module.InvokeAsync<string?>("restoreThumbs", call.Token, _canvas, key, limit);
+        var saved = await module.InvokeAsync<string?>("restoreThumbs", call.Token, _canvas, key, limit, maxPromptLength);
         return SavedHistory.Parse(saved, limit, maxPromptLength);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using NitroLive.Web.Components.Parts;
 using NitroLive.Web.Live;
@@ -15,8 +16,12 @@ internal static class SavedHistory
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // By instance: the strip renders on every frame while a prompt is typed, its entries' requests rarely change.
+    private static readonly ConditionalWeakTable<LiveRequest, string> Serialized = [];
+
     /// <summary>An entry's request as the browser keeps it (the strip's <c>data-request</c>).</summary>
-    public static string Serialize(LiveRequest request) => JsonSerializer.Serialize(request, Json);
+    public static string Serialize(LiveRequest request) =>
+        Serialized.GetValue(request, static r => JsonSerializer.Serialize(r, Json));
 
     /// <summary>
     /// The entries of <paramref name="saved"/>, at most <paramref name="limit"/>, in order. Ids are negative (the
