@@ -41,6 +41,13 @@ public sealed class JoinSessionMessage
     /// <summary>The owner token, only with role "owner".</summary>
     [DataMember(Name = "ownerToken")]
     public string? OwnerToken { get; set; }
+
+    /// <summary>
+    /// The guest key an earlier join in this session returned (optional): the session then knows you again, with the
+    /// role and name you had, whatever <see cref="Role"/> asks.
+    /// </summary>
+    [DataMember(Name = "guestKey")]
+    public string? GuestKey { get; set; }
 }
 
 /// <summary>A partial request change: absent (null) fields keep their value.</summary>
@@ -214,6 +221,10 @@ public sealed class JoinedMessage
     /// <summary>The owner token (owners only; keep it secret).</summary>
     [DataMember(Name = "ownerToken")]
     public string? OwnerToken { get; set; }
+
+    /// <summary>Your guest key (viewers and typists; keep it private): join with it later to be known again.</summary>
+    [DataMember(Name = "guestKey")]
+    public string? GuestKey { get; set; }
 
     /// <summary>The session as it is now.</summary>
     [DataMember(Name = "state")]

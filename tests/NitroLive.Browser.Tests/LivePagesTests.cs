@@ -161,6 +161,21 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(viewer.Locator("#prompt")).Not.ToHaveAttributeAsync("readonly", string.Empty, new() { Timeout = Ms(UiTimeout) });
         await PageProbe.ScreenshotAsync(owner, "studio-owner-with-viewer");
 
+        // A reload is the same guest again (the guest key in this browser): still typing, although typing is closed, and
+        // under the same name in the owner's list, not a second entry.
+        var guestName = await owner.Locator("[data-testid=member]").Nth(1).Locator(".nl-member-name").TextContentAsync();
+        await viewer.ReloadAsync();
+        await Expect(viewer.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
+        await Expect(owner.Locator("[data-testid=member]")).ToHaveCountAsync(2, new() { Timeout = Ms(UiTimeout) });
+        await Expect(owner.Locator("[data-testid=member]").Nth(1).Locator(".nl-member-name")).ToHaveTextAsync(guestName!);
+
+        // Their typing is marked on the owner's page while it lasts.
+        await viewer.Locator("#prompt").PressAsync("End");
+        await TypeAsync(viewer, "!");
+        await Expect(owner.Locator("[data-testid=typing-now]")).ToBeVisibleAsync(new() { Timeout = Ms(UiTimeout) });
+        await Expect(owner.Locator("[data-testid=prompt-box]")).ToContainTextAsync("is typing…");
+        await Expect(owner.Locator("[data-testid=typing-now]")).ToHaveCountAsync(0, new() { Timeout = Ms(UiTimeout) });
+
         // The app bar's Studio link keeps the page (only its route changes): it still leaves the owner's session for a
         // session of the viewer's own, and the owner's picture goes with it.
         var shared = await owner.Locator("[data-testid=studio]").GetAttributeAsync("data-session");
@@ -171,7 +186,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         Assert.Equal(0, await viewer.Locator("canvas[data-testid=frame]").EvaluateAsync<int>("c => c.width"));
         await Expect(owner.Locator("[data-testid=member]")).ToHaveCountAsync(1, new() { Timeout = Ms(UiTimeout) });
         await TypeAsync(viewer, "a green square");
-        await Expect(owner.Locator("#prompt")).ToHaveValueAsync("a yellow sun");
+        await Expect(owner.Locator("#prompt")).ToHaveValueAsync("a yellow sun!");
     }
 
     [Fact]

@@ -65,7 +65,7 @@ internal sealed class LiveHub : Hub
         }
 
         CheckRoomForAMembership();
-        var member = _live.JoinSession(join.SessionId!, LiveHubMapping.ParseRole(join.Role), join.DisplayName, join.OwnerToken);
+        var member = _live.JoinSession(join.SessionId!, LiveHubMapping.ParseRole(join.Role), join.DisplayName, join.OwnerToken, join.GuestKey);
         Remember(member);
         return member.ToJoinedMessage();
     }

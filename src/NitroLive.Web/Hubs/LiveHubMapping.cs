@@ -80,6 +80,7 @@ internal static class LiveHubMapping
         MemberId = member.MemberId,
         Role = member.Role.ToWire(),
         OwnerToken = member.OwnerToken,
+        GuestKey = member.GuestKey,
         State = member.State.ToMessage(),
     };
 

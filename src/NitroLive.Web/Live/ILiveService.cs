@@ -36,12 +36,18 @@ public interface ILiveService
     /// </param>
     /// <param name="displayName">The name other members see; null for a generated one.</param>
     /// <param name="ownerToken">The owner token, only when joining as <see cref="LiveRole.Owner"/>.</param>
+    /// <param name="guestKey">
+    /// A guest's <see cref="ILiveMember.GuestKey"/> from an earlier join: a guest the session knows by it comes back with
+    /// the role they had (a typist the owner chose keeps typing with typing closed; one the owner stopped stays a viewer
+    /// with typing open), whatever <paramref name="role"/> asks, and with their name unless they give one. A key the
+    /// session does not know is ignored (the member gets a new one).
+    /// </param>
     /// <returns>The new membership. It immediately holds the session's newest frame, if any.</returns>
     /// <exception cref="LiveException">
     /// <see cref="LiveErrorCode.UnknownSession"/>, <see cref="LiveErrorCode.SessionFull"/>,
     /// <see cref="LiveErrorCode.Forbidden"/> (typing closed), <see cref="LiveErrorCode.InvalidOwnerToken"/>.
     /// </exception>
-    ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null);
+    ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null);
 
     /// <summary>The current state of a session, or null when there is no such session.</summary>
     /// <param name="sessionId">The session's id.</param>
@@ -75,6 +81,13 @@ public interface ILiveMember : IAsyncDisposable
     /// Keep it secret: with it anybody can join as owner.
     /// </summary>
     string? OwnerToken { get; }
+
+    /// <summary>
+    /// For a guest (viewer or typist), the key that makes a later join with it the same person again, within the
+    /// session's life: the name and the role they had (see <see cref="ILiveService.JoinSession"/>); null for the owner.
+    /// The studio keeps it in the browser's localStorage. Keep it private: with it anybody can join as this guest.
+    /// </summary>
+    string? GuestKey { get; }
 
     /// <summary>True once this member has left or the session has ended.</summary>
     bool IsClosed { get; }

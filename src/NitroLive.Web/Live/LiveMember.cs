@@ -26,13 +26,14 @@ internal sealed class LiveMember : ILiveMember
     private int _streaming;
     private int _streamingStates;
 
-    public LiveMember(LiveSession session, string memberId, string displayName, LiveRole role, string? ownerToken)
+    public LiveMember(LiveSession session, string memberId, string displayName, LiveRole role, string? ownerToken, string? guestKey = null)
     {
         _session = session;
         MemberId = memberId;
         DisplayName = displayName;
         Role = role;
         OwnerToken = ownerToken;
+        GuestKey = guestKey;
     }
 
     public string SessionId => _session.Id;
@@ -45,6 +46,8 @@ internal sealed class LiveMember : ILiveMember
     public LiveRole Role { get; set; }
 
     public string? OwnerToken { get; }
+
+    public string? GuestKey { get; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 

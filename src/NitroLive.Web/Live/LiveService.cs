@@ -81,11 +81,11 @@ internal sealed class LiveService : ILiveService
         return owner;
     }
 
-    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null)
+    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null)
     {
         var session = FindOrThrow(sessionId);
-        var member = session.Join(role, displayName, ownerToken);
-        LiveLog.MemberJoined(_logger, LiveIds.ForLog(session.Id), role);
+        var member = session.Join(role, displayName, ownerToken, guestKey);
+        LiveLog.MemberJoined(_logger, LiveIds.ForLog(session.Id), member.Role);
         return member;
     }
 

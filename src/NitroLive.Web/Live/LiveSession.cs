@@ -88,6 +88,12 @@ internal sealed class LiveSession
     // The member whose change set the current prompt: the page names them to the others in a shared session.
     private string? _promptBy;
 
+    // Guests who left, by the key their browser keeps (ILiveMember.GuestKey): one who comes back (a reload) is the same
+    // person, with the name the others knew and the role they left with, so a typist the owner chose keeps typing and
+    // one the owner stopped stays stopped. At most ReturningPerMember times the member limit, the oldest forgotten.
+    private const int ReturningPerMember = 4;
+    private readonly Dictionary<string, (string Name, LiveRole Role, long LeftAt)> _returning = new(StringComparer.Ordinal);
+
     // The latest-request slot: written under the lock, read without it when the loop peeks at shapes for batching.
     private PendingWork? _pending;
     private bool _queued;
@@ -179,7 +185,7 @@ internal sealed class LiveSession
     /// </summary>
     public bool CloseIfEmptyFor(TimeSpan grace) => TryClose(grace);
 
-    public LiveMember Join(LiveRole role, string? displayName, string? ownerToken)
+    public LiveMember Join(LiveRole role, string? displayName, string? ownerToken, string? guestKey = null)
     {
         if (!Enum.IsDefined(role))
         {
@@ -202,11 +208,36 @@ internal sealed class LiveSession
                 throw new LiveException(LiveErrorCode.SessionFull, $"The session already has {_maxMembers} members, its limit.");
             }
 
+            // A guest the session knows (still here on another page, or back within the session's life) is that
+            // person again: the role they had, whatever the page asked for, and their name unless they give a new one.
+            // Keys are the session's own: one it does not know gets a fresh key, never the one offered.
+            string? key = null;
+            var returning = false;
+            if (role != LiveRole.Owner)
+            {
+                if (guestKey is not null && KnownGuestLocked(guestKey) is { } known)
+                {
+                    key = guestKey;
+                    returning = true;
+                    role = known.Role;
+                    if (string.IsNullOrWhiteSpace(displayName))
+                    {
+                        name = known.Name;
+                    }
+
+                    _returning.Remove(guestKey);
+                }
+                else
+                {
+                    key = LiveIds.NewId();
+                }
+            }
+
             switch (role)
             {
                 case LiveRole.Owner when !LiveIds.SecretEquals(_ownerToken, ownerToken):
                     throw new LiveException(LiveErrorCode.InvalidOwnerToken, "The owner token does not match this session.");
-                case LiveRole.Typist when !_typingOpen:
+                case LiveRole.Typist when !_typingOpen && !returning:
                     throw new LiveException(
                         LiveErrorCode.Forbidden,
                         "Typing is closed in this session: join as a viewer and ask the owner to grant typing.");
@@ -223,7 +254,7 @@ internal sealed class LiveSession
                 _ownerName = name;
             }
 
-            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null);
+            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key);
             if (_members.Count == 0 && _pending is null)
             {
                 // The last request may have been abandoned when the session emptied, in full or after its draft (its
@@ -270,6 +301,8 @@ internal sealed class LiveSession
             {
                 return;
             }
+
+            RememberGuestLocked(member);
 
             _version++;
             BroadcastStateLocked();
@@ -695,6 +728,15 @@ internal sealed class LiveSession
                 }
             }
 
+            // And those who are away for a moment: they come back as if they had been here.
+            foreach (var (key, away) in _returning.ToList())
+            {
+                if (away.Role == (open ? LiveRole.Viewer : LiveRole.Typist))
+                {
+                    _returning[key] = away with { Role = open ? LiveRole.Typist : LiveRole.Viewer };
+                }
+            }
+
             _version++;
             BroadcastStateLocked();
         }
@@ -739,6 +781,31 @@ internal sealed class LiveSession
 
             // A copy: the session's buffer takes the next frame's pixels while the caller encodes these.
             return (_latestFrame, copyPixels ? (byte[])_latestPixels.Clone() : []);
+        }
+    }
+
+    private (string Name, LiveRole Role)? KnownGuestLocked(string guestKey)
+    {
+        if (_members.Find(m => m.GuestKey is { } k && LiveIds.SecretEquals(k, guestKey)) is { } present)
+        {
+            return (present.DisplayName, present.Role);
+        }
+
+        return _returning.TryGetValue(guestKey, out var away) ? (away.Name, away.Role) : null;
+    }
+
+    private void RememberGuestLocked(LiveMember member)
+    {
+        // Still here on another page (a reload whose old page left last): that one is remembered when it leaves.
+        if (member.GuestKey is not { } key || _members.Exists(m => m.GuestKey == key))
+        {
+            return;
+        }
+
+        _returning[key] = (member.DisplayName, member.Role, _time.GetTimestamp());
+        if (_returning.Count > _maxMembers * ReturningPerMember)
+        {
+            _returning.Remove(_returning.MinBy(entry => entry.Value.LeftAt).Key);
         }
     }
 

@@ -54,8 +54,12 @@ internal sealed class FakeLiveService : ILiveService
         return session.Add(LiveRole.Owner, options.DisplayName ?? "Owner", "owner-token-" + id);
     }
 
-    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null)
+    /// <summary>The guest keys pages offered when joining, in order (null when none).</summary>
+    public List<string?> GuestKeysOffered { get; } = [];
+
+    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null)
     {
+        GuestKeysOffered.Add(guestKey);
         if (!_sessions.TryGetValue(sessionId, out var session))
         {
             throw new LiveException(LiveErrorCode.UnknownSession, "No such session.");
@@ -291,6 +295,8 @@ internal sealed class FakeMember : ILiveMember
     public LiveRole Role { get; set; }
 
     public string? OwnerToken { get; }
+
+    public string? GuestKey => Role == LiveRole.Owner ? null : "guest-key-" + MemberId;
 
     public bool IsClosed { get; private set; }
 

@@ -47,9 +47,10 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal(LiveRole.Viewer, phone.Role);
     }
 
-    // Members are not accounts: with typing open a stopped member types again by joining anew, and the owner is told so.
+    // Members are not accounts: with typing open a stopped member could type again from another browser, and the owner is
+    // told so.
     [Fact]
-    public async Task StoppingAMemberWhileAnyoneCanTypeSaysTheyCanRejoinAsATypist()
+    public async Task StoppingAMemberWhileAnyoneCanTypeSaysAnotherBrowserCouldTypeAgain()
     {
         var page = RenderStudio();
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
@@ -62,7 +63,7 @@ public sealed class StudioPageTests : UiTestContext
 
         await Click(page, "[data-testid=revoke]");
         Assert.Equal(LiveRole.Viewer, phone.Role);
-        page.WaitForAssertion(() => Assert.Contains("can type again by rejoining", page.Find("[data-testid=typing-open-note]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("could join again from another", page.Find("[data-testid=typing-open-note]").TextContent, StringComparison.Ordinal));
 
         owner.SetTypingOpen(false);
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-open-note]")));
@@ -401,6 +402,27 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Contains("Your earlier session had ended", page.Find("[data-testid=session-ended-note]").TextContent, StringComparison.Ordinal);
         await page.InvokeAsync(() => page.Find("[data-testid=session-ended-dismiss]").Click());
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=session-ended-note]")));
+    }
+
+    // A guest's reload comes back as the same guest: the page offers the key this browser kept for the session and keeps
+    // the one the session gives.
+    [Fact]
+    public void ASharedSessionsPageOffersTheGuestKeyItKeptAndKeepsTheOneItIsGiven()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var app = JSInterop.SetupModule("./js/app.js");
+        app.Setup<string?>("load", i => "local".Equals(i.Arguments[0]) && $"nitro-guest:{owner.SessionId}".Equals(i.Arguments[1])).SetResult("kept-key");
+        app.Setup<string?>("load", i => !$"nitro-guest:{owner.SessionId}".Equals(i.Arguments[1])).SetResult(null);
+        var save = app.SetupVoid("save", _ => true);
+        save.SetVoidResult();
+
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+
+        Assert.Equal("kept-key", Assert.Single(Live.GuestKeysOffered));
+        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "save"
+            && "local".Equals(i.Arguments[0]) && $"nitro-guest:{owner.SessionId}".Equals(i.Arguments[1]) && Equals(guest.GuestKey, i.Arguments[2])));
     }
 
     [Fact]

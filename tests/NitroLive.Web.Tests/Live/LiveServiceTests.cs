@@ -413,6 +413,116 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveRole.Owner, state.Members[0].Role);
     }
 
+    // A reload is a new membership: with the key its browser kept, a guest is the same person again. The typist the owner
+    // chose keeps typing although typing is closed, keeps the name the others knew, and a stopped one stays stopped.
+    [Fact]
+    public async Task AGuestBackWithTheirKeyHasTheRoleAndNameTheyLeftWith()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Alex");
+        Assert.True(LiveIds.IsWellFormed(guest.GuestKey));
+        Assert.Null(owner.GuestKey);
+        owner.GrantTyping(guest.MemberId);
+        var key = guest.GuestKey;
+        await guest.DisposeAsync();
+
+        await using var back = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: key);
+        Assert.Equal((LiveRole.Typist, "Alex", key), (back.Role, back.DisplayName, back.GuestKey));
+        back.SetPrompt("still typing");
+        Assert.Equal("still typing", owner.State.Request.Prompt);
+
+        // Without the key the same browser would be a new viewer, as before.
+        await using var stranger = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        Assert.Equal(LiveRole.Viewer, stranger.Role);
+        Assert.NotEqual("Alex", stranger.DisplayName);
+    }
+
+    [Fact]
+    public async Task AGuestTheOwnerStoppedStaysAViewerWhileAnyoneCanType()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Typist);
+        owner.RevokeTyping(guest.MemberId);
+        var (key, name) = (guest.GuestKey, guest.DisplayName);
+        await guest.DisposeAsync();
+
+        await using var back = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, guestKey: key);
+        Assert.Equal((LiveRole.Viewer, name), (back.Role, back.DisplayName));
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => back.SetPrompt("sneaking back")).Code);
+    }
+
+    // Closing typing takes it from everybody, also from a typist who is away for a moment; opening gives it to all.
+    [Fact]
+    public async Task TypingClosedOrOpenedWhileAGuestIsAwayAppliesWhenTheyComeBack()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Typist);
+        var key = guest.GuestKey;
+        await guest.DisposeAsync();
+
+        owner.SetTypingOpen(false);
+        var back = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: key);
+        Assert.Equal(LiveRole.Viewer, back.Role);
+        await back.DisposeAsync();
+
+        owner.SetTypingOpen(true);
+        await using var again = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: key);
+        Assert.Equal(LiveRole.Typist, again.Role);
+    }
+
+    // Keys are the session's own: one it never gave out (or gave out in another session) is not taken, so nobody picks
+    // a key and later claims to be whoever gets it; nor is the owner a guest.
+    [Fact]
+    public async Task AKeyTheSessionDoesNotKnowIsReplacedByANewOne()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await using var other = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await using var elsewhere = host.Live.JoinSession(other.SessionId, LiveRole.Viewer);
+        owner.GrantTyping(Assert.IsType<string>(host.Live.JoinSession(owner.SessionId, LiveRole.Viewer).MemberId));
+
+        foreach (var offered in new[] { LiveIds.NewId(), elsewhere.GuestKey, "not-a-key", "" })
+        {
+            await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: offered);
+            Assert.Equal(LiveRole.Viewer, guest.Role);
+            Assert.True(LiveIds.IsWellFormed(guest.GuestKey));
+            Assert.NotEqual(offered, guest.GuestKey);
+        }
+
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Typist, guestKey: LiveIds.NewId())).Code);
+    }
+
+    // The session remembers four guests per member place at most: a crowd coming and going does not grow it.
+    [Fact]
+    public async Task TheGuestsASessionRemembersAreBounded()
+    {
+        await using var host = await LiveTestHost.StartAsync(settings: new() { ["NitroLive:Live:MaxMembersPerSession"] = "2" });
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var first = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        owner.GrantTyping(first.MemberId);
+        var firstKey = first.GuestKey;
+        await first.DisposeAsync();
+
+        var keys = new List<string?>();
+        for (var i = 0; i < 8; i++)
+        {
+            var passing = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+            keys.Add(passing.GuestKey);
+            await passing.DisposeAsync();
+        }
+
+        // Eight remembered (2 places x 4): the first guest, the oldest, is forgotten; the newest is still known.
+        await using var forgotten = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: firstKey);
+        Assert.Equal(LiveRole.Viewer, forgotten.Role);
+        Assert.NotEqual(firstKey, forgotten.GuestKey);
+        await forgotten.DisposeAsync();
+        await using var known = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: keys[^1]);
+        Assert.Equal(keys[^1], known.GuestKey);
+    }
+
     // Typing is the owner's to hand out: a typist must not pass it on or take it away, nor a viewer take it.
     [Fact]
     public async Task OnlyTheOwnerChangesWhoMayType()

@@ -561,16 +561,21 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             : SaveAsync("local", OwnerKey(member.SessionId), member.OwnerToken, cancellationToken);
     }
 
-    /// <summary>Joins a session as typist when its typing is open, else as viewer.</summary>
-    protected ILiveMember JoinAsGuest(string sessionId, string? displayName = null)
+    /// <summary>
+    /// Joins a session as typist when its typing is open, else as viewer; a guest this browser was before (its guest key
+    /// in localStorage) comes back as that guest, with their name and role.
+    /// </summary>
+    protected async Task<ILiveMember> JoinAsGuestAsync(string sessionId, CancellationToken cancellationToken, string? displayName = null)
     {
+        var key = await LoadAsync("local", GuestKey(sessionId), cancellationToken);
         var state = Live.GetSessionState(sessionId)
             ?? throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
+        ILiveMember? member = null;
         if (state.TypingOpen)
         {
             try
             {
-                return Live.JoinSession(sessionId, LiveRole.Typist, displayName);
+                member = Live.JoinSession(sessionId, LiveRole.Typist, displayName, guestKey: key);
             }
             catch (LiveException ex) when (ex.Code == LiveErrorCode.Forbidden)
             {
@@ -578,7 +583,14 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             }
         }
 
-        return Live.JoinSession(sessionId, LiveRole.Viewer, displayName);
+        member ??= Live.JoinSession(sessionId, LiveRole.Viewer, displayName, guestKey: key);
+        if (member.GuestKey is { } given && given != key)
+        {
+            var joined = member;
+            return await KeepAsync(joined, () => SaveAsync("local", GuestKey(sessionId), given, cancellationToken));
+        }
+
+        return member;
     }
 
     /// <summary>Waits for the browser's connection; false when the page goes away first.</summary>
@@ -596,6 +608,8 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     }
 
     private static string OwnerKey(string sessionId) => "nitro-owner:" + sessionId;
+
+    private static string GuestKey(string sessionId) => "nitro-guest:" + sessionId;
 
     private static async Task Quietly(Task task)
     {

@@ -115,7 +115,7 @@ public sealed partial class Studio
         _earlierSessionEnded = false;
         if (SessionId is not null)
         {
-            return await TryRejoinAsOwnerAsync(SessionId, null, cancellationToken) ?? JoinAsGuest(SessionId);
+            return await TryRejoinAsOwnerAsync(SessionId, null, cancellationToken) ?? await JoinAsGuestAsync(SessionId, cancellationToken);
         }
 
         // The tab's own session survives a reload or a lost circuit, so its share link keeps working.
