@@ -45,6 +45,35 @@ public sealed class LiveHubRoleTests
         Assert.Equal(typist.MemberId, typed.PromptBy);
     }
 
+    // A hub client that reconnects is a new connection: with the guest key its first Joined gave, it is the same guest.
+    [Fact]
+    public async Task AGuestKeyFromJoinedMakesALaterJoinTheSameGuest()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync();
+        var session = await owner.CreateSessionAsync("the owner's prompt");
+        using var cts = new CancellationTokenSource(LiveTestHost.Timeout);
+        await owner.InvokeAsync("SetTypingOpen", session.SessionId, false, cts.Token);
+
+        string? key;
+        await using (var first = await app.ConnectAsync(messagePack: true))
+        {
+            var joined = await first.InvokeAsync<JoinedMessage>(
+                "JoinSession", new JoinSessionMessage { SessionId = session.SessionId, DisplayName = "Alex" }, cts.Token);
+            key = joined.GuestKey;
+            Assert.False(string.IsNullOrEmpty(key));
+            await owner.InvokeAsync("GrantTyping", session.SessionId, joined.MemberId, cts.Token);
+        }
+
+        await using var again = await app.ConnectAsync();
+        var back = await again.InvokeAsync<JoinedMessage>(
+            "JoinSession", new JoinSessionMessage { SessionId = session.SessionId, Role = "viewer", GuestKey = key }, cts.Token);
+        Assert.Equal(("typist", key), (back.Role, back.GuestKey));
+        Assert.Equal("Alex", back.State.Members.Single(m => m.MemberId == back.MemberId).DisplayName);
+        Assert.Null((await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token)).Members
+            .Select(m => m.Role).FirstOrDefault(role => role == "viewer"));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
