@@ -44,7 +44,7 @@ public sealed class JoinSessionMessage
 
     /// <summary>
     /// The guest key an earlier join in this session returned (optional): the session then knows you again, with the
-    /// role and name you had, whatever <see cref="Role"/> asks.
+    /// role and name you had, whether <see cref="Role"/> asks for "viewer" or "typist" (an "owner" join ignores it).
     /// </summary>
     [DataMember(Name = "guestKey")]
     public string? GuestKey { get; set; }

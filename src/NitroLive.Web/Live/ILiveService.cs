@@ -39,8 +39,10 @@ public interface ILiveService
     /// <param name="guestKey">
     /// A guest's <see cref="ILiveMember.GuestKey"/> from an earlier join: a guest the session knows by it comes back with
     /// the role they had (a typist the owner chose keeps typing with typing closed; one the owner stopped stays a viewer
-    /// with typing open), whatever <paramref name="role"/> asks, and with their name unless they give one. A key the
-    /// session does not know is ignored (the member gets a new one).
+    /// with typing open), whether <paramref name="role"/> asks for viewer or typist, and with their name unless they give
+    /// one. A key the session does not know is ignored (the member gets a new one); so is any key when joining as owner.
+    /// The session remembers up to four guests per member place, those with the role anybody joining gets forgotten
+    /// first, and none after it ends.
     /// </param>
     /// <returns>The new membership. It immediately holds the session's newest frame, if any.</returns>
     /// <exception cref="LiveException">

@@ -192,6 +192,12 @@ internal sealed class LiveSession
             throw new LiveException(LiveErrorCode.InvalidArgument, $"Unknown role {(int)role}.");
         }
 
+        // Every key the session gives out is well formed: anything else is a key it does not know, not one to look up.
+        if (!LiveIds.IsWellFormed(guestKey))
+        {
+            guestKey = null;
+        }
+
         var memberId = LiveIds.NewId();
         var name = LiveRequestRules.NormalizeDisplayName(displayName, memberId);
         LiveMember member;
@@ -696,7 +702,16 @@ internal sealed class LiveSession
                 return;
             }
 
-            target.Role = role;
+            // The same guest on two pages (two tabs of one browser share its key) is one person: stopping one page and
+            // not the other would let the other hand typing back to the first when it reloads.
+            foreach (var member in _members)
+            {
+                if (member == target || (target.GuestKey is { } key && member.GuestKey == key))
+                {
+                    member.Role = role;
+                }
+            }
+
             _version++;
             BroadcastStateLocked();
         }
@@ -784,9 +799,11 @@ internal sealed class LiveSession
         }
     }
 
+    // Keys are compared as dictionary keys are, not in constant time: a lookup in a hash map with randomised string
+    // hashing tells a timing attacker nothing useful about 128 random bits.
     private (string Name, LiveRole Role)? KnownGuestLocked(string guestKey)
     {
-        if (_members.Find(m => m.GuestKey is { } k && LiveIds.SecretEquals(k, guestKey)) is { } present)
+        if (_members.Find(m => m.GuestKey == guestKey) is { } present)
         {
             return (present.DisplayName, present.Role);
         }
@@ -805,7 +822,14 @@ internal sealed class LiveSession
         _returning[key] = (member.DisplayName, member.Role, _time.GetTimestamp());
         if (_returning.Count > _maxMembers * ReturningPerMember)
         {
-            _returning.Remove(_returning.MinBy(entry => entry.Value.LeftAt).Key);
+            // Guests with the role anybody joining gets now are forgotten first: what they lose is only their name, so
+            // a crowd coming and going (or somebody joining and leaving on purpose) cannot push out the typists the
+            // owner chose or the members the owner stopped.
+            var usual = _typingOpen ? LiveRole.Typist : LiveRole.Viewer;
+            var oldest = _returning.Where(entry => entry.Value.Role == usual).Select(entry => (entry.Key, entry.Value.LeftAt))
+                .DefaultIfEmpty(_returning.Select(entry => (entry.Key, entry.Value.LeftAt)).MinBy(entry => entry.LeftAt))
+                .MinBy(entry => entry.LeftAt);
+            _returning.Remove(oldest.Key);
         }
     }
 
@@ -828,6 +852,7 @@ internal sealed class LiveSession
             }
 
             _closed = true;
+            _returning.Clear();
             _pending = null;
             _latestPixels = null;
             _refineTimer?.Dispose();

@@ -453,6 +453,45 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => back.SetPrompt("sneaking back")).Code);
     }
 
+    // Two tabs of one browser share its key: they are one guest, so the owner's stop reaches both, and neither can hand
+    // typing back to the other by reloading, whichever of them leaves last.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TwoPagesWithOneKeyAreOneGuestForTheOwnersStop(bool stoppedPageLeavesLast)
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        var first = host.Live.JoinSession(owner.SessionId, LiveRole.Typist);
+        var second = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: first.GuestKey);
+        Assert.Equal((LiveRole.Typist, first.DisplayName), (second.Role, second.DisplayName));
+
+        owner.RevokeTyping(first.MemberId);
+        Assert.Equal((LiveRole.Viewer, LiveRole.Viewer), (first.Role, second.Role));
+        Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => second.SetPrompt("from the other tab")).Code);
+
+        var key = first.GuestKey;
+        await (stoppedPageLeavesLast ? second : first).DisposeAsync();
+        await (stoppedPageLeavesLast ? first : second).DisposeAsync();
+        await using var back = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, guestKey: key);
+        Assert.Equal(LiveRole.Viewer, back.Role);
+    }
+
+    // A guest key is no way to the owner's role: an owner join needs the token, and the owner gets no key.
+    [Fact]
+    public async Task AGuestKeyDoesNotMakeAnOwner()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        owner.GrantTyping(guest.MemberId);
+
+        Assert.Equal(LiveErrorCode.InvalidOwnerToken, Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Owner, guestKey: guest.GuestKey)).Code);
+        await using var ownerAgain = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: owner.OwnerToken, guestKey: guest.GuestKey);
+        Assert.Equal(LiveRole.Owner, ownerAgain.Role);
+        Assert.Null(ownerAgain.GuestKey);
+    }
+
     // Closing typing takes it from everybody, also from a typist who is away for a moment; opening gives it to all.
     [Fact]
     public async Task TypingClosedOrOpenedWhileAGuestIsAwayAppliesWhenTheyComeBack()
@@ -474,7 +513,7 @@ public sealed class LiveServiceTests
     }
 
     // Keys are the session's own: one it never gave out (or gave out in another session) is not taken, so nobody picks
-    // a key and later claims to be whoever gets it; nor is the owner a guest.
+    // a key and later claims to be whoever gets it.
     [Fact]
     public async Task AKeyTheSessionDoesNotKnowIsReplacedByANewOne()
     {
@@ -482,7 +521,9 @@ public sealed class LiveServiceTests
         await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
         await using var other = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
         await using var elsewhere = host.Live.JoinSession(other.SessionId, LiveRole.Viewer);
-        owner.GrantTyping(Assert.IsType<string>(host.Live.JoinSession(owner.SessionId, LiveRole.Viewer).MemberId));
+        // A typist the owner chose is in the session: none of the keys below may borrow that role.
+        await using var chosen = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        owner.GrantTyping(chosen.MemberId);
 
         foreach (var offered in new[] { LiveIds.NewId(), elsewhere.GuestKey, "not-a-key", "" })
         {
@@ -495,16 +536,17 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveErrorCode.Forbidden, Assert.Throws<LiveException>(() => host.Live.JoinSession(owner.SessionId, LiveRole.Typist, guestKey: LiveIds.NewId())).Code);
     }
 
-    // The session remembers four guests per member place at most: a crowd coming and going does not grow it.
+    // The session remembers four guests per member place at most, and a crowd coming and going (or somebody joining and
+    // leaving on purpose) pushes out the guests whose role anybody joining gets, not the typist the owner chose.
     [Fact]
-    public async Task TheGuestsASessionRemembersAreBounded()
+    public async Task TheGuestsASessionRemembersAreBoundedAndTheOwnersChoicesKeptLongest()
     {
         await using var host = await LiveTestHost.StartAsync(settings: new() { ["NitroLive:Live:MaxMembersPerSession"] = "2" });
         await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        var first = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
-        owner.GrantTyping(first.MemberId);
-        var firstKey = first.GuestKey;
-        await first.DisposeAsync();
+        var chosen = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        owner.GrantTyping(chosen.MemberId);
+        var chosenKey = chosen.GuestKey;
+        await chosen.DisposeAsync();
 
         var keys = new List<string?>();
         for (var i = 0; i < 8; i++)
@@ -514,13 +556,19 @@ public sealed class LiveServiceTests
             await passing.DisposeAsync();
         }
 
-        // Eight remembered (2 places x 4): the first guest, the oldest, is forgotten; the newest is still known.
-        await using var forgotten = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: firstKey);
-        Assert.Equal(LiveRole.Viewer, forgotten.Role);
-        Assert.NotEqual(firstKey, forgotten.GuestKey);
-        await forgotten.DisposeAsync();
-        await using var known = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: keys[^1]);
-        Assert.Equal(keys[^1], known.GuestKey);
+        // Eight remembered (2 places x 4) of nine: the oldest passing viewer went, the chosen typist and the rest stay
+        // (the forgotten key last: its join and leave are a new guest to remember).
+        foreach (var (key, known) in new[] { (keys[1], true), (keys[^1], true), (chosenKey, true), (keys[0], false) })
+        {
+            var again = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: key);
+            Assert.Equal(known, again.GuestKey == key);
+            if (key == chosenKey)
+            {
+                Assert.Equal(LiveRole.Typist, again.Role);
+            }
+
+            await again.DisposeAsync();
+        }
     }
 
     // Typing is the owner's to hand out: a typist must not pass it on or take it away, nor a viewer take it.

@@ -567,6 +567,13 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// </summary>
     protected async Task<ILiveMember> JoinAsGuestAsync(string sessionId, CancellationToken cancellationToken, string? displayName = null)
     {
+        if (Live.GetSessionState(sessionId) is null)
+        {
+            // Gone for good: the key this browser kept for it is of no use again.
+            await SaveAsync("local", GuestKey(sessionId), null, cancellationToken);
+            throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
+        }
+
         var key = await LoadAsync("local", GuestKey(sessionId), cancellationToken);
         var state = Live.GetSessionState(sessionId)
             ?? throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
