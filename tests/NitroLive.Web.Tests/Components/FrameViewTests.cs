@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Microsoft.JSInterop;
 using NitroLive.Web.Components.Parts;
 using NitroLive.Web.Components.Services;
+using NitroLive.Web.Tests.Live;
 
 namespace NitroLive.Web.Tests.Components;
 
@@ -27,6 +29,58 @@ public sealed class FrameViewTests : UiTestContext
         await AdvanceAsync(CircuitConnection.CallTimeout + TimeSpan.FromSeconds(1));
         Assert.True(release.Value.IsCancellationRequested);
         await disposing.WaitAsync(Timeout);
+    }
+
+    // A connection that drops while the page loads leaves the module's import unanswered (Blazor does not resend it):
+    // the view tries again once the browser is back, instead of waiting out Blazor's minute and failing the circuit.
+    [Fact]
+    public async Task AModuleImportLostWithTheConnectionIsTriedAgainOnceTheBrowserIsBack()
+    {
+        var runtime = new FirstImportUnanswered();
+        Services.AddSingleton<IJSRuntime>(runtime);
+        var view = Render<FrameView>();
+        await LiveTestExtensions.WaitUntilAsync(() => runtime.Imports == 1, "the first import", Timeout);
+
+        var connection = Services.GetRequiredService<CircuitConnection>();
+        await view.InvokeAsync(connection.Down);
+        await Task.Delay(100);
+        Assert.Equal(1, runtime.Imports);
+
+        await view.InvokeAsync(connection.Up);
+        // Polled: the view does not render again when its module loads, and bUnit's waits run on renders.
+        await LiveTestExtensions.WaitUntilAsync(() => runtime.ModuleCalls.Contains("attach"), "the module attached", Timeout);
+        Assert.Equal(2, runtime.Imports);
+    }
+
+    /// <summary>
+    /// A browser whose first import of a module is never answered, as when the socket drops with it in flight (the call
+    /// ends only when its token fires, as the real runtime's does); later imports load.
+    /// </summary>
+    private sealed class FirstImportUnanswered : IJSRuntime, IJSObjectReference
+    {
+        public int Imports { get; private set; }
+
+        public List<string> ModuleCalls { get; } = [];
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
+
+        public async ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        {
+            if (identifier != "import")
+            {
+                ModuleCalls.Add(identifier);
+                return default!;
+            }
+
+            if (++Imports == 1)
+            {
+                await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, cancellationToken);
+            }
+
+            return (TValue)(object)this;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]

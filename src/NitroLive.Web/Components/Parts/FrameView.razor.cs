@@ -12,7 +12,12 @@ namespace NitroLive.Web.Components.Parts;
 /// </summary>
 public sealed partial class FrameView : IAsyncDisposable
 {
+    // Tries at loading frames.js, each bounded by one browser call: a connection that drops while the page loads would
+    // otherwise leave the import unanswered for Blazor's minute, and its failure would then end the circuit.
+    private const int MaxImportAttempts = 3;
+
     private readonly TaskCompletionSource<IJSObjectReference> _module = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _gone = new();
     private ElementReference _canvas;
     private bool _disposed;
 
@@ -162,6 +167,7 @@ public sealed partial class FrameView : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        await _gone.CancelAsync();
         if (!_module.Task.IsCompletedSuccessfully)
         {
             _module.TrySetCanceled();
@@ -183,7 +189,7 @@ public sealed partial class FrameView : IAsyncDisposable
         {
             try
             {
-                var module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/frames.js");
+                var module = await ImportAsync(_gone.Token);
                 if (_disposed)
                 {
                     // Out of the page while its module loaded (an error took its place): its canvas is gone.
@@ -201,6 +207,30 @@ public sealed partial class FrameView : IAsyncDisposable
             catch (JSDisconnectedException)
             {
                 _module.TrySetCanceled();
+            }
+            catch (OperationCanceledException) when (_disposed)
+            {
+                // Out of the page while it waited for the browser.
+            }
+        }
+    }
+
+    private async Task<IJSObjectReference> ImportAsync(CancellationToken gone)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // Disposed before the wait below: a call outliving the connection it was tied to must not be disposed
+                // after the reconnection has replaced (and disposed) that connection's token.
+                using var call = Connection.StartCall(gone);
+                return await JS.InvokeAsync<IJSObjectReference>("import", call.Token, "./js/frames.js");
+            }
+            catch (OperationCanceledException) when (!gone.IsCancellationRequested && attempt < MaxImportAttempts)
+            {
+                // Unanswered: the connection dropped with the call in flight (Blazor does not resend it), or the browser
+                // was too busy. Again once it is back; the last failure goes to the page's error boundary as before.
+                await Connection.WaitUntilConnectedAsync(gone);
             }
         }
     }
