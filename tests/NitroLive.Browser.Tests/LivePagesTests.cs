@@ -266,6 +266,86 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "the red centre on blue, restored after the reload");
     }
 
+    // The settings are the circuit's to change, so on a slow link a click showed only after a round trip and people
+    // clicked again: the clicked item now looks chosen at once, before the server answers, and the answer takes over.
+    [Fact]
+    public async Task ASettingsClickShowsAtOnceBeforeASlowServerAnswers()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var gate = new Lock();
+        var holding = false;
+        var held = new List<IWebSocketFrame>();
+        IWebSocketRoute? page = null;
+        await context.RouteWebSocketAsync(url => url.Contains("/_blazor", StringComparison.Ordinal), ws =>
+        {
+            var server = ws.ConnectToServer();
+            ws.OnMessage(frame => Forward(frame, server.Send, server.Send));
+            server.OnMessage(frame =>
+            {
+                lock (gate)
+                {
+                    if (holding)
+                    {
+                        held.Add(frame);
+                        return;
+                    }
+
+                    Forward(frame, ws.Send, ws.Send);
+                }
+            });
+            page = ws;
+        });
+        var studio = await fixture.OpenStudioAsync(context);
+        var two = studio.Locator("[data-testid=steps] [role=radio]").Nth(1);
+        var one = studio.Locator("[data-testid=steps] [role=radio]").Nth(0);
+        await Expect(one).ToHaveAttributeAsync("aria-checked", "true");
+
+        // The server's messages held back: a link so slow that its answer has not come yet.
+        lock (gate)
+        {
+            holding = true;
+        }
+
+        await two.ClickAsync();
+        await Expect(two).ToHaveClassAsync(new Regex(@"\bnl-pending\b"), new() { Timeout = 1_000 });
+        // The clicked item filled as the chosen one is, the old one not (after MudBlazor's 250 ms colour transition),
+        // while the server has not answered.
+        await PageProbe.WaitForAsync(studio,
+            "() => { const [a, b] = document.querySelectorAll('[data-testid=steps] [role=radio]'); " +
+            "return getComputedStyle(a).backgroundColor === 'rgba(0, 0, 0, 0)' && getComputedStyle(b).backgroundColor !== 'rgba(0, 0, 0, 0)'; }",
+            TimeSpan.FromSeconds(2), "the clicked item filled and the old one not");
+        Assert.Equal("false", await two.GetAttributeAsync("aria-checked"));
+
+        lock (gate)
+        {
+            holding = false;
+            var route = page!;
+            foreach (var frame in held)
+            {
+                Forward(frame, route.Send, route.Send);
+            }
+
+            held.Clear();
+        }
+
+        await Expect(two).ToHaveAttributeAsync("aria-checked", "true");
+        await Expect(two).Not.ToHaveClassAsync(new Regex(@"\bnl-pending\b"));
+        await Expect(one).ToHaveAttributeAsync("aria-checked", "false");
+    }
+
+    private static void Forward(IWebSocketFrame frame, Action<string> sendText, Action<byte[]> sendBinary)
+    {
+        // Blazor's own protocol is binary (its text frames are the handshake only).
+        if (frame.Binary is { } binary)
+        {
+            sendBinary(binary);
+        }
+        else if (frame.Text is { } text)
+        {
+            sendText(text);
+        }
+    }
+
     // Blazor does not resend interop calls after a reconnection: a call in flight when the socket dies is never answered.
     // The pages tie every browser call to the connection (CircuitConnection), so the kiosk's tick and frame loop go on.
     [Fact]

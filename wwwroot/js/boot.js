@@ -54,3 +54,28 @@ document.addEventListener("keydown", (event) => {
     target.click();
   }
 });
+
+// A settings click shows at once: the choice is the circuit's to make, so on a slow link the old item stayed marked for
+// a round trip and people clicked again. The clicked item looks chosen (nl-pending, app.css) until the group's
+// aria-checked changes (the server's answer, which then says what holds) or 3 s pass.
+const PendingMs = 3_000;
+document.addEventListener("click", (event) => {
+  const radio = event.target instanceof Element ? event.target.closest("[role=radiogroup] [role=radio]") : null;
+  if (!radio || radio.disabled || radio.getAttribute("aria-disabled") === "true" || radio.getAttribute("aria-checked") === "true") {
+    return;
+  }
+  const group = radio.closest("[role=radiogroup]");
+  group.nlPending?.();
+  radio.classList.add("nl-pending");
+  group.classList.add("nl-has-pending");
+  const observer = new MutationObserver(() => group.nlPending?.());
+  const timer = setTimeout(() => group.nlPending?.(), PendingMs);
+  group.nlPending = () => {
+    observer.disconnect();
+    clearTimeout(timer);
+    radio.classList.remove("nl-pending");
+    group.classList.remove("nl-has-pending");
+    group.nlPending = null;
+  };
+  observer.observe(group, { subtree: true, attributes: true, attributeFilter: ["aria-checked"] });
+}, true);
