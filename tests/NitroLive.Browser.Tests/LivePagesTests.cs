@@ -279,7 +279,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await context.RouteWebSocketAsync(url => url.Contains("/_blazor", StringComparison.Ordinal), ws =>
         {
             var server = ws.ConnectToServer();
-            ws.OnMessage(frame => Forward(frame, server.Send, server.Send));
+            ws.OnMessage(frame => PageProbe.Forward(frame, server.Send, server.Send));
             server.OnMessage(frame =>
             {
                 lock (gate)
@@ -290,7 +290,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
                         return;
                     }
 
-                    Forward(frame, ws.Send, ws.Send);
+                    PageProbe.Forward(frame, ws.Send, ws.Send);
                 }
             });
             page = ws;
@@ -322,7 +322,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
             var route = page!;
             foreach (var frame in held)
             {
-                Forward(frame, route.Send, route.Send);
+                PageProbe.Forward(frame, route.Send, route.Send);
             }
 
             held.Clear();
@@ -331,19 +331,6 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(two).ToHaveAttributeAsync("aria-checked", "true");
         await Expect(two).Not.ToHaveClassAsync(new Regex(@"\bnl-pending\b"));
         await Expect(one).ToHaveAttributeAsync("aria-checked", "false");
-    }
-
-    private static void Forward(IWebSocketFrame frame, Action<string> sendText, Action<byte[]> sendBinary)
-    {
-        // Blazor's own protocol is binary (its text frames are the handshake only).
-        if (frame.Binary is { } binary)
-        {
-            sendBinary(binary);
-        }
-        else if (frame.Text is { } text)
-        {
-            sendText(text);
-        }
     }
 
     // Blazor does not resend interop calls after a reconnection: a call in flight when the socket dies is never answered.

@@ -123,6 +123,20 @@ internal static class PageProbe
             Path = Path.Combine(BrowserFixture.ArtifactsDirectory, name + ".png"),
             FullPage = false,
         });
+
+    /// <summary>Passes one WebSocket frame on unchanged, for tests that route the Blazor circuit's socket.</summary>
+    public static void Forward(IWebSocketFrame frame, Action<string> sendText, Action<byte[]> sendBinary)
+    {
+        // Blazor's own protocol is binary (its text frames are the handshake only).
+        if (frame.Binary is { } binary)
+        {
+            sendBinary(binary);
+        }
+        else if (frame.Text is { } text)
+        {
+            sendText(text);
+        }
+    }
 }
 
 /// <summary>Average colours of the displayed frame: its centre (the middle 20 %) and its four corners.</summary>

@@ -107,14 +107,14 @@ public sealed class ReconnectDialogTests(BrowserFixture fixture)
             {
                 if (!Volatile.Read(ref stalled))
                 {
-                    Forward(frame, server.Send, server.Send);
+                    PageProbe.Forward(frame, server.Send, server.Send);
                 }
             });
             server.OnMessage(frame =>
             {
                 if (!Volatile.Read(ref stalled))
                 {
-                    Forward(frame, socket.Send, socket.Send);
+                    PageProbe.Forward(frame, socket.Send, socket.Send);
                 }
             });
 
@@ -147,18 +147,5 @@ public sealed class ReconnectDialogTests(BrowserFixture fixture)
         await PageProbe.WaitForAsync(studio, "() => !document.getElementById('components-reconnect-modal').open", OneRecovery,
             "the dialog closed once the connection was back");
         Assert.Equal(session, await studio.Locator("[data-testid=studio]").GetAttributeAsync("data-session").WaitAsync(BrowserFixture.UiTimeout));
-    }
-
-    private static void Forward(Microsoft.Playwright.IWebSocketFrame frame, Action<string> sendText, Action<byte[]> sendBinary)
-    {
-        // Blazor's own protocol is binary (its text frames are the handshake only).
-        if (frame.Binary is { } binary)
-        {
-            sendBinary(binary);
-        }
-        else if (frame.Text is { } text)
-        {
-            sendText(text);
-        }
     }
 }
