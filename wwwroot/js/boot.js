@@ -29,6 +29,9 @@ document.addEventListener("click", (event) => {
   target.focus();
 }, true);
 
+// A radio item a click or key may choose: not disabled, natively or by aria-disabled.
+const usable = (item) => !item.disabled && item.getAttribute("aria-disabled") !== "true";
+
 // Radio groups built from buttons (the settings' Steps, Seed, Model and Size): the arrow keys move the choice to the
 // next or previous item and focus it, Home and End to the first and last, as native radio buttons do; disabled items
 // are skipped. The chosen item is the group's one tab stop (GenerationControls).
@@ -39,7 +42,7 @@ document.addEventListener("keydown", (event) => {
   }
   const group = radio.closest("[role=radiogroup]");
   const items = [...group.querySelectorAll("[role=radio]")].filter((item) =>
-    item.closest("[role=radiogroup]") === group && !item.disabled && item.getAttribute("aria-disabled") !== "true");
+    item.closest("[role=radiogroup]") === group && usable(item));
   const at = items.indexOf(radio);
   const next = {
     ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: items.length - 1,
@@ -61,7 +64,7 @@ document.addEventListener("keydown", (event) => {
 const PendingMs = 3_000;
 document.addEventListener("click", (event) => {
   const radio = event.target instanceof Element ? event.target.closest("[role=radiogroup] [role=radio]") : null;
-  if (!radio || radio.disabled || radio.getAttribute("aria-disabled") === "true" || radio.getAttribute("aria-checked") === "true") {
+  if (!radio || !usable(radio) || radio.getAttribute("aria-checked") === "true") {
     return;
   }
   const group = radio.closest("[role=radiogroup]");

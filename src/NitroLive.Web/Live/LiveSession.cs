@@ -737,24 +737,21 @@ internal sealed class LiveSession
             _typingOpen = open;
             foreach (var member in _members)
             {
-                if (member.Role == (open ? LiveRole.Viewer : LiveRole.Typist))
-                {
-                    member.Role = open ? LiveRole.Typist : LiveRole.Viewer;
-                }
+                member.Role = AfterTyping(member.Role);
             }
 
             // And those who are away for a moment: they come back as if they had been here.
             foreach (var (key, away) in _returning.ToList())
             {
-                if (away.Role == (open ? LiveRole.Viewer : LiveRole.Typist))
-                {
-                    _returning[key] = away with { Role = open ? LiveRole.Typist : LiveRole.Viewer };
-                }
+                _returning[key] = away with { Role = AfterTyping(away.Role) };
             }
 
             _version++;
             BroadcastStateLocked();
         }
+
+        // The owner keeps their role; viewers become typists when typing opens, typists viewers when it closes.
+        LiveRole AfterTyping(LiveRole role) => role == (open ? LiveRole.Viewer : LiveRole.Typist) ? (open ? LiveRole.Typist : LiveRole.Viewer) : role;
     }
 
     /// <summary>
@@ -826,10 +823,7 @@ internal sealed class LiveSession
             // a crowd coming and going (or somebody joining and leaving on purpose) cannot push out the typists the
             // owner chose or the members the owner stopped.
             var usual = _typingOpen ? LiveRole.Typist : LiveRole.Viewer;
-            var oldest = _returning.Where(entry => entry.Value.Role == usual).Select(entry => (entry.Key, entry.Value.LeftAt))
-                .DefaultIfEmpty(_returning.Select(entry => (entry.Key, entry.Value.LeftAt)).MinBy(entry => entry.LeftAt))
-                .MinBy(entry => entry.LeftAt);
-            _returning.Remove(oldest.Key);
+            _returning.Remove(_returning.MinBy(entry => (entry.Value.Role != usual, entry.Value.LeftAt)).Key);
         }
     }
 

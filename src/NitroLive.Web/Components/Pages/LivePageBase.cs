@@ -365,7 +365,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
         foreach (var item in restored)
         {
-            if (_history.Count < UiOptions.Value.HistoryLength && !_history.Exists(kept => kept.Request.Prompt == item.Request.Prompt && SameSettings(kept.Request, item.Request)))
+            if (_history.Count < UiOptions.Value.HistoryLength && !_history.Exists(kept => SamePicture(kept.Request, item.Request)))
             {
                 _history.Add(item);
             }
@@ -567,16 +567,13 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     /// </summary>
     protected async Task<ILiveMember> JoinAsGuestAsync(string sessionId, CancellationToken cancellationToken, string? displayName = null)
     {
-        if (Live.GetSessionState(sessionId) is null)
+        var key = await LoadAsync("local", GuestKey(sessionId), cancellationToken);
+        if (Live.GetSessionState(sessionId) is not { } state)
         {
             // Gone for good: the key this browser kept for it is of no use again.
             await SaveAsync("local", GuestKey(sessionId), null, cancellationToken);
             throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
         }
-
-        var key = await LoadAsync("local", GuestKey(sessionId), cancellationToken);
-        var state = Live.GetSessionState(sessionId)
-            ?? throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
         ILiveMember? member = null;
         if (state.TypingOpen)
         {
@@ -593,8 +590,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         member ??= Live.JoinSession(sessionId, LiveRole.Viewer, displayName, guestKey: key);
         if (member.GuestKey is { } given && given != key)
         {
-            var joined = member;
-            return await KeepAsync(joined, () => SaveAsync("local", GuestKey(sessionId), given, cancellationToken));
+            return await KeepAsync(member, () => SaveAsync("local", GuestKey(sessionId), given, cancellationToken));
         }
 
         return member;
@@ -733,7 +729,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         HistoryVersion++;
 
         // Each picture once: one that is back as a new entry (a restored one, an example shown again) moves to the front.
-        _history.RemoveAll(item => item.Request.Prompt == request.Prompt && SameSettings(item.Request, request));
+        _history.RemoveAll(item => SamePicture(item.Request, request));
         _history.Insert(0, new HistoryItem(frame.Sequence, request));
         var limit = UiOptions.Value.HistoryLength;
         if (_history.Count > limit)
@@ -741,6 +737,8 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             _history.RemoveRange(limit, _history.Count - limit);
         }
     }
+
+    private static bool SamePicture(LiveRequest a, LiveRequest b) => a.Prompt == b.Prompt && SameSettings(a, b);
 
     private static bool SameSettings(LiveRequest a, LiveRequest b) =>
         a.Seed == b.Seed && a.Steps == b.Steps && a.Width == b.Width && a.Height == b.Height && a.ModelVariant == b.ModelVariant;
