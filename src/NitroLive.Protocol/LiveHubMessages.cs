@@ -155,6 +155,13 @@ public sealed class MemberMessage
     /// <summary>"owner", "typist" or "viewer".</summary>
     [DataMember(Name = "role")]
     public string Role { get; set; } = "viewer";
+
+    /// <summary>
+    /// The member ids of the same person's other pages (a guest's tabs in one browser, or the owner's), whom the list
+    /// names once; empty for a member on one page.
+    /// </summary>
+    [DataMember(Name = "otherMemberIds")]
+    public List<string> OtherMemberIds { get; set; } = [];
 }
 
 /// <summary>A snapshot of a session.</summary>

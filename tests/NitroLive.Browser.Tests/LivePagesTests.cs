@@ -176,6 +176,18 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await Expect(owner.Locator("[data-testid=prompt-box]")).ToContainTextAsync("is typing…");
         await Expect(owner.Locator("[data-testid=typing-now]")).ToHaveCountAsync(0, new() { Timeout = Ms(UiTimeout) });
 
+        // A second tab of this browser is the same guest: a typist too, and one entry in the owner's list that says so.
+        var secondTab = await viewerContext.NewPageAsync();
+        await secondTab.GotoAsync(shareUrl);
+        await Expect(secondTab.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
+        await Expect(owner.Locator("[data-testid=member]").Nth(1).Locator("[data-testid=member-pages]")).ToHaveTextAsync("on 2 tabs", new() { Timeout = Ms(UiTimeout) });
+        Assert.True(await owner.Locator("[data-testid=member]").Nth(1).Locator(".nl-member-name").EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth"), "the name shows whole beside the mark");
+        await Expect(owner.Locator("[data-testid=member]")).ToHaveCountAsync(2);
+        await Expect(owner.Locator("[data-testid=members] h2")).ToHaveTextAsync("Connected (2)");
+        await PageProbe.ScreenshotAsync(owner, "studio-owner-guest-on-two-tabs");
+        await secondTab.CloseAsync();
+        await Expect(owner.Locator("[data-testid=member-pages]")).ToHaveCountAsync(0, new() { Timeout = Ms(UiTimeout) });
+
         // The app bar's Studio link keeps the page (only its route changes): it still leaves the owner's session for a
         // session of the viewer's own, and the owner's picture goes with it.
         var shared = await owner.Locator("[data-testid=studio]").GetAttributeAsync("data-session");

@@ -170,14 +170,27 @@ public sealed record LiveFrame(
 /// <param name="MemberId">Random id of the membership, unique within the session.</param>
 /// <param name="DisplayName">Name the member gave (or a generated one).</param>
 /// <param name="Role">Current role.</param>
-public sealed record LiveMemberInfo(string MemberId, string DisplayName, LiveRole Role);
+public sealed record LiveMemberInfo(string MemberId, string DisplayName, LiveRole Role)
+{
+    /// <summary>
+    /// The same person's other pages in the session, by membership id: a guest's tabs in one browser (they share its
+    /// guest key) or the owner's, which the list shows once; empty for a member on one page.
+    /// </summary>
+    public IReadOnlyList<string> OtherPages { get; init; } = [];
+
+    /// <summary>Whether <paramref name="memberId"/> is this member's, on any of their pages.</summary>
+    /// <param name="memberId">A membership id, or null (which is nobody's).</param>
+    /// <returns>True for <see cref="MemberId"/> and the ids in <see cref="OtherPages"/>.</returns>
+    public bool Holds(string? memberId) =>
+        memberId is not null && (string.Equals(memberId, MemberId, StringComparison.Ordinal) || OtherPages.Contains(memberId, StringComparer.Ordinal));
+}
 
 /// <summary>A snapshot of a session, published to its members whenever something in it changes.</summary>
 /// <param name="SessionId">The session.</param>
 /// <param name="Version">Increases on every change; a snapshot with a lower version is stale.</param>
 /// <param name="RequestId">Id of the current request.</param>
 /// <param name="Request">The current request.</param>
-/// <param name="Members">Every member, owner first.</param>
+/// <param name="Members">Every member, owner first; a person on several pages once (<see cref="LiveMemberInfo.OtherPages"/>).</param>
 /// <param name="TypingOpen">Whether members may join as <see cref="LiveRole.Typist"/> without a grant.</param>
 /// <param name="LastFrameSequence">Sequence of the newest published frame, 0 before the first.</param>
 /// <param name="LastError">The last generation failure for this session, cleared by the next frame; null when fine.</param>

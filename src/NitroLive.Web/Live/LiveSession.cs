@@ -901,9 +901,17 @@ internal sealed class LiveSession
 
     private LiveSessionState BuildStateLocked()
     {
+        // One entry per person: the owner's pages (one token) and a guest's (one browser's key, which shares its name and,
+        // since the owner's grant or stop reaches every page of it, its role) are listed once, on the page that came first.
+        // The role is part of the grouping all the same, so pages that somehow differ would show apart rather than hide.
         var members = _members
-            .OrderByDescending(m => m.Role == LiveRole.Owner)
-            .Select(m => new LiveMemberInfo(m.MemberId, m.DisplayName, m.Role))
+            .GroupBy(m => m.Role == LiveRole.Owner ? "owner" : m.GuestKey is { } key ? $"{m.Role}:{key}" : "page:" + m.MemberId, StringComparer.Ordinal)
+            .OrderByDescending(pages => pages.First().Role == LiveRole.Owner)
+            .Select(pages =>
+            {
+                var first = pages.First();
+                return new LiveMemberInfo(first.MemberId, first.DisplayName, first.Role) { OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] };
+            })
             .ToArray();
         return new LiveSessionState(Id, _version, _requestId, _request, members, _typingOpen, _sequence, _lastError, _closed) { PromptBy = _promptBy };
     }

@@ -122,6 +122,7 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
     private readonly List<FakeMember> _members = [];
     private long _version;
     private long _sequence;
+    private int _joins; // member ids are never reused, as the live service's are not
 
     public string Id { get; } = id;
 
@@ -166,7 +167,7 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         FakeMember member;
         lock (_gate)
         {
-            member = new FakeMember(service, this, $"m{_members.Count + 1}", name, role, token);
+            member = new FakeMember(service, this, $"m{++_joins}", name, role, token);
             _members.Add(member);
             service.Members.Add(member);
         }
@@ -177,6 +178,21 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
             member.FramesWriter.TryWrite(Latest);
         }
 
+        return member;
+    }
+
+    /// <summary>Another page of the same person (a second tab): listed once, as the live service lists it.</summary>
+    public FakeMember AddPageOf(FakeMember person)
+    {
+        FakeMember member;
+        lock (_gate)
+        {
+            member = new FakeMember(service, this, $"m{++_joins}", person.DisplayName, person.Role, person.OwnerToken) { Person = person.Person };
+            _members.Add(member);
+            service.Members.Add(member);
+        }
+
+        Publish();
         return member;
     }
 
@@ -241,7 +257,11 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
     {
         lock (_gate)
         {
-            _members.Single(m => m.MemberId == memberId).Role = role;
+            var person = _members.Single(m => m.MemberId == memberId).Person;
+            foreach (var page in _members.Where(m => m.Person == person))
+            {
+                page.Role = role;
+            }
         }
 
         Publish();
@@ -262,7 +282,7 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         {
             return new LiveSessionState(
                 Id, Interlocked.Increment(ref _version), RequestId, Request,
-                [.. _members.Select(m => new LiveMemberInfo(m.MemberId, m.DisplayName, m.Role))],
+                [.. _members.GroupBy(m => m.Person).Select(pages => new LiveMemberInfo(pages.First().MemberId, pages.First().DisplayName, pages.First().Role) { OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] })],
                 TypingOpen, _sequence, null, IsClosed: false) { PromptBy = PromptBy };
         }
     }
@@ -281,6 +301,7 @@ internal sealed class FakeMember : ILiveMember
         _service = service;
         _session = session;
         MemberId = memberId;
+        Person = memberId;
         DisplayName = name;
         Role = role;
         OwnerToken = token;
@@ -296,7 +317,10 @@ internal sealed class FakeMember : ILiveMember
 
     public string? OwnerToken { get; }
 
-    public string? GuestKey => Role == LiveRole.Owner ? null : "guest-key-" + MemberId;
+    public string? GuestKey => Role == LiveRole.Owner ? null : "guest-key-" + Person;
+
+    /// <summary>The first page of the person this page belongs to (<see cref="FakeSession.AddPageOf"/>).</summary>
+    public string Person { get; init; }
 
     public bool IsClosed { get; private set; }
 

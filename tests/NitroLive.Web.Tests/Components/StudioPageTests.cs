@@ -701,6 +701,43 @@ public sealed class StudioPageTests : UiTestContext
         Assert.DoesNotContain("typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
     }
 
+    // Two tabs of one guest are one person in the owner's list (the grant or stop reaches both): one entry that says
+    // "2 tabs", marked typing whichever tab types; and the owner's own second tab is "you", whose typing is nobody else's.
+    [Fact]
+    public async Task APersonOnTwoTabsIsOneEntryMarkedWhicheverTabTypes()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        var guest = session.Add(LiveRole.Typist, "Alex", token: null);
+        var guestsOtherTab = session.AddPageOf(guest);
+
+        page.WaitForAssertion(() => Assert.Contains("2 tabs", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal));
+        Assert.Equal(2, page.FindAll("[data-testid=member]").Count);
+        Assert.Contains("Connected (2)", page.Find("[data-testid=members]").TextContent, StringComparison.Ordinal);
+        Assert.Single(page.FindAll("[data-testid=member-pages]"));
+
+        guestsOtherTab.SetPrompt("a red");
+        page.WaitForAssertion(() => Assert.Contains("Alex is typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("Alex", page.Find("[data-testid=typing-now]").Closest("[data-testid=member]")!.TextContent, StringComparison.Ordinal);
+
+        // The stop goes to the entry's page; the live service applies it to every page of that guest.
+        await page.InvokeAsync(() => page.Find("[data-testid=revoke]").Click());
+        Assert.Equal((LiveRole.Viewer, LiveRole.Viewer), (guest.Role, guestsOtherTab.Role));
+        page.WaitForAssertion(() => Assert.Contains("viewing", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal));
+        Assert.Contains("2 tabs", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal);
+
+        var ownersOtherTab = session.AddPageOf(owner);
+        page.WaitForAssertion(() => Assert.Contains("2 tabs", page.FindAll("[data-testid=member]")[0].TextContent, StringComparison.Ordinal));
+        Assert.Contains("(you)", page.FindAll("[data-testid=member]")[0].TextContent, StringComparison.Ordinal);
+        await AdvanceAsync(Studio.TypingMarkFor + TimeSpan.FromMilliseconds(50));
+        ownersOtherTab.SetPrompt("a red sun");
+        page.WaitForAssertion(() => Assert.Equal("a red sun", page.Find("#prompt").GetAttribute("value")));
+        Assert.Empty(page.FindAll("[data-testid=typing-now]"));
+        Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EnterShowsThePromptSoItsFullPictureComesAtOnce()
     {

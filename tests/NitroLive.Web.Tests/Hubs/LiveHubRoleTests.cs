@@ -77,6 +77,15 @@ public sealed class LiveHubRoleTests
         Assert.Equal(("typist", key), (back.Role, back.GuestKey));
         Assert.Equal("Alex", back.State.Members.Single(m => m.MemberId == back.MemberId).DisplayName);
         Assert.Equal(["owner", "typist"], (await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token)).Members.Select(m => m.Role));
+
+        // A second connection with the key (another tab) is the same person: one entry, its id among the other pages.
+        await using var twin = await app.ConnectAsync(messagePack: true);
+        var other = await twin.InvokeAsync<JoinedMessage>(
+            "JoinSession", new JoinSessionMessage { SessionId = session.SessionId, GuestKey = key }, cts.Token);
+        var both = await twin.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token);
+        Assert.Equal(["owner", "typist"], both.Members.Select(m => m.Role));
+        Assert.Equal((back.MemberId, other.MemberId), (both.Members[1].MemberId, Assert.Single(both.Members[1].OtherMemberIds)));
+        Assert.Empty(both.Members[0].OtherMemberIds);
     }
 
     [Theory]

@@ -477,6 +477,37 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveRole.Viewer, back.Role);
     }
 
+    // The owner's list names a person once: a guest's two tabs (one key) are one entry, the owner's two pages another,
+    // and a guest from another browser (no key, or another key) stays apart.
+    [Fact]
+    public async Task APersonOnTwoPagesIsOneEntryInTheMemberList()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var first = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Alex");
+        await using var second = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: first.GuestKey);
+        await using var stranger = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Alex");
+        await using var ownerAgain = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: owner.OwnerToken);
+
+        var members = owner.State.Members;
+        Assert.Equal(
+            [(owner.MemberId, LiveRole.Owner, new[] { ownerAgain.MemberId }), (first.MemberId, LiveRole.Viewer, [second.MemberId]), (stranger.MemberId, LiveRole.Viewer, [])],
+            members.Select(m => (m.MemberId, m.Role, m.OtherPages.ToArray())));
+        Assert.True(members[1].Holds(second.MemberId));
+        Assert.False(members[1].Holds(stranger.MemberId));
+        Assert.False(members[1].Holds(null));
+
+        // A grant by the entry reaches both pages, and the entry keeps them together under the new role.
+        owner.GrantTyping(first.MemberId);
+        Assert.Equal((LiveRole.Typist, second.MemberId), (owner.State.Members[1].Role, Assert.Single(owner.State.Members[1].OtherPages)));
+
+        // The page that joined first leaves: the other is the entry now, on its own.
+        await first.DisposeAsync();
+        Assert.Equal(
+            [(second.MemberId, LiveRole.Typist, 0), (stranger.MemberId, LiveRole.Viewer, 0)],
+            owner.State.Members.Skip(1).Select(m => (m.MemberId, m.Role, m.OtherPages.Count)));
+    }
+
     // A guest key is no way to the owner's role: an owner join needs the token, and the owner gets no key.
     [Fact]
     public async Task AGuestKeyDoesNotMakeAnOwner()

@@ -92,11 +92,16 @@ public sealed partial class Studio
 
     // The member whose changes are arriving now, somebody else: a prompt that stands still is "typed by", one that moves
     // is being typed, so a typist knows to wait and a viewer knows the picture is about to change.
-    private string? TypingNow => _typingBy is { } by && State?.PromptBy == by && State.Members.Any(m => m.MemberId == by) ? by : null;
+    private string? TypingNow => _typingBy is { } by && State?.PromptBy == by && State.Members.Any(m => m.Holds(by)) ? by : null;
 
-    private string? PromptAuthor => State is { PromptBy: { } by } state && by != Member?.MemberId && !string.IsNullOrEmpty(state.Request.Prompt)
-        ? state.Members.FirstOrDefault(m => m.MemberId == by)?.DisplayName
+    private string? PromptAuthor => State is { PromptBy: { } by } state && !IsMine(state, by) && !string.IsNullOrEmpty(state.Request.Prompt)
+        ? state.Members.FirstOrDefault(m => m.Holds(by))?.DisplayName
         : null;
+
+    // This page or another of this person's (a second tab of the same guest, or of the owner): their typing is not
+    // somebody else's.
+    private bool IsMine(LiveSessionState state, string memberId) =>
+        Member?.MemberId is { } mine && (mine == memberId || state.Members.Any(m => m.Holds(mine) && m.Holds(memberId)));
 
     private string RoleNote => Role switch
     {
@@ -179,7 +184,7 @@ public sealed partial class Studio
 
         if (previous is not null && !string.Equals(current.Request.Prompt, previous.Request.Prompt, StringComparison.Ordinal))
         {
-            _typingBy = current.PromptBy is { } by && by != Member?.MemberId && LooksTyped(previous.Request.Prompt, current.Request.Prompt) ? by : null;
+            _typingBy = current.PromptBy is { } by && !IsMine(current, by) && LooksTyped(previous.Request.Prompt, current.Request.Prompt) ? by : null;
             if (_typingBy is not null && !Leaving.IsCancellationRequested)
             {
                 _typingAt = Time.GetTimestamp();

@@ -38,7 +38,7 @@ public sealed partial class MembersPanel
     protected override bool ShouldRender()
     {
         // Only when somebody joined, left, changed role or started or stopped typing (not on every frame of the page).
-        var key = $"{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}"));
+        var key = $"{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}:{m.OtherPages.Count}"));
         if (key == _rendered)
         {
             return false;
@@ -54,6 +54,9 @@ public sealed partial class MembersPanel
         LiveRole.Typist => Icons.Material.Filled.Keyboard,
         _ => Icons.Material.Outlined.Visibility,
     };
+
+    // One person on several pages (tabs of one browser) is one entry: the owner's grant or stop reaches every page.
+    private static string PagesLabel(LiveMemberInfo member) => $"on {member.OtherPages.Count + 1} tabs";
 
     private static string RoleName(LiveRole role) => role switch
     {
