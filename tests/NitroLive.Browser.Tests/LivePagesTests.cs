@@ -180,7 +180,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         var secondTab = await viewerContext.NewPageAsync();
         await secondTab.GotoAsync(shareUrl);
         await Expect(secondTab.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
-        await Expect(owner.Locator("[data-testid=member]").Nth(1).Locator("[data-testid=member-pages]")).ToHaveTextAsync("on 2 tabs", new() { Timeout = Ms(UiTimeout) });
+        await Expect(owner.Locator("[data-testid=member]").Nth(1).Locator("[data-testid=member-pages]")).ToHaveTextAsync("on 2 pages", new() { Timeout = Ms(UiTimeout) });
         Assert.True(await owner.Locator("[data-testid=member]").Nth(1).Locator(".nl-member-name").EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth"), "the name shows whole beside the mark");
         await Expect(owner.Locator("[data-testid=member]")).ToHaveCountAsync(2);
         await Expect(owner.Locator("[data-testid=members] h2")).ToHaveTextAsync("Connected (2)");

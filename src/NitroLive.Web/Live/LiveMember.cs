@@ -34,6 +34,7 @@ internal sealed class LiveMember : ILiveMember
         Role = role;
         OwnerToken = ownerToken;
         GuestKey = guestKey;
+        PersonId = memberId;
     }
 
     public string SessionId => _session.Id;
@@ -48,6 +49,12 @@ internal sealed class LiveMember : ILiveMember
     public string? OwnerToken { get; }
 
     public string? GuestKey { get; }
+
+    /// <summary>
+    /// The person this page is one of: a guest's pages with one key share the first page's id (see
+    /// <see cref="LiveMemberInfo.PersonId"/>); any other page is a person of its own.
+    /// </summary>
+    public string PersonId { get; init; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 

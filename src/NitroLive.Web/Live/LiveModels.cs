@@ -174,15 +174,31 @@ public sealed record LiveMemberInfo(string MemberId, string DisplayName, LiveRol
 {
     /// <summary>
     /// The same person's other pages in the session, by membership id: a guest's tabs in one browser (they share its
-    /// guest key) or the owner's, which the list shows once; empty for a member on one page.
+    /// guest key), which the list shows once; empty for a member on one page.
     /// </summary>
     public IReadOnlyList<string> OtherPages { get; init; } = [];
+
+    /// <summary>
+    /// Stays the same while any of the person's pages is here, also when the page that came first (<see cref="MemberId"/>)
+    /// leaves: what a list keys its entries by. Not a member id to act on.
+    /// </summary>
+    public string PersonId { get => field ?? MemberId; init; }
 
     /// <summary>Whether <paramref name="memberId"/> is this member's, on any of their pages.</summary>
     /// <param name="memberId">A membership id, or null (which is nobody's).</param>
     /// <returns>True for <see cref="MemberId"/> and the ids in <see cref="OtherPages"/>.</returns>
     public bool Holds(string? memberId) =>
         memberId is not null && (string.Equals(memberId, MemberId, StringComparison.Ordinal) || OtherPages.Contains(memberId, StringComparer.Ordinal));
+
+    /// <summary>Whether <paramref name="other"/> lists the same person the same way (its other pages compared in order).</summary>
+    /// <param name="other">Another entry, or null.</param>
+    /// <returns>True when every field, and every id of the other pages, is equal.</returns>
+    public bool Equals(LiveMemberInfo? other) =>
+        other is not null && MemberId == other.MemberId && DisplayName == other.DisplayName && Role == other.Role &&
+        PersonId == other.PersonId && OtherPages.SequenceEqual(other.OtherPages);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(MemberId, DisplayName, Role, PersonId, OtherPages.Count);
 }
 
 /// <summary>A snapshot of a session, published to its members whenever something in it changes.</summary>

@@ -215,9 +215,11 @@ internal sealed class LiveSession
             }
 
             // A guest the session knows (still here on another page, or back within the session's life) is that
-            // person again: the role they had, whatever the page asked for, and their name unless they give a new one.
+            // person again: the role they had, whatever the page asked for, and their name unless they give a new one
+            // (not while another page of theirs is here: the list names one person once, by one name).
             // Keys are the session's own: one it does not know gets a fresh key, never the one offered.
             string? key = null;
+            string? person = null;
             var returning = false;
             if (role != LiveRole.Owner)
             {
@@ -226,7 +228,8 @@ internal sealed class LiveSession
                     key = guestKey;
                     returning = true;
                     role = known.Role;
-                    if (string.IsNullOrWhiteSpace(displayName))
+                    person = known.Here?.PersonId;
+                    if (string.IsNullOrWhiteSpace(displayName) || known.Here is not null)
                     {
                         name = known.Name;
                     }
@@ -260,7 +263,7 @@ internal sealed class LiveSession
                 _ownerName = name;
             }
 
-            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key);
+            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key) { PersonId = person ?? memberId };
             if (_members.Count == 0 && _pending is null)
             {
                 // The last request may have been abandoned when the session emptied, in full or after its draft (its
@@ -798,14 +801,14 @@ internal sealed class LiveSession
 
     // Keys are compared as dictionary keys are, not in constant time: a lookup in a hash map with randomised string
     // hashing tells a timing attacker nothing useful about 128 random bits.
-    private (string Name, LiveRole Role)? KnownGuestLocked(string guestKey)
+    private (string Name, LiveRole Role, LiveMember? Here)? KnownGuestLocked(string guestKey)
     {
         if (_members.Find(m => m.GuestKey == guestKey) is { } present)
         {
-            return (present.DisplayName, present.Role);
+            return (present.DisplayName, present.Role, present);
         }
 
-        return _returning.TryGetValue(guestKey, out var away) ? (away.Name, away.Role) : null;
+        return _returning.TryGetValue(guestKey, out var away) ? (away.Name, away.Role, null) : null;
     }
 
     private void RememberGuestLocked(LiveMember member)
@@ -901,16 +904,21 @@ internal sealed class LiveSession
 
     private LiveSessionState BuildStateLocked()
     {
-        // One entry per person: the owner's pages (one token) and a guest's (one browser's key, which shares its name and,
-        // since the owner's grant or stop reaches every page of it, its role) are listed once, on the page that came first.
-        // The role is part of the grouping all the same, so pages that somehow differ would show apart rather than hide.
+        // One entry per person: a guest's pages (one browser's key, which shares their name and, since the owner's grant
+        // or stop reaches every page of it, their role) are listed once, under the page that came first. The role is part
+        // of the grouping all the same, so pages that somehow differ would show apart rather than hide. The owner's pages
+        // are not grouped: one of them may be a kiosk display, which the owner's list should show as such.
         var members = _members
-            .GroupBy(m => m.Role == LiveRole.Owner ? "owner" : m.GuestKey is { } key ? $"{m.Role}:{key}" : "page:" + m.MemberId, StringComparer.Ordinal)
-            .OrderByDescending(pages => pages.First().Role == LiveRole.Owner)
+            .GroupBy(m => (m.PersonId, m.Role))
+            .OrderByDescending(pages => pages.Key.Role == LiveRole.Owner)
             .Select(pages =>
             {
                 var first = pages.First();
-                return new LiveMemberInfo(first.MemberId, first.DisplayName, first.Role) { OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] };
+                return new LiveMemberInfo(first.MemberId, first.DisplayName, first.Role)
+                {
+                    PersonId = first.PersonId,
+                    OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)],
+                };
             })
             .ToArray();
         return new LiveSessionState(Id, _version, _requestId, _request, members, _typingOpen, _sequence, _lastError, _closed) { PromptBy = _promptBy };

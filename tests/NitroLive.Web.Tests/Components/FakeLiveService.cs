@@ -181,13 +181,17 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         return member;
     }
 
-    /// <summary>Another page of the same person (a second tab): listed once, as the live service lists it.</summary>
+    /// <summary>
+    /// Another page of the same person (a second tab): a guest's is listed once, as the live service lists it; the
+    /// owner's pages are listed each on its own.
+    /// </summary>
     public FakeMember AddPageOf(FakeMember person)
     {
         FakeMember member;
         lock (_gate)
         {
-            member = new FakeMember(service, this, $"m{++_joins}", person.DisplayName, person.Role, person.OwnerToken) { Person = person.Person };
+            var id = $"m{++_joins}";
+            member = new FakeMember(service, this, id, person.DisplayName, person.Role, person.OwnerToken) { Person = person.Role == LiveRole.Owner ? id : person.Person };
             _members.Add(member);
             service.Members.Add(member);
         }
@@ -282,7 +286,7 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         {
             return new LiveSessionState(
                 Id, Interlocked.Increment(ref _version), RequestId, Request,
-                [.. _members.GroupBy(m => m.Person).Select(pages => new LiveMemberInfo(pages.First().MemberId, pages.First().DisplayName, pages.First().Role) { OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] })],
+                [.. _members.GroupBy(m => m.Person).Select(pages => new LiveMemberInfo(pages.First().MemberId, pages.First().DisplayName, pages.First().Role) { PersonId = pages.Key, OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] })],
                 TypingOpen, _sequence, null, IsClosed: false) { PromptBy = PromptBy };
         }
     }

@@ -702,9 +702,10 @@ public sealed class StudioPageTests : UiTestContext
     }
 
     // Two tabs of one guest are one person in the owner's list (the grant or stop reaches both): one entry that says
-    // "2 tabs", marked typing whichever tab types; and the owner's own second tab is "you", whose typing is nobody else's.
+    // "on 2 pages", marked typing whichever tab types. The owner's own second page is an entry of its own (it may be a
+    // kiosk display), but its typing is the owner's, not somebody else's.
     [Fact]
-    public async Task APersonOnTwoTabsIsOneEntryMarkedWhicheverTabTypes()
+    public async Task AGuestOnTwoTabsIsOneEntryMarkedWhicheverTabTypes()
     {
         var page = RenderStudio();
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
@@ -713,7 +714,7 @@ public sealed class StudioPageTests : UiTestContext
         var guest = session.Add(LiveRole.Typist, "Alex", token: null);
         var guestsOtherTab = session.AddPageOf(guest);
 
-        page.WaitForAssertion(() => Assert.Contains("2 tabs", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("on 2 pages", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal));
         Assert.Equal(2, page.FindAll("[data-testid=member]").Count);
         Assert.Contains("Connected (2)", page.Find("[data-testid=members]").TextContent, StringComparison.Ordinal);
         Assert.Single(page.FindAll("[data-testid=member-pages]"));
@@ -726,16 +727,41 @@ public sealed class StudioPageTests : UiTestContext
         await page.InvokeAsync(() => page.Find("[data-testid=revoke]").Click());
         Assert.Equal((LiveRole.Viewer, LiveRole.Viewer), (guest.Role, guestsOtherTab.Role));
         page.WaitForAssertion(() => Assert.Contains("viewing", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal));
-        Assert.Contains("2 tabs", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal);
 
-        var ownersOtherTab = session.AddPageOf(owner);
-        page.WaitForAssertion(() => Assert.Contains("2 tabs", page.FindAll("[data-testid=member]")[0].TextContent, StringComparison.Ordinal));
-        Assert.Contains("(you)", page.FindAll("[data-testid=member]")[0].TextContent, StringComparison.Ordinal);
+        // The first tab closes: the other is the entry now, on its own.
+        await guest.DisposeAsync();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=member-pages]")));
+        Assert.Contains("Alex", page.FindAll("[data-testid=member]")[^1].TextContent, StringComparison.Ordinal);
+
+        var ownersOtherPage = session.AddPageOf(owner);
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=member]").Count));
         await AdvanceAsync(Studio.TypingMarkFor + TimeSpan.FromMilliseconds(50));
-        ownersOtherTab.SetPrompt("a red sun");
+        ownersOtherPage.SetPrompt("a red sun");
         page.WaitForAssertion(() => Assert.Equal("a red sun", page.Find("#prompt").GetAttribute("value")));
         Assert.Empty(page.FindAll("[data-testid=typing-now]"));
         Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+    }
+
+    // A guest's own second tab typing is that guest typing: their first tab marks nobody.
+    [Fact]
+    public async Task AGuestsOtherTabTypingIsNotSomebodyElseTyping()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Typist", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var session = Live.Session(owner.SessionId);
+        var me = session.MembersNow.Single(m => m.Role == LiveRole.Typist);
+        var myOtherTab = session.AddPageOf(me);
+
+        myOtherTab.SetPrompt("a red");
+        page.WaitForAssertion(() => Assert.Equal("a red", page.Find("#prompt").GetAttribute("value")));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(100));
+        Assert.DoesNotContain("is typing", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("typed by", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+
+        // The owner typing is somebody else.
+        owner.SetPrompt("a red sun");
+        page.WaitForAssertion(() => Assert.Contains("is typing…", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal));
     }
 
     [Fact]

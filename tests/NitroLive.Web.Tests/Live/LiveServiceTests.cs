@@ -477,35 +477,44 @@ public sealed class LiveServiceTests
         Assert.Equal(LiveRole.Viewer, back.Role);
     }
 
-    // The owner's list names a person once: a guest's two tabs (one key) are one entry, the owner's two pages another,
-    // and a guest from another browser (no key, or another key) stays apart.
+    // The owner's list names a guest once: their two tabs (one key) are one entry under one name, whichever page the
+    // owner's grant or stop names, and it keeps its PersonId when the first page leaves. A guest from another browser
+    // stays apart, and so do the owner's own pages (one of them may be a kiosk display).
     [Fact]
-    public async Task APersonOnTwoPagesIsOneEntryInTheMemberList()
+    public async Task AGuestOnTwoPagesIsOneEntryInTheMemberList()
     {
         await using var host = await LiveTestHost.StartAsync();
         await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
         var first = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Alex");
-        await using var second = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: first.GuestKey);
+        await using var second = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Not Alex", guestKey: first.GuestKey);
         await using var stranger = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Alex");
-        await using var ownerAgain = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: owner.OwnerToken);
+        await using var ownersKiosk = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, "Kiosk", ownerToken: owner.OwnerToken);
 
+        Assert.Equal("Alex", second.DisplayName); // one person, one name, while another page of theirs is here
         var members = owner.State.Members;
         Assert.Equal(
-            [(owner.MemberId, LiveRole.Owner, new[] { ownerAgain.MemberId }), (first.MemberId, LiveRole.Viewer, [second.MemberId]), (stranger.MemberId, LiveRole.Viewer, [])],
-            members.Select(m => (m.MemberId, m.Role, m.OtherPages.ToArray())));
-        Assert.True(members[1].Holds(second.MemberId));
-        Assert.False(members[1].Holds(stranger.MemberId));
-        Assert.False(members[1].Holds(null));
+            [$"{owner.MemberId} Owner 0", $"{ownersKiosk.MemberId} Owner 0", $"{first.MemberId} Viewer 1", $"{stranger.MemberId} Viewer 0"],
+            members.Select(m => $"{m.MemberId} {m.Role} {m.OtherPages.Count}"));
+        var alex = members[2];
+        Assert.Equal(second.MemberId, Assert.Single(alex.OtherPages));
+        Assert.True(alex.Holds(second.MemberId));
+        Assert.False(alex.Holds(stranger.MemberId));
+        Assert.False(alex.Holds(null));
+        Assert.Equal(alex, owner.State.Members[2]); // equal by value, other pages included
+        Assert.NotEqual(alex, alex with { OtherPages = [stranger.MemberId] });
 
-        // A grant by the entry reaches both pages, and the entry keeps them together under the new role.
-        owner.GrantTyping(first.MemberId);
-        Assert.Equal((LiveRole.Typist, second.MemberId), (owner.State.Members[1].Role, Assert.Single(owner.State.Members[1].OtherPages)));
+        // A grant by either page's id reaches both, and the entry keeps them together under the new role.
+        owner.GrantTyping(second.MemberId);
+        Assert.Equal((LiveRole.Typist, LiveRole.Typist), (first.Role, second.Role));
+        Assert.Equal((LiveRole.Typist, 1), (owner.State.Members[2].Role, owner.State.Members[2].OtherPages.Count));
+        owner.RevokeTyping(second.MemberId);
+        Assert.Equal((LiveRole.Viewer, LiveRole.Viewer), (first.Role, second.Role));
 
-        // The page that joined first leaves: the other is the entry now, on its own.
+        // The page that joined first leaves: the other is the entry now, on its own, and still the same person.
         await first.DisposeAsync();
-        Assert.Equal(
-            [(second.MemberId, LiveRole.Typist, 0), (stranger.MemberId, LiveRole.Viewer, 0)],
-            owner.State.Members.Skip(1).Select(m => (m.MemberId, m.Role, m.OtherPages.Count)));
+        var after = owner.State.Members[2];
+        Assert.Equal((second.MemberId, alex.PersonId, 0), (after.MemberId, after.PersonId, after.OtherPages.Count));
+        Assert.Equal(stranger.MemberId, owner.State.Members[3].MemberId);
     }
 
     // A guest key is no way to the owner's role: an owner join needs the token, and the owner gets no key.

@@ -98,10 +98,18 @@ public sealed partial class Studio
         ? state.Members.FirstOrDefault(m => m.Holds(by))?.DisplayName
         : null;
 
-    // This page or another of this person's (a second tab of the same guest, or of the owner): their typing is not
-    // somebody else's.
-    private bool IsMine(LiveSessionState state, string memberId) =>
-        Member?.MemberId is { } mine && (mine == memberId || state.Members.Any(m => m.Holds(mine) && m.Holds(memberId)));
+    // This page or another of this person's (a second tab of the same guest, or another owner page: the owner token is
+    // one person's): their typing is not somebody else's.
+    private bool IsMine(LiveSessionState state, string memberId)
+    {
+        if (Member?.MemberId is not { } mine || mine == memberId)
+        {
+            return Member is not null;
+        }
+
+        var me = state.Members.FirstOrDefault(m => m.Holds(mine));
+        return me is not null && (me.Holds(memberId) || (me.Role == LiveRole.Owner && state.Members.Any(m => m.Role == LiveRole.Owner && m.Holds(memberId))));
+    }
 
     private string RoleNote => Role switch
     {

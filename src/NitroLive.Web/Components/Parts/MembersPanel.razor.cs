@@ -55,8 +55,9 @@ public sealed partial class MembersPanel
         _ => Icons.Material.Outlined.Visibility,
     };
 
-    // One person on several pages (tabs of one browser) is one entry: the owner's grant or stop reaches every page.
-    private static string PagesLabel(LiveMemberInfo member) => $"on {member.OtherPages.Count + 1} tabs";
+    // One guest on several pages (tabs of one browser; a page whose connection dropped counts until its circuit goes) is
+    // one entry: the owner's grant or stop reaches every page.
+    private static string PagesLabel(LiveMemberInfo member) => $"on {member.OtherPages.Count + 1} pages";
 
     private static string RoleName(LiveRole role) => role switch
     {
