@@ -59,6 +59,51 @@ public sealed class KioskLayoutTests(BrowserFixture fixture)
         }
     }
 
+    // One phone's prompt of hundreds of characters covered the whole picture: the caption shows its end, and stays
+    // within a third of the screen's height on a wall display and on a phone.
+    [Fact]
+    public async Task ALongPromptFromAPhoneLeavesThePictureInSight()
+    {
+        await using var context = await fixture.NewContextAsync(width: 1280, height: 720);
+        var kiosk = await context.NewPageAsync();
+        kiosk.SetDefaultTimeout(Ms(UiTimeout));
+        await kiosk.GotoAsync(fixture.App.Url("kiosk").ToString());
+        await PageProbe.ExplainTimeoutAsync(kiosk, fixture.App, "kiosk-long-caption", () =>
+            kiosk.WaitForURLAsync(url => url.Contains("/kiosk/", StringComparison.Ordinal), new() { Timeout = Ms(UiTimeout) }));
+        var join = await kiosk.Locator("[data-testid=kiosk-join-url]").TextContentAsync();
+
+        await using var phoneContext = await fixture.NewContextAsync(width: 390, height: 844, mobile: true);
+        var phone = await phoneContext.NewPageAsync();
+        await phone.GotoAsync(join!.Trim());
+        await Assertions.Expect(phone.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
+        var prompt = string.Join(' ', Enumerable.Repeat("a red circle on a blue background with three white squares", 8)) + " and a yellow triangle";
+        var caption = kiosk.Locator("[data-testid=kiosk-caption]");
+
+        // The kiosk's playlist may move on at the very moment the prompt arrives (attract mode, 4 s here, until the
+        // kiosk sees the typing): this test is about the caption's size, so the prompt is sent again if it was.
+        for (var attempt = 1; ; attempt++)
+        {
+            await phone.Locator("#prompt").FillAsync(attempt % 2 == 1 ? prompt : prompt + ".");
+            try
+            {
+                await Assertions.Expect(caption).ToContainTextAsync("and a yellow triangle", new() { Timeout = 5_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+                await PageProbe.ScreenshotAsync(phone, $"kiosk-long-caption-phone-{attempt}");
+            }
+        }
+
+        await PageProbe.ScreenshotAsync(kiosk, "kiosk-long-caption");
+        foreach (var (width, height) in new[] { (1280, 720), (390, 844) })
+        {
+            await kiosk.SetViewportSizeAsync(width, height);
+            var box = await caption.BoundingBoxAsync() ?? throw new InvalidOperationException("no caption");
+            Assert.True(box.Height <= height / 3.0, string.Create(CultureInfo.InvariantCulture, $"at {width}x{height} the caption {Describe(box)} covers more than a third of the screen"));
+        }
+    }
+
     // The words of an element's text whose letters lie on more than one line.
     private const string BrokenWords = """
         (element) => {

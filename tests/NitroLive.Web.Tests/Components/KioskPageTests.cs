@@ -193,6 +193,39 @@ public sealed class KioskPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("first playlist prompt", session.Request.Prompt));
     }
 
+    // A phone's long prompt must not cover the picture: the caption shows its end (the words being typed), from a
+    // word's start, in the smaller size; a short one stays whole in the large size.
+    [Fact]
+    public void ALongPromptShowsItsEndInTheSmallerCaption()
+    {
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        var session = Live.OnlySession();
+        var phone = Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
+        var prompt = string.Join(' ', Enumerable.Repeat("a red circle and a blue square", 14)) + " and the last words typed";
+        phone.SetPrompt(prompt);
+
+        page.WaitForAssertion(() => Assert.EndsWith("and the last words typed", page.Find("[data-testid=kiosk-caption]").TextContent, StringComparison.Ordinal));
+        var caption = page.Find("[data-testid=kiosk-caption]");
+        Assert.StartsWith("…", caption.TextContent, StringComparison.Ordinal);
+        Assert.True(caption.TextContent.Length <= Kiosk.CaptionChars + 1, caption.TextContent);
+        Assert.Contains("is-long", caption.ClassList);
+        Assert.Contains(caption.TextContent[1..], prompt, StringComparison.Ordinal);
+        Assert.Contains(caption.TextContent[1..].Split(' ')[0], prompt.Split(' ')); // a whole word first
+
+        phone.SetPrompt("a red circle");
+        page.WaitForAssertion(() => Assert.Equal("a red circle", page.Find("[data-testid=kiosk-caption]").TextContent));
+        Assert.DoesNotContain("is-long", page.Find("[data-testid=kiosk-caption]").ClassList);
+    }
+
+    [Theory]
+    [InlineData("short", 10, "short")]
+    [InlineData("one two three four five six", 10, "…five six")] // cut inside "four": starts at the next word
+    [InlineData("abcdefghijklmnopqrstuvwxyz", 10, "…qrstuvwxyz")] // one long word: its end
+    [InlineData("ab 😀😀😀😀", 5, "…😀😀")] // never half a surrogate pair
+    public void TheCaptionsTailStartsAtAWord(string caption, int max, string expected) =>
+        Assert.Equal(expected, Kiosk.TailOf(caption, max));
+
     private IRenderedComponent<Kiosk> RenderKiosk(string? sessionId = null)
     {
         Render<MudPopoverProvider>();

@@ -54,7 +54,15 @@ public sealed partial class Kiosk
     [Inject]
     private ILogger<Kiosk> Logger { get; set; } = default!;
 
+    /// <summary>The most of a prompt the caption shows: about two lines at its smaller size, a third of the picture at most.</summary>
+    internal const int CaptionChars = 90;
+
+    // Past this the caption takes its smaller size, so that a long prompt does not cover the picture it is about.
+    private const int LongCaptionChars = 48;
+
     private string JoinUrl => Member is null ? string.Empty : ShareUrl(Member.SessionId);
+
+    private string? ShownCaption => Caption is { } caption ? TailOf(caption, CaptionChars) : null;
 
     // The caption follows the typing, except while the request is blocked: then it shows the last good picture's prompt.
     private string? Caption => State?.Request.Prompt is { } prompt && !Blocklist.IsBlocked(prompt) && prompt.Length > 0
@@ -63,6 +71,34 @@ public sealed partial class Kiosk
 
     // A studio's session shown here keeps its own typing policy: where only the owner types, a phone can only watch.
     private string ScanVerb => State is { TypingOpen: false } ? "watch" : "type";
+
+    /// <summary>
+    /// The end of a caption longer than <paramref name="max"/> characters, from a word's start, after an ellipsis: a
+    /// kiosk's audience follows the words being typed, which come last, and a whole prompt of hundreds of characters
+    /// would cover the picture.
+    /// </summary>
+    internal static string TailOf(string caption, int max)
+    {
+        if (caption.Length <= max)
+        {
+            return caption;
+        }
+
+        var tail = caption[^max..];
+        if (char.IsLowSurrogate(tail[0]))
+        {
+            tail = tail[1..];
+        }
+
+        // Start at a word rather than inside one, unless the cut word is most of what is left.
+        var space = tail.IndexOf(' ', StringComparison.Ordinal);
+        if (space >= 0 && space < max / 3)
+        {
+            tail = tail[(space + 1)..];
+        }
+
+        return "…" + tail.TrimStart();
+    }
 
     /// <inheritdoc />
     protected override void OnInitialized()
