@@ -67,6 +67,25 @@ public sealed class GenerationControlsTests : UiTestContext
         Assert.Equal("5", controls.Find("[data-testid=seed] input, input[data-testid=seed]").GetAttribute("value"));
     }
 
+    // The seed field's help says what it is for now: how to apply a seed only where one can be typed.
+    [Fact]
+    public void TheSeedFieldsHelpFollowsWhatTheFieldIsForNow()
+    {
+        Render<MudPopoverProvider>();
+        var controls = Render<GenerationControls>(p => p
+            .Add(c => c.Request, Request)
+            .Add(c => c.Limits, Live.Limits)
+            .Add(c => c.Model, Live.Model));
+        Assert.Contains("Enter or Tab applies it", controls.Markup, StringComparison.Ordinal);
+
+        controls.Render(p => p.Add(c => c.Disabled, true)); // a viewer
+        Assert.DoesNotContain("Enter or Tab", controls.Markup, StringComparison.Ordinal);
+
+        controls.Render(p => p.Add(c => c.Disabled, false).Add(c => c.Request, Request with { SeedMode = SeedMode.PerRequest }));
+        Assert.DoesNotContain("Enter or Tab", controls.Markup, StringComparison.Ordinal);
+        Assert.Contains("each prompt gets a new one", controls.Markup, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EachChoiceIsARadioGroupWhoseChosenItemIsItsOneTabStop()
     {

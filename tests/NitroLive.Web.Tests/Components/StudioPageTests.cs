@@ -91,10 +91,12 @@ public sealed class StudioPageTests : UiTestContext
         owner.SetPrompt("a red circle");
         page.WaitForAssertion(() => Assert.Equal("a red circle", page.Find("#prompt").GetAttribute("value")));
 
-        // Granted: the field opens and keystrokes reach the session.
+        // Granted: the field opens, a toast says so, and keystrokes reach the session.
+        var toasts = Render<MudSnackbarProvider>();
         var viewer = Live.OnlySession().MembersNow.Single(m => m.Role == LiveRole.Viewer);
         owner.GrantTyping(viewer.MemberId);
         page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
+        toasts.WaitForAssertion(() => Assert.Contains("You may type now", toasts.Markup, StringComparison.Ordinal));
         Assert.False(page.Find(DraftsSwitch).HasAttribute("disabled"));
         Assert.False(page.Find(SeedField).HasAttribute("disabled"));
 
@@ -102,6 +104,11 @@ public sealed class StudioPageTests : UiTestContext
         await AdvanceAsync(TimeSpan.FromMilliseconds(100));
         page.WaitForAssertion(() => Assert.Equal("a red circle on blue", Live.OnlySession().Request.Prompt));
         Assert.Contains("a red circle on blue", viewer.Prompts);
+
+        // Stopped, mid-sentence perhaps: the field shuts and a toast says why the keys do nothing now.
+        owner.RevokeTyping(viewer.MemberId);
+        page.WaitForAssertion(() => Assert.True(page.Find("#prompt").HasAttribute("readonly")));
+        toasts.WaitForAssertion(() => Assert.Contains("The owner took typing back", toasts.Markup, StringComparison.Ordinal));
     }
 
     [Fact]

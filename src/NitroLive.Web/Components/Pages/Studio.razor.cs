@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 using NitroLive.Web.Components.Parts;
 using NitroLive.Web.Components.Services;
 using NitroLive.Web.Live;
@@ -24,6 +25,7 @@ public sealed partial class Studio
     private string? _promptError;
     private bool _focused;
     private string? _typingBy;
+    private LiveRole? _roleSeen;
     private long _typingAt;
     private ITimer? _typingEnd;
 
@@ -185,6 +187,26 @@ public sealed partial class Studio
     /// <inheritdoc />
     protected override Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current)
     {
+        // A grant or a stop changes what the page lets you do, mid-sentence perhaps: say so where it shows, not only in
+        // the role note under the field.
+        if (previous is null)
+        {
+            _roleSeen = Role;
+        }
+        else if (Role != _roleSeen)
+        {
+            var was = _roleSeen;
+            _roleSeen = Role;
+            if (was == LiveRole.Viewer && Role == LiveRole.Typist)
+            {
+                Snackbar.Add("You may type now: the picture follows your prompt.", Severity.Success);
+            }
+            else if (was == LiveRole.Typist && Role == LiveRole.Viewer)
+            {
+                Snackbar.Add("The owner took typing back: you are watching now.", Severity.Info);
+            }
+        }
+
         if (previous is not null && current.RequestId != previous.RequestId)
         {
             _promptError = null;

@@ -57,6 +57,11 @@ public sealed partial class GenerationControls
     [Parameter]
     public EventCallback OnVary { get; set; }
 
+    // What the field is for now: a field that cannot be edited must not say how to apply an edit.
+    private string? SeedHelp => Request.SeedMode != SeedMode.Fixed ? "This picture's; each prompt gets a new one"
+        : Disabled ? null
+        : "Enter or Tab applies it";
+
     /// <inheritdoc />
     /// <remarks>
     /// The page re-renders on every frame; these controls only when what they show changed. Re-rendering MudBlazor
