@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
 using NitroLive.Web.Components;
+using NitroLive.Web.Components.Layout;
 using NitroLive.Web.Components.Services;
 using NitroLive.Web.Live;
 
@@ -63,6 +64,7 @@ public static class UiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KioskRegistry>();
         services.TryAddSingleton<PromptSuggestions>();
+        services.TryAddSingleton<ThemeStyles>();
 
         // Pages end browser calls that a dropped connection will never answer, and redo them once it is back.
         services.TryAddScoped<CircuitConnection>();

@@ -69,6 +69,26 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=typing-open-note]")));
     }
 
+    // While the page joins its session nobody may type yet, but the field is not a viewer's: no "(live)", no eye, which
+    // told an owner for a moment that they could not type.
+    [Fact]
+    public void AFieldStillJoiningIsNotMarkedAsAViewersField()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var eye = System.Text.RegularExpressions.Regex.Matches(Icons.Material.Outlined.Visibility, "d=\"([^\"]+)\"")[^1].Groups[1].Value;
+        var storage = JSInterop.Setup<string?>("load", _ => true); // unanswered: the page is still joining
+        var page = RenderStudio(owner.SessionId);
+
+        page.WaitForAssertion(() => Assert.True(page.Find("#prompt").HasAttribute("readonly")));
+        Assert.DoesNotContain("(live)", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain(eye, page.Find("[data-testid=prompt-box]").InnerHtml, StringComparison.Ordinal);
+
+        storage.SetResult(null);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        Assert.Contains("Prompt (live)", page.Find("[data-testid=prompt-box]").TextContent, StringComparison.Ordinal);
+        Assert.Contains(eye, page.Find("[data-testid=prompt-box]").InnerHtml, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ASharedLinkOpensAsViewerAndTypingFollowsTheOwnersGrant()
     {

@@ -9,6 +9,7 @@ namespace NitroLive.Web.Components.Layout;
 public sealed partial class MainLayout : IAsyncDisposable
 {
     private bool _dark = true;
+    private bool _themeKnown;
     private ErrorBoundary? _boundary;
     private IJSObjectReference? _app;
 
@@ -59,17 +60,15 @@ public sealed partial class MainLayout : IAsyncDisposable
         {
             using var call = Connection.StartCall(CancellationToken.None);
             _app = await JS.InvokeAsync<IJSObjectReference>("import", call.Token, "./js/app.js");
-            var dark = await _app.InvokeAsync<string>("getTheme", call.Token) != "light";
-            if (dark != _dark)
-            {
-                _dark = dark;
-                StateHasChanged();
-            }
+            _dark = await _app.InvokeAsync<string>("getTheme", call.Token) != "light";
         }
         catch (Exception ex) when (ex is OperationCanceledException or JSException or JSDisconnectedException)
         {
             // The stored theme could not be read: the default (dark) stays, and the switch still works on this page.
         }
+
+        _themeKnown = true;
+        StateHasChanged();
     }
 
     private async Task ToggleThemeAsync()

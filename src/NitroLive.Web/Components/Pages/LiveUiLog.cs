@@ -55,6 +55,9 @@ internal static partial class LiveUiLog
     [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "The browser did not give back the history it kept; the strip starts empty")]
     public static partial void HistoryNotRestored(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "The theme's palette rules for the document could not be made; a light-theme page shows dark colours until its circuit's first render")]
+    public static partial void ThemeStylesNotMade(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Frame {Sequence} of session {SessionId}... could not be shown: {Reason}")]
     private static partial void FrameNotShownCore(ILogger logger, string sessionId, long sequence, string reason);
 

@@ -85,7 +85,8 @@ public sealed partial class Studio
     {
         get
         {
-            var label = CanType ? "Prompt" : "Prompt (live)";
+            // While the page joins its session nobody may type yet, but it is not a viewer's field: no "(live)".
+            var label = CanType || Member is null ? "Prompt" : "Prompt (live)";
             return PromptAuthor is not { } name ? label
                 : TypingNow is not null ? $"{label}, {name} is typing…"
                 : $"{label}, typed by {name}";

@@ -45,6 +45,13 @@ public sealed partial class PromptBox : IAsyncDisposable
     [Parameter]
     public bool CanType { get; set; }
 
+    /// <summary>
+    /// Whether the field shows somebody else's prompt live (a viewer's): marked with an eye. A field that may not be
+    /// typed in only because the page is still joining its session keeps the typist's look.
+    /// </summary>
+    [Parameter]
+    public bool Watching { get; set; }
+
     /// <summary>Longest prompt accepted.</summary>
     [Parameter]
     public int MaxLength { get; set; } = 500;

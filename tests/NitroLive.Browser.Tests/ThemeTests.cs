@@ -1,0 +1,63 @@
+using System.Globalization;
+using Microsoft.Playwright;
+
+namespace NitroLive.Browser.Tests;
+
+/// <summary>The page's colours are the chosen theme's from its first paint, not only once its circuit has rendered.</summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class ThemeTests(BrowserFixture fixture)
+{
+    // Every animation frame from the document's start: the app bar's background, once there is one.
+    private const string RecordAppBar = """
+        window.__appBar = [];
+        const sample = () => {
+          const bar = document.querySelector(".mud-appbar");
+          if (bar) window.__appBar.push(getComputedStyle(bar).backgroundColor);
+          if (window.__appBar.length < 2000) requestAnimationFrame(sample);
+        };
+        requestAnimationFrame(sample);
+        """;
+
+    // A light-theme user saw the dark palette for a fifth of a second on every load (the circuit's theme provider
+    // starts dark and reads the stored theme one browser call later): whether the light theme is the system's or was
+    // chosen in the app (in a browser whose system theme is dark), no frame may show the app bar dark.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ALightThemeUserNeverSeesTheDarkPalette(bool chosenInTheApp)
+    {
+        await using var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            ColorScheme = chosenInTheApp ? ColorScheme.Dark : ColorScheme.Light,
+        });
+        if (chosenInTheApp)
+        {
+            await context.AddInitScriptAsync("try { localStorage.setItem('nitro-theme', 'light'); } catch { }");
+        }
+
+        await context.AddInitScriptAsync(RecordAppBar);
+        var studio = await fixture.OpenStudioAsync(context);
+        await Assertions.Expect(studio.Locator("[data-testid=theme-toggle]")).ToHaveAttributeAsync("aria-label", "Switch to the dark theme");
+        await Assertions.Expect(studio.Locator("[data-testid=theme-toggle]")).ToBeVisibleAsync();
+
+        var samples = await studio.EvaluateAsync<string[]>("() => window.__appBar");
+        Assert.NotEmpty(samples);
+        var dark = samples.Where(colour => Luminance(colour) < 0.5).Distinct().ToArray();
+        Assert.True(dark.Length == 0, $"the app bar was dark in {samples.Count(s => dark.Contains(s))} of {samples.Length} frames: {string.Join(", ", dark)}");
+
+        // And the switch still turns it dark, at once.
+        await studio.Locator("[data-testid=theme-toggle]").ClickAsync();
+        await Assertions.Expect(studio.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+        Assert.True(Luminance(await studio.Locator(".mud-appbar").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor")) < 0.5);
+    }
+
+    private static double Luminance(string colour)
+    {
+        var parts = colour[(colour.IndexOf('(', StringComparison.Ordinal) + 1)..colour.IndexOf(')', StringComparison.Ordinal)]
+            .Split(',')
+            .Select(p => double.Parse(p.Trim(), CultureInfo.InvariantCulture))
+            .ToArray();
+        return (0.2126 * parts[0] + 0.7152 * parts[1] + 0.0722 * parts[2]) / 255;
+    }
+}
