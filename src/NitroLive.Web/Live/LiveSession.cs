@@ -42,6 +42,7 @@ internal sealed class LiveSession
     private readonly ReadyQueue _ready;
     private readonly LiveStats _stats;
     private readonly TimeProvider _time;
+    private const string DefaultOwnerName = "Host";
     private readonly int _maxMembers;
     private readonly string _ownerToken;
     private string? _ownerName;
@@ -254,10 +255,11 @@ internal sealed class LiveSession
 
             if (role == LiveRole.Owner)
             {
-                // An owner back with no name of their own (a reload) keeps the one the others knew them by.
-                if (string.IsNullOrWhiteSpace(displayName) && _ownerName is not null)
+                // An owner back with no name of their own (a reload) keeps the one the others knew them by; one who never
+                // gave a name is the host, not one more "guest-xxxx" among the guests.
+                if (string.IsNullOrWhiteSpace(displayName))
                 {
-                    name = _ownerName;
+                    name = _ownerName ?? DefaultOwnerName;
                 }
 
                 _ownerName = name;

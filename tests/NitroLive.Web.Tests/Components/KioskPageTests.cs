@@ -26,6 +26,26 @@ public sealed class KioskPageTests : UiTestContext
         Assert.Equal("Scan to type", page.Find("[data-testid=kiosk-scan]").TextContent);
     }
 
+    // A phone that scans the code must find a prompt that holds still while its person starts to edit it: the playlist
+    // stops when somebody joins and comes back only after AttractAfterSeconds (10 s here) without typing.
+    [Fact]
+    public async Task ThePlaylistHoldsStillForSomebodyWhoJustJoined()
+    {
+        var page = RenderKiosk();
+        page.WaitForAssertion(() => page.Find("[data-testid=kiosk-qr]"));
+        var session = Live.OnlySession();
+        await AdvanceAsync(TimeSpan.FromSeconds(4.5), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("second playlist prompt", session.Request.Prompt));
+
+        Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
+        page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
+        await AdvanceAsync(TimeSpan.FromSeconds(9), TimeSpan.FromMilliseconds(250));
+        Assert.Equal("second playlist prompt", session.Request.Prompt); // two intervals passed: it would have moved twice
+
+        await AdvanceAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
+    }
+
     [Fact]
     public async Task AttractModeCyclesThePlaylistAndStopsWhenSomebodyTypes()
     {

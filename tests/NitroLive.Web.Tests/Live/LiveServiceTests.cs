@@ -767,7 +767,8 @@ public sealed class LiveServiceTests
         var back = host.Live.JoinSession(id, LiveRole.Owner, ownerToken: token);
         Assert.Equal(name, back.DisplayName);
         Assert.NotEqual(owner.MemberId, back.MemberId);
-        Assert.StartsWith("guest-", name, StringComparison.Ordinal);
+        Assert.Equal("Host", name); // not one more "guest-xxxx" among the guests
+        Assert.StartsWith("guest-", viewer.DisplayName, StringComparison.Ordinal);
         await back.DisposeAsync();
 
         await using var named = host.Live.JoinSession(id, LiveRole.Owner, "Ada", token);

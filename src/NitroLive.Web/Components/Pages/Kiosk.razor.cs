@@ -193,6 +193,14 @@ public sealed partial class Kiosk
     protected override Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current)
     {
         ArgumentNullException.ThrowIfNull(current);
+        if (previous is not null && current.Members.Any(m => !previous.Members.Any(before => before.Holds(m.MemberId))))
+        {
+            // Somebody joined (a phone that scanned the code): the playlist stops, so that the prompt they are about to
+            // edit holds still, and comes back only after AttractAfterSeconds without typing.
+            _lastActivity = Time.GetTimestamp();
+            _attract = false;
+        }
+
         if (previous is null || current.RequestId == previous.RequestId || _ownRequests.Contains(current.RequestId))
         {
             return Task.CompletedTask;
