@@ -30,7 +30,7 @@ public sealed class LivePagesTests(BrowserFixture fixture)
 
         var pixels = await PageProbe.WaitForPixelsAsync(page, p => p.RedCenter && p.BlueBackground, "a red centre on blue");
         Assert.True(pixels.Width >= 32 && pixels.Height >= 32, pixels.ToString());
-        await Expect(page.Locator("[data-testid=hud-fps]")).ToContainTextAsync("fps");
+        await Expect(page.Locator("[data-testid=hud-fps]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(\d+\.\d fps|idle)$")); // idle 2 s after the last frame
         await PageProbe.ScreenshotAsync(page, "studio-dark");
 
         // The demo model's small picture fills a frame several times its size: scaled pixel by pixel, not blurred.

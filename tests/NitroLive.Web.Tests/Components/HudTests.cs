@@ -61,6 +61,46 @@ public sealed class HudTests : UiTestContext
         Assert.Contains("(its draft)", full, StringComparison.Ordinal);
     }
 
+    // A viewer's (or a second typist's) picture was asked for by somebody else: only the server's part is known, and the
+    // summary names it so instead of showing it where this browser's own keystroke-to-paint time goes.
+    [Fact]
+    public void APictureSomebodyElseAskedForShowsTheServersTimeNamedAsSuch()
+    {
+        var (stats, hud) = RenderOpenHud();
+
+        stats.FrameShown(Frame(1, reused: false), deliveryMs: 3);
+        hud.Render();
+        Assert.Equal("server 60 ms", hud.Find("[data-testid=hud-latency]").TextContent);
+
+        stats.FrameShown(Frame(2, reused: true), deliveryMs: 3);
+        hud.Render();
+        Assert.Equal("reused", hud.Find("[data-testid=hud-latency]").TextContent);
+
+        stats.RequestSent(3);
+        Clock.Advance(TimeSpan.FromMilliseconds(25));
+        stats.FrameShown(Frame(3, reused: false), deliveryMs: 3);
+        hud.Render();
+        Assert.Equal("25 ms", hud.Find("[data-testid=hud-latency]").TextContent);
+    }
+
+    // The page renders the HUD with its frames only: once they stop, the rate must not stand at what typing had.
+    [Fact]
+    public async Task TheRateSaysIdleOnceTheFramesStop()
+    {
+        var (stats, hud) = RenderOpenHud();
+        for (var i = 1; i <= 5; i++)
+        {
+            stats.FrameShown(Frame(i, reused: false), deliveryMs: 3);
+            Clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        hud.Render();
+        Assert.Equal("10.0 fps", hud.Find("[data-testid=hud-fps]").TextContent);
+
+        await AdvanceAsync(TimeSpan.FromSeconds(2.5), TimeSpan.FromMilliseconds(100));
+        hud.WaitForAssertion(() => Assert.Equal("idle", hud.Find("[data-testid=hud-fps]").TextContent));
+    }
+
     /// <summary>A HUD over fresh frame statistics, its details open.</summary>
     private (FrameStats Stats, IRenderedComponent<Hud> Hud) RenderOpenHud()
     {
