@@ -517,6 +517,31 @@ public sealed class StudioPageTests : UiTestContext
 
     // A reload keeps the strip: the page hands it to the browser with a key, and a page opened later takes back what the
     // browser kept under that key (ahead of nothing: the session's own picture goes first) and can restore from it.
+    // After a Variation or a restore the thumbnails can look alike: the one on screen is marked (and aria-current),
+    // and none while the placeholder covers the picture.
+    [Fact]
+    public void TheHistoryMarksThePictureOnScreen()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+
+        owner.SetPrompt("a red circle");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=history-item]").GetAttribute("aria-current")));
+        owner.SetPrompt("a blue square");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=history-item]").Count));
+        page.WaitForAssertion(() => Assert.Equal(["true", null], page.FindAll("[data-testid=history-item]").Select(b => b.GetAttribute("aria-current"))));
+        Assert.Contains("a blue square", page.Find("[data-testid=history-item][aria-current=true]").GetAttribute("aria-label"), StringComparison.Ordinal);
+        Assert.Single(page.FindAll(".nl-thumb.is-current"));
+
+        owner.SetPrompt(string.Empty);
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=history-item][aria-current]")));
+    }
+
     [Fact]
     public async Task TheHistoryTheBrowserKeptComesBackAfterAReload()
     {

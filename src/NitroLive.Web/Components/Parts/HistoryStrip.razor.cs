@@ -8,7 +8,7 @@ namespace NitroLive.Web.Components.Parts;
 public sealed partial class HistoryStrip
 {
     private ElementReference _list;
-    private (int Version, bool Enabled)? _rendered;
+    private (int Version, bool Enabled, long? Shown)? _rendered;
 
     /// <summary>Changes whenever <see cref="Items"/> changes (the list is the page's own, updated in place).</summary>
     [Parameter]
@@ -25,6 +25,13 @@ public sealed partial class HistoryStrip
     /// <summary>The key the browser keeps the strip under for a reload; null keeps nothing.</summary>
     [Parameter]
     public string? SaveAs { get; set; }
+
+    /// <summary>
+    /// The frame on screen: its entry is marked as the current one (after a Variation or a restore the thumbnails can
+    /// look alike).
+    /// </summary>
+    [Parameter]
+    public long? ShownSequence { get; set; }
 
     /// <summary>Whether restoring is allowed (not for viewers).</summary>
     [Parameter]
@@ -48,12 +55,12 @@ public sealed partial class HistoryStrip
     /// <inheritdoc />
     protected override bool ShouldRender()
     {
-        if (_rendered == (Version, Enabled))
+        if (_rendered == (Version, Enabled, ShownSequence))
         {
             return false;
         }
 
-        _rendered = (Version, Enabled);
+        _rendered = (Version, Enabled, ShownSequence);
         return true;
     }
 
