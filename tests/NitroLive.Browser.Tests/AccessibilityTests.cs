@@ -59,6 +59,11 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
                 await missing.GotoAsync(fixture.App.BaseAddress + path);
                 await LivePagesTests.Expect(missing.Locator("main h1, main h2").First).ToBeVisibleAsync();
                 await AuditAsync(missing, what, problems);
+
+                // Both cards centred on the page (the unknown session's sat in the studio's left column).
+                var card = await missing.Locator(".nl-page-error").First.BoundingBoxAsync() ?? throw new InvalidOperationException($"no card for {what}");
+                var middle = await missing.EvaluateAsync<double>("() => document.documentElement.clientWidth / 2");
+                Assert.True(Math.Abs(card.X + card.Width / 2 - middle) < 4, $"the card for {what} is centred at {card.X + card.Width / 2:0} px, the page at {middle:0}");
             }
 
             var kiosk = await context.NewPageAsync();
