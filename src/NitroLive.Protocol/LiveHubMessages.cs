@@ -157,8 +157,8 @@ public sealed class MemberMessage
     public string Role { get; set; } = "viewer";
 
     /// <summary>
-    /// The member ids of the same person's other pages (a guest's tabs in one browser, or the owner's), whom the list
-    /// names once; empty for a member on one page.
+    /// The member ids of the same guest's other pages (tabs of one browser, one guest key), whom the list names once;
+    /// empty for a member on one page. The owner's pages are listed each on its own.
     /// </summary>
     [DataMember(Name = "otherMemberIds")]
     public List<string> OtherMemberIds { get; set; } = [];

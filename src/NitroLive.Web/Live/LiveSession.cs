@@ -262,7 +262,9 @@ internal sealed class LiveSession
                     name = _ownerName ?? DefaultOwnerName;
                 }
 
-                _ownerName = name;
+                // The first name sticks: "Show on a kiosk" joins as the owner under "Kiosk", and the studio reloaded
+                // after it must not take that name.
+                _ownerName ??= name;
             }
 
             member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key) { PersonId = person ?? memberId };

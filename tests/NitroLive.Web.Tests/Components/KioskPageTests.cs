@@ -37,10 +37,15 @@ public sealed class KioskPageTests : UiTestContext
         await AdvanceAsync(TimeSpan.FromSeconds(4.5), TimeSpan.FromMilliseconds(250));
         page.WaitForAssertion(() => Assert.Equal("second playlist prompt", session.Request.Prompt));
 
+        // Another display showing the session joins as a viewer: nobody to wait for, the playlist goes on.
+        Live.JoinSession(session.Id, LiveRole.Viewer, "Kiosk");
+        await AdvanceAsync(TimeSpan.FromSeconds(4.5), TimeSpan.FromMilliseconds(250));
+        page.WaitForAssertion(() => Assert.Equal("third playlist prompt", session.Request.Prompt));
+
         Live.JoinSession(session.Id, LiveRole.Typist, "Phone");
         page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
         await AdvanceAsync(TimeSpan.FromSeconds(9), TimeSpan.FromMilliseconds(250));
-        Assert.Equal("second playlist prompt", session.Request.Prompt); // two intervals passed: it would have moved twice
+        Assert.Equal("third playlist prompt", session.Request.Prompt); // two intervals passed: it would have moved twice
 
         await AdvanceAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250));
         page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=kiosk]").GetAttribute("data-attract")));
@@ -243,6 +248,8 @@ public sealed class KioskPageTests : UiTestContext
     [InlineData("one two three four five six", 10, "…five six")] // cut inside "four": starts at the next word
     [InlineData("abcdefghijklmnopqrstuvwxyz", 10, "…qrstuvwxyz")] // one long word: its end
     [InlineData("ab 😀😀😀😀", 5, "…😀😀")] // never half a surrogate pair
+    [InlineData("one two three four", 10, "…three four")] // cut exactly at a word's start: that word stays
+    [InlineData("a                              ", 10, "")] // only spaces at the end: nothing to show
     public void TheCaptionsTailStartsAtAWord(string caption, int max, string expected) =>
         Assert.Equal(expected, Kiosk.TailOf(caption, max));
 

@@ -113,10 +113,15 @@ public sealed class StudioPageTests : UiTestContext
 
         // Granted: the field opens, a toast says so, and keystrokes reach the session.
         var toasts = Render<MudSnackbarProvider>();
+        Assert.DoesNotContain("You may type", toasts.Markup, StringComparison.Ordinal); // joining as a viewer is no change
+        Assert.DoesNotContain("took typing back", toasts.Markup, StringComparison.Ordinal);
         var viewer = Live.OnlySession().MembersNow.Single(m => m.Role == LiveRole.Viewer);
         owner.GrantTyping(viewer.MemberId);
         page.WaitForAssertion(() => Assert.False(page.Find("#prompt").HasAttribute("readonly")));
         toasts.WaitForAssertion(() => Assert.Contains("You may type now", toasts.Markup, StringComparison.Ordinal));
+        owner.SetPrompt("a red circle again"); // later states of the same role: no second toast
+        page.WaitForAssertion(() => Assert.Equal("a red circle again", page.Find("#prompt").GetAttribute("value")));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(toasts.Markup, "You may type now"));
         Assert.False(page.Find(DraftsSwitch).HasAttribute("disabled"));
         Assert.False(page.Find(SeedField).HasAttribute("disabled"));
 

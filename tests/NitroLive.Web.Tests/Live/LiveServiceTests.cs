@@ -774,6 +774,11 @@ public sealed class LiveServiceTests
         await using var named = host.Live.JoinSession(id, LiveRole.Owner, "Ada", token);
         Assert.Equal("Ada", named.DisplayName);
         Assert.Contains(viewer.State.Members, m => m.Role == LiveRole.Owner && m.DisplayName == "Ada");
+
+        // A page that joins as the owner under a name of its own ("Show on a kiosk": "Kiosk") does not rename the owner:
+        // the studio reloaded without a name is still the name the others first knew.
+        await using var again = host.Live.JoinSession(id, LiveRole.Owner, ownerToken: token);
+        Assert.Equal("Host", again.DisplayName);
     }
 
     [Theory]

@@ -64,7 +64,8 @@ public sealed partial class MainLayout : IAsyncDisposable
         }
         catch (Exception ex) when (ex is OperationCanceledException or JSException or JSDisconnectedException)
         {
-            // The stored theme could not be read: the default (dark) stays, and the switch still works on this page.
+            // The stored theme could not be read: the switch shows the default (dark) icon. The colours follow the
+            // document's data-theme (ThemeStyles), which the inline script set before the first paint.
         }
 
         _themeKnown = true;

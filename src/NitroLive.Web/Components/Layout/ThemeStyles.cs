@@ -56,8 +56,9 @@ internal sealed partial class ThemeStyles(ILoggerFactory loggers)
 
             return css.ToString();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever MudBlazor throws here: a cached failure would fail every document request until a restart.
             // The page still works: its colours then come from the circuit alone, a moment after the first paint.
             LiveUiLog.ThemeStylesNotMade(loggers.CreateLogger<ThemeStyles>(), ex);
             return string.Empty;

@@ -79,25 +79,31 @@ public sealed partial class Kiosk
     /// </summary>
     internal static string TailOf(string caption, int max)
     {
+        ArgumentNullException.ThrowIfNull(caption);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         if (caption.Length <= max)
         {
             return caption;
         }
 
-        var tail = caption[^max..];
-        if (char.IsLowSurrogate(tail[0]))
+        var start = caption.Length - max;
+        if (char.IsLowSurrogate(caption[start]))
         {
-            tail = tail[1..];
+            start++;
         }
 
-        // Start at a word rather than inside one, unless the cut word is most of what is left.
-        var space = tail.IndexOf(' ', StringComparison.Ordinal);
-        if (space >= 0 && space < max / 3)
+        // Inside a word: start at the next one, unless the cut word is most of what is left.
+        if (!char.IsWhiteSpace(caption[start - 1]))
         {
-            tail = tail[(space + 1)..];
+            var space = caption.AsSpan(start).IndexOfAny(' ', '\t', '\n');
+            if (space >= 0 && space < max / 3)
+            {
+                start += space + 1;
+            }
         }
 
-        return "…" + tail.TrimStart();
+        var tail = caption[start..].TrimStart();
+        return tail.Length == 0 ? string.Empty : "…" + tail;
     }
 
     /// <inheritdoc />
@@ -193,10 +199,11 @@ public sealed partial class Kiosk
     protected override Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current)
     {
         ArgumentNullException.ThrowIfNull(current);
-        if (previous is not null && current.Members.Any(m => !previous.Members.Any(before => before.Holds(m.MemberId))))
+        if (previous is not null && current.Members.Any(m => m.Role != LiveRole.Viewer && !previous.Members.Any(before => before.Holds(m.MemberId))))
         {
-            // Somebody joined (a phone that scanned the code): the playlist stops, so that the prompt they are about to
-            // edit holds still, and comes back only after AttractAfterSeconds without typing.
+            // Somebody joined who may type (a phone that scanned the code; not another display, which joins as a
+            // viewer): the playlist stops, so that the prompt they are about to edit holds still, and comes back only
+            // after AttractAfterSeconds without typing.
             _lastActivity = Time.GetTimestamp();
             _attract = false;
         }
