@@ -82,3 +82,18 @@ document.addEventListener("click", (event) => {
   };
   observer.observe(group, { subtree: true, attributes: true, attributeFilter: ["aria-checked"] });
 }, true);
+
+// The model notice's "hide" button: remembered in this browser by the notice's kind, so the same notice stays hidden
+// after a reload (the document's first script reads the list before anything paints) and a different one shows.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-hide-banner]") : null;
+  if (!button) {
+    return;
+  }
+  const root = document.documentElement;
+  const hidden = new Set((root.dataset.hiddenBanners ?? "").split(" ").filter(Boolean));
+  hidden.add(button.dataset.hideBanner);
+  root.dataset.hiddenBanners = [...hidden].join(" ");
+  try { localStorage.setItem("nitro-hidden-banners", root.dataset.hiddenBanners); } catch { /* this page only */ }
+  document.getElementById("main")?.focus?.();
+});

@@ -14,6 +14,10 @@ public sealed partial class ModelBanner
     [Inject]
     private IOptions<UiOptions> Options { get; set; } = default!;
 
+    // Which notice this is, for the browser to keep it hidden once dismissed: a different one (the demo model swapped
+    // for a real model on the CPU) shows again.
+    private string Kind => Live.Model.IsEmbeddedDemo ? "demo" : "cpu";
+
     private string? Message
     {
         get
