@@ -6,17 +6,6 @@ namespace NitroLive.Browser.Tests;
 [Collection(BrowserTestGroup.Name)]
 public sealed class BannerTests(BrowserFixture fixture)
 {
-    // Every animation frame from the document's start: whether the notice is on screen.
-    private const string RecordBanner = """
-        window.__banner = [];
-        const sample = () => {
-          const banner = document.querySelector(".nl-banner");
-          if (banner) window.__banner.push(getComputedStyle(banner).display !== "none");
-          if (window.__banner.length < 2000) requestAnimationFrame(sample);
-        };
-        requestAnimationFrame(sample);
-        """;
-
     [Fact]
     public async Task TheDemoNoticeOnceHiddenStaysHiddenFromTheFirstPaint()
     {
@@ -31,12 +20,12 @@ public sealed class BannerTests(BrowserFixture fixture)
         await Assertions.Expect(studio.Locator("main#main")).ToBeFocusedAsync();
 
         // A reload: not one frame with the notice on screen.
-        await context.AddInitScriptAsync(RecordBanner);
+        await PageProbe.SampleEveryFrameAsync(context, ".nl-banner", "getComputedStyle(el).display !== 'none'");
         await studio.ReloadAsync();
         await Assertions.Expect(studio.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner", new() { Timeout = (float)BrowserFixture.UiTimeout.TotalMilliseconds });
         await Assertions.Expect(banner).ToBeAttachedAsync();
         await Assertions.Expect(banner).ToBeHiddenAsync();
-        var samples = await studio.EvaluateAsync<bool[]>("() => window.__banner");
+        var samples = await PageProbe.FrameSamplesAsync<bool>(studio);
         Assert.DoesNotContain(true, samples);
 
         // Another browser has not hidden it.

@@ -117,6 +117,26 @@ internal static class PageProbe
         }
     }
 
+    /// <summary>
+    /// From each document's start in <paramref name="context"/>, samples <paramref name="expression"/> (a JS expression
+    /// over <c>el</c>, the first element matching <paramref name="selector"/>) on every animation frame once the element
+    /// exists; <see cref="FrameSamplesAsync{T}"/> reads the samples back. What a person could have seen for a moment,
+    /// which a test that waits for the end state misses.
+    /// </summary>
+    public static Task SampleEveryFrameAsync(IBrowserContext context, string selector, string expression) =>
+        context.AddInitScriptAsync($$"""
+            window.__samples = [];
+            const sample = () => {
+              const el = document.querySelector({{JsonSerializer.Serialize(selector)}});
+              if (el) window.__samples.push({{expression}});
+              if (window.__samples.length < 2000) requestAnimationFrame(sample);
+            };
+            requestAnimationFrame(sample);
+            """);
+
+    /// <summary>The samples <see cref="SampleEveryFrameAsync"/> took in <paramref name="page"/>'s document so far.</summary>
+    public static Task<T[]> FrameSamplesAsync<T>(IPage page) => page.EvaluateAsync<T[]>("() => window.__samples");
+
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions
         {

@@ -7,17 +7,6 @@ namespace NitroLive.Browser.Tests;
 [Collection(BrowserTestGroup.Name)]
 public sealed class ThemeTests(BrowserFixture fixture)
 {
-    // Every animation frame from the document's start: the app bar's background, once there is one.
-    private const string RecordAppBar = """
-        window.__appBar = [];
-        const sample = () => {
-          const bar = document.querySelector(".mud-appbar");
-          if (bar) window.__appBar.push(getComputedStyle(bar).backgroundColor);
-          if (window.__appBar.length < 2000) requestAnimationFrame(sample);
-        };
-        requestAnimationFrame(sample);
-        """;
-
     // A light-theme user saw the dark palette for a fifth of a second on every load (the circuit's theme provider
     // starts dark and reads the stored theme one browser call later): whether the light theme is the system's or was
     // chosen in the app (in a browser whose system theme is dark), no frame may show the app bar dark.
@@ -36,12 +25,12 @@ public sealed class ThemeTests(BrowserFixture fixture)
             await context.AddInitScriptAsync("try { localStorage.setItem('nitro-theme', 'light'); } catch { }");
         }
 
-        await context.AddInitScriptAsync(RecordAppBar);
+        await PageProbe.SampleEveryFrameAsync(context, ".mud-appbar", "getComputedStyle(el).backgroundColor");
         var studio = await fixture.OpenStudioAsync(context);
         await Assertions.Expect(studio.Locator("[data-testid=theme-toggle]")).ToHaveAttributeAsync("aria-label", "Switch to the dark theme");
         await Assertions.Expect(studio.Locator("[data-testid=theme-toggle]")).ToBeVisibleAsync();
 
-        var samples = await studio.EvaluateAsync<string[]>("() => window.__appBar");
+        var samples = await PageProbe.FrameSamplesAsync<string>(studio);
         Assert.NotEmpty(samples);
         var dark = samples.Where(colour => Luminance(colour) < 0.5).Distinct().ToArray();
         Assert.True(dark.Length == 0, $"the app bar was dark in {samples.Count(s => dark.Contains(s))} of {samples.Length} frames: {string.Join(", ", dark)}");
