@@ -25,7 +25,6 @@ public sealed partial class Studio
     private string? _promptError;
     private bool _focused;
     private string? _typingBy;
-    private LiveRole? _roleSeen;
     private long _typingAt;
     private ITimer? _typingEnd;
 
@@ -100,6 +99,9 @@ public sealed partial class Studio
     private string? PromptAuthor => State is { PromptBy: { } by } state && !IsMine(state, by) && !string.IsNullOrEmpty(state.Request.Prompt)
         ? state.Members.FirstOrDefault(m => m.Holds(by))?.DisplayName
         : null;
+
+    // This page's role as a session state lists it; null for no state (a page's first, or a switch's).
+    private LiveRole? MyRoleIn(LiveSessionState? state) => state?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId))?.Role;
 
     // This page or another of this person's (a second tab of the same guest, or another owner page: the owner token is
     // one person's): their typing is not somebody else's.
@@ -190,22 +192,14 @@ public sealed partial class Studio
     {
         // A grant or a stop changes what the page lets you do, mid-sentence perhaps: say so where it shows, not only in
         // the role note under the field.
-        if (previous is null)
+        switch (MyRoleIn(previous), MyRoleIn(current))
         {
-            _roleSeen = Role;
-        }
-        else if (Role != _roleSeen)
-        {
-            var was = _roleSeen;
-            _roleSeen = Role;
-            if (was == LiveRole.Viewer && Role == LiveRole.Typist)
-            {
+            case (LiveRole.Viewer, LiveRole.Typist):
                 Snackbar.Add("You may type now: the picture follows your prompt.", Severity.Success);
-            }
-            else if (was == LiveRole.Typist && Role == LiveRole.Viewer)
-            {
+                break;
+            case (LiveRole.Typist, LiveRole.Viewer):
                 Snackbar.Add("The owner took typing back: you are watching now.", Severity.Info);
-            }
+                break;
         }
 
         if (previous is not null && current.RequestId != previous.RequestId)
