@@ -39,6 +39,9 @@ public static class LiveHubContract
     /// <summary>Takes a session id and a boolean (owner only).</summary>
     public const string SetTypingOpen = nameof(SetTypingOpen);
 
+    /// <summary>Takes a session id and a display name, returns the name as the session keeps it.</summary>
+    public const string Rename = nameof(Rename);
+
     /// <summary>Takes a session id, returns a <see cref="SessionStateMessage"/>.</summary>
     public const string GetState = nameof(GetState);
 

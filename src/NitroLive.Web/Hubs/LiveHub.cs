@@ -109,6 +109,12 @@ internal sealed class LiveHub : Hub
     /// <param name="open">True to open typing.</param>
     public void SetTypingOpen(string sessionId, bool open) => Member(sessionId).SetTypingOpen(open);
 
+    /// <summary>Changes this connection's name in the session (and that of the guest's other connections with one key).</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="displayName">The new name.</param>
+    /// <returns>The name as the session keeps it.</returns>
+    public string Rename(string sessionId, string displayName) => Member(sessionId).Rename(displayName);
+
     /// <summary>The session's current state.</summary>
     /// <param name="sessionId">The session.</param>
     public SessionStateMessage GetState(string sessionId) => Member(sessionId).State.ToMessage();

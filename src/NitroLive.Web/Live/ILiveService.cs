@@ -34,7 +34,11 @@ public interface ILiveService
     /// <see cref="LiveRole.Viewer"/>; <see cref="LiveRole.Typist"/> when the session's typing is open;
     /// <see cref="LiveRole.Owner"/> with the matching <paramref name="ownerToken"/>.
     /// </param>
-    /// <param name="displayName">The name other members see; null for a generated one.</param>
+    /// <param name="displayName">
+    /// The name other members see, cleaned as <see cref="ILiveMember.Rename"/> cleans it; null for a generated one. A name a
+    /// rename would refuse for what it says (the owner's name for a guest, a word of a kiosk's blocklist) does not fail
+    /// the join: the member gets the name they would have had without one.
+    /// </param>
     /// <param name="ownerToken">The owner token, only when joining as <see cref="LiveRole.Owner"/>.</param>
     /// <param name="guestKey">
     /// A guest's <see cref="ILiveMember.GuestKey"/> from an earlier join: a guest the session knows by it comes back with
@@ -148,6 +152,22 @@ public interface ILiveMember : IAsyncDisposable
     /// <returns>The accepted request and its id.</returns>
     /// <exception cref="LiveException"><see cref="LiveErrorCode.Forbidden"/> for a viewer.</exception>
     LiveRequestAccepted Reroll();
+
+    /// <summary>
+    /// Changes the name other members see: this page's, and every other page of the same guest (one browser's
+    /// <see cref="GuestKey"/>), whose entry in the member list has one name. The session keeps it for a guest's return; an
+    /// owner's later pages that give no name of their own get it too. Any member may rename themselves, viewers too.
+    /// </summary>
+    /// <param name="displayName">
+    /// The new name: trimmed, white space runs made one space, control and invisible format characters dropped (see
+    /// docs/hub-protocol.md), up to 64 characters.
+    /// </param>
+    /// <returns>The name as the session keeps it.</returns>
+    /// <exception cref="LiveException">
+    /// <see cref="LiveErrorCode.InvalidArgument"/>: nothing left of the name, too long, a guest asking for the owner's name,
+    /// or a word of the kiosk blocklist in a kiosk's session; <see cref="LiveErrorCode.NotAMember"/> after leaving.
+    /// </exception>
+    string Rename(string displayName);
 
     /// <summary>Owner only: lets a member type (a viewer becomes a typist).</summary>
     /// <param name="memberId">The member's id.</param>

@@ -41,7 +41,8 @@ internal sealed class LiveMember : ILiveMember
 
     public string MemberId { get; }
 
-    public string DisplayName { get; }
+    /// <summary>Written only under the session's lock.</summary>
+    public string DisplayName { get; set; }
 
     /// <summary>Written only under the session's lock.</summary>
     public LiveRole Role { get; set; }
@@ -89,6 +90,8 @@ internal sealed class LiveMember : ILiveMember
     public void RevokeTyping(string memberId) => _session.SetRole(this, memberId, LiveRole.Viewer);
 
     public void SetTypingOpen(bool open) => _session.SetTypingOpen(this, open);
+
+    public string Rename(string displayName) => _session.Rename(this, displayName);
 
     public async Task<byte[]> EncodePngAsync(long? sequence, CancellationToken cancellationToken) =>
         (await _session.FullQualityPngAsync(this, sequence, cancellationToken)).Png;

@@ -200,7 +200,16 @@ internal sealed class LiveSession
         }
 
         var memberId = LiveIds.NewId();
-        var name = LiveRequestRules.NormalizeDisplayName(displayName, memberId);
+
+        // A name a kiosk's session would refuse in a rename is not worth refusing the join for: the guest gets the name
+        // they would have had without one.
+        var given = LiveRequestRules.CleanDisplayName(displayName);
+        if (_applyBlocklist && _rules.IsBlocked(given))
+        {
+            given = string.Empty;
+        }
+
+        var name = given.Length == 0 ? LiveRequestRules.GeneratedName(memberId) : given;
         LiveMember member;
         var signal = false;
         lock (_gate)
@@ -222,6 +231,7 @@ internal sealed class LiveSession
             string? key = null;
             string? person = null;
             var returning = false;
+            string? knownName = null;
             if (role != LiveRole.Owner)
             {
                 if (guestKey is not null && KnownGuestLocked(guestKey) is { } known)
@@ -230,7 +240,8 @@ internal sealed class LiveSession
                     returning = true;
                     role = known.Role;
                     person = known.Here?.PersonId;
-                    if (string.IsNullOrWhiteSpace(displayName) || known.Here is not null)
+                    knownName = known.Name;
+                    if (given.Length == 0 || known.Here is not null)
                     {
                         name = known.Name;
                     }
@@ -240,6 +251,13 @@ internal sealed class LiveSession
                 else
                 {
                     key = LiveIds.NewId();
+                }
+
+                // Nobody but the owner goes by the owner's name: "typed by Host" must mean the host. A name the session
+                // already knew this guest by stays theirs (the owner may have taken it since).
+                if (name != knownName && IsOwnersNameLocked(name))
+                {
+                    name = knownName ?? LiveRequestRules.GeneratedName(memberId);
                 }
             }
 
@@ -257,7 +275,7 @@ internal sealed class LiveSession
             {
                 // An owner back with no name of their own (a reload) keeps the one the others knew them by; one who never
                 // gave a name is the host, not one more "guest-xxxx" among the guests.
-                if (string.IsNullOrWhiteSpace(displayName))
+                if (given.Length == 0)
                 {
                     name = _ownerName ?? DefaultOwnerName;
                 }
@@ -724,6 +742,56 @@ internal sealed class LiveSession
         }
     }
 
+    /// <summary>
+    /// Renames <paramref name="actor"/>, and with it every page of the same guest (one person, one name); an owner page's
+    /// new name is also the one the owner's later pages get. Returns the name as kept.
+    /// </summary>
+    public string Rename(LiveMember actor, string? displayName)
+    {
+        var name = LiveRequestRules.CleanDisplayName(displayName);
+        if (name.Length == 0)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, "The name is empty: type the name the others should see.");
+        }
+
+        if (_applyBlocklist && _rules.IsBlocked(name))
+        {
+            // As for a blocked prompt, the message does not repeat the word.
+            throw new LiveException(LiveErrorCode.InvalidArgument, "This kiosk does not show that name: it holds a blocked word. Try another.");
+        }
+
+        lock (_gate)
+        {
+            EnsureMemberLocked(actor);
+            if (actor.Role == LiveRole.Owner)
+            {
+                _ownerName = name;
+            }
+            else if (IsOwnersNameLocked(name))
+            {
+                throw new LiveException(LiveErrorCode.InvalidArgument, "That is the owner's name in this session: choose another.");
+            }
+
+            var changed = false;
+            foreach (var member in _members)
+            {
+                if ((member == actor || (actor.GuestKey is { } key && member.GuestKey == key)) && member.DisplayName != name)
+                {
+                    member.DisplayName = name;
+                    changed = true;
+                }
+            }
+
+            if (changed)
+            {
+                _version++;
+                BroadcastStateLocked();
+            }
+        }
+
+        return name;
+    }
+
     public void SetTypingOpen(LiveMember actor, bool open)
     {
         lock (_gate)
@@ -896,6 +964,11 @@ internal sealed class LiveSession
             throw new LiveException(LiveErrorCode.NotAMember, "You have left this session.");
         }
     }
+
+    // Compared as people read names: "host" and "HOST" are the host too.
+    private bool IsOwnersNameLocked(string name) =>
+        string.Equals(name, _ownerName ?? DefaultOwnerName, StringComparison.OrdinalIgnoreCase)
+        || _members.Exists(m => m.Role == LiveRole.Owner && string.Equals(m.DisplayName, name, StringComparison.OrdinalIgnoreCase));
 
     private void BroadcastStateLocked()
     {

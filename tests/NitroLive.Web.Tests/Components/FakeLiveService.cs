@@ -257,6 +257,19 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         return frame;
     }
 
+    public void Rename(string person, string name)
+    {
+        lock (_gate)
+        {
+            foreach (var page in _members.Where(m => m.Person == person))
+            {
+                page.DisplayName = name;
+            }
+        }
+
+        Publish();
+    }
+
     public void SetRole(string memberId, LiveRole role)
     {
         lock (_gate)
@@ -315,7 +328,7 @@ internal sealed class FakeMember : ILiveMember
 
     public string MemberId { get; }
 
-    public string DisplayName { get; }
+    public string DisplayName { get; set; }
 
     public LiveRole Role { get; set; }
 
@@ -391,6 +404,25 @@ internal sealed class FakeMember : ILiveMember
     {
         EnsureOwner();
         _session.SetRole(memberId, LiveRole.Viewer);
+    }
+
+    /// <summary>Names given with <see cref="Rename"/>, in order.</summary>
+    public List<string> Renames { get; } = [];
+
+    /// <summary>When set, <see cref="Rename"/> refuses with this message, as the live service refuses a name.</summary>
+    public string? RefuseRename { get; set; }
+
+    public string Rename(string displayName)
+    {
+        Renames.Add(displayName);
+        if (RefuseRename is { } why)
+        {
+            throw new LiveException(LiveErrorCode.InvalidArgument, why);
+        }
+
+        var name = displayName.Trim();
+        _session.Rename(Person, name);
+        return name;
     }
 
     public void SetTypingOpen(bool open)

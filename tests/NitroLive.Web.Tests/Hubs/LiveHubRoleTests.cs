@@ -88,6 +88,33 @@ public sealed class LiveHubRoleTests
         Assert.Empty(both.Members[0].OtherMemberIds);
     }
 
+    // Any member renames themselves, over either protocol; the others' next state carries it, and a refused name says why.
+    [Fact]
+    public async Task AViewerRenamesThemselvesOverTheHubAndEverybodySeesIt()
+    {
+        await using var app = await LiveAppFactory.StartAsync();
+        await using var owner = await app.ConnectAsync();
+        await using var viewerConnection = await app.ConnectAsync(messagePack: true);
+        var session = await owner.CreateSessionAsync("the owner's prompt");
+        using var cts = new CancellationTokenSource(LiveTestHost.Timeout);
+        await owner.InvokeAsync("SetTypingOpen", session.SessionId, false, cts.Token);
+        var viewer = await viewerConnection.JoinAsync(session.SessionId, "viewer");
+
+        Assert.Equal("Robin", await viewerConnection.InvokeAsync<string>("Rename", session.SessionId, "  Robin\u202E ", cts.Token));
+        var state = await owner.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token);
+        Assert.Equal("Robin", state.Members.Single(m => m.MemberId == viewer.MemberId).DisplayName);
+
+        foreach (var refused in new[] { "", "host", new string('n', 65) })
+        {
+            var error = await Assert.ThrowsAsync<HubException>(() => viewerConnection.InvokeAsync<string>("Rename", session.SessionId, refused, cts.Token));
+            Assert.Equal("invalid_argument", error.ErrorCode());
+        }
+
+        Assert.Equal("Maya", await owner.InvokeAsync<string>("Rename", session.SessionId, "Maya", cts.Token));
+        var after = await viewerConnection.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token);
+        Assert.Equal(["Maya", "Robin"], after.Members.Select(m => m.DisplayName));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

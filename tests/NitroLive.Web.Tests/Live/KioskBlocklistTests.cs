@@ -68,4 +68,26 @@ public sealed class KioskBlocklistTests
         Assert.Equal("a FORBIDDEN castle", frames[^1].Request.Prompt);
         Assert.Contains(host.Generator.GeneratedRequests, r => r.Prompt == "a FORBIDDEN castle");
     }
+
+    // The phones of a public kiosk's session read each other's names ("typed by"): a blocked word is no name there. A
+    // rename says so without repeating the word; a join is not refused for it (the phone gets a name of its own).
+    [Fact]
+    public async Task AKioskSessionTakesNoNameWithABlockedWord()
+    {
+        await using var host = await LiveTestHost.StartAsync(settings: Blocklist);
+        await using var kiosk = host.Live.CreateSession(new CreateSessionOptions("Kiosk", new LiveRequestPatch("a good castle"), ApplyBlocklist: true));
+        await using var phone = host.Live.JoinSession(kiosk.SessionId, LiveRole.Typist, "a Forbidden name");
+        Assert.StartsWith("guest-", phone.DisplayName, StringComparison.Ordinal);
+
+        var refused = Assert.Throws<LiveException>(() => phone.Rename("Bad Words"));
+        Assert.Equal(LiveErrorCode.InvalidArgument, refused.Code);
+        Assert.DoesNotContain("bad", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("guest-", phone.DisplayName, StringComparison.Ordinal);
+        Assert.Equal("Badger", phone.Rename("Badger"));
+
+        // Elsewhere the same words are a name like any other.
+        await using var owner = host.Live.CreateSession();
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "a Forbidden name");
+        Assert.Equal("a Forbidden name", guest.DisplayName);
+    }
 }

@@ -25,7 +25,7 @@ public sealed class HubFuzzTests(ITestOutputHelper output)
     private static readonly string[] Methods =
     [
         "CreateSession", "JoinSession", "UpdateRequest", "ShowRequest", "SetPrompt", "Reroll", "GrantTyping", "RevokeTyping",
-        "SetTypingOpen", "GetState", "DownloadPng", "LeaveSession", "Frames", "States", "GetServerInfo",
+        "SetTypingOpen", "Rename", "GetState", "DownloadPng", "LeaveSession", "Frames", "States", "GetServerInfo",
     ];
 
     [Fact]
@@ -152,8 +152,8 @@ public sealed class HubFuzzTests(ITestOutputHelper output)
                 // Right count, wrong types.
                 return (method, [RandomValue(random, sessionId), RandomValue(random, sessionId)]);
             case 3:
-                // Prompts with lone surrogates, control characters and bidi marks.
-                return ("SetPrompt", [sessionId, "a red \uD800 circle" + (char)random.Next(0, 32) + "\u202E\uDFFF" + RandomString(random, 10)]);
+                // Prompts and names with lone surrogates, control characters and bidi marks.
+                return (random.Next(2) == 0 ? "SetPrompt" : "Rename", [sessionId, "a red \uD800 circle" + (char)random.Next(0, 32) + "\u202E\uDFFF" + RandomString(random, 10)]);
             case 4:
                 // Long strings just under the message size limit, and prompts over the length limit.
                 return ("SetPrompt", [sessionId, new string('x', random.Next(400, 30_000))]);

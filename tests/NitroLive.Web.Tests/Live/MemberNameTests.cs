@@ -1,0 +1,162 @@
+using NitroLive.Web.Live;
+
+namespace NitroLive.Web.Tests.Live;
+
+/// <summary>Renaming: one person, one name, kept for their return, cleaned of what would not read as a name.</summary>
+public sealed class MemberNameTests
+{
+    private static readonly TimeSpan Timeout = LiveTestHost.Timeout;
+
+    // A guest on two tabs is one entry of one name: renaming either page renames both, and everybody's next state says so.
+    [Fact]
+    public async Task AGuestsNewNameReachesEveryPageOfTheirsAndEverybodysList()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        await using var first = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+        await using var second = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: first.GuestKey);
+        await using var stranger = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Sam");
+        var before = owner.State.Version;
+
+        Assert.Equal("Alex Smith", second.Rename("  Alex \t Smith "));
+
+        Assert.Equal(("Alex Smith", "Alex Smith", "Sam"), (first.DisplayName, second.DisplayName, stranger.DisplayName));
+        var alex = Assert.Single(owner.State.Members, m => m.Holds(second.MemberId));
+        Assert.Equal(("Alex Smith", 1), (alex.DisplayName, alex.OtherPages.Count));
+        Assert.True(owner.State.Version > before);
+        var seen = await stranger.ReadStateUntilAsync(s => s.Members.Any(m => m.DisplayName == "Alex Smith"), Timeout);
+        Assert.Contains(seen.Members, m => m.DisplayName == "Sam");
+
+        // The same name again changes nothing, so it sends nobody a new state.
+        var version = owner.State.Version;
+        Assert.Equal("Alex Smith", first.Rename("Alex Smith"));
+        Assert.Equal(version, owner.State.Version);
+    }
+
+    [Fact]
+    public async Task AGuestBackWithTheirKeyHasTheNameTheyChoseLast()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Typist);
+        guest.Rename("Robin");
+        var key = guest.GuestKey;
+        await guest.DisposeAsync();
+
+        await using var back = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, guestKey: key);
+        Assert.Equal("Robin", back.DisplayName);
+    }
+
+    // The owner's new name is what viewers read in "typed by", and what the owner's next page (a reload) gets.
+    [Fact]
+    public async Task TheOwnersNewNameIsTheOneTheirReloadGets()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        var owner = host.Live.CreateSession();
+        Assert.Equal("Host", owner.DisplayName);
+        Assert.Equal("Maya", owner.Rename("Maya"));
+        var token = owner.OwnerToken;
+        await using var kiosk = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, "Kiosk", token);
+        await owner.DisposeAsync();
+
+        await using var reload = host.Live.JoinSession(kiosk.SessionId, LiveRole.Owner, ownerToken: token);
+        Assert.Equal("Maya", reload.DisplayName);
+        Assert.Equal("Kiosk", kiosk.DisplayName); // the owner's pages are renamed each on its own
+    }
+
+    // "Typed by Host" must mean the host: a guest cannot take the owner's name, by a rename (refused, with why) or by a
+    // join (which is not worth refusing for it: the guest gets a name of their own).
+    [Fact]
+    public async Task NobodyButTheOwnerGoesByTheOwnersName()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions(TypingOpen: true));
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, "Robin");
+
+        var refused = Assert.Throws<LiveException>(() => guest.Rename("HOST"));
+        Assert.Equal(LiveErrorCode.InvalidArgument, refused.Code);
+        Assert.Contains("owner's name", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("Robin", guest.DisplayName);
+
+        await using var impostor = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, "host");
+        Assert.StartsWith("guest-", impostor.DisplayName, StringComparison.Ordinal);
+
+        // Once the owner is Maya, "Host" is anybody's, and Maya is nobody else's.
+        owner.Rename("Maya");
+        Assert.Equal("Host", guest.Rename("Host"));
+        Assert.Throws<LiveException>(() => guest.Rename("maya"));
+        await using var another = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Maya");
+        Assert.StartsWith("guest-", another.DisplayName, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("  Alex \t\n Smith  ", "Alex Smith")]
+    [InlineData("Al\u202Eex", "Alex")] // a bidi override would make the rest read backwards
+    [InlineData("A\u0007l\u200Be\u2066x\u00AD", "Alex")] // control, zero-width space, isolate, soft hyphen
+    [InlineData("{D800}Alex{DFFF}", "Alex")] // halves of broken pairs (written out below: test data cannot carry them)
+    [InlineData("Alex\u2028Smith", "Alex Smith")] // a line separator is white space
+    [InlineData("\U0001F469\u200D\U0001F4BB dev", "\U0001F469\u200D\U0001F4BB dev")] // the joiner of an emoji sequence stays
+    [InlineData("Zoë 李", "Zoë 李")]
+    public async Task ANameIsCleanedOfWhatWouldNotShowAsText(string given, string kept)
+    {
+        given = given.Replace("{D800}", "\uD800", StringComparison.Ordinal).Replace("{DFFF}", "\uDFFF", StringComparison.Ordinal);
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
+
+        Assert.Equal(kept, guest.Rename(given));
+        Assert.Equal(kept, Assert.Single(owner.State.Members, m => m.Role == LiveRole.Viewer).DisplayName);
+        await using var joined = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, given);
+        Assert.Equal(kept, joined.DisplayName);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("\u200B\u202E\u0007")]
+    public async Task ANameWithNothingToShowIsRefusedAndChangesNothing(string given)
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Robin");
+        var version = owner.State.Version;
+
+        var refused = Assert.Throws<LiveException>(() => guest.Rename(given));
+        Assert.Equal(LiveErrorCode.InvalidArgument, refused.Code);
+        Assert.Contains("empty", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(("Robin", version), (guest.DisplayName, owner.State.Version));
+
+        // Joining with it is joining without a name.
+        await using var joined = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, given);
+        Assert.StartsWith("guest-", joined.DisplayName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANameOverTheLimitIsRefusedWithTheLimit()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Robin");
+
+        Assert.Equal(64, guest.Rename(new string('n', 60) + "\u202E\u202E\u202E\u202E\u202E" + "nnnn").Length); // counted once cleaned
+        foreach (var tooLong in new[] { new string('n', 65), new string('n', 100_000) })
+        {
+            var refused = Assert.Throws<LiveException>(() => guest.Rename(tooLong));
+            Assert.Equal(LiveErrorCode.InvalidArgument, refused.Code);
+            Assert.Contains("the limit is 64", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(64, guest.DisplayName.Length);
+    }
+
+    [Fact]
+    public async Task ARenameAfterLeavingIsRefused()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession();
+        var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Robin");
+        await guest.DisposeAsync();
+
+        Assert.Equal(LiveErrorCode.NotAMember, Assert.Throws<LiveException>(() => guest.Rename("Robin Hood")).Code);
+    }
+}
