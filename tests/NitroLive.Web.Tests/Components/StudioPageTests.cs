@@ -485,7 +485,10 @@ public sealed class StudioPageTests : UiTestContext
 
         // Read through WaitForAssertion: the opened studio goes on calling into JS on the renderer's thread, and bUnit's
         // invocation list must not be enumerated while it grows (measured: "Collection was modified" in one CI run).
-        page.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "load")));
+        // The lost read, then the stored name's and the stored session's.
+        page.WaitForAssertion(() => Assert.Equal(
+            ["nitro-name", "nitro-name", "nitro-studio"],
+            JSInterop.Invocations.Where(i => i.Identifier == "load").Select(i => (string?)i.Arguments[1])));
         Assert.NotNull(Live.OnlySession());
     }
 

@@ -14,6 +14,9 @@ public sealed partial class Studio
 {
     private const string StudioKey = "nitro-studio";
 
+    // The name this browser last chose: every session it opens or joins next starts with it.
+    private const string NameKey = "nitro-name";
+
     private const int UnknownWordsShown = 5;
 
     /// <summary>How long after somebody else's last change of the prompt they are still shown as typing.</summary>
@@ -100,6 +103,9 @@ public sealed partial class Studio
         ? state.Members.FirstOrDefault(m => m.Holds(by))?.DisplayName
         : null;
 
+    // This person's name as the session lists it: a rename on another page of theirs shows here too.
+    private string? MyName => State?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId))?.DisplayName;
+
     // This page's role as a session state lists it; null for no state (a page's first, or a switch's).
     private LiveRole? MyRoleIn(LiveSessionState? state) => state?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId))?.Role;
 
@@ -131,14 +137,15 @@ public sealed partial class Studio
     protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
     {
         _earlierSessionEnded = false;
+        var name = StoredName(await LoadAsync("local", NameKey, cancellationToken));
         if (SessionId is not null)
         {
-            return await TryRejoinAsOwnerAsync(SessionId, null, cancellationToken) ?? await JoinAsGuestAsync(SessionId, cancellationToken);
+            return await TryRejoinAsOwnerAsync(SessionId, name, cancellationToken) ?? await JoinAsGuestAsync(SessionId, cancellationToken, name);
         }
 
         // The tab's own session survives a reload or a lost circuit, so its share link keeps working.
         var saved = await LoadAsync("session", StudioKey, cancellationToken);
-        if (!string.IsNullOrEmpty(saved) && await TryRejoinAsOwnerAsync(saved, null, cancellationToken) is { } rejoined)
+        if (!string.IsNullOrEmpty(saved) && await TryRejoinAsOwnerAsync(saved, name, cancellationToken) is { } rejoined)
         {
             return rejoined;
         }
@@ -148,7 +155,7 @@ public sealed partial class Studio
         // owner token is not "ended".
         _earlierSessionEnded = !string.IsNullOrEmpty(saved) && Live.GetSessionState(saved) is null;
 
-        var member = Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var member = Live.CreateSession(new CreateSessionOptions(DisplayName: name, TypingOpen: false));
         return await KeepAsync(member, async () =>
         {
             await SaveAsync("session", StudioKey, member.SessionId, cancellationToken);
@@ -335,6 +342,41 @@ public sealed partial class Studio
         }
 
         return Task.CompletedTask;
+    }
+
+    // What the browser kept is the browser's to change: a name the session would refuse outright is no reason for the
+    // join to fail, so the page joins without it.
+    private static string? StoredName(string? stored)
+    {
+        try
+        {
+            return LiveRequestRules.CleanDisplayName(stored) is { Length: > 0 } name ? name : null;
+        }
+        catch (LiveException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<NameChange> RenameAsync(string name)
+    {
+        if (Member is null)
+        {
+            return new NameChange(null, "Not in a session yet: try again in a moment.");
+        }
+
+        string kept;
+        try
+        {
+            kept = Member.Rename(name);
+        }
+        catch (LiveException ex)
+        {
+            return new NameChange(null, ex.Message);
+        }
+
+        await SaveAsync("local", NameKey, kept, Leaving);
+        return new NameChange(kept, null);
     }
 
     private void Grant(string memberId) => TryOwnerAction(member => member.GrantTyping(memberId));

@@ -22,6 +22,10 @@ public sealed partial class MembersPanel
     [Parameter]
     public string? TypingMemberId { get; set; }
 
+    /// <summary>Shown under the heading, above the list (the owner's own name).</summary>
+    [Parameter]
+    public RenderFragment? ChildContent { get; set; }
+
     /// <summary>Grant typing to a member.</summary>
     [Parameter]
     public EventCallback<string> OnGrant { get; set; }
