@@ -248,6 +248,9 @@ public sealed class KioskPageTests : UiTestContext
     [InlineData("one two three four five six", 10, "…five six")] // cut inside "four": starts at the next word
     [InlineData("abcdefghijklmnopqrstuvwxyz", 10, "…qrstuvwxyz")] // one long word: its end
     [InlineData("ab 😀😀😀😀", 5, "…😀😀")] // never half a surrogate pair
+    [InlineData("ab 👩‍💻👩‍💻", 7, "…👩‍💻")] // nor the tail of an emoji sequence
+    [InlineData("ab 🇫🇷🇫🇷🇫🇷", 10, "…🇫🇷🇫🇷")] // nor one flag's second letter (it would pair with the next one's first)
+    [InlineData("ab cafe\u0301 de\u0301ja\u0300", 4, "…ja\u0300")] // nor an accent without its letter
     [InlineData("one two three four", 10, "…three four")] // cut exactly at a word's start: that word stays
     [InlineData("a                              ", 10, "")] // only spaces at the end: nothing to show
     public void TheCaptionsTailStartsAtAWord(string caption, int max, string expected) =>

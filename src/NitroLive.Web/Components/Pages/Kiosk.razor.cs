@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
@@ -86,10 +87,18 @@ public sealed partial class Kiosk
             return caption;
         }
 
-        var start = caption.Length - max;
-        if (char.IsLowSurrogate(caption[start]))
+        // Never part of what reads as one character: half a surrogate pair, an accent without its letter, one flag's
+        // second letter (which would pair with the next flag's first), the tail of an emoji sequence.
+        var cut = caption.Length - max;
+        var start = 0;
+        while (start < cut)
         {
-            start++;
+            start += StringInfo.GetNextTextElementLength(caption, start);
+        }
+
+        if (start >= caption.Length)
+        {
+            return string.Empty;
         }
 
         // Inside a word: start at the next one, unless the cut word is most of what is left.
