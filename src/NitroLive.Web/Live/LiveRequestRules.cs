@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using NitroLive.Core.Pipeline;
+using NitroLive.Core.Text;
 
 namespace NitroLive.Web.Live;
 
@@ -216,8 +217,8 @@ internal sealed class LiveRequestRules
     /// <summary>
     /// A name as others will see it: trimmed, each run of white space one space, and without what would not show as text
     /// or would change how the text around it shows (control characters, invisible format characters such as bidi
-    /// overrides, which could make a name read as somebody else's, and halves of broken surrogate pairs). Empty when
-    /// nothing is left. The joiner and tag characters that emoji sequences are made of are kept.
+    /// overrides, which could make a name read as somebody else's, and halves of broken surrogate pairs), in composed
+    /// form (NFC). Empty when nothing is left. The joiner and tag characters that emoji sequences are made of are kept.
     /// </summary>
     /// <exception cref="LiveException"><see cref="LiveErrorCode.InvalidArgument"/> for a name over <see cref="MaxDisplayNameLength"/>.</exception>
     public static string CleanDisplayName(string? displayName)
@@ -265,12 +266,15 @@ internal sealed class LiveRequestRules
             text.Append(rune.ToString());
         }
 
-        if (text.Length > MaxDisplayNameLength)
+        // Composed (the tokenizer's NFC: string.Normalize does nothing under InvariantGlobalization), so that one name
+        // typed on two keyboards is one name (the owner's name is compared with it).
+        var name = UnicodeNormalizer.Nfc(text.ToString());
+        if (name.Length > MaxDisplayNameLength)
         {
-            throw TooLong(text.Length);
+            throw TooLong(name.Length);
         }
 
-        return text.ToString();
+        return name;
 
         static bool Shows(Rune rune) => Rune.GetUnicodeCategory(rune) switch
         {

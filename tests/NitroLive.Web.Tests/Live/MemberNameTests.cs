@@ -87,6 +87,8 @@ public sealed class MemberNameTests
         Assert.Throws<LiveException>(() => guest.Rename("maya"));
         await using var another = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Maya");
         Assert.StartsWith("guest-", another.DisplayName, StringComparison.Ordinal);
+        owner.Rename("Zo\u00EB");
+        Assert.Throws<LiveException>(() => guest.Rename("zoe\u0308")); // the same name, typed decomposed
     }
 
     [Theory]
@@ -97,6 +99,7 @@ public sealed class MemberNameTests
     [InlineData("Alex\u2028Smith", "Alex Smith")] // a line separator is white space
     [InlineData("\U0001F469\u200D\U0001F4BB dev", "\U0001F469\u200D\U0001F4BB dev")] // the joiner of an emoji sequence stays
     [InlineData("Zoë 李", "Zoë 李")]
+    [InlineData("Zoe\u0308", "Zo\u00EB")] // composed: one name however the keyboard typed it
     public async Task ANameIsCleanedOfWhatWouldNotShowAsText(string given, string kept)
     {
         given = given.Replace("{D800}", "\uD800", StringComparison.Ordinal).Replace("{DFFF}", "\uDFFF", StringComparison.Ordinal);
