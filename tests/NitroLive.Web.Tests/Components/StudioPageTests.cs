@@ -97,7 +97,9 @@ public sealed class StudioPageTests : UiTestContext
 
         page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
         Assert.True(page.Find("#prompt").HasAttribute("readonly"));
-        Assert.Empty(page.FindAll("[data-testid=members]"));
+        // Who is here, to read: nothing of the owner's to press.
+        Assert.Equal(["Owner", "Guest 2 (you)"], page.FindAll("[data-testid=member] .nl-member-name").Select(m => m.TextContent));
+        Assert.Empty(page.FindAll("[data-testid=typing-open], [data-testid=grant], [data-testid=revoke], [data-testid=typing-open-note]"));
         Assert.Contains("watching", page.Find("[data-testid=role-note]").TextContent, StringComparison.Ordinal);
         Assert.All(page.FindAll("[data-testid=controls] button"), b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
         // The drafts switch and the seed field are inputs, not buttons, and must be shut to a viewer as well (the seed

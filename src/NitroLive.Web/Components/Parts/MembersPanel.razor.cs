@@ -4,7 +4,10 @@ using NitroLive.Web.Live;
 
 namespace NitroLive.Web.Components.Parts;
 
-/// <summary>The owner's view of who is connected, with typing granted or revoked per member.</summary>
+/// <summary>
+/// Who is connected: for the owner, with typing granted or revoked per member and opened to everybody; for a guest, the
+/// same list to read (who is here, who may type, who is typing now).
+/// </summary>
 public sealed partial class MembersPanel
 {
     private string? _rendered;
@@ -22,7 +25,11 @@ public sealed partial class MembersPanel
     [Parameter]
     public string? TypingMemberId { get; set; }
 
-    /// <summary>Shown under the heading, above the list (the owner's own name).</summary>
+    /// <summary>The owner's panel: the typing switch, and a grant or stop button per member.</summary>
+    [Parameter]
+    public bool CanManage { get; set; } = true;
+
+    /// <summary>Shown under the heading, above the list (this person's own name).</summary>
     [Parameter]
     public RenderFragment? ChildContent { get; set; }
 
@@ -42,7 +49,7 @@ public sealed partial class MembersPanel
     protected override bool ShouldRender()
     {
         // Only when somebody joined, left, changed role or started or stopped typing (not on every frame of the page).
-        var key = $"{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}:{m.OtherPages.Count}"));
+        var key = $"{CanManage}|{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}:{m.OtherPages.Count}"));
         if (key == _rendered)
         {
             return false;
