@@ -39,11 +39,13 @@ public sealed class NameTests(BrowserFixture fixture)
         await Assertions.Expect(guest.Locator("[data-testid=name]")).ToContainTextAsync("the owner's name", new() { Timeout = Ms });
         await Assertions.Expect(guestEntry).ToHaveTextAsync("Robin");
 
-        // The owner renames in the list's card: the guest's field label names them at once.
+        // The owner renames in the list's card: the guest's prompt label names them at once, and so does the guest's list.
         var ownerField = owner.Locator("[data-testid=members]").Locator(NameInput);
         await ownerField.FillAsync("Maya");
         await ownerField.PressAsync("Enter");
         await Assertions.Expect(guest.Locator("[data-testid=prompt-box]")).ToContainTextAsync("typed by Maya", new() { Timeout = Ms });
+        await Assertions.Expect(guest.Locator("[data-testid=member] .nl-member-name")).ToHaveTextAsync(["Maya", "Robin (you)"], new() { Timeout = Ms });
+        await Assertions.Expect(guest.Locator("[data-testid=grant], [data-testid=revoke], [data-testid=typing-open]")).ToHaveCountAsync(0);
         await PageProbe.ScreenshotAsync(guest, "guest-name-field");
         await PageProbe.ScreenshotAsync(owner, "owner-name-in-members");
 

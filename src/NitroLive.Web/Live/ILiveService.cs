@@ -159,13 +159,14 @@ public interface ILiveMember : IAsyncDisposable
     /// owner's later pages that give no name of their own get it too. Any member may rename themselves, viewers too.
     /// </summary>
     /// <param name="displayName">
-    /// The new name: trimmed, white space runs made one space, control and invisible format characters dropped (see
-    /// docs/hub-protocol.md), up to 64 characters.
+    /// The new name: trimmed, white space runs made one space, control and invisible characters dropped except where they
+    /// make an emoji (see docs/hub-protocol.md), up to 64 characters.
     /// </param>
     /// <returns>The name as the session keeps it.</returns>
     /// <exception cref="LiveException">
     /// <see cref="LiveErrorCode.InvalidArgument"/>: nothing left of the name, too long, a guest asking for the owner's name,
-    /// or a word of the kiosk blocklist in a kiosk's session; <see cref="LiveErrorCode.NotAMember"/> after leaving.
+    /// or a word of the kiosk blocklist in a kiosk's session; <see cref="LiveErrorCode.NotAMember"/> after leaving;
+    /// <see cref="LiveErrorCode.UnknownSession"/> once the session has ended.
     /// </exception>
     string Rename(string displayName);
 

@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
 using NitroLive.Core.Pipeline;
-using NitroLive.Core.Text;
 
 namespace NitroLive.Web.Live;
 
@@ -11,8 +7,6 @@ internal sealed class LiveRequestRules
 {
     /// <summary>2^53 - 1: the largest integer a JavaScript number (and so a JSON client) holds exactly.</summary>
     public const long MaxSeed = 9_007_199_254_740_991;
-
-    public const int MaxDisplayNameLength = 64;
 
     private readonly PromptBlocklist _blocklist;
     private readonly IImageGenerator? _reader;
@@ -203,89 +197,6 @@ internal sealed class LiveRequestRules
             ? variant.DisplayName
             : char.ToUpperInvariant(name[0]) + name[1..];
         return new LiveModelVariant(name, display);
-    }
-
-    public static string NormalizeDisplayName(string? displayName, string memberId)
-    {
-        var name = CleanDisplayName(displayName);
-        return name.Length == 0 ? GeneratedName(memberId) : name;
-    }
-
-    /// <summary>The name of a guest who gave none.</summary>
-    public static string GeneratedName(string memberId) => "guest-" + memberId[..4];
-
-    /// <summary>
-    /// A name as others will see it: trimmed, each run of white space one space, and without what would not show as text
-    /// or would change how the text around it shows (control characters, invisible format characters such as bidi
-    /// overrides, which could make a name read as somebody else's, and halves of broken surrogate pairs), in composed
-    /// form (NFC). Empty when nothing is left. The joiner and tag characters that emoji sequences are made of are kept.
-    /// </summary>
-    /// <exception cref="LiveException"><see cref="LiveErrorCode.InvalidArgument"/> for a name over <see cref="MaxDisplayNameLength"/>.</exception>
-    public static string CleanDisplayName(string? displayName)
-    {
-        if (string.IsNullOrEmpty(displayName))
-        {
-            return string.Empty;
-        }
-
-        // Bounded before the work: a hub client may send a string of any length the transport allows.
-        if (displayName.Length > MaxDisplayNameLength * 4)
-        {
-            throw TooLong(displayName.Length);
-        }
-
-        var text = new StringBuilder(displayName.Length);
-        var space = false;
-        var rest = displayName.AsSpan();
-        while (!rest.IsEmpty)
-        {
-            var status = Rune.DecodeFromUtf16(rest, out var rune, out var used);
-            rest = rest[used..];
-            if (status != OperationStatus.Done)
-            {
-                continue;
-            }
-
-            if (Rune.IsWhiteSpace(rune))
-            {
-                space = text.Length > 0;
-                continue;
-            }
-
-            if (!Shows(rune))
-            {
-                continue;
-            }
-
-            if (space)
-            {
-                text.Append(' ');
-                space = false;
-            }
-
-            text.Append(rune.ToString());
-        }
-
-        // Composed (the tokenizer's NFC: string.Normalize does nothing under InvariantGlobalization), so that one name
-        // typed on two keyboards is one name (the owner's name is compared with it).
-        var name = UnicodeNormalizer.Nfc(text.ToString());
-        if (name.Length > MaxDisplayNameLength)
-        {
-            throw TooLong(name.Length);
-        }
-
-        return name;
-
-        static bool Shows(Rune rune) => Rune.GetUnicodeCategory(rune) switch
-        {
-            UnicodeCategory.Control => false,
-            UnicodeCategory.Format => rune.Value is 0x200D or (>= 0xE0020 and <= 0xE007F),
-            _ => true,
-        };
-
-        static LiveException TooLong(int length) => new(
-            LiveErrorCode.InvalidArgument,
-            $"The display name has {length} characters; the limit is {MaxDisplayNameLength}.");
     }
 
     /// <summary>Whether <paramref name="text"/> holds a word of the kiosk blocklist.</summary>

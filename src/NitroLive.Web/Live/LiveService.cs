@@ -50,7 +50,7 @@ internal sealed class LiveService : ILiveService
         // Validate everything before taking a slot, so a bad first request leaves no half-made session behind.
         var seeded = _rules.Limits.DefaultRequest with { Seed = LiveRequestRules.NewSeed() };
         var first = _rules.Apply(seeded, options.Initial ?? new LiveRequestPatch(), options.ApplyBlocklist);
-        _ = LiveRequestRules.NormalizeDisplayName(options.DisplayName, "owner");
+        _ = DisplayNames.Clean(options.DisplayName);
 
         LiveMember? owner = null;
         var session = _registry.Add(() =>

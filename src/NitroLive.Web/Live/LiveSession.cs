@@ -203,13 +203,13 @@ internal sealed class LiveSession
 
         // A name a kiosk's session would refuse in a rename is not worth refusing the join for: the guest gets the name
         // they would have had without one.
-        var given = LiveRequestRules.CleanDisplayName(displayName);
+        var given = DisplayNames.Clean(displayName);
         if (_applyBlocklist && _rules.IsBlocked(given))
         {
             given = string.Empty;
         }
 
-        var name = given.Length == 0 ? LiveRequestRules.GeneratedName(memberId) : given;
+        var name = given.Length == 0 ? DisplayNames.Generated(memberId) : given;
         LiveMember member;
         var signal = false;
         lock (_gate)
@@ -257,7 +257,7 @@ internal sealed class LiveSession
                 // already knew this guest by stays theirs (the owner may have taken it since).
                 if (name != knownName && IsOwnersNameLocked(name))
                 {
-                    name = knownName ?? LiveRequestRules.GeneratedName(memberId);
+                    name = knownName ?? DisplayNames.Generated(memberId);
                 }
             }
 
@@ -748,7 +748,7 @@ internal sealed class LiveSession
     /// </summary>
     public string Rename(LiveMember actor, string? displayName)
     {
-        var name = LiveRequestRules.CleanDisplayName(displayName);
+        var name = DisplayNames.Clean(displayName);
         if (name.Length == 0)
         {
             throw new LiveException(LiveErrorCode.InvalidArgument, "The name is empty: type the name the others should see.");

@@ -57,9 +57,13 @@ internal sealed class FakeLiveService : ILiveService
     /// <summary>The guest keys pages offered when joining, in order (null when none).</summary>
     public List<string?> GuestKeysOffered { get; } = [];
 
+    /// <summary>The names pages gave when joining, in order (null when none).</summary>
+    public List<string?> NamesGiven { get; } = [];
+
     public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null)
     {
         GuestKeysOffered.Add(guestKey);
+        NamesGiven.Add(displayName);
         if (!_sessions.TryGetValue(sessionId, out var session))
         {
             throw new LiveException(LiveErrorCode.UnknownSession, "No such session.");
@@ -73,6 +77,13 @@ internal sealed class FakeLiveService : ILiveService
         if (role == LiveRole.Typist && !session.TypingOpen)
         {
             throw new LiveException(LiveErrorCode.Forbidden, "Typing is closed.");
+        }
+
+        // A key of a guest still here is that guest's next page, as the live service has it (one it has forgotten is not
+        // modelled: any other key is a newcomer's).
+        if (role != LiveRole.Owner && session.MembersNow.FirstOrDefault(m => m.GuestKey is { } known && known == guestKey) is { } person)
+        {
+            return session.AddPageOf(person);
         }
 
         return session.Add(role, displayName ?? $"Guest {session.MemberCount + 1}", role == LiveRole.Owner ? ownerToken : null);

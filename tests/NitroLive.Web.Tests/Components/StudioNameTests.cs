@@ -52,6 +52,23 @@ public sealed class StudioNameTests : UiTestContext
         Assert.Equal(["Host"], guest.Renames); // the emptied field asked for nothing
     }
 
+    // Nothing refused before: the field must show the name again although the value it was last given is that name.
+    [Theory]
+    [InlineData("   ")]
+    [InlineData("{name}  ")]
+    public async Task AnEmptiedOrUnchangedFieldShowsTheNameAgainAndAsksForNothing(string typed)
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+
+        await page.InvokeAsync(() => page.Find(NameInput).Change(typed.Replace("{name}", guest.DisplayName, StringComparison.Ordinal)));
+
+        page.WaitForAssertion(() => Assert.Equal(guest.DisplayName, page.Find(NameInput).GetAttribute("value")));
+        Assert.Empty(guest.Renames);
+    }
+
     // One person, one name: a rename on the guest's other tab shows in this tab's field.
     [Fact]
     public async Task ANameChangedOnAnotherPageOfTheSamePersonShowsHere()
@@ -99,6 +116,52 @@ public sealed class StudioNameTests : UiTestContext
 
         var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
         Assert.Equal(joinedAs ?? "Guest 2", guest.DisplayName);
+    }
+
+    // A session that knows this person keeps the name it knew (chosen there, perhaps, after the browser's last name): the
+    // browser's name is for newcomers, and for a guest the session has forgotten.
+    [Fact]
+    public void ASessionThatKnowsTheGuestKeepsTheNameItKnew()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var robin = (FakeMember)Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Robin");
+        var app = JSInterop.SetupModule("./js/app.js");
+        app.Setup<string?>("load", i => "nitro-name".Equals(i.Arguments[1])).SetResult("Bob");
+        app.Setup<string?>("load", i => $"nitro-guest:{owner.SessionId}".Equals(i.Arguments[1])).SetResult(robin.GuestKey);
+
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        Assert.Null(Live.NamesGiven[^1]);
+        Assert.Equal("Robin", page.Find(NameInput).GetAttribute("value"));
+        Assert.All(Live.Members, m => Assert.Empty(m.Renames));
+    }
+
+    [Fact]
+    public void AGuestTheSessionForgotJoinsUnderTheBrowsersName()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var app = JSInterop.SetupModule("./js/app.js");
+        app.Setup<string?>("load", i => "nitro-name".Equals(i.Arguments[1])).SetResult("Bob");
+        app.Setup<string?>("load", i => $"nitro-guest:{owner.SessionId}".Equals(i.Arguments[1])).SetResult("a-key-it-forgot");
+
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        Assert.Equal(["Bob"], guest.Renames);
+        Assert.Equal("Bob", guest.DisplayName);
+    }
+
+    [Fact]
+    public void TheOwnersReloadKeepsTheNameTheSessionKnew()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions("Maya", TypingOpen: false));
+        var app = JSInterop.SetupModule("./js/app.js");
+        app.Setup<string?>("load", i => "nitro-name".Equals(i.Arguments[1])).SetResult("Bob");
+        app.Setup<string?>("load", i => $"nitro-owner:{owner.SessionId}".Equals(i.Arguments[1])).SetResult(owner.OwnerToken);
+
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        Assert.Null(Live.NamesGiven[^1]);
     }
 
     private IRenderedComponent<Studio> RenderStudio(string? sessionId = null)

@@ -83,6 +83,7 @@ public sealed class KioskBlocklistTests
         Assert.Equal(LiveErrorCode.InvalidArgument, refused.Code);
         Assert.DoesNotContain("bad", refused.Message, StringComparison.OrdinalIgnoreCase);
         Assert.StartsWith("guest-", phone.DisplayName, StringComparison.Ordinal);
+        Assert.Throws<LiveException>(() => phone.Rename("forbi\u200Dd\u200Dden")); // invisible joiners split no word
         Assert.Equal("Badger", phone.Rename("Badger"));
 
         // Elsewhere the same words are a name like any other.

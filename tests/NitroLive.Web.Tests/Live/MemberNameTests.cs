@@ -81,6 +81,14 @@ public sealed class MemberNameTests
         await using var impostor = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, "host");
         Assert.StartsWith("guest-", impostor.DisplayName, StringComparison.Ordinal);
 
+        // Nor by a name that only looks like it: what it holds besides is invisible, and cleaned away.
+        foreach (var lookalike in new[] { "Ho\u200Dst", "Host\uFE0F", "Host\U000E0041", "Ho\u034Fst", "Host\u3164", "H\u00ADost" })
+        {
+            Assert.Throws<LiveException>(() => guest.Rename(lookalike));
+            await using var disguised = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, lookalike);
+            Assert.StartsWith("guest-", disguised.DisplayName, StringComparison.Ordinal);
+        }
+
         // Once the owner is Maya, "Host" is anybody's, and Maya is nobody else's.
         owner.Rename("Maya");
         Assert.Equal("Host", guest.Rename("Host"));
@@ -98,13 +106,23 @@ public sealed class MemberNameTests
     [InlineData("{D800}Alex{DFFF}", "Alex")] // halves of broken pairs (written out below: test data cannot carry them)
     [InlineData("Alex\u2028Smith", "Alex Smith")] // a line separator is white space
     [InlineData("\U0001F469\u200D\U0001F4BB dev", "\U0001F469\u200D\U0001F4BB dev")] // the joiner of an emoji sequence stays
+    [InlineData("Ho\u200Dst", "Host")] // a joiner, a variation selector, a tag, a grapheme joiner, a filler: all invisible
+    [InlineData("Host\uFE0F", "Host")]
+    [InlineData("Host\U000E0041", "Host")]
+    [InlineData("Ho\u034Fst", "Host")]
+    [InlineData("Host\u3164", "Host")]
+    [InlineData("\u2800Robin\u2800\u2800Hood", "Robin Hood")] // the braille blank is a space
+    [InlineData("\u2764\uFE0F Ana", "\u2764\uFE0F Ana")] // what emoji are made of stays where it makes one
+    [InlineData("1\uFE0F\u20E3 Ana", "1\uFE0F\u20E3 Ana")]
+    [InlineData("\U0001F44D\U0001F3FD Ana", "\U0001F44D\U0001F3FD Ana")]
+    [InlineData("\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F Ana", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F Ana")]
     [InlineData("Zoë 李", "Zoë 李")]
     [InlineData("Zoe\u0308", "Zo\u00EB")] // composed: one name however the keyboard typed it
     public async Task ANameIsCleanedOfWhatWouldNotShowAsText(string given, string kept)
     {
         given = given.Replace("{D800}", "\uD800", StringComparison.Ordinal).Replace("{DFFF}", "\uDFFF", StringComparison.Ordinal);
         await using var host = await LiveTestHost.StartAsync();
-        await using var owner = host.Live.CreateSession();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions("Maya")); // "Host" is a guest's to take here
         await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer);
 
         Assert.Equal(kept, guest.Rename(given));
@@ -117,6 +135,11 @@ public sealed class MemberNameTests
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("\u200B\u202E\u0007")]
+    [InlineData("\u200D")]
+    [InlineData("\uFE0F")]
+    [InlineData("\u3164")]
+    [InlineData("\U000E0020")]
+    [InlineData("\u0301")] // an accent on nothing
     public async Task ANameWithNothingToShowIsRefusedAndChangesNothing(string given)
     {
         await using var host = await LiveTestHost.StartAsync();
@@ -146,10 +169,14 @@ public sealed class MemberNameTests
         {
             var refused = Assert.Throws<LiveException>(() => guest.Rename(tooLong));
             Assert.Equal(LiveErrorCode.InvalidArgument, refused.Code);
-            Assert.Contains("the limit is 64", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("limit", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("64", refused.Message, StringComparison.Ordinal);
         }
 
         Assert.Equal(64, guest.DisplayName.Length);
+
+        // What is cleaned away does not count: a name padded with hundreds of spaces is its words.
+        Assert.Equal("Ada", guest.Rename(new string(' ', 300) + "Ada"));
     }
 
     [Fact]

@@ -563,7 +563,8 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
     /// <summary>
     /// Joins a session as typist when its typing is open, else as viewer; a guest this browser was before (its guest key
-    /// in localStorage) comes back as that guest, with their name and role.
+    /// in localStorage) comes back as that guest, with their name and role. <paramref name="displayName"/> names a guest
+    /// the session does not know (no key kept, or one it has forgotten), not one coming back.
     /// </summary>
     protected async Task<ILiveMember> JoinAsGuestAsync(string sessionId, CancellationToken cancellationToken, string? displayName = null)
     {
@@ -574,12 +575,36 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             await SaveAsync("local", GuestKey(sessionId), null, cancellationToken);
             throw new LiveException(LiveErrorCode.UnknownSession, "This session has ended, or the link is not quite right.");
         }
-        ILiveMember? member = null;
-        if (state.TypingOpen)
+
+        var member = JoinAsGuest(sessionId, state.TypingOpen, key, key is null ? displayName : null);
+        if (key is not null && displayName is not null && member.GuestKey != key)
+        {
+            // Forgotten, so a newcomer after all: the name they would have joined with. One the session does not take
+            // (the owner's, say) is no reason to fail the join.
+            try
+            {
+                member.Rename(displayName);
+            }
+            catch (LiveException)
+            {
+            }
+        }
+
+        if (member.GuestKey is { } given && given != key)
+        {
+            return await KeepAsync(member, () => SaveAsync("local", GuestKey(sessionId), given, cancellationToken));
+        }
+
+        return member;
+    }
+
+    private ILiveMember JoinAsGuest(string sessionId, bool typingOpen, string? key, string? displayName)
+    {
+        if (typingOpen)
         {
             try
             {
-                member = Live.JoinSession(sessionId, LiveRole.Typist, displayName, guestKey: key);
+                return Live.JoinSession(sessionId, LiveRole.Typist, displayName, guestKey: key);
             }
             catch (LiveException ex) when (ex.Code == LiveErrorCode.Forbidden)
             {
@@ -587,13 +612,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             }
         }
 
-        member ??= Live.JoinSession(sessionId, LiveRole.Viewer, displayName, guestKey: key);
-        if (member.GuestKey is { } given && given != key)
-        {
-            return await KeepAsync(member, () => SaveAsync("local", GuestKey(sessionId), given, cancellationToken));
-        }
-
-        return member;
+        return Live.JoinSession(sessionId, LiveRole.Viewer, displayName, guestKey: key);
     }
 
     /// <summary>Waits for the browser's connection; false when the page goes away first.</summary>

@@ -137,15 +137,18 @@ public sealed partial class Studio
     protected override async Task<ILiveMember> OpenAsync(CancellationToken cancellationToken)
     {
         _earlierSessionEnded = false;
+
+        // The name this browser chose last is for sessions that do not know this person yet: one that does (an owner's
+        // reload, a guest back with their key) keeps the name it knew, which may have been chosen there since.
         var name = StoredName(await LoadAsync("local", NameKey, cancellationToken));
         if (SessionId is not null)
         {
-            return await TryRejoinAsOwnerAsync(SessionId, name, cancellationToken) ?? await JoinAsGuestAsync(SessionId, cancellationToken, name);
+            return await TryRejoinAsOwnerAsync(SessionId, null, cancellationToken) ?? await JoinAsGuestAsync(SessionId, cancellationToken, name);
         }
 
         // The tab's own session survives a reload or a lost circuit, so its share link keeps working.
         var saved = await LoadAsync("session", StudioKey, cancellationToken);
-        if (!string.IsNullOrEmpty(saved) && await TryRejoinAsOwnerAsync(saved, name, cancellationToken) is { } rejoined)
+        if (!string.IsNullOrEmpty(saved) && await TryRejoinAsOwnerAsync(saved, null, cancellationToken) is { } rejoined)
         {
             return rejoined;
         }
@@ -350,7 +353,7 @@ public sealed partial class Studio
     {
         try
         {
-            return LiveRequestRules.CleanDisplayName(stored) is { Length: > 0 } name ? name : null;
+            return DisplayNames.Clean(stored) is { Length: > 0 } name ? name : null;
         }
         catch (LiveException)
         {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
 namespace NitroLive.Web.Components.Parts;
 
@@ -8,6 +9,7 @@ namespace NitroLive.Web.Components.Parts;
 /// </summary>
 public sealed partial class NameField
 {
+    private MudTextField<string>? _field;
     private string _text = string.Empty;
     private string? _shown;
     private string? _error;
@@ -20,10 +22,6 @@ public sealed partial class NameField
     /// <summary>The longest name the session takes.</summary>
     [Parameter]
     public int MaxLength { get; set; } = 64;
-
-    /// <summary>Shut while there is no membership to rename.</summary>
-    [Parameter]
-    public bool Disabled { get; set; }
 
     /// <summary>
     /// Renames this person: the name as the session keeps it (shown at once, cleaned), or why it was refused (shown under
@@ -50,27 +48,28 @@ public sealed partial class NameField
 
     private async Task ApplyAsync(string? text)
     {
+        // The field reporting the text this component just gave it (below): nothing new to apply.
+        if (text == _text)
+        {
+            return;
+        }
+
         _text = text ?? string.Empty;
         _error = null;
 
-        // An emptied field is no name to refuse: it goes back to the one the others know.
-        if (string.IsNullOrWhiteSpace(_text))
-        {
-            _text = Name;
-            return;
-        }
-
-        if (_text.Trim() == Name)
-        {
-            _text = Name;
-            return;
-        }
-
-        var change = await Rename(_text);
+        // An emptied field is no name to refuse: it goes back to the one the others know (so does the same name again,
+        // spaces and all).
+        var change = string.IsNullOrWhiteSpace(_text) || _text.Trim() == Name ? new NameChange(Name, null) : await Rename(_text);
         _error = change.Refused;
-        if (change.Kept is { } kept)
+        if (change.Kept is { } kept && kept != _text)
         {
+            // The field's own text, not only its value: the value it was given last may be this very name, and a value
+            // given again unchanged leaves what the person typed on screen.
             _text = kept;
+            if (_field is not null)
+            {
+                await _field.SetTextAsync(kept);
+            }
         }
     }
 }
