@@ -329,6 +329,25 @@ export function saveCanvas(canvas, fileName) {
   });
 }
 
+// Puts a PNG on the clipboard (the one image type every browser's clipboard takes): the server's full-quality bytes, or
+// what the canvas shows when there are none. False where the browser has no image clipboard or refuses the write (a
+// page without focus, a permission denied).
+export async function copyPicture(canvas, bytes) {
+  if (!navigator.clipboard?.write || typeof ClipboardItem !== "function" || (!bytes && canvas.width === 0)) {
+    return false;
+  }
+  const png = bytes
+    ? new Blob([bytes], { type: "image/png" })
+    : new Promise((resolve, reject) =>
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no picture"))), "image/png"));
+  try {
+    await navigator.clipboard.write([new ClipboardItem({ "image/png": png })]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function saveUrl(url, fileName) {
   const a = document.createElement("a");
   a.href = url;

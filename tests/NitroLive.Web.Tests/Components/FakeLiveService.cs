@@ -443,9 +443,17 @@ internal sealed class FakeMember : ILiveMember
         _session.Publish();
     }
 
+    /// <summary>When set, <see cref="EncodePngAsync"/> answers as the live service does for a frame it no longer holds.</summary>
+    public bool PngGone { get; set; }
+
     public Task<byte[]> EncodePngAsync(long? sequence, CancellationToken cancellationToken)
     {
         PngRequests++;
+        if (PngGone)
+        {
+            throw new LiveException(LiveErrorCode.FrameUnavailable, "Only the newest frame is kept at full quality.");
+        }
+
         return Task.FromResult<byte[]>([0x89, 0x50, 0x4E, 0x47]);
     }
 

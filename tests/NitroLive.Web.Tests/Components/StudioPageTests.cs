@@ -287,6 +287,49 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role"));
     }
 
+    // Copying happens in the browser, from what the canvas shows: the page only says how it went.
+    [Theory]
+    [InlineData(true, "Picture copied.")]
+    [InlineData(false, "did not let the picture be copied")]
+    public async Task CopyPictureSaysWhetherTheBrowserTookIt(bool taken, string said)
+    {
+        JSInterop.Setup<bool>("copyPicture", _ => true).SetResult(taken);
+        var toasts = Render<MudSnackbarProvider>();
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        Assert.True(page.Find("[data-testid=copy-picture]").HasAttribute("disabled"));
+        var session = Live.OnlySession();
+        session.MembersNow.Single().SetPrompt("a red circle");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=copy-picture]").HasAttribute("disabled")));
+
+        await Click(page, "[data-testid=copy-picture]");
+
+        // The server's full-quality picture, as for a download.
+        var copy = Assert.Single(JSInterop.Invocations, i => i.Identifier == "copyPicture");
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], Assert.IsType<byte[]>(copy.Arguments[1]));
+        Assert.Equal(1, session.MembersNow.Single().PngRequests);
+        toasts.WaitForAssertion(() => Assert.Contains(said, toasts.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CopyPictureCopiesWhatTheScreenShowsWhenTheServerNoLongerHoldsTheFrame()
+    {
+        JSInterop.Setup<bool>("copyPicture", _ => true).SetResult(true);
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        owner.SetPrompt("a red circle");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=copy-picture]").HasAttribute("disabled")));
+        owner.PngGone = true;
+
+        await Click(page, "[data-testid=copy-picture]");
+
+        Assert.Null(Assert.Single(JSInterop.Invocations, i => i.Identifier == "copyPicture").Arguments[1]);
+    }
+
     [Fact]
     public void WhileThePromptIsEmptyTheStudioShowsItsPlaceholderNotTheModelsUnpromptedPicture()
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 using NitroLive.Web.Components.Parts;
 using NitroLive.Web.Components.Services;
@@ -387,6 +388,47 @@ public sealed partial class Studio
     private void Revoke(string memberId) => TryOwnerAction(member => member.RevokeTyping(memberId));
 
     private void SetTypingOpen(bool open) => TryOwnerAction(member => member.SetTypingOpen(open));
+
+    // For pasting into a chat or a document: the full-quality picture, as Download PNG saves it, or what the screen shows
+    // when the server no longer holds that frame.
+    private async Task CopyPictureAsync()
+    {
+        if (Member is null || Frame is null || Stats.Last is not { } frame)
+        {
+            return;
+        }
+
+        byte[]? png;
+        try
+        {
+            png = await Member.EncodePngAsync(frame.Sequence, Leaving);
+        }
+        catch (LiveException)
+        {
+            png = null;
+        }
+
+        var copied = false;
+        try
+        {
+            if (!await TryBrowserCallAsync(async token => copied = await Frame.CopyPictureAsync(png, token), Leaving))
+            {
+                return;
+            }
+        }
+        catch (JSException)
+        {
+        }
+
+        if (copied)
+        {
+            Snackbar.Add("Picture copied.", Severity.Success);
+        }
+        else
+        {
+            Snackbar.Add("This browser did not let the picture be copied: Download PNG saves it.", Severity.Info);
+        }
+    }
 
     private Task CopyShareLinkAsync() =>
         Member is null ? Task.CompletedTask : CopyAsync(ShareUrl(Member.SessionId), "Share link");

@@ -163,6 +163,17 @@ public sealed partial class FrameView : IAsyncDisposable
         return await module.InvokeAsync<bool>("saveCanvas", call.Token, _canvas, fileName);
     }
 
+    /// <summary>
+    /// Copies a picture to the clipboard: <paramref name="png"/>, or what the canvas shows when null. False when the
+    /// browser did not take it.
+    /// </summary>
+    public async Task<bool> CopyPictureAsync(byte[]? png, CancellationToken cancellationToken)
+    {
+        var module = await _module.Task.WaitAsync(cancellationToken);
+        using var call = Connection.StartCall(cancellationToken);
+        return await module.InvokeAsync<bool>("copyPicture", call.Token, _canvas, png);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
