@@ -84,6 +84,28 @@ public sealed class StudioNameTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("Robin", page.Find(NameInput).GetAttribute("value")));
     }
 
+    // Somebody in the field may be typing a name of their own: a rename from their other tab waits until they leave it.
+    [Fact]
+    public async Task ANameChangedOnAnotherPageWaitsWhileThisFieldIsInUse()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var session = Live.Session(owner.SessionId);
+        var guest = session.MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        var name = guest.DisplayName;
+        var otherTab = session.AddPageOf(guest);
+
+        await page.InvokeAsync(() => page.Find("[data-testid=name]").FocusIn());
+        await page.InvokeAsync(() => otherTab.Rename("Robin"));
+        page.WaitForAssertion(() => Assert.Contains("Robin (you)", page.Find("[data-testid=members]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(name, page.Find(NameInput).GetAttribute("value"));
+
+        await page.InvokeAsync(() => page.Find("[data-testid=name]").FocusOut());
+        page.WaitForAssertion(() => Assert.Equal("Robin", page.Find(NameInput).GetAttribute("value")));
+        Assert.Empty(guest.Renames);
+    }
+
     // The owner's field sits in the member list's card, and the name this browser kept names the owner of the next session.
     [Fact]
     public async Task TheOwnerRenamesInTheMemberListAndTheKeptNameNamesTheNextSession()

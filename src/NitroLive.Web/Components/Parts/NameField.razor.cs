@@ -13,6 +13,9 @@ public sealed partial class NameField
     private string _text = string.Empty;
     private string? _shown;
     private string? _error;
+    private bool _editing;
+    private bool _applying;
+    private string? _kept;
 
     /// <summary>The name the session has for this person now.</summary>
     [Parameter]
@@ -37,12 +40,36 @@ public sealed partial class NameField
     protected override void OnParametersSet()
     {
         // A name from the session (this rename as kept, or one made on another page of this person) replaces the text,
-        // a refused name and its error too.
+        // a refused name and its error too; not while the person is in the field, where it would wipe what they are
+        // typing (it shows when they leave, unless they apply a name of their own first).
         if (Name != _shown)
         {
             _shown = Name;
+            if (Name == _kept)
+            {
+                _kept = null; // the session caught up with this page's rename
+            }
+
+            if (!_editing)
+            {
+                _text = Name;
+                _error = null;
+            }
+        }
+    }
+
+    // After the field's change event (the browser sends it before focus leaves): a name typed is applied, or being
+    // applied, already. What is left to show is a name the session changed meanwhile (on another page of this person).
+    private async Task EndEditingAsync()
+    {
+        _editing = false;
+        if (!_applying && _error is null && _text != Name && _text != _kept)
+        {
             _text = Name;
-            _error = null;
+            if (_field is not null)
+            {
+                await _field.SetTextAsync(Name);
+            }
         }
     }
 
@@ -56,20 +83,28 @@ public sealed partial class NameField
 
         _text = text ?? string.Empty;
         _error = null;
-
-        // An emptied field is no name to refuse: it goes back to the one the others know (so does the same name again,
-        // spaces and all).
-        var change = string.IsNullOrWhiteSpace(_text) || _text.Trim() == Name ? new NameChange(Name, null) : await Rename(_text);
-        _error = change.Refused;
-        if (change.Kept is { } kept && kept != _text)
+        _applying = true;
+        try
         {
-            // The field's own text, not only its value: the value it was given last may be this very name, and a value
-            // given again unchanged leaves what the person typed on screen.
-            _text = kept;
-            if (_field is not null)
+            // An emptied field is no name to refuse: it goes back to the one the others know (so does the same name
+            // again, spaces and all).
+            var change = string.IsNullOrWhiteSpace(_text) || _text.Trim() == Name ? new NameChange(Name, null) : await Rename(_text);
+            _error = change.Refused;
+            _kept = change.Kept ?? _kept;
+            if (change.Kept is { } kept && kept != _text)
             {
-                await _field.SetTextAsync(kept);
+                // The field's own text, not only its value: the value it was given last may be this very name, and a
+                // value given again unchanged leaves what the person typed on screen.
+                _text = kept;
+                if (_field is not null)
+                {
+                    await _field.SetTextAsync(kept);
+                }
             }
+        }
+        finally
+        {
+            _applying = false;
         }
     }
 }
