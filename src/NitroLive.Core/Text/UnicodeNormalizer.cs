@@ -83,7 +83,7 @@ internal static class UnicodeNormalizer
         return true;
     }
 
-    private static void Decompose(int cp, List<int> output)
+    internal static void Decompose(int cp, List<int> output)
     {
         int sIndex = cp - SBase;
         if (sIndex is >= 0 and < SCount)

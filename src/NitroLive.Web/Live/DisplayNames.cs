@@ -22,15 +22,19 @@ internal static class DisplayNames
     private const int ZeroWidthJoiner = 0x200D;
     private const int BlackFlag = 0x1F3F4;
 
+    // Letters of other scripts drawn like Latin ones, and Latin ones drawn like others ("I" and "l", "0" and "o"): the
+    // usual ways to pass for somebody in a list of names. Not Unicode's whole confusables table, the common cases.
+    private static readonly Dictionary<int, char> LookAlikes = BuildLookAlikes();
+
     /// <summary>The name of a guest who gave none.</summary>
     public static string Generated(string memberId) => "guest-" + memberId[..4];
 
     /// <summary>
     /// A name as others will see it: trimmed, each run of white space one space, without control characters, default
     /// ignorable code points (zero-width spaces and joiners, bidi controls, variation selectors, Hangul fillers, tags),
-    /// halves of broken surrogate pairs, in composed form (NFC). The joiner, variation selector and tag characters that
-    /// emoji are made of are kept where they make one (between two emoji, after a symbol, after the black flag). Empty
-    /// when nothing visible is left.
+    /// halves of broken surrogate pairs, in composed form (NFC), and without a "(you)" at the end (the list's own mark).
+    /// The joiner, variation selector and tag characters that emoji are made of are kept where they make one (between two
+    /// emoji, after a symbol, after the black flag). Empty when nothing visible is left.
     /// </summary>
     /// <exception cref="LiveException"><see cref="LiveErrorCode.InvalidArgument"/> for a name over <see cref="MaxLength"/>.</exception>
     public static string Clean(string? displayName)
@@ -97,12 +101,91 @@ internal static class DisplayNames
         // Composed (the tokenizer's NFC: string.Normalize does nothing under InvariantGlobalization), so that one name
         // typed on two keyboards is one name (the owner's name is compared with it).
         var name = UnicodeNormalizer.Nfc(text.ToString());
+
+        // The list marks each person's own row "(you)": a name that says so would read as the reader's own.
+        while (name.EndsWith("(you)", StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[..^5].TrimEnd();
+        }
+
+        if (name.Length == 0)
+        {
+            return string.Empty;
+        }
+
         if (name.Length > MaxLength)
         {
             throw new LiveException(LiveErrorCode.InvalidArgument, $"The display name has {name.Length} characters; the limit is {MaxLength}.");
         }
 
         return name;
+    }
+
+    /// <summary>
+    /// What <paramref name="name"/> looks like, for telling whether two names would be taken for one another: accents
+    /// dropped, case ignored, fullwidth forms and common look-alike letters of other scripts read as the Latin letters they
+    /// look like, "rn" as "m", and the list's own "(you)" at the end dropped.
+    /// </summary>
+    public static string LookAlikeKey(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var points = new List<int>(name.Length);
+        for (var i = 0; i < name.Length;)
+        {
+            var rune = Rune.GetRuneAt(name, i);
+            UnicodeNormalizer.Decompose(rune.Value, points);
+            i += rune.Utf16SequenceLength;
+        }
+
+        var key = new StringBuilder(points.Count);
+        foreach (var point in points)
+        {
+            if (!Rune.IsValid(point))
+            {
+                continue;
+            }
+
+            var rune = new Rune(point);
+            if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark)
+            {
+                continue;
+            }
+
+            if (point is >= 0xFF01 and <= 0xFF5E)
+            {
+                rune = new Rune(point - 0xFEE0); // fullwidth forms
+            }
+
+            if (LookAlikes.TryGetValue(rune.Value, out var latin))
+            {
+                key.Append(latin);
+            }
+            else
+            {
+                key.Append(Rune.ToLowerInvariant(rune).ToString());
+            }
+        }
+
+        var text = key.Replace("rn", "m").ToString();
+        text = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return text.EndsWith("(you)", StringComparison.Ordinal) ? text[..^5].TrimEnd() : text;
+    }
+
+    private static Dictionary<int, char> BuildLookAlikes()
+    {
+        var map = new Dictionary<int, char>();
+        void Add(string from, string to)
+        {
+            for (var i = 0; i < from.Length; i++)
+            {
+                map[from[i]] = to[i];
+            }
+        }
+
+        Add("аАвВеЕкКмМнНоОрРсСтТуУхХіІјЈѕЅԁӏ", "aabbeekkmmhhooppccttyyxxiljjssdl");
+        Add("αΑΒεΕΖΗιΙκΚΜνΝοΟρΡτΤυΥΧχ", "aabeezhilkkmvnooppttuyxx");
+        Add("I10", "llo");
+        return map;
     }
 
     // Format characters and Unicode's default ignorable code points (DerivedCoreProperties.txt): nothing to see.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using NitroLive.Core.Pipeline;
 
 namespace NitroLive.Web.Live;
@@ -252,13 +253,6 @@ internal sealed class LiveSession
                 {
                     key = LiveIds.NewId();
                 }
-
-                // Nobody but the owner goes by the owner's name: "typed by Host" must mean the host. A name the session
-                // already knew this guest by stays theirs (the owner may have taken it since).
-                if (name != knownName && IsOwnersNameLocked(name))
-                {
-                    name = knownName ?? DisplayNames.Generated(memberId);
-                }
             }
 
             switch (role)
@@ -285,6 +279,9 @@ internal sealed class LiveSession
                 _ownerName ??= name;
             }
 
+            // A name that is not free here (the owner's, or one somebody else goes by) is not worth refusing the join for:
+            // the name the session knew this guest by, else the same with a number, else a generated one.
+            name = FreeNameLocked(name, person ?? memberId, role == LiveRole.Owner, knownName, memberId);
             member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key) { PersonId = person ?? memberId };
             if (_members.Count == 0 && _pending is null)
             {
@@ -763,13 +760,18 @@ internal sealed class LiveSession
         lock (_gate)
         {
             EnsureMemberLocked(actor);
+            switch (NameClashLocked(name, actor.PersonId, actor.Role == LiveRole.Owner))
+            {
+                case NameClash.OwnersName:
+                    throw new LiveException(LiveErrorCode.InvalidArgument, "That is the owner's name in this session: choose another.");
+                case NameClash.SomebodysName:
+                    throw new LiveException(
+                        LiveErrorCode.InvalidArgument, "Somebody here already goes by that name, or one that looks just like it: choose another.");
+            }
+
             if (actor.Role == LiveRole.Owner)
             {
                 _ownerName = name;
-            }
-            else if (IsOwnersNameLocked(name))
-            {
-                throw new LiveException(LiveErrorCode.InvalidArgument, "That is the owner's name in this session: choose another.");
             }
 
             var changed = false;
@@ -965,10 +967,57 @@ internal sealed class LiveSession
         }
     }
 
-    // Compared as people read names: "host" and "HOST" are the host too.
-    private bool IsOwnersNameLocked(string name) =>
-        string.Equals(name, _ownerName ?? DefaultOwnerName, StringComparison.OrdinalIgnoreCase)
-        || _members.Exists(m => m.Role == LiveRole.Owner && string.Equals(m.DisplayName, name, StringComparison.OrdinalIgnoreCase));
+    // Whose a name is when it is not free for this person here. Names are compared as people read them
+    // (DisplayNames.LookAlikeKey: "HOST", "Hóst" and a Cyrillic "Ноst" are the host too). Nobody but the owner goes by the
+    // owner's name, or by "Host", which viewers read for an owner who gave none; no two people by one name, so that
+    // "typed by" and the owner's buttons name one person.
+    private NameClash NameClashLocked(string name, string person, bool owner)
+    {
+        var key = DisplayNames.LookAlikeKey(name);
+        if (!owner && (key == DisplayNames.LookAlikeKey(_ownerName ?? DefaultOwnerName) || key == DisplayNames.LookAlikeKey(DefaultOwnerName)
+            || _members.Exists(m => m.Role == LiveRole.Owner && DisplayNames.LookAlikeKey(m.DisplayName) == key)))
+        {
+            return NameClash.OwnersName;
+        }
+
+        return _members.Exists(m => m.PersonId != person && DisplayNames.LookAlikeKey(m.DisplayName) == key) ? NameClash.SomebodysName : NameClash.None;
+    }
+
+    private string FreeNameLocked(string name, string person, bool owner, string? knownName, string memberId)
+    {
+        var clash = NameClashLocked(name, person, owner);
+        if (clash == NameClash.None)
+        {
+            return name;
+        }
+
+        if (knownName is not null && knownName != name && NameClashLocked(knownName, person, owner) == NameClash.None)
+        {
+            return knownName;
+        }
+
+        // "Rita 2" for a second Rita; never "Host 2", which would still read as the host.
+        if (clash == NameClash.SomebodysName)
+        {
+            for (var n = 2; n <= 9; n++)
+            {
+                var suffix = string.Create(CultureInfo.InvariantCulture, $" {n}");
+                var cut = Math.Min(name.Length, DisplayNames.MaxLength - suffix.Length);
+                if (cut < name.Length && char.IsLowSurrogate(name[cut]))
+                {
+                    cut--;
+                }
+
+                var numbered = name[..cut].TrimEnd() + suffix;
+                if (NameClashLocked(numbered, person, owner) == NameClash.None)
+                {
+                    return numbered;
+                }
+            }
+        }
+
+        return DisplayNames.Generated(memberId);
+    }
 
     private void BroadcastStateLocked()
     {
@@ -1004,3 +1053,16 @@ internal sealed class LiveSession
 
 /// <summary>A picture made already (on screen or in the frame cache); <see cref="Rgb"/> is set when its pixels were copied anew.</summary>
 internal readonly record struct MadePicture(FrameFormat Format, byte[] Image, int Width, int Height, byte[]? Rgb);
+
+/// <summary>Whose a name already is, for a person asking for it in a session.</summary>
+internal enum NameClash
+{
+    /// <summary>Nobody's: the name is free.</summary>
+    None,
+
+    /// <summary>The owner's (or "Host"), asked for by a guest.</summary>
+    OwnersName,
+
+    /// <summary>Somebody else's here, or one that looks just like it.</summary>
+    SomebodysName,
+}

@@ -89,9 +89,9 @@ public sealed class MemberNameTests
             Assert.StartsWith("guest-", disguised.DisplayName, StringComparison.Ordinal);
         }
 
-        // Once the owner is Maya, "Host" is anybody's, and Maya is nobody else's.
+        // Once the owner is Maya, Maya is nobody else's, and "Host" still is nobody else's (viewers read it for the owner).
         owner.Rename("Maya");
-        Assert.Equal("Host", guest.Rename("Host"));
+        Assert.Throws<LiveException>(() => guest.Rename("Host"));
         Assert.Throws<LiveException>(() => guest.Rename("maya"));
         await using var another = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Maya");
         Assert.StartsWith("guest-", another.DisplayName, StringComparison.Ordinal);
@@ -106,17 +106,19 @@ public sealed class MemberNameTests
     [InlineData("{D800}Alex{DFFF}", "Alex")] // halves of broken pairs (written out below: test data cannot carry them)
     [InlineData("Alex\u2028Smith", "Alex Smith")] // a line separator is white space
     [InlineData("\U0001F469\u200D\U0001F4BB dev", "\U0001F469\u200D\U0001F4BB dev")] // the joiner of an emoji sequence stays
-    [InlineData("Ho\u200Dst", "Host")] // a joiner, a variation selector, a tag, a grapheme joiner, a filler: all invisible
-    [InlineData("Host\uFE0F", "Host")]
-    [InlineData("Host\U000E0041", "Host")]
-    [InlineData("Ho\u034Fst", "Host")]
-    [InlineData("Host\u3164", "Host")]
+    [InlineData("Da\u200Dna", "Dana")] // a joiner, a variation selector, a tag, a grapheme joiner, a filler: all invisible
+    [InlineData("Dana\uFE0F", "Dana")]
+    [InlineData("Dana\U000E0041", "Dana")]
+    [InlineData("Da\u034Fna", "Dana")]
+    [InlineData("Dana\u3164", "Dana")]
     [InlineData("\u2800Robin\u2800\u2800Hood", "Robin Hood")] // the braille blank is a space
     [InlineData("\u2764\uFE0F Ana", "\u2764\uFE0F Ana")] // what emoji are made of stays where it makes one
     [InlineData("1\uFE0F\u20E3 Ana", "1\uFE0F\u20E3 Ana")]
     [InlineData("\U0001F44D\U0001F3FD Ana", "\U0001F44D\U0001F3FD Ana")]
     [InlineData("\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F Ana", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F Ana")]
     [InlineData("Zoë 李", "Zoë 李")]
+    [InlineData("Zed (you)", "Zed")] // the list's own mark: others would read it as theirs
+    [InlineData("Zed (YOU) (you)", "Zed")]
     [InlineData("Zoe\u0308", "Zo\u00EB")] // composed: one name however the keyboard typed it
     public async Task ANameIsCleanedOfWhatWouldNotShowAsText(string given, string kept)
     {
@@ -127,7 +129,8 @@ public sealed class MemberNameTests
 
         Assert.Equal(kept, guest.Rename(given));
         Assert.Equal(kept, Assert.Single(owner.State.Members, m => m.Role == LiveRole.Viewer).DisplayName);
-        await using var joined = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, given);
+        await using var elsewhere = host.Live.CreateSession(new CreateSessionOptions("Maya")); // where the name is free
+        await using var joined = host.Live.JoinSession(elsewhere.SessionId, LiveRole.Viewer, given);
         Assert.Equal(kept, joined.DisplayName);
     }
 
@@ -140,6 +143,7 @@ public sealed class MemberNameTests
     [InlineData("\u3164")]
     [InlineData("\U000E0020")]
     [InlineData("\u0301")] // an accent on nothing
+    [InlineData("(you)")]
     public async Task ANameWithNothingToShowIsRefusedAndChangesNothing(string given)
     {
         await using var host = await LiveTestHost.StartAsync();
@@ -189,4 +193,50 @@ public sealed class MemberNameTests
 
         Assert.Equal(LiveErrorCode.NotAMember, Assert.Throws<LiveException>(() => guest.Rename("Robin Hood")).Code);
     }
+
+    // "Typed by Sam" and the owner's "Let type: Sam" must name one person: no two people go by names that would be taken
+    // for one another. A rename is refused with why; a join gets the name with a number, never "Host 2".
+    [Fact]
+    public async Task NoTwoPeopleGoByNamesTakenForOneAnother()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions("Maya", TypingOpen: false));
+        await using var sam = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Sam");
+        await using var alex = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Alex");
+
+        foreach (var lookalike in new[] { "sam", "Sám", "\u0405am", "Ｓａｍ" }) // a Cyrillic S, fullwidth letters
+        {
+            var refused = Assert.Throws<LiveException>(() => alex.Rename(lookalike));
+            Assert.Contains("already goes by that name", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Throws<LiveException>(() => owner.Rename("Sam")); // the owner too: one name, one person
+        Assert.Throws<LiveException>(() => sam.Rename("rnaya")); // "rn" reads as "m": the owner's name
+        Assert.Equal("Sam", sam.Rename("Sam")); // their own name is theirs
+
+        await using var second = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "sam");
+        Assert.Equal("sam 2", second.DisplayName);
+        await using var third = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Sam");
+        Assert.Equal("Sam 3", third.DisplayName);
+        await using var maya = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Mауа"); // Cyrillic а and у
+        Assert.StartsWith("guest-", maya.DisplayName, StringComparison.Ordinal);
+
+        // "Host" stays the owner's word even after the owner renamed, so "typed by Host" never means a guest.
+        Assert.Throws<LiveException>(() => alex.Rename("H0st"));
+        await using var posing = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, "Host");
+        Assert.StartsWith("guest-", posing.DisplayName, StringComparison.Ordinal);
+
+        // A guest's two tabs are one person: the second takes the first's name, no number.
+        await using var samsTab = host.Live.JoinSession(owner.SessionId, LiveRole.Viewer, guestKey: sam.GuestKey);
+        Assert.Equal("Sam", samsTab.DisplayName);
+    }
+
+    [Theory]
+    [InlineData("Host", "host")]
+    [InlineData("Hóst (you)", "host")]
+    [InlineData("\u041D\u043E\u0455t", "host")] // Cyrillic Н, о, ѕ
+    [InlineData("ΑΙex", "alex")] // Greek capital alpha and iota
+    [InlineData("Ｍａｙａ", "maya")]
+    [InlineData("Da rn  a", "da m a")]
+    public void NamesAreComparedAsTheyLook(string name, string key) => Assert.Equal(key, DisplayNames.LookAlikeKey(name));
 }
