@@ -44,7 +44,7 @@ public sealed class NameTests(BrowserFixture fixture)
         await ownerField.FillAsync("Maya");
         await ownerField.PressAsync("Enter");
         await Assertions.Expect(guest.Locator("[data-testid=prompt-box]")).ToContainTextAsync("typed by Maya", new() { Timeout = Ms });
-        await Assertions.Expect(guest.Locator("[data-testid=member] .nl-member-name")).ToHaveTextAsync(["Maya", "Robin (you)"], new() { Timeout = Ms });
+        await Assertions.Expect(guest.Locator("[data-testid=member] .nl-member-line")).ToHaveTextAsync(["Maya", "Robin (you)"], new() { Timeout = Ms });
         await Assertions.Expect(guest.Locator("[data-testid=grant], [data-testid=revoke], [data-testid=typing-open]")).ToHaveCountAsync(0);
         await PageProbe.ScreenshotAsync(guest, "guest-name-field");
         await PageProbe.ScreenshotAsync(owner, "owner-name-in-members");
@@ -60,6 +60,6 @@ public sealed class NameTests(BrowserFixture fixture)
         var own = await guestContext.NewPageAsync();
         await own.GotoAsync(fixture.App.BaseAddress.ToString());
         await Assertions.Expect(own.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Owner", new() { Timeout = Ms });
-        await Assertions.Expect(own.Locator("[data-testid=members] .nl-member-name")).ToHaveTextAsync("Robin (you)", Within);
+        await Assertions.Expect(own.Locator("[data-testid=members] .nl-member-line")).ToHaveTextAsync("Robin (you)", Within);
     }
 }

@@ -330,11 +330,15 @@ export function saveCanvas(canvas, fileName) {
 }
 
 // Puts a PNG on the clipboard (the one image type every browser's clipboard takes): the server's full-quality bytes, or
-// what the canvas shows when there are none. False where the browser has no image clipboard or refuses the write (a
-// page without focus, a permission denied).
+// what the canvas shows when there are none. Says how it went: "copied"; "insecure" on a page served over plain http to
+// another machine, where browsers offer no clipboard to write to; "unsupported" without an image clipboard; "refused"
+// when the browser turned the write down (a page without focus, a permission denied).
 export async function copyPicture(canvas, bytes) {
+  if (!window.isSecureContext) {
+    return "insecure";
+  }
   if (!navigator.clipboard?.write || typeof ClipboardItem !== "function" || (!bytes && canvas.width === 0)) {
-    return false;
+    return "unsupported";
   }
   const png = bytes
     ? new Blob([bytes], { type: "image/png" })
@@ -342,9 +346,9 @@ export async function copyPicture(canvas, bytes) {
       canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no picture"))), "image/png"));
   try {
     await navigator.clipboard.write([new ClipboardItem({ "image/png": png })]);
-    return true;
+    return "copied";
   } catch {
-    return false;
+    return "refused";
   }
 }
 

@@ -24,6 +24,7 @@ public sealed class StudioNameTests : UiTestContext
         await page.InvokeAsync(() => page.Find(NameInput).Change("  Robin "));
 
         Assert.Equal(["  Robin "], guest.Renames);
+        page.WaitForAssertion(() => Assert.Equal("The others see you as Robin now.", page.Find("[data-testid=name-status]").TextContent));
         page.WaitForAssertion(() => Assert.Equal("Robin", owner.State.Members.Single(m => m.Holds(guest.MemberId)).DisplayName));
         page.WaitForAssertion(() => Assert.Equal("Robin", page.Find(NameInput).GetAttribute("value")));
         page.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "save"
@@ -45,11 +46,31 @@ public sealed class StudioNameTests : UiTestContext
         page.WaitForAssertion(() => Assert.Contains("the owner's name", page.Find("[data-testid=name]").TextContent, StringComparison.Ordinal));
         Assert.Equal("Host", page.Find(NameInput).GetAttribute("value"));
         Assert.Equal(name, guest.DisplayName);
+        Assert.Contains("the owner's name", page.Find("[data-testid=name-status]").TextContent, StringComparison.Ordinal); // read out
 
         await page.InvokeAsync(() => page.Find(NameInput).Change("   "));
         page.WaitForAssertion(() => Assert.Equal(name, page.Find(NameInput).GetAttribute("value")));
         Assert.DoesNotContain("the owner's name", page.Find("[data-testid=name]").TextContent, StringComparison.Ordinal);
         Assert.Equal(["Host"], guest.Renames); // the emptied field asked for nothing
+    }
+
+    // Escape gives up what was typed, a refused name and its error too.
+    [Fact]
+    public async Task EscapeBringsTheNameBack()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        guest.RefuseRename = "That is the owner's name in this session: choose another.";
+        await page.InvokeAsync(() => page.Find(NameInput).Change("Host"));
+        page.WaitForAssertion(() => Assert.Contains("the owner's name", page.Find("[data-testid=name]").TextContent, StringComparison.Ordinal));
+
+        await page.InvokeAsync(() => page.Find(NameInput).KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" }));
+
+        page.WaitForAssertion(() => Assert.Equal(guest.DisplayName, page.Find(NameInput).GetAttribute("value")));
+        Assert.DoesNotContain("the owner's name", page.Find("[data-testid=name]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(["Host"], guest.Renames);
     }
 
     // Nothing refused before: the field must show the name again although the value it was last given is that name.

@@ -98,7 +98,8 @@ public sealed class StudioPageTests : UiTestContext
         page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
         Assert.True(page.Find("#prompt").HasAttribute("readonly"));
         // Who is here, to read: nothing of the owner's to press.
-        Assert.Equal(["Owner", "Guest 2 (you)"], page.FindAll("[data-testid=member] .nl-member-name").Select(m => m.TextContent));
+        Assert.Equal(["Owner", "Guest 2"], page.FindAll("[data-testid=member] .nl-member-name").Select(m => m.TextContent));
+        Assert.Single(page.FindAll("[data-testid=member]")[1].QuerySelectorAll(".nl-member-you"));
         Assert.Empty(page.FindAll("[data-testid=typing-open], [data-testid=grant], [data-testid=revoke], [data-testid=typing-open-note]"));
         Assert.Contains("watching", page.Find("[data-testid=role-note]").TextContent, StringComparison.Ordinal);
         Assert.All(page.FindAll("[data-testid=controls] button"), b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
@@ -289,11 +290,12 @@ public sealed class StudioPageTests : UiTestContext
 
     // Copying happens in the browser, from what the canvas shows: the page only says how it went.
     [Theory]
-    [InlineData(true, "Picture copied.")]
-    [InlineData(false, "did not let the picture be copied")]
-    public async Task CopyPictureSaysWhetherTheBrowserTookIt(bool taken, string said)
+    [InlineData("copied", "Picture copied.")]
+    [InlineData("refused", "did not let the picture be copied")]
+    [InlineData("insecure", "needs a secure page")]
+    public async Task CopyPictureSaysWhetherTheBrowserTookIt(string outcome, string said)
     {
-        JSInterop.Setup<bool>("copyPicture", _ => true).SetResult(taken);
+        JSInterop.Setup<string>("copyPicture", _ => true).SetResult(outcome);
         var toasts = Render<MudSnackbarProvider>();
         var page = RenderStudio();
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
@@ -315,7 +317,7 @@ public sealed class StudioPageTests : UiTestContext
     [Fact]
     public async Task CopyPictureCopiesWhatTheScreenShowsWhenTheServerNoLongerHoldsTheFrame()
     {
-        JSInterop.Setup<bool>("copyPicture", _ => true).SetResult(true);
+        JSInterop.Setup<string>("copyPicture", _ => true).SetResult("copied");
         var page = RenderStudio();
         page.WaitForAssertion(() => page.Find("[data-testid=members]"));
         var session = Live.OnlySession();

@@ -408,10 +408,10 @@ public sealed partial class Studio
             png = null;
         }
 
-        var copied = false;
+        var outcome = "refused";
         try
         {
-            if (!await TryBrowserCallAsync(async token => copied = await Frame.CopyPictureAsync(png, token), Leaving))
+            if (!await TryBrowserCallAsync(async token => outcome = await Frame.CopyPictureAsync(png, token), Leaving))
             {
                 return;
             }
@@ -420,13 +420,19 @@ public sealed partial class Studio
         {
         }
 
-        if (copied)
+        switch (outcome)
         {
-            Snackbar.Add("Picture copied.", Severity.Success);
-        }
-        else
-        {
-            Snackbar.Add("This browser did not let the picture be copied: Download PNG saves it.", Severity.Info);
+            case "copied":
+                Snackbar.Add("Picture copied.", Severity.Success);
+                break;
+            case "insecure":
+                // Browsers keep the clipboard from pages served over plain http by another machine; the server's address
+                // over https, or localhost, has it.
+                Snackbar.Add("Copying needs a secure page (https, or localhost): Download PNG saves the picture.", Severity.Info);
+                break;
+            default:
+                Snackbar.Add("This browser did not let the picture be copied: Download PNG saves it.", Severity.Info);
+                break;
         }
     }
 

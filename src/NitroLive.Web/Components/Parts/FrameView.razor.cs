@@ -164,14 +164,14 @@ public sealed partial class FrameView : IAsyncDisposable
     }
 
     /// <summary>
-    /// Copies a picture to the clipboard: <paramref name="png"/>, or what the canvas shows when null. False when the
-    /// browser did not take it.
+    /// Copies a picture to the clipboard: <paramref name="png"/>, or what the canvas shows when null. Returns how it went:
+    /// "copied", "insecure" (a plain-http page of another machine has no clipboard), "unsupported" or "refused".
     /// </summary>
-    public async Task<bool> CopyPictureAsync(byte[]? png, CancellationToken cancellationToken)
+    public async Task<string> CopyPictureAsync(byte[]? png, CancellationToken cancellationToken)
     {
         var module = await _module.Task.WaitAsync(cancellationToken);
         using var call = Connection.StartCall(cancellationToken);
-        return await module.InvokeAsync<bool>("copyPicture", call.Token, _canvas, png);
+        return await module.InvokeAsync<string>("copyPicture", call.Token, _canvas, png);
     }
 
     /// <inheritdoc />

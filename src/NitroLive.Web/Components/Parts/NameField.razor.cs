@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 
 namespace NitroLive.Web.Components.Parts;
@@ -16,6 +17,7 @@ public sealed partial class NameField
     private bool _editing;
     private bool _applying;
     private string? _kept;
+    private string? _announcement;
 
     /// <summary>The name the session has for this person now.</summary>
     [Parameter]
@@ -34,7 +36,7 @@ public sealed partial class NameField
     [EditorRequired]
     public Func<string, Task<NameChange>> Rename { get; set; } = default!;
 
-    private const string Help = "What the others in this session call you.";
+    private const string Help = "What the others here call you. This browser keeps it for your next sessions.";
 
     /// <inheritdoc />
     protected override void OnParametersSet()
@@ -56,6 +58,20 @@ public sealed partial class NameField
                 _error = null;
             }
         }
+    }
+
+    // Escape gives up what was typed: the name the others know comes back, and a refusal's error goes.
+    private async Task OnKeyDownAsync(KeyboardEventArgs args)
+    {
+        if (args.Key != "Escape" || _field is null)
+        {
+            return;
+        }
+
+        _error = null;
+        _announcement = null;
+        _text = Name;
+        await _field.SetTextAsync(Name);
     }
 
     // After the field's change event (the browser sends it before focus leaves): a name typed is applied, or being
@@ -91,6 +107,7 @@ public sealed partial class NameField
             var change = string.IsNullOrWhiteSpace(_text) || _text.Trim() == Name ? new NameChange(Name, null) : await Rename(_text);
             _error = change.Refused;
             _kept = change.Kept ?? _kept;
+            _announcement = change.Refused ?? (change.Kept is { } now && now != Name ? $"The others see you as {now} now." : null);
             if (change.Kept is { } kept && kept != _text)
             {
                 // The field's own text, not only its value: the value it was given last may be this very name, and a
