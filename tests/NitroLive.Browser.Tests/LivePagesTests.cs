@@ -232,11 +232,16 @@ public sealed class LivePagesTests(BrowserFixture fixture)
         await phone.GotoAsync(joinUrl);
         await Expect(phone.Locator("[data-testid=studio]")).ToHaveAttributeAsync("data-role", "Typist", new() { Timeout = Ms(UiTimeout) });
         await UseGoodSeedAsync(phone);
-        await phone.Locator("#prompt").FillAsync(string.Empty);
+
+        // The screen's own prompt is in the phone's field: a tap selects it, so the typing replaces it, not lands in it.
+        await phone.Locator("#prompt").ClickAsync();
+        await PageProbe.WaitForAsync(phone, "() => { const f = document.getElementById('prompt'); return f.value.length > 0 && f.selectionStart === 0 && f.selectionEnd === f.value.length; }",
+            UiTimeout, "the kiosk's prompt selected in the phone's field");
         await TypeAsync(phone, RedCircle);
         await Expect(kiosk.Locator("[data-testid=kiosk]")).ToHaveAttributeAsync("data-attract", "false", new() { Timeout = Ms(UiTimeout) });
         await Expect(kiosk.Locator("[data-testid=kiosk-caption]")).ToHaveTextAsync(RedCircle, new() { Timeout = Ms(UiTimeout) });
         await PageProbe.WaitForPixelsAsync(kiosk, p => p.RedCenter && p.BlueBackground, "the phone's red circle on the kiosk");
+        await Expect(phone.Locator("[data-testid=prompt-box]")).Not.ToHaveAttributeAsync("data-select-on-focus", string.Empty); // their own now
         await PageProbe.ScreenshotAsync(kiosk, "kiosk");
         await PageProbe.ScreenshotAsync(phone, "phone-on-kiosk-session");
         await kiosk.SetViewportSizeAsync(390, 844);

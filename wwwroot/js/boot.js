@@ -83,6 +83,16 @@ document.addEventListener("click", (event) => {
   observer.observe(group, { subtree: true, attributes: true, attributeFilter: ["aria-checked"] });
 }, true);
 
+// A prompt field that replaces on focus (PromptBox.SelectOnFocus: a phone at a kiosk, the screen's prompt in it): the
+// tap selects the text, after the browser has placed the caret for it.
+document.addEventListener("focusin", (event) => {
+  const field = event.target;
+  if ((field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.id === "prompt"
+    && !field.readOnly && field.closest("[data-select-on-focus]")) {
+    setTimeout(() => field.select(), 0);
+  }
+});
+
 // The model notice's "hide" button: remembered in this browser by the notice's kind, so the same notice stays hidden
 // after a reload (the document's first script reads the list before anything paints) and a different one shows.
 document.addEventListener("click", (event) => {

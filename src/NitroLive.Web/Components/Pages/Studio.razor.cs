@@ -104,6 +104,11 @@ public sealed partial class Studio
         ? state.Members.FirstOrDefault(m => m.Holds(by))?.DisplayName
         : null;
 
+    // A phone at a kiosk finds the screen's prompt (its playlist's, or another phone's) in the field: a tap selects it, so
+    // typing replaces it instead of landing in its middle. Once the prompt is this person's own, a tap places the caret.
+    private bool ReplacesOnFocus => SessionId is not null && Kiosks.IsKioskSession(SessionId)
+        && !(State is { PromptBy: { } by } state && IsMine(state, by));
+
     // This person's name as the session lists it: a rename on another page of theirs shows here too.
     private string? MyName => State?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId))?.DisplayName;
 

@@ -76,6 +76,13 @@ public sealed partial class PromptBox : IAsyncDisposable
     [Parameter]
     public bool AutoFocus { get; set; }
 
+    /// <summary>
+    /// Whether focusing the field selects its text (boot.js), so that typing replaces it: a prompt that is not this
+    /// person's, which they came to replace rather than edit (a kiosk's own prompt, on a phone that joined it).
+    /// </summary>
+    [Parameter]
+    public bool SelectOnFocus { get; set; }
+
     /// <summary>Called with a prompt to send; at most once per <see cref="SendIntervalMs"/> while typing.</summary>
     [Parameter]
     public EventCallback<string> OnSend { get; set; }
