@@ -162,6 +162,10 @@ public sealed class MemberMessage
     /// </summary>
     [DataMember(Name = "otherMemberIds")]
     public List<string> OtherMemberIds { get; set; } = [];
+
+    /// <summary>A screen showing the session (a kiosk display), not a person.</summary>
+    [DataMember(Name = "isDisplay")]
+    public bool IsDisplay { get; set; }
 }
 
 /// <summary>A snapshot of a session.</summary>

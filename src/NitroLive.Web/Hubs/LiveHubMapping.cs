@@ -66,7 +66,7 @@ internal static class LiveHubMapping
         Version = state.Version,
         RequestId = state.RequestId,
         Request = state.Request.ToMessage(),
-        Members = state.Members.Select(m => new MemberMessage { MemberId = m.MemberId, DisplayName = m.DisplayName, Role = m.Role.ToWire(), OtherMemberIds = [.. m.OtherPages] }).ToList(),
+        Members = state.Members.Select(m => new MemberMessage { MemberId = m.MemberId, DisplayName = m.DisplayName, Role = m.Role.ToWire(), OtherMemberIds = [.. m.OtherPages], IsDisplay = m.IsDisplay }).ToList(),
         TypingOpen = state.TypingOpen,
         LastFrameSequence = state.LastFrameSequence,
         LastError = state.LastError,

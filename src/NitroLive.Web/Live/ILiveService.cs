@@ -48,12 +48,16 @@ public interface ILiveService
     /// The session remembers up to four guests per member place, those with the role anybody joining gets forgotten
     /// first, and none after it ends.
     /// </param>
+    /// <param name="display">
+    /// A screen showing the session (a kiosk display), not a person: listed as such (<see cref="LiveMemberInfo.IsDisplay"/>),
+    /// and its name is not taken for the owner's when it joins as owner.
+    /// </param>
     /// <returns>The new membership. It immediately holds the session's newest frame, if any.</returns>
     /// <exception cref="LiveException">
     /// <see cref="LiveErrorCode.UnknownSession"/>, <see cref="LiveErrorCode.SessionFull"/>,
     /// <see cref="LiveErrorCode.Forbidden"/> (typing closed), <see cref="LiveErrorCode.InvalidOwnerToken"/>.
     /// </exception>
-    ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null);
+    ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null, bool display = false);
 
     /// <summary>The current state of a session, or null when there is no such session.</summary>
     /// <param name="sessionId">The session's id.</param>

@@ -57,6 +57,9 @@ internal sealed class LiveMember : ILiveMember
     /// </summary>
     public string PersonId { get; init; }
 
+    /// <summary>A screen showing the session (see <see cref="LiveMemberInfo.IsDisplay"/>).</summary>
+    public bool IsDisplay { get; init; }
+
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     public LiveSessionState State => _session.State;

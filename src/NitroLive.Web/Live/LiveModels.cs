@@ -184,6 +184,11 @@ public sealed record LiveMemberInfo(string MemberId, string DisplayName, LiveRol
     /// </summary>
     public string PersonId { get => field ?? MemberId; init; }
 
+    /// <summary>
+    /// A screen showing the session (a kiosk display), not a person: nobody to grant typing to or to name anyone after.
+    /// </summary>
+    public bool IsDisplay { get; init; }
+
     /// <summary>Whether <paramref name="memberId"/> is this member's, on any of their pages.</summary>
     /// <param name="memberId">A membership id, or null (which is nobody's).</param>
     /// <returns>True for <see cref="MemberId"/> and the ids in <see cref="OtherPages"/>.</returns>
@@ -195,7 +200,7 @@ public sealed record LiveMemberInfo(string MemberId, string DisplayName, LiveRol
     /// <returns>True when every field, and every id of the other pages, is equal.</returns>
     public bool Equals(LiveMemberInfo? other) =>
         other is not null && MemberId == other.MemberId && DisplayName == other.DisplayName && Role == other.Role &&
-        PersonId == other.PersonId && OtherPages.SequenceEqual(other.OtherPages);
+        PersonId == other.PersonId && IsDisplay == other.IsDisplay && OtherPages.SequenceEqual(other.OtherPages);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(MemberId, DisplayName, Role, PersonId, OtherPages.Count);
@@ -288,4 +293,5 @@ public sealed record LiveModelVariant(string Name, string DisplayName)
 /// Whether the session refuses prompts on the kiosk blocklist (<c>NitroLive:Kiosk:Blocklist</c>) with
 /// <see cref="LiveErrorCode.BlockedPrompt"/>: set for a public kiosk's session, whose typing is open to anybody who scans its QR code.
 /// </param>
-public sealed record CreateSessionOptions(string? DisplayName = null, LiveRequestPatch? Initial = null, bool TypingOpen = true, bool ApplyBlocklist = false);
+/// <param name="Display">Whether the owner is a screen showing the session (a kiosk display), not a person (<see cref="LiveMemberInfo.IsDisplay"/>).</param>
+public sealed record CreateSessionOptions(string? DisplayName = null, LiveRequestPatch? Initial = null, bool TypingOpen = true, bool ApplyBlocklist = false, bool Display = false);

@@ -73,7 +73,7 @@ internal sealed class LiveService : ILiveService
                 TimeSpan.FromMilliseconds(_options.RefineAfterMs));
 
             // The owner joins before the session is listed, so the janitor never sees it empty.
-            owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken);
+            owner = created.Join(LiveRole.Owner, options.DisplayName, created.OwnerToken, display: options.Display);
             return created;
         });
         owner!.UpdateRequest(new LiveRequestPatch());
@@ -81,10 +81,10 @@ internal sealed class LiveService : ILiveService
         return owner;
     }
 
-    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null)
+    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null, bool display = false)
     {
         var session = FindOrThrow(sessionId);
-        var member = session.Join(role, displayName, ownerToken, guestKey);
+        var member = session.Join(role, displayName, ownerToken, guestKey, display);
         LiveLog.MemberJoined(_logger, LiveIds.ForLog(session.Id), member.Role);
         return member;
     }

@@ -187,7 +187,7 @@ internal sealed class LiveSession
     /// </summary>
     public bool CloseIfEmptyFor(TimeSpan grace) => TryClose(grace);
 
-    public LiveMember Join(LiveRole role, string? displayName, string? ownerToken, string? guestKey = null)
+    public LiveMember Join(LiveRole role, string? displayName, string? ownerToken, string? guestKey = null, bool display = false)
     {
         if (!Enum.IsDefined(role))
         {
@@ -276,13 +276,16 @@ internal sealed class LiveSession
 
                 // The first name sticks: "Show on a kiosk" joins as the owner under "Kiosk", and the studio reloaded
                 // after it must not take that name.
-                _ownerName ??= name;
+                if (!display)
+                {
+                    _ownerName ??= name;
+                }
             }
 
             // A name that is not free here (the owner's, or one somebody else goes by) is not worth refusing the join for:
             // the name the session knew this guest by, else the same with a number, else a generated one.
             name = FreeNameLocked(name, person ?? memberId, role == LiveRole.Owner, knownName, memberId);
-            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key) { PersonId = person ?? memberId };
+            member = new LiveMember(this, memberId, name, role, role == LiveRole.Owner ? _ownerToken : null, key) { PersonId = person ?? memberId, IsDisplay = display };
             if (_members.Count == 0 && _pending is null)
             {
                 // The last request may have been abandoned when the session emptied, in full or after its draft (its
@@ -975,12 +978,16 @@ internal sealed class LiveSession
     {
         var key = DisplayNames.LookAlikeKey(name);
         if (!owner && (key == DisplayNames.LookAlikeKey(_ownerName ?? DefaultOwnerName) || key == DisplayNames.LookAlikeKey(DefaultOwnerName)
-            || _members.Exists(m => m.Role == LiveRole.Owner && DisplayNames.LookAlikeKey(m.DisplayName) == key)))
+            || _members.Exists(m => m.Role == LiveRole.Owner && !m.IsDisplay && DisplayNames.LookAlikeKey(m.DisplayName) == key)))
         {
             return NameClash.OwnersName;
         }
 
-        return _members.Exists(m => m.PersonId != person && DisplayNames.LookAlikeKey(m.DisplayName) == key) ? NameClash.SomebodysName : NameClash.None;
+        // The owner's pages are one person (one token) though listed apart: an owner's second tab or reload is not a second
+        // Maya. A display on the owner's token is a screen, with a name of its own.
+        return _members.Exists(m => m.PersonId != person && !(owner && m.Role == LiveRole.Owner && !m.IsDisplay) && DisplayNames.LookAlikeKey(m.DisplayName) == key)
+            ? NameClash.SomebodysName
+            : NameClash.None;
     }
 
     private string FreeNameLocked(string name, string person, bool owner, string? knownName, string memberId)
@@ -1043,6 +1050,7 @@ internal sealed class LiveSession
                 return new LiveMemberInfo(first.MemberId, first.DisplayName, first.Role)
                 {
                     PersonId = first.PersonId,
+                    IsDisplay = first.IsDisplay,
                     OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)],
                 };
             })

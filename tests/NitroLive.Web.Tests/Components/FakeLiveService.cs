@@ -51,7 +51,7 @@ internal sealed class FakeLiveService : ILiveService
         }
 
         _sessions[id] = session;
-        return session.Add(LiveRole.Owner, options.DisplayName ?? "Owner", "owner-token-" + id);
+        return session.Add(LiveRole.Owner, options.DisplayName ?? "Owner", "owner-token-" + id, options.Display);
     }
 
     /// <summary>The guest keys pages offered when joining, in order (null when none).</summary>
@@ -60,7 +60,7 @@ internal sealed class FakeLiveService : ILiveService
     /// <summary>The names pages gave when joining, in order (null when none).</summary>
     public List<string?> NamesGiven { get; } = [];
 
-    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null)
+    public ILiveMember JoinSession(string sessionId, LiveRole role, string? displayName = null, string? ownerToken = null, string? guestKey = null, bool display = false)
     {
         GuestKeysOffered.Add(guestKey);
         NamesGiven.Add(displayName);
@@ -86,7 +86,7 @@ internal sealed class FakeLiveService : ILiveService
             return session.AddPageOf(person);
         }
 
-        return session.Add(role, displayName ?? $"Guest {session.MemberCount + 1}", role == LiveRole.Owner ? ownerToken : null);
+        return session.Add(role, displayName ?? $"Guest {session.MemberCount + 1}", role == LiveRole.Owner ? ownerToken : null, display);
     }
 
     public LiveSessionState? GetSessionState(string sessionId) =>
@@ -173,12 +173,12 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
 
     public LiveFrame? Latest { get; private set; }
 
-    public FakeMember Add(LiveRole role, string name, string? token)
+    public FakeMember Add(LiveRole role, string name, string? token, bool display = false)
     {
         FakeMember member;
         lock (_gate)
         {
-            member = new FakeMember(service, this, $"m{++_joins}", name, role, token);
+            member = new FakeMember(service, this, $"m{++_joins}", name, role, token) { IsDisplay = display };
             _members.Add(member);
             service.Members.Add(member);
         }
@@ -310,7 +310,7 @@ internal sealed class FakeSession(FakeLiveService service, string id, bool typin
         {
             return new LiveSessionState(
                 Id, Interlocked.Increment(ref _version), RequestId, Request,
-                [.. _members.GroupBy(m => m.Person).Select(pages => new LiveMemberInfo(pages.First().MemberId, pages.First().DisplayName, pages.First().Role) { PersonId = pages.Key, OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] })],
+                [.. _members.GroupBy(m => m.Person).Select(pages => new LiveMemberInfo(pages.First().MemberId, pages.First().DisplayName, pages.First().Role) { PersonId = pages.Key, IsDisplay = pages.First().IsDisplay, OtherPages = [.. pages.Skip(1).Select(m => m.MemberId)] })],
                 TypingOpen, _sequence, null, IsClosed: false) { PromptBy = PromptBy };
         }
     }
@@ -346,6 +346,9 @@ internal sealed class FakeMember : ILiveMember
     public string? OwnerToken { get; }
 
     public string? GuestKey => Role == LiveRole.Owner ? null : "guest-key-" + Person;
+
+    /// <summary>A kiosk display's membership.</summary>
+    public bool IsDisplay { get; init; }
 
     /// <summary>The first page of the person this page belongs to (<see cref="FakeSession.AddPageOf"/>).</summary>
     public string Person { get; init; }

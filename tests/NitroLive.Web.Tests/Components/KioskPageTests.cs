@@ -91,6 +91,8 @@ public sealed class KioskPageTests : UiTestContext
         JSInterop.Setup<string?>("load", i => Equals(i.Arguments[1], "nitro-owner:" + studio.SessionId)).SetResult(studio.OwnerToken);
         var page = RenderKiosk(studio.SessionId);
         page.WaitForAssertion(() => Assert.Equal(2, Live.Session(studio.SessionId).MemberCount));
+        var display = Live.Session(studio.SessionId).MembersNow.Single(m => m.DisplayName == "Kiosk");
+        Assert.Equal((LiveRole.Owner, true), (display.Role, display.IsDisplay)); // a screen, listed as one
 
         // Only the studio types there: a phone that scans the code can watch, and the kiosk says so.
         page.WaitForAssertion(() => Assert.Equal("Scan to watch", page.Find("[data-testid=kiosk-scan]").TextContent));
@@ -111,7 +113,7 @@ public sealed class KioskPageTests : UiTestContext
         var page = RenderKiosk(studio.SessionId);
         page.WaitForAssertion(() => Assert.Equal(2, Live.Session(studio.SessionId).MemberCount));
         var kiosk = Live.Session(studio.SessionId).MembersNow.Single(m => m.DisplayName == "Kiosk");
-        Assert.Equal(LiveRole.Viewer, kiosk.Role);
+        Assert.Equal((LiveRole.Viewer, true), (kiosk.Role, kiosk.IsDisplay));
 
         // Somebody types a blocked prompt there: the kiosk keeps it off screen but leaves the prompt to its owner.
         var phone = Live.JoinSession(studio.SessionId, LiveRole.Typist, "Phone");

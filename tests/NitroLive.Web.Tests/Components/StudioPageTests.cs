@@ -30,6 +30,23 @@ public sealed class StudioPageTests : UiTestContext
         Assert.Contains(session.Id, page.Find("[data-testid=share-url]").GetAttribute("href"), StringComparison.Ordinal);
     }
 
+    // A kiosk showing the session is a screen, not a person: the owner's list says "display" and offers nothing to press.
+    [Fact]
+    public void AKioskDisplayIsListedAsADisplayWithNothingToPress()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var session = Live.OnlySession();
+        Live.JoinSession(session.Id, LiveRole.Viewer, "Kiosk", display: true);
+        Live.JoinSession(session.Id, LiveRole.Viewer, "Phone");
+
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=member]").Count));
+        var kiosk = page.FindAll("[data-testid=member]")[1];
+        Assert.Equal("display", kiosk.QuerySelector(".nl-role")!.TextContent);
+        Assert.Empty(kiosk.QuerySelectorAll("[data-testid=grant], [data-testid=revoke]"));
+        Assert.Single(page.FindAll("[data-testid=member]")[2].QuerySelectorAll("[data-testid=grant]"));
+    }
+
     [Fact]
     public async Task TheOwnerGrantsAndRevokesTyping()
     {

@@ -113,6 +113,11 @@ public sealed class LiveHubRoleTests
         Assert.Equal("Maya", await owner.InvokeAsync<string>("Rename", session.SessionId, "Maya", cts.Token));
         var after = await viewerConnection.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token);
         Assert.Equal(["Maya", "Robin"], after.Members.Select(m => m.DisplayName));
+
+        // A kiosk display (the in-process page) is marked as one for hub clients too.
+        await using var kiosk = app.GetService<NitroLive.Web.Live.ILiveService>().JoinSession(session.SessionId, NitroLive.Web.Live.LiveRole.Viewer, "Kiosk", display: true);
+        var shown = await viewerConnection.InvokeAsync<SessionStateMessage>("GetState", session.SessionId, cts.Token);
+        Assert.Equal([false, false, true], shown.Members.Select(m => m.IsDisplay));
     }
 
     [Theory]

@@ -239,4 +239,25 @@ public sealed class MemberNameTests
     [InlineData("Ｍａｙａ", "maya")]
     [InlineData("Da rn  a", "da m a")]
     public void NamesAreComparedAsTheyLook(string name, string key) => Assert.Equal(key, DisplayNames.LookAlikeKey(name));
+
+    // "Show on a kiosk" joins the studio's session as the owner (its browser holds the owner token): a screen, not a second
+    // owner. The list says so, and its name is nobody's owner name.
+    [Fact]
+    public async Task AKioskDisplayIsListedAsADisplayAndItsNameIsNotTheOwners()
+    {
+        await using var host = await LiveTestHost.StartAsync();
+        await using var owner = host.Live.CreateSession(new CreateSessionOptions("Maya", TypingOpen: true));
+        await using var kiosk = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, "Kiosk", owner.OwnerToken, display: true);
+        await using var guest = host.Live.JoinSession(owner.SessionId, LiveRole.Typist, "Robin");
+
+        var members = owner.State.Members;
+        Assert.Equal([false, true, false], members.Select(m => m.IsDisplay));
+        Assert.NotEqual(members[1], members[1] with { IsDisplay = false });
+        var refused = Assert.Throws<LiveException>(() => guest.Rename("kiosk"));
+        Assert.Contains("already goes by", refused.Message, StringComparison.Ordinal); // somebody's, not the owner's
+
+        // The owner's reload keeps the owner's name, not the display's.
+        await using var reload = host.Live.JoinSession(owner.SessionId, LiveRole.Owner, ownerToken: owner.OwnerToken);
+        Assert.Equal("Maya", reload.DisplayName);
+    }
 }

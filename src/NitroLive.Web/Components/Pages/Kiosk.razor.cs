@@ -132,12 +132,12 @@ public sealed partial class Kiosk
         ILiveMember? member = null;
         if (!string.IsNullOrEmpty(id))
         {
-            member = await TryRejoinAsOwnerAsync(id, "Kiosk", cancellationToken);
+            member = await TryRejoinAsOwnerAsync(id, "Kiosk", cancellationToken, display: true);
             if (member is null && SessionId is not null && Live.GetSessionState(SessionId) is not null)
             {
                 // A display, not a person: it watches somebody else's session even where anyone may type, so it is
                 // listed as a viewer and holds no right to change the prompt.
-                member = Live.JoinSession(SessionId, LiveRole.Viewer, "Kiosk");
+                member = Live.JoinSession(SessionId, LiveRole.Viewer, "Kiosk", display: true);
             }
         }
 
@@ -147,7 +147,7 @@ public sealed partial class Kiosk
         {
             var initial = Suggestions.KioskPlaylist.Count > 0 ? new LiveRequestPatch(Prompt: Suggestions.KioskPlaylist[0]) : null;
             // The service refuses blocked prompts in this session, from phones and hub clients alike.
-            member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping, ApplyBlocklist: true));
+            member = Live.CreateSession(new CreateSessionOptions("Kiosk", initial, Options.Value.OpenTyping, ApplyBlocklist: true, Display: true));
             _attract = true;
         }
 
@@ -208,7 +208,7 @@ public sealed partial class Kiosk
     protected override Task OnSessionStateAsync(LiveSessionState? previous, LiveSessionState current)
     {
         ArgumentNullException.ThrowIfNull(current);
-        if (previous is not null && current.Members.Any(m => m.Role != LiveRole.Viewer && !previous.Members.Any(before => before.Holds(m.MemberId))))
+        if (previous is not null && current.Members.Any(m => m.Role != LiveRole.Viewer && !m.IsDisplay && !previous.Members.Any(before => before.Holds(m.MemberId))))
         {
             // Somebody joined who may type (a phone that scanned the code; not another display, which joins as a
             // viewer): the playlist stops, so that the prompt they are about to edit holds still, and comes back only

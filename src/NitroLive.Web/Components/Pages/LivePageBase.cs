@@ -513,7 +513,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
     }
 
     /// <summary>Joins as owner with a stored owner token; null when there is none or it no longer works.</summary>
-    protected async Task<ILiveMember?> TryRejoinAsOwnerAsync(string sessionId, string? displayName, CancellationToken cancellationToken)
+    protected async Task<ILiveMember?> TryRejoinAsOwnerAsync(string sessionId, string? displayName, CancellationToken cancellationToken, bool display = false)
     {
         var token = await LoadAsync("local", OwnerKey(sessionId), cancellationToken);
         if (string.IsNullOrEmpty(token))
@@ -523,7 +523,7 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
 
         try
         {
-            return Live.JoinSession(sessionId, LiveRole.Owner, displayName, token);
+            return Live.JoinSession(sessionId, LiveRole.Owner, displayName, token, display: display);
         }
         catch (LiveException ex) when (ex.Code is LiveErrorCode.UnknownSession or LiveErrorCode.InvalidOwnerToken)
         {

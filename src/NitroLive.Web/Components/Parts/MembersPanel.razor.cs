@@ -49,7 +49,7 @@ public sealed partial class MembersPanel
     protected override bool ShouldRender()
     {
         // Only when somebody joined, left, changed role or started or stopped typing (not on every frame of the page).
-        var key = $"{CanManage}|{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}:{m.OtherPages.Count}"));
+        var key = $"{CanManage}|{State.TypingOpen}|{MyMemberId}|{TypingMemberId}|" + string.Join('|', State.Members.Select(m => $"{m.MemberId}:{m.Role}:{m.DisplayName}:{m.OtherPages.Count}:{m.IsDisplay}"));
         if (key == _rendered)
         {
             return false;
