@@ -35,10 +35,7 @@ public sealed class StudioNameTests : UiTestContext
     [Fact]
     public async Task ARefusedNameStaysInTheFieldWithWhyAndAnEmptiedFieldGoesBack()
     {
-        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        var page = RenderStudio(owner.SessionId);
-        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
-        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        var (page, guest, owner) = OpenAsGuest();
         var name = guest.DisplayName;
         guest.RefuseRename = "That is the owner's name in this session: choose another.";
 
@@ -58,10 +55,7 @@ public sealed class StudioNameTests : UiTestContext
     [Fact]
     public async Task EscapeBringsTheNameBack()
     {
-        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        var page = RenderStudio(owner.SessionId);
-        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
-        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        var (page, guest, owner) = OpenAsGuest();
         guest.RefuseRename = "That is the owner's name in this session: choose another.";
         await page.InvokeAsync(() => page.Find(NameInput).Change("Host"));
         page.WaitForAssertion(() => Assert.Contains("the owner's name", page.Find("[data-testid=name]").TextContent, StringComparison.Ordinal));
@@ -79,10 +73,7 @@ public sealed class StudioNameTests : UiTestContext
     [InlineData("{name}  ")]
     public async Task AnEmptiedOrUnchangedFieldShowsTheNameAgainAndAsksForNothing(string typed)
     {
-        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        var page = RenderStudio(owner.SessionId);
-        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
-        var guest = Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer);
+        var (page, guest, owner) = OpenAsGuest();
 
         await page.InvokeAsync(() => page.Find(NameInput).Change(typed.Replace("{name}", guest.DisplayName, StringComparison.Ordinal)));
 
@@ -94,9 +85,7 @@ public sealed class StudioNameTests : UiTestContext
     [Fact]
     public async Task ANameChangedOnAnotherPageOfTheSamePersonShowsHere()
     {
-        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        var page = RenderStudio(owner.SessionId);
-        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var (page, _, owner) = OpenAsGuest();
         var session = Live.Session(owner.SessionId);
         var otherTab = session.AddPageOf(session.MembersNow.Single(m => m.Role == LiveRole.Viewer));
 
@@ -109,9 +98,7 @@ public sealed class StudioNameTests : UiTestContext
     [Fact]
     public async Task ANameChangedOnAnotherPageWaitsWhileThisFieldIsInUse()
     {
-        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
-        var page = RenderStudio(owner.SessionId);
-        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        var (page, _, owner) = OpenAsGuest();
         var session = Live.Session(owner.SessionId);
         var guest = session.MembersNow.Single(m => m.Role == LiveRole.Viewer);
         var name = guest.DisplayName;
@@ -205,6 +192,15 @@ public sealed class StudioNameTests : UiTestContext
         var page = RenderStudio(owner.SessionId);
         page.WaitForAssertion(() => Assert.Equal("Owner", page.Find("[data-testid=studio]").GetAttribute("data-role")));
         Assert.Null(Live.NamesGiven[^1]);
+    }
+
+    // A guest's page in a session whose typing is closed: it joins as a viewer.
+    private (IRenderedComponent<Studio> Page, FakeMember Guest, FakeMember Owner) OpenAsGuest()
+    {
+        var owner = (FakeMember)Live.CreateSession(new CreateSessionOptions(TypingOpen: false));
+        var page = RenderStudio(owner.SessionId);
+        page.WaitForAssertion(() => Assert.Equal("Viewer", page.Find("[data-testid=studio]").GetAttribute("data-role")));
+        return (page, Live.Session(owner.SessionId).MembersNow.Single(m => m.Role == LiveRole.Viewer), owner);
     }
 
     private IRenderedComponent<Studio> RenderStudio(string? sessionId = null)
