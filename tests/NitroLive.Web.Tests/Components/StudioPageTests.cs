@@ -291,12 +291,8 @@ public sealed class StudioPageTests : UiTestContext
     public async Task ADownloadTheBrowserDoesNotTakeLeavesThePageAndItsSessionAsTheyWere()
     {
         JSInterop.SetupVoid("saveBytes", _ => true).SetException(new Microsoft.JSInterop.JSException("The browser refused the file."));
-        var page = RenderStudio();
-        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        var (page, _) = RenderStudioWithAPicture();
         var session = Live.OnlySession();
-        session.MembersNow.Single().SetPrompt("a red circle");
-        session.PublishFrame();
-        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=download]").HasAttribute("disabled")));
 
         await Click(page, "[data-testid=download]");
 
@@ -314,20 +310,14 @@ public sealed class StudioPageTests : UiTestContext
     {
         JSInterop.Setup<string>("copyPicture", _ => true).SetResult(outcome);
         var toasts = Render<MudSnackbarProvider>();
-        var page = RenderStudio();
-        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
-        Assert.True(page.Find("[data-testid=copy-picture]").HasAttribute("disabled"));
-        var session = Live.OnlySession();
-        session.MembersNow.Single().SetPrompt("a red circle");
-        session.PublishFrame();
-        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=copy-picture]").HasAttribute("disabled")));
+        var (page, owner) = RenderStudioWithAPicture();
 
         await Click(page, "[data-testid=copy-picture]");
 
         // The server's full-quality picture, as for a download.
         var copy = Assert.Single(JSInterop.Invocations, i => i.Identifier == "copyPicture");
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], Assert.IsType<byte[]>(copy.Arguments[1]));
-        Assert.Equal(1, session.MembersNow.Single().PngRequests);
+        Assert.Equal(1, owner.PngRequests);
         toasts.WaitForAssertion(() => Assert.Contains(said, toasts.Markup, StringComparison.Ordinal));
     }
 
@@ -335,13 +325,7 @@ public sealed class StudioPageTests : UiTestContext
     public async Task CopyPictureCopiesWhatTheScreenShowsWhenTheServerNoLongerHoldsTheFrame()
     {
         JSInterop.Setup<string>("copyPicture", _ => true).SetResult("copied");
-        var page = RenderStudio();
-        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
-        var session = Live.OnlySession();
-        var owner = session.MembersNow.Single();
-        owner.SetPrompt("a red circle");
-        session.PublishFrame();
-        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=copy-picture]").HasAttribute("disabled")));
+        var (page, owner) = RenderStudioWithAPicture();
         owner.PngGone = true;
 
         await Click(page, "[data-testid=copy-picture]");
@@ -1039,6 +1023,20 @@ public sealed class StudioPageTests : UiTestContext
         var last = Services.GetRequiredService<Bunit.TestDoubles.BunitNavigationManager>().History.First();
         Assert.Equal("/", last.Uri);
         Assert.True(last.Options.ForceLoad);
+    }
+
+    // The studio with its owner's first picture on screen, for the picture's actions (shut before it came).
+    private (IRenderedComponent<Studio> Page, FakeMember Owner) RenderStudioWithAPicture()
+    {
+        var page = RenderStudio();
+        page.WaitForAssertion(() => page.Find("[data-testid=members]"));
+        Assert.All(page.FindAll("[data-testid=download], [data-testid=copy-picture]"), b => Assert.True(b.HasAttribute("disabled")));
+        var session = Live.OnlySession();
+        var owner = session.MembersNow.Single();
+        owner.SetPrompt("a red circle");
+        session.PublishFrame();
+        page.WaitForAssertion(() => Assert.All(page.FindAll("[data-testid=download], [data-testid=copy-picture]"), b => Assert.False(b.HasAttribute("disabled"))));
+        return (page, owner);
     }
 
     private IRenderedComponent<Studio> RenderStudio(string? sessionId = null)
