@@ -89,7 +89,7 @@ internal static class DisplayNames
 
             text.Append(rune.ToString());
             last = rune;
-            visible |= category is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.Format)
+            visible |= category is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark)
                 && !IsInvisible(rune, category);
         }
 
@@ -119,6 +119,23 @@ internal static class DisplayNames
         }
 
         return name;
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> with a number after it ("Sam 2"), cut where it must be to stay within <see cref="MaxLength"/>
+    /// (never inside a surrogate pair).
+    /// </summary>
+    public static string Numbered(string name, int number)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var suffix = string.Create(CultureInfo.InvariantCulture, $" {number}");
+        var cut = Math.Min(name.Length, MaxLength - suffix.Length);
+        if (cut < name.Length && char.IsLowSurrogate(name[cut]))
+        {
+            cut--;
+        }
+
+        return name[..cut].TrimEnd() + suffix;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using NitroLive.Core.Pipeline;
 
 namespace NitroLive.Web.Live;
@@ -44,6 +43,9 @@ internal sealed class LiveSession
     private readonly LiveStats _stats;
     private readonly TimeProvider _time;
     private const string DefaultOwnerName = "Host";
+
+    // "Host" as names are compared (see NameClashLocked).
+    private static readonly string DefaultOwnerKey = DisplayNames.LookAlikeKey(DefaultOwnerName);
     private readonly int _maxMembers;
     private readonly string _ownerToken;
     private string? _ownerName;
@@ -729,12 +731,9 @@ internal sealed class LiveSession
 
             // The same guest on two pages (two tabs of one browser share its key) is one person: stopping one page and
             // not the other would let the other hand typing back to the first when it reloads.
-            foreach (var member in _members)
+            foreach (var member in PagesOfLocked(target))
             {
-                if (member == target || (target.GuestKey is { } key && member.GuestKey == key))
-                {
-                    member.Role = role;
-                }
+                member.Role = role;
             }
 
             _version++;
@@ -778,13 +777,10 @@ internal sealed class LiveSession
             }
 
             var changed = false;
-            foreach (var member in _members)
+            foreach (var member in PagesOfLocked(actor))
             {
-                if ((member == actor || (actor.GuestKey is { } key && member.GuestKey == key)) && member.DisplayName != name)
-                {
-                    member.DisplayName = name;
-                    changed = true;
-                }
+                changed |= member.DisplayName != name;
+                member.DisplayName = name;
             }
 
             if (changed)
@@ -970,6 +966,10 @@ internal sealed class LiveSession
         }
     }
 
+    // The pages of one person: a guest's tabs in one browser share its key; any other member is a page of its own.
+    private IEnumerable<LiveMember> PagesOfLocked(LiveMember member) =>
+        _members.Where(m => m == member || (member.GuestKey is { } key && m.GuestKey == key));
+
     // Whose a name is when it is not free for this person here. Names are compared as people read them
     // (DisplayNames.LookAlikeKey: "HOST", "Hóst" and a Cyrillic "Ноst" are the host too). Nobody but the owner goes by the
     // owner's name, or by "Host", which viewers read for an owner who gave none; no two people by one name, so that
@@ -977,7 +977,7 @@ internal sealed class LiveSession
     private NameClash NameClashLocked(string name, string person, bool owner)
     {
         var key = DisplayNames.LookAlikeKey(name);
-        if (!owner && (key == DisplayNames.LookAlikeKey(_ownerName ?? DefaultOwnerName) || key == DisplayNames.LookAlikeKey(DefaultOwnerName)
+        if (!owner && (key == DefaultOwnerKey || (_ownerName is { } ownerName && key == DisplayNames.LookAlikeKey(ownerName))
             || _members.Exists(m => m.Role == LiveRole.Owner && !m.IsDisplay && DisplayNames.LookAlikeKey(m.DisplayName) == key)))
         {
             return NameClash.OwnersName;
@@ -1008,14 +1008,7 @@ internal sealed class LiveSession
         {
             for (var n = 2; n <= 9; n++)
             {
-                var suffix = string.Create(CultureInfo.InvariantCulture, $" {n}");
-                var cut = Math.Min(name.Length, DisplayNames.MaxLength - suffix.Length);
-                if (cut < name.Length && char.IsLowSurrogate(name[cut]))
-                {
-                    cut--;
-                }
-
-                var numbered = name[..cut].TrimEnd() + suffix;
+                var numbered = DisplayNames.Numbered(name, n);
                 if (NameClashLocked(numbered, person, owner) == NameClash.None)
                 {
                     return numbered;
