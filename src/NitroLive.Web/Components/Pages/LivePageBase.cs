@@ -429,14 +429,12 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
         var name = FileNames.ForFrame(frame.Request.Prompt, frame.Request.Seed);
         try
         {
-            try
+            if (await FullQualityPngAsync(Member, frame) is { } png)
             {
-                var png = await Member.EncodePngAsync(frame.Sequence, Leaving);
                 await Frame.SaveBytesAsync(png, "image/png", name, Leaving);
             }
-            catch (LiveException)
+            else
             {
-                // The server keeps only the newest frame at full quality; save what the screen shows instead.
                 await Frame.SaveCanvasAsync(name, Leaving);
             }
         }
@@ -445,6 +443,24 @@ public abstract class LivePageBase : ComponentBase, IAsyncDisposable
             // The browser refused the file, or did not answer (the connection dropped, a large PNG on a slow link):
             // a download that did not happen must not take the page, and the session, down with it.
             Snackbar.Add("The picture was not saved: the browser did not take it. Try again.", Severity.Warning);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="frame"/> as the server's full-quality PNG; null when the server no longer holds it (only the newest
+    /// frame is kept at full quality), where what the screen shows has to do.
+    /// </summary>
+    private protected async Task<byte[]?> FullQualityPngAsync(ILiveMember member, LiveFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(frame);
+        try
+        {
+            return await member.EncodePngAsync(frame.Sequence, Leaving);
+        }
+        catch (LiveException)
+        {
+            return null;
         }
     }
 

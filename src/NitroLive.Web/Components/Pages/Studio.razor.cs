@@ -110,10 +110,13 @@ public sealed partial class Studio
         && !(State is { PromptBy: { } by } state && IsMine(state, by));
 
     // This person's name as the session lists it: a rename on another page of theirs shows here too.
-    private string? MyName => State?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId))?.DisplayName;
+    private string? MyName => MyEntryIn(State)?.DisplayName;
 
     // This page's role as a session state lists it; null for no state (a page's first, or a switch's).
-    private LiveRole? MyRoleIn(LiveSessionState? state) => state?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId))?.Role;
+    private LiveRole? MyRoleIn(LiveSessionState? state) => MyEntryIn(state)?.Role;
+
+    // This person's entry in a session state's list (this page, or the guest's entry that holds it).
+    private LiveMemberInfo? MyEntryIn(LiveSessionState? state) => state?.Members.FirstOrDefault(m => m.Holds(Member?.MemberId));
 
     // This page or another of this person's (a second tab of the same guest, or another owner page: the owner token is
     // one person's): their typing is not somebody else's.
@@ -124,7 +127,7 @@ public sealed partial class Studio
             return Member is not null;
         }
 
-        var me = state.Members.FirstOrDefault(m => m.Holds(mine));
+        var me = MyEntryIn(state);
         return me is not null && (me.Holds(memberId) || (me.Role == LiveRole.Owner && state.Members.Any(m => m.Role == LiveRole.Owner && m.Holds(memberId))));
     }
 
@@ -403,16 +406,7 @@ public sealed partial class Studio
             return;
         }
 
-        byte[]? png;
-        try
-        {
-            png = await Member.EncodePngAsync(frame.Sequence, Leaving);
-        }
-        catch (LiveException)
-        {
-            png = null;
-        }
-
+        var png = await FullQualityPngAsync(Member, frame);
         var outcome = "refused";
         try
         {

@@ -59,7 +59,7 @@ public sealed partial class MembersPanel
         return true;
     }
 
-    private static string RoleIcon(LiveRole role) => role switch
+    private static string RoleIcon(LiveMemberInfo member) => member.IsDisplay ? Icons.Material.Filled.Tv : member.Role switch
     {
         LiveRole.Owner => Icons.Material.Filled.Star,
         LiveRole.Typist => Icons.Material.Filled.Keyboard,
@@ -70,7 +70,7 @@ public sealed partial class MembersPanel
     // one entry: the owner's grant or stop reaches every page.
     private static string PagesLabel(LiveMemberInfo member) => $"on {member.OtherPages.Count + 1} pages";
 
-    private static string RoleName(LiveRole role) => role switch
+    private static string RoleName(LiveMemberInfo member) => member.IsDisplay ? "display" : member.Role switch
     {
         LiveRole.Owner => "owner",
         LiveRole.Typist => "may type",
