@@ -201,6 +201,53 @@ public sealed class FrameModuleTests(BrowserFixture fixture)
         Assert.Equal("picture", restored.GetProperty("request").GetProperty("prompt").GetString());
     }
 
+    // Where the server no longer holds a frame, Copy picture and Download PNG take what the canvas shows (one helper
+    // makes that PNG for both); a canvas that shows nothing gives neither.
+    [Fact]
+    public async Task WhatTheCanvasShowsIsCopiedAndSavedAsAPng()
+    {
+        await using var context = await fixture.NewContextAsync();
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        var page = await OpenHarnessAsync(context);
+
+        var empty = await page.EvaluateAsync<JsonElement>(
+            """
+            async () => {
+              const { frames, canvas } = globalThis.__frameHarness;
+              frames.reset(canvas);
+              return { copy: await frames.copyPicture(canvas, null), save: await frames.saveCanvas(canvas, "none.png") };
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+        Assert.Equal(("unsupported", false), (empty.GetProperty("copy").GetString(), empty.GetProperty("save").GetBoolean()));
+
+        var download = page.WaitForDownloadAsync();
+        var copied = await page.EvaluateAsync<string>(
+            """
+            async () => {
+              const { frames, png, held, canvas } = globalThis.__frameHarness;
+              held.length = 0;
+              const shown = frames.show(canvas, await png(16, "blue"), "image/png", 1, false);
+              held[0]();
+              await shown;
+              const outcome = await frames.copyPicture(canvas, null);
+              const item = (await navigator.clipboard.read()).find((i) => i.types.includes("image/png"));
+              const decoding = createImageBitmap(await item.getType("image/png"));
+              held.at(-1)(); // the harness holds every decode
+              const bitmap = await decoding;
+              await frames.saveCanvas(canvas, "shown.png");
+              return `${outcome} ${bitmap.width}x${bitmap.height}`;
+            }
+            """).WaitAsync(BrowserFixture.UiTimeout);
+        Assert.Equal("copied 16x16", copied);
+
+        var saved = await download.WaitAsync(BrowserFixture.UiTimeout);
+        Assert.Equal("shown.png", saved.SuggestedFilename);
+        await using var file = await saved.CreateReadStreamAsync();
+        var signature = new byte[8];
+        await file.ReadExactlyAsync(signature);
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], signature);
+    }
+
     private async Task<IPage> OpenHarnessAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync().WaitAsync(BrowserFixture.UiTimeout);

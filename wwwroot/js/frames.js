@@ -313,20 +313,21 @@ export function saveBytes(bytes, type, fileName) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// What the canvas shows, as a PNG blob; null when it shows nothing.
+function canvasPng(canvas) {
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+}
+
 // Fallback when the server no longer holds the frame: a PNG of what the canvas shows.
-export function saveCanvas(canvas, fileName) {
-  return new Promise((resolve) => {
-    canvas.toBlob((blob) => {
-      if (!blob) {
-        resolve(false);
-        return;
-      }
-      const url = URL.createObjectURL(blob);
-      saveUrl(url, fileName);
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      resolve(true);
-    }, "image/png");
-  });
+export async function saveCanvas(canvas, fileName) {
+  const blob = await canvasPng(canvas);
+  if (!blob) {
+    return false;
+  }
+  const url = URL.createObjectURL(blob);
+  saveUrl(url, fileName);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return true;
 }
 
 // Puts a PNG on the clipboard (the one image type every browser's clipboard takes): the server's full-quality bytes, or
@@ -342,8 +343,7 @@ export async function copyPicture(canvas, bytes) {
   }
   const png = bytes
     ? new Blob([bytes], { type: "image/png" })
-    : new Promise((resolve, reject) =>
-      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no picture"))), "image/png"));
+    : canvasPng(canvas).then((blob) => blob ?? Promise.reject(new Error("no picture")));
   try {
     await navigator.clipboard.write([new ClipboardItem({ "image/png": png })]);
     return "copied";
